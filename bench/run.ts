@@ -1,0 +1,16 @@
+/**
+ * `npm run bench`: every benchmark, printing figures. Benchmarks measure; they
+ * assert nothing. Pass names to run some only: `npm run bench -- settings`.
+ */
+import { settingsBench } from './settings.bench.js';
+
+const BENCHES: Record<string, () => void | Promise<void>> = {
+  settings: settingsBench,
+};
+
+const wanted = process.argv.slice(2);
+console.log(`ktrdr benchmarks — node ${process.version}, ${process.platform}/${process.arch}`);
+for (const [name, bench] of Object.entries(BENCHES)) {
+  if (wanted.length > 0 && !wanted.includes(name)) continue;
+  await bench();
+}

@@ -1,0 +1,108 @@
+/**
+ * One look at a configuration for a role: every value, every problem, every
+ * warning. Pure over its sources, so the validation at start-up, `config show`,
+ * `config check` and the tests all see the same thing.
+ */
+import {
+  findUnknownVariables,
+  formatDeprecation,
+  formatUnknownVariable,
+  groupVariableNames,
+  insecureDefaults,
+  resolveGroup,
+  type DeprecationNotice,
+  type FieldTrace,
+  type GroupResolution,
+  type SettingIssue,
+  type SettingsGroup,
+  type SettingsSources,
+  type UnknownVariable,
+} from '../settings-engine/index.js';
+import { environment, GROUPS, NAMESPACE, REMOVED_VARIABLES, ROLE_GROUPS, type Role } from './catalogue.js';
+
+const ALL_GROUPS: readonly SettingsGroup[] = [environment, ...GROUPS];
+
+export interface Inspection {
+  readonly role: Role;
+  /** KTRDR_ENV as resolved, or the raw text when it is invalid. */
+  readonly env: string;
+  readonly environment: GroupResolution<typeof environment.fields>;
+  /** The groups the role reads, in catalogue order. */
+  readonly groups: readonly GroupResolution[];
+  /** Every error: invalid values, an unknown KTRDR_ENV, insecure defaults in production. */
+  readonly issues: readonly SettingIssue[];
+  /** Deprecated names set anywhere (all groups: a name is deprecated whoever reads it). */
+  readonly deprecations: readonly DeprecationNotice[];
+  readonly unknown: readonly UnknownVariable[];
+  /** Insecure defaults in force in the role's groups. */
+  readonly insecure: readonly FieldTrace[];
+  /** Insecure defaults that should be shown as a warning (development/test, not acknowledged). */
+  readonly insecureWarned: readonly FieldTrace[];
+}
+
+export function knownVariableNames(): string[] {
+  return ALL_GROUPS.flatMap(groupVariableNames);
+}
+
+export function inspect(role: Role, sources: SettingsSources): Inspection {
+  const env = resolveGroup(environment, sources);
+  const envTrace = env.fields.find((trace) => trace.key === 'env');
+  const envName = env.values?.env ?? envTrace?.raw ?? 'development';
+  const production = env.values?.env === 'production';
+  const acknowledged = env.values?.acknowledgeInsecureDefaults === true;
+
+  const roleGroups = new Set(ROLE_GROUPS[role]);
+  const all = ALL_GROUPS.map((group) => (group === environment ? env : resolveGroup(group, sources)));
+  const groups = all.filter((resolution) => roleGroups.has(resolution.group));
+  const insecure = groups.flatMap(insecureDefaults);
+
+  const insecureIssues: SettingIssue[] = production
+    ? insecure.map((trace) => ({
+        env: trace.env,
+        sourceName: trace.sourceName ?? trace.env,
+        value: null,
+        message: `uses the insecure default value, which is refused in production (KTRDR_ENV=production); set a value of your own`,
+      }))
+    : [];
+
+  return {
+    role,
+    env: envName,
+    environment: env,
+    groups,
+    issues: [...env.issues, ...groups.flatMap((g) => g.issues), ...insecureIssues],
+    deprecations: all.flatMap((resolution) => resolution.deprecations),
+    unknown: findUnknownVariables(sources, { namespace: NAMESPACE, known: knownVariableNames(), removed: REMOVED_VARIABLES }),
+    insecure,
+    insecureWarned: production || acknowledged ? [] : insecure,
+  };
+}
+
+/** Deprecated and unknown names, one line each. */
+export function nameWarnings(inspection: Inspection): string[] {
+  return [...inspection.deprecations.map(formatDeprecation), ...inspection.unknown.map(formatUnknownVariable)];
+}
+
+export function insecureWarningLines(inspection: Inspection): string[] {
+  return inspection.insecureWarned.map(
+    (trace) =>
+      `INSECURE DEFAULT: ${trace.env} uses its insecure default value (accepted in ${inspection.env}, refused in production)`,
+  );
+}
+
+/** The boxed warning printed at start-up in development and test. */
+export function insecureWarningBox(inspection: Inspection): string | null {
+  if (inspection.insecureWarned.length === 0) return null;
+  const body = [
+    'WARNING: INSECURE DEFAULT CONFIGURATION',
+    '',
+    ...inspection.insecureWarned.map((trace) => `  - ${trace.env} uses its insecure default value`),
+    '',
+    `Accepted because KTRDR_ENV=${inspection.env}; refused when KTRDR_ENV=production.`,
+    'Set your own values, or silence this warning with',
+    'KTRDR_ACKNOWLEDGE_INSECURE_DEFAULTS=true.',
+  ];
+  const width = Math.max(...body.map((line) => line.length));
+  const edge = `+${'-'.repeat(width + 2)}+`;
+  return [edge, ...body.map((line) => `| ${line.padEnd(width)} |`), edge].join('\n');
+}

@@ -1,0 +1,105 @@
+/**
+ * ktrdr's settings as the processes use them: one cached getter per group, and
+ * the two calls every entry point makes before anything else:
+ * `warnDeprecatedEnvVars()` then `validateAll(role)`. Nothing here runs at import.
+ */
+import { ConfigurationError, loadSources, SettingsStore, type GroupValues } from '../settings-engine/index.js';
+import {
+  api,
+  apiClient,
+  auth,
+  checkpoint,
+  data,
+  database,
+  DOCS_HINT,
+  environment,
+  logging,
+  observability,
+  operations,
+  orphanDetector,
+  worker,
+  type Role,
+} from './catalogue.js';
+import { insecureWarningBox, inspect, nameWarnings, type Inspection } from './inspect.js';
+
+const store = new SettingsStore(() => loadSources(), { docsHint: DOCS_HINT });
+
+export const getDatabaseSettings = store.getter(database);
+export const getApiSettings = store.getter(api);
+export const getAuthSettings = store.getter(auth);
+export const getLoggingSettings = store.getter(logging);
+export const getObservabilitySettings = store.getter(observability);
+export const getApiClientSettings = store.getter(apiClient);
+export const getWorkerSettings = store.getter(worker);
+export const getCheckpointSettings = store.getter(checkpoint);
+export const getOrphanDetectorSettings = store.getter(orphanDetector);
+export const getOperationsSettings = store.getter(operations);
+export const getDataSettings = store.getter(data);
+export const getEnvironmentSettings = store.getter(environment);
+
+export type DatabaseSettings = GroupValues<typeof database.fields>;
+export type ApiSettings = GroupValues<typeof api.fields>;
+export type AuthSettings = GroupValues<typeof auth.fields>;
+export type LoggingSettings = GroupValues<typeof logging.fields>;
+export type ObservabilitySettings = GroupValues<typeof observability.fields>;
+export type ApiClientSettings = GroupValues<typeof apiClient.fields>;
+export type WorkerSettings = GroupValues<typeof worker.fields>;
+export type CheckpointSettings = GroupValues<typeof checkpoint.fields>;
+export type OrphanDetectorSettings = GroupValues<typeof orphanDetector.fields>;
+export type OperationsSettings = GroupValues<typeof operations.fields>;
+export type DataSettings = GroupValues<typeof data.fields>;
+
+/** Where warnings go; stderr unless an entry point routes them to its logger. */
+export type WarningSink = (message: string) => void;
+
+/** One-line warnings get a prefix; the boxed warning is printed as it is. */
+const stderrSink: WarningSink = (message) =>
+  void process.stderr.write(message.includes('\n') ? `${message}\n` : `WARNING: ${message}\n`);
+
+/** Warnings already given in this process, so each is given once. */
+const warned = new Set<string>();
+
+function warnOnce(messages: readonly string[], sink: WarningSink): string[] {
+  const fresh = messages.filter((message) => !warned.has(message));
+  for (const message of fresh) {
+    warned.add(message);
+    sink(message);
+  }
+  return fresh;
+}
+
+/** Forget cached settings and given warnings; the next getter reads the environment again. */
+export function clearSettingsCache(): void {
+  store.clear();
+  warned.clear();
+}
+
+/** The current configuration as seen by `role` (from the cached sources). */
+export function inspectSettings(role: Role): Inspection {
+  return inspect(role, store.sources());
+}
+
+/**
+ * Warns once about every deprecated name in use (and whether it was ignored) and
+ * every unknown `KTRDR_*` variable, with the closest known name. Returns the warnings given.
+ */
+export function warnDeprecatedEnvVars(sink: WarningSink = stderrSink): string[] {
+  return warnOnce(nameWarnings(inspectSettings('all')), sink);
+}
+
+export interface ValidationResult {
+  readonly env: string;
+  readonly inspection: Inspection;
+}
+
+/**
+ * Validates every group `role` reads, and KTRDR_ENV's rules on insecure defaults.
+ * Throws one `ConfigurationError` carrying every problem; its message is the block to print.
+ */
+export function validateAll(role: Role, sink: WarningSink = stderrSink): ValidationResult {
+  const inspection = inspectSettings(role);
+  if (inspection.issues.length > 0) throw new ConfigurationError(inspection.issues, { docsHint: DOCS_HINT });
+  const box = insecureWarningBox(inspection);
+  if (box) warnOnce([box], sink);
+  return { env: inspection.env, inspection };
+}
