@@ -1,0 +1,226 @@
+/**
+ * The wire contract (DESIGN §3): every HTTP body between the CLI, the backend
+ * and the workers, as zod schemas. Each schema is the single source of its
+ * TypeScript type, its validation (400s name the field) and its OpenAPI docs.
+ * JSON is snake_case, compatible with the earlier Python system.
+ */
+import { z } from 'zod';
+
+export const API_PREFIX = '/api/v1';
+
+export const WorkerType = z.enum(['training', 'backtesting']);
+export type WorkerType = z.infer<typeof WorkerType>;
+
+export const WorkerStatus = z.enum(['available', 'busy', 'temporarily_unavailable']);
+export type WorkerStatus = z.infer<typeof WorkerStatus>;
+
+export const OperationStatus = z.enum(['pending', 'running', 'completed', 'failed', 'cancelled']);
+export type OperationStatus = z.infer<typeof OperationStatus>;
+export const TERMINAL_STATUSES: readonly OperationStatus[] = ['completed', 'failed', 'cancelled'];
+export const ACTIVE_STATUSES: readonly OperationStatus[] = ['pending', 'running'];
+export const isTerminal = (status: OperationStatus): boolean => TERMINAL_STATUSES.includes(status);
+
+/** Operation kinds; each runs on one worker type. */
+export const OperationType = z.enum(['dummy', 'training', 'backtesting']);
+export type OperationType = z.infer<typeof OperationType>;
+
+const JsonObject = z.record(z.string(), z.unknown());
+export type JsonObject = z.infer<typeof JsonObject>;
+const IsoDate = z.string().describe('ISO 8601 date-time (UTC)');
+
+// ---------------------------------------------------------------- workers
+
+/** How earlier workers report what finished while the backend was away. */
+export const CompletedOperationReport = z.object({
+  operation_id: z.string().min(1),
+  status: z.enum(['COMPLETED', 'FAILED', 'CANCELLED']),
+  result: JsonObject.nullish(),
+  error_message: z.string().nullish(),
+  completed_at: IsoDate.nullish(),
+});
+export type CompletedOperationReport = z.infer<typeof CompletedOperationReport>;
+
+export const RegisterWorkerBody = z.object({
+  worker_id: z.string().min(1).max(200),
+  worker_type: WorkerType,
+  endpoint_url: z.url({ protocol: /^https?$/ }),
+  capabilities: JsonObject.optional(),
+  current_operation_id: z.string().min(1).nullish(),
+  completed_operations: z.array(CompletedOperationReport).optional(),
+  metadata: JsonObject.optional(),
+});
+export type RegisterWorkerBody = z.infer<typeof RegisterWorkerBody>;
+
+export const WorkerRecord = z.object({
+  worker_id: z.string(),
+  worker_type: WorkerType,
+  endpoint_url: z.string(),
+  status: WorkerStatus,
+  current_operation_id: z.string().nullable(),
+  capabilities: JsonObject,
+  last_health_check: IsoDate.nullable(),
+  last_healthy_at: IsoDate.nullable(),
+  health_check_failures: z.number().int(),
+  metadata: JsonObject,
+});
+export type WorkerRecord = z.infer<typeof WorkerRecord>;
+
+export const ListWorkersQuery = z.object({
+  worker_type: WorkerType.optional(),
+  status: WorkerStatus.optional(),
+});
+
+// ---------------------------------------------------------------- operations
+
+export const Progress = z.object({
+  percentage: z.number().min(0).max(100),
+  current_step: z.string().nullable(),
+  steps_completed: z.number().int().min(0),
+  steps_total: z.number().int().min(0),
+  items_processed: z.number().int().min(0),
+  items_total: z.number().int().min(0).nullable(),
+  /** Workload-specific figures (loss, equity, …). */
+  context: JsonObject,
+});
+export type Progress = z.infer<typeof Progress>;
+
+export const emptyProgress = (): Progress => ({
+  percentage: 0,
+  current_step: null,
+  steps_completed: 0,
+  steps_total: 0,
+  items_processed: 0,
+  items_total: null,
+  context: {},
+});
+
+export const OperationRecord = z.object({
+  operation_id: z.string(),
+  operation_type: OperationType,
+  status: OperationStatus,
+  created_at: IsoDate,
+  started_at: IsoDate.nullable(),
+  completed_at: IsoDate.nullable(),
+  progress: Progress,
+  metadata: JsonObject,
+  error_message: z.string().nullable(),
+  result_summary: JsonObject.nullable(),
+  worker_id: z.string().nullable(),
+});
+export type OperationRecord = z.infer<typeof OperationRecord>;
+
+export const ListOperationsQuery = z.object({
+  status: OperationStatus.optional(),
+  operation_type: OperationType.optional(),
+  limit: z.coerce.number().int().min(1).max(10_000).default(100),
+});
+
+export const ListOperationsResponse = z.object({
+  success: z.literal(true),
+  data: z.array(OperationRecord),
+  total_count: z.number().int(),
+  active_count: z.number().int(),
+});
+
+export const GetOperationResponse = z.object({ success: z.literal(true), data: OperationRecord });
+
+export const OperationResultsResponse = z.object({
+  success: z.literal(true),
+  data: z.object({
+    operation_id: z.string(),
+    status: OperationStatus,
+    result_summary: JsonObject.nullable(),
+    results: z.unknown().nullable(),
+  }),
+});
+
+export const StartOperationResponse = z.object({
+  success: z.literal(true),
+  operation_id: z.string(),
+  status: z.enum(['pending', 'running']),
+});
+export type StartOperationResponse = z.infer<typeof StartOperationResponse>;
+
+export const DummyStartBody = z.object({
+  steps: z.number().int().min(1).max(1_000_000).default(10),
+  step_delay_ms: z.number().int().min(0).max(600_000).default(100),
+  fail_at_step: z.number().int().min(1).nullable().default(null),
+  worker_type: WorkerType.default('training'),
+});
+export type DummyStartBody = z.infer<typeof DummyStartBody>;
+
+// ---------------------------------------------------------------- worker ↔ backend
+
+/** Backend → worker: run this operation (continuing from `checkpoint` when given). */
+export const WorkerStartBody = z.object({
+  operation_id: z.string().min(1),
+  operation_type: OperationType,
+  params: JsonObject,
+  checkpoint: z
+    .object({
+      checkpoint_id: z.string(),
+      units: z.number().int().min(0),
+      state: z.unknown(),
+      created_at: IsoDate,
+    })
+    .nullable()
+    .default(null),
+});
+export type WorkerStartBody = z.infer<typeof WorkerStartBody>;
+
+export const WorkerHealth = z.object({
+  healthy: z.boolean(),
+  worker_id: z.string(),
+  worker_type: WorkerType,
+  worker_status: z.enum(['idle', 'busy']),
+  current_operation: z.string().nullable(),
+});
+export type WorkerHealth = z.infer<typeof WorkerHealth>;
+
+/** Worker → backend, on request: where an operation it runs (or ran) stands. */
+export const WorkerOperationStatus = z.object({
+  operation_id: z.string(),
+  status: OperationStatus,
+  progress: Progress,
+});
+export type WorkerOperationStatus = z.infer<typeof WorkerOperationStatus>;
+
+/** Worker → backend: a checkpoint of a running operation. */
+export const CheckpointUpload = z.object({
+  worker_id: z.string().min(1),
+  units: z.number().int().min(0),
+  state: z.unknown(),
+  reason: z.enum(['interval', 'time', 'shutdown', 'cancel', 'failure']),
+});
+export type CheckpointUpload = z.infer<typeof CheckpointUpload>;
+
+export const CheckpointCreated = z.object({ success: z.literal(true), checkpoint_id: z.string() });
+
+/** Worker → backend: the terminal outcome, pushed so that none is lost if nobody polls. */
+export const OperationOutcome = z.object({
+  worker_id: z.string().min(1),
+  status: z.enum(['completed', 'failed', 'cancelled']),
+  result_summary: JsonObject.nullable().default(null),
+  error_message: z.string().nullable().default(null),
+  /** Large results (trades, equity curve) served by GET /operations/{id}/results. */
+  results: z.unknown().optional(),
+  progress: Progress.optional(),
+  completed_at: IsoDate,
+});
+export type OperationOutcome = z.infer<typeof OperationOutcome>;
+
+/** Worker → backend: a stopping worker hands an operation back, to be resumed elsewhere. */
+export const OperationRelease = z.object({
+  worker_id: z.string().min(1),
+  reason: z.string().min(1),
+  progress: Progress.optional(),
+});
+export type OperationRelease = z.infer<typeof OperationRelease>;
+
+// ---------------------------------------------------------------- errors
+
+export const ErrorBody = z.object({
+  success: z.literal(false),
+  error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
+});
+export type ErrorBody = z.infer<typeof ErrorBody>;

@@ -1,0 +1,142 @@
+/**
+ * A small JSON-over-HTTP client with bearer tokens, a per-request timeout and
+ * retries with exponential back-off. Used by the CLI and the workers to reach
+ * the backend, and by the backend to reach workers.
+ */
+import type { z } from 'zod';
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly url: string,
+    message: string,
+    readonly body: unknown,
+  ) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}
+
+/** The server could not be reached, or did not answer in time. */
+export class UnreachableError extends Error {
+  constructor(
+    readonly url: string,
+    cause: unknown,
+  ) {
+    const reason = cause instanceof Error ? (cause.name === 'TimeoutError' ? 'timed out' : causeMessage(cause)) : String(cause);
+    super(`cannot reach ${url}: ${reason}`, { cause });
+    this.name = 'UnreachableError';
+  }
+}
+
+function causeMessage(error: Error): string {
+  const inner = (error as { cause?: unknown }).cause;
+  return inner instanceof Error ? inner.message : error.message;
+}
+
+export interface RetryPolicy {
+  /** Extra attempts after the first. */
+  readonly maxRetries: number;
+  /** Delay before the first retry in ms; doubles each time. */
+  readonly delayMs: number;
+}
+
+export const NO_RETRY: RetryPolicy = { maxRetries: 0, delayMs: 0 };
+
+export interface HttpClientOptions {
+  readonly baseUrl: string;
+  readonly timeoutMs: number;
+  /** Returns the bearer token to send (minted lazily and refreshed by the caller). */
+  readonly token?: () => Promise<string>;
+  readonly retry?: RetryPolicy;
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+export interface RequestOptions {
+  readonly body?: unknown;
+  readonly query?: Record<string, string | number | undefined>;
+  readonly timeoutMs?: number;
+  /** Overrides the client's policy; only unreachable servers and 502/503/504 are retried. */
+  readonly retry?: RetryPolicy;
+}
+
+const RETRYABLE_STATUS = new Set([502, 503, 504]);
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export class HttpClient {
+  constructor(private readonly options: HttpClientOptions) {}
+
+  get baseUrl(): string {
+    return this.options.baseUrl;
+  }
+
+  /** Sends a request and parses the answer with `schema` (an invalid answer is an error, not a guess). */
+  async request<S extends z.ZodType>(method: string, path: string, schema: S, options: RequestOptions = {}): Promise<z.output<S>> {
+    const raw = await this.send(method, path, options);
+    const parsed = schema.safeParse(raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new HttpError(200, this.url(path), `unexpected response from ${method} ${path}: ${issue?.path.join('.')}: ${issue?.message}`, raw);
+    }
+    return parsed.data;
+  }
+
+  /** Sends a request and returns the decoded JSON body (or null for an empty one). */
+  async send(method: string, path: string, options: RequestOptions = {}): Promise<unknown> {
+    const retry = options.retry ?? this.options.retry ?? NO_RETRY;
+    const sleep = this.options.sleep ?? defaultSleep;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.once(method, path, options);
+      } catch (error) {
+        const retryable = error instanceof UnreachableError || (error instanceof HttpError && RETRYABLE_STATUS.has(error.status));
+        if (!retryable || attempt >= retry.maxRetries) throw error;
+        await sleep(retry.delayMs * 2 ** attempt);
+      }
+    }
+  }
+
+  private url(path: string, query?: RequestOptions['query']): string {
+    const url = new URL(this.options.baseUrl.replace(/\/$/, '') + path);
+    for (const [key, value] of Object.entries(query ?? {})) if (value !== undefined) url.searchParams.set(key, String(value));
+    return url.toString();
+  }
+
+  private async once(method: string, path: string, options: RequestOptions): Promise<unknown> {
+    const url = this.url(path, options.query);
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (options.body !== undefined) headers['content-type'] = 'application/json';
+    if (this.options.token) headers.authorization = `Bearer ${await this.options.token()}`;
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method,
+        headers,
+        body: options.body === undefined ? undefined : JSON.stringify(options.body),
+        signal: AbortSignal.timeout(options.timeoutMs ?? this.options.timeoutMs),
+      });
+    } catch (error) {
+      throw new UnreachableError(url, error);
+    }
+    const text = await response.text().catch(() => '');
+    let body: unknown = null;
+    if (text) {
+      try {
+        body = JSON.parse(text);
+      } catch {
+        body = text;
+      }
+    }
+    if (!response.ok) throw new HttpError(response.status, url, errorMessage(method, path, response.status, body), body);
+    return body;
+  }
+}
+
+/** The server's own message when it sent one (`{error: {message}}`), else the status. */
+function errorMessage(method: string, path: string, status: number, body: unknown): string {
+  const error = (body as { error?: unknown } | null)?.error;
+  const message =
+    typeof error === 'string' ? error : typeof (error as { message?: unknown })?.message === 'string' ? (error as { message: string }).message : null;
+  return `${method} ${path} failed with ${status}${message ? `: ${message}` : ''}`;
+}
