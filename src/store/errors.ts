@@ -1,0 +1,48 @@
+/** Typed failures of the store, with messages that name where it tried to go. */
+export type StoreDriver = 'pglite' | 'postgres';
+
+/** The store could not be opened: the server is unreachable, refuses the login, or the directory is unusable. */
+export class StoreConnectionError extends Error {
+  constructor(
+    readonly driver: StoreDriver,
+    /** `host:port/database as user` for PostgreSQL, the data directory for PGlite. */
+    readonly target: string,
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      driver === 'postgres'
+        ? `cannot connect to PostgreSQL at ${target}: ${reason}`
+        : `cannot open the PGlite database in ${target}: ${reason}`,
+      options,
+    );
+    this.name = 'StoreConnectionError';
+  }
+}
+
+/**
+ * A readable reason for a driver error. Node reports a refused connection to a
+ * name with several addresses as an AggregateError with an empty message.
+ */
+export function describeError(error: unknown): string {
+  if (error instanceof AggregateError && error.message === '') {
+    const inner = error.errors.map(describeError).filter((reason) => reason !== '');
+    if (inner.length > 0) return [...new Set(inner)].join('; ');
+  }
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    if (error.message !== '') return error.message;
+    if (typeof code === 'string') return code;
+    return error.name;
+  }
+  return String(error);
+}
+
+/** The PostgreSQL error code (SQLSTATE) of a driver error, if it has one. */
+export function sqlState(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+export const UNIQUE_VIOLATION = '23505';
+export const FOREIGN_KEY_VIOLATION = '23503';

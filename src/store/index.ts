@@ -1,0 +1,68 @@
+/**
+ * Opening the store. The options are the values of the Database settings group
+ * (getDatabaseSettings()), so an entry point passes them straight in.
+ */
+import type { StoreDriver } from './errors.js';
+import { openPgliteClient } from './pglite-client.js';
+import { openPostgresClient } from './postgres-client.js';
+import { echoing } from './sql-client.js';
+import type { SqlClient, SqlLog } from './sql-client.js';
+import { SqlStore } from './sql-store.js';
+
+export interface StoreOptions {
+  readonly driver: StoreDriver;
+  /** PGlite data directory (created when missing). */
+  readonly dir: string;
+  readonly host: string;
+  readonly port: number;
+  /** PostgreSQL database name. */
+  readonly name: string;
+  readonly user: string;
+  readonly password: string;
+  /** Pass every SQL statement to `log` before running it. */
+  readonly echo: boolean;
+  /** Where echoed SQL goes; stderr when omitted. */
+  readonly log?: SqlLog;
+}
+
+const stderrLog: SqlLog = (sql) => void process.stderr.write(`SQL: ${sql}\n`);
+
+async function openClient(options: StoreOptions): Promise<SqlClient> {
+  switch (options.driver) {
+    case 'pglite':
+      return openPgliteClient({ dir: options.dir });
+    case 'postgres':
+      return openPostgresClient(options);
+  }
+}
+
+/** Applies migrations; closes the store when they fail, so a failed start leaves nothing open. */
+async function migrated(store: SqlStore): Promise<SqlStore> {
+  try {
+    await store.migrate();
+    return store;
+  } catch (error) {
+    await store.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+/**
+ * Opens the store and applies pending migrations.
+ * Throws StoreConnectionError when the database cannot be reached or opened.
+ */
+export async function openStore(options: StoreOptions): Promise<SqlStore> {
+  const client = await openClient(options);
+  const store = new SqlStore(options.driver, options.echo ? echoing(client, options.log ?? stderrLog) : client);
+  return migrated(store);
+}
+
+/** A fresh, migrated, in-memory PGlite store (tests). */
+export async function openMemoryStore(): Promise<SqlStore> {
+  return migrated(new SqlStore('pglite', await openPgliteClient()));
+}
+
+export { StoreConnectionError } from './errors.js';
+export type { StoreDriver } from './errors.js';
+export { SqlStore } from './sql-store.js';
+export type * from './types.js';

@@ -1,0 +1,105 @@
+/**
+ * The schema, as an ordered list of versioned migrations. Never edit a
+ * migration that has shipped: append a new one.
+ */
+import type { SqlClient } from './sql-client.js';
+
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  /** One statement per entry: PGlite's parameterised protocol runs a single statement at a time. */
+  readonly statements: readonly string[];
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'operations, results, workers, checkpoints',
+    statements: [
+      `CREATE TABLE operations (
+         operation_id   text PRIMARY KEY,
+         seq            bigserial NOT NULL UNIQUE,
+         operation_type text NOT NULL,
+         worker_type    text NOT NULL,
+         status         text NOT NULL CHECK (status IN ('pending', 'running', 'completed', 'failed', 'cancelled')),
+         params         jsonb NOT NULL,
+         metadata       jsonb NOT NULL,
+         progress       jsonb NOT NULL,
+         created_at     timestamptz NOT NULL,
+         started_at     timestamptz,
+         completed_at   timestamptz,
+         error_message  text,
+         result_summary jsonb,
+         worker_id      text
+       )`,
+      `CREATE INDEX operations_pending_fifo ON operations (worker_type, seq) WHERE status = 'pending'`,
+      `CREATE INDEX operations_status ON operations (status)`,
+      `CREATE INDEX operations_newest ON operations (created_at DESC, seq DESC)`,
+      `CREATE TABLE operation_results (
+         operation_id text PRIMARY KEY REFERENCES operations (operation_id) ON DELETE CASCADE,
+         results      jsonb NOT NULL,
+         saved_at     timestamptz NOT NULL DEFAULT now()
+       )`,
+      `CREATE TABLE workers (
+         worker_id             text PRIMARY KEY,
+         worker_type           text NOT NULL,
+         endpoint_url          text NOT NULL,
+         status                text NOT NULL CHECK (status IN ('available', 'busy', 'temporarily_unavailable')),
+         current_operation_id  text,
+         capabilities          jsonb NOT NULL,
+         metadata              jsonb NOT NULL,
+         registered_at         timestamptz NOT NULL,
+         last_health_check     timestamptz,
+         last_healthy_at       timestamptz,
+         health_check_failures integer NOT NULL DEFAULT 0
+       )`,
+      `CREATE TABLE checkpoints (
+         checkpoint_id text PRIMARY KEY,
+         seq           bigserial NOT NULL UNIQUE,
+         operation_id  text NOT NULL REFERENCES operations (operation_id) ON DELETE CASCADE,
+         units         bigint NOT NULL,
+         path          text NOT NULL,
+         size_bytes    bigint NOT NULL,
+         reason        text NOT NULL,
+         created_at    timestamptz NOT NULL
+       )`,
+      `CREATE INDEX checkpoints_by_operation ON checkpoints (operation_id, created_at DESC, seq DESC)`,
+      `CREATE INDEX checkpoints_by_age ON checkpoints (created_at)`,
+    ],
+  },
+];
+
+/** Any constant works; it only has to be the same for every process sharing the database. */
+const MIGRATION_LOCK_KEY = 7_469_082_031;
+
+/**
+ * Applies the migrations not yet recorded in `schema_migrations`, all in one
+ * transaction. The transaction-scoped advisory lock makes a second process
+ * starting at the same moment wait, then find nothing left to do.
+ * Returns the versions it applied.
+ */
+export async function applyMigrations(
+  client: SqlClient,
+  migrations: readonly Migration[] = MIGRATIONS,
+): Promise<number[]> {
+  return client.transaction(async (tx) => {
+    await tx.query(`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`);
+    await tx.query(
+      `CREATE TABLE IF NOT EXISTS schema_migrations (
+         version    integer PRIMARY KEY,
+         name       text NOT NULL,
+         applied_at timestamptz NOT NULL DEFAULT now()
+       )`,
+    );
+    const rows = await tx.query<{ version: number }>('SELECT version FROM schema_migrations');
+    const applied = new Set(rows.map((row) => Number(row.version)));
+    const newlyApplied: number[] = [];
+    for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
+      if (applied.has(migration.version)) continue;
+      for (const statement of migration.statements) await tx.query(statement);
+      await tx.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [migration.version, migration.name]);
+      newlyApplied.push(migration.version);
+    }
+    return newlyApplied;
+  });
+}

@@ -1,0 +1,219 @@
+/** Operations and their results, over SQL. */
+import { emptyProgress, TERMINAL_STATUSES } from '../api/contract.js';
+import type { JsonObject, OperationStatus, OperationType, Progress, WorkerType } from '../api/contract.js';
+import { conflict, notFound } from '../common/errors.js';
+import { FOREIGN_KEY_VIOLATION, sqlState, UNIQUE_VIOLATION } from './errors.js';
+import type { SqlExecutor, SqlParam } from './sql-client.js';
+import { jsonParam, nullableJsonParam, nullableTimeParam, timeParam, toDate, toNullableDate, toNumber } from './sql-values.js';
+import type { NewOperation, OperationFilter, OperationPatch, OperationRepository, OperationRow } from './types.js';
+
+interface OperationRecord {
+  operation_id: string;
+  seq: unknown;
+  operation_type: string;
+  worker_type: string;
+  status: string;
+  params: JsonObject;
+  metadata: JsonObject;
+  progress: Progress;
+  created_at: unknown;
+  started_at: unknown;
+  completed_at: unknown;
+  error_message: string | null;
+  result_summary: JsonObject | null;
+  worker_id: string | null;
+}
+
+const COLUMNS = `operation_id, seq, operation_type, worker_type, status, params, metadata, progress,
+  created_at, started_at, completed_at, error_message, result_summary, worker_id`;
+
+const toRow = (record: OperationRecord): OperationRow => ({
+  operationId: record.operation_id,
+  operationType: record.operation_type as OperationType,
+  workerType: record.worker_type as WorkerType,
+  status: record.status as OperationStatus,
+  params: record.params,
+  metadata: record.metadata,
+  progress: record.progress,
+  createdAt: toDate(record.created_at),
+  startedAt: toNullableDate(record.started_at),
+  completedAt: toNullableDate(record.completed_at),
+  errorMessage: record.error_message,
+  resultSummary: record.result_summary,
+  workerId: record.worker_id,
+  seq: toNumber(record.seq),
+});
+
+/** How each patchable field is written: its column and the SQL placeholder cast. */
+const PATCH_COLUMNS: { [K in keyof Required<OperationPatch>]: (value: Required<OperationPatch>[K]) => [string, string, SqlParam] } = {
+  status: (value) => ['status', '', value],
+  metadata: (value) => ['metadata', '::text::jsonb', jsonParam(value)],
+  progress: (value) => ['progress', '::text::jsonb', jsonParam(value)],
+  startedAt: (value) => ['started_at', '::timestamptz', nullableTimeParam(value)],
+  completedAt: (value) => ['completed_at', '::timestamptz', nullableTimeParam(value)],
+  errorMessage: (value) => ['error_message', '', value],
+  resultSummary: (value) => ['result_summary', '::text::jsonb', nullableJsonParam(value)],
+  workerId: (value) => ['worker_id', '', value],
+};
+
+const TERMINAL_SQL = `status IN (${TERMINAL_STATUSES.map((status) => `'${status}'`).join(', ')})`;
+
+export class SqlOperationRepository implements OperationRepository {
+  constructor(private readonly sql: SqlExecutor) {}
+
+  async create(operation: NewOperation): Promise<OperationRow> {
+    try {
+      const [record] = await this.sql.query<OperationRecord>(
+        `INSERT INTO operations (operation_id, operation_type, worker_type, status, params, metadata, progress, created_at)
+         VALUES ($1, $2, $3, 'pending', $4::text::jsonb, $5::text::jsonb, $6::text::jsonb, $7::timestamptz)
+         RETURNING ${COLUMNS}`,
+        [
+          operation.operationId,
+          operation.operationType,
+          operation.workerType,
+          jsonParam(operation.params),
+          jsonParam(operation.metadata),
+          jsonParam(emptyProgress()),
+          timeParam(operation.createdAt),
+        ],
+      );
+      return toRow(record!);
+    } catch (error) {
+      if (sqlState(error) === UNIQUE_VIOLATION) throw conflict(`operation '${operation.operationId}' already exists`);
+      throw error;
+    }
+  }
+
+  async get(operationId: string): Promise<OperationRow | null> {
+    const [record] = await this.sql.query<OperationRecord>(`SELECT ${COLUMNS} FROM operations WHERE operation_id = $1`, [operationId]);
+    return record === undefined ? null : toRow(record);
+  }
+
+  async list(filter: OperationFilter = {}): Promise<{ rows: OperationRow[]; total: number }> {
+    const conditions: string[] = [];
+    const params: SqlParam[] = [];
+    if (filter.status !== undefined) {
+      params.push(filter.status);
+      conditions.push(`status = $${params.length}`);
+    }
+    if (filter.operationType !== undefined) {
+      params.push(filter.operationType);
+      conditions.push(`operation_type = $${params.length}`);
+    }
+    const where = conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`;
+    const [counted] = await this.sql.query<{ total: unknown }>(`SELECT count(*) AS total FROM operations ${where}`, params);
+    let limit = '';
+    if (filter.limit !== undefined) {
+      params.push(filter.limit);
+      limit = `LIMIT $${params.length}`;
+    }
+    const records = await this.sql.query<OperationRecord>(
+      `SELECT ${COLUMNS} FROM operations ${where} ORDER BY created_at DESC, seq DESC ${limit}`,
+      params,
+    );
+    return { rows: records.map(toRow), total: toNumber(counted?.total ?? 0) };
+  }
+
+  async countByStatus(): Promise<Record<OperationStatus, number>> {
+    const counts: Record<OperationStatus, number> = { pending: 0, running: 0, completed: 0, failed: 0, cancelled: 0 };
+    const rows = await this.sql.query<{ status: OperationStatus; n: unknown }>(
+      'SELECT status, count(*) AS n FROM operations GROUP BY status',
+    );
+    for (const row of rows) counts[row.status] = toNumber(row.n);
+    return counts;
+  }
+
+  async update(operationId: string, patch: OperationPatch, fromStatuses?: readonly OperationStatus[]): Promise<OperationRow | null> {
+    const params: SqlParam[] = [operationId];
+    const assignments: string[] = [];
+    for (const key of Object.keys(PATCH_COLUMNS) as (keyof OperationPatch)[]) {
+      const value = patch[key];
+      if (value === undefined) continue;
+      const [column, cast, param] = (PATCH_COLUMNS[key] as (v: unknown) => [string, string, SqlParam])(value);
+      params.push(param);
+      assignments.push(`${column} = $${params.length}${cast}`);
+    }
+    // An empty patch still answers "is it in one of these statuses?" atomically.
+    if (assignments.length === 0) assignments.push('status = status');
+    let condition = 'operation_id = $1';
+    if (fromStatuses !== undefined) {
+      if (fromStatuses.length === 0) return null;
+      const placeholders = fromStatuses.map((status) => {
+        params.push(status);
+        return `$${params.length}`;
+      });
+      condition += ` AND status IN (${placeholders.join(', ')})`;
+    }
+    const [record] = await this.sql.query<OperationRecord>(
+      `UPDATE operations SET ${assignments.join(', ')} WHERE ${condition} RETURNING ${COLUMNS}`,
+      params,
+    );
+    return record === undefined ? null : toRow(record);
+  }
+
+  async pending(workerType?: WorkerType, limit?: number): Promise<OperationRow[]> {
+    const params: SqlParam[] = [];
+    let where = `status = 'pending'`;
+    if (workerType !== undefined) {
+      params.push(workerType);
+      where += ` AND worker_type = $${params.length}`;
+    }
+    let limitSql = '';
+    if (limit !== undefined) {
+      params.push(limit);
+      limitSql = `LIMIT $${params.length}`;
+    }
+    const records = await this.sql.query<OperationRecord>(`SELECT ${COLUMNS} FROM operations WHERE ${where} ORDER BY seq ${limitSql}`, params);
+    return records.map(toRow);
+  }
+
+  async running(): Promise<OperationRow[]> {
+    const records = await this.sql.query<OperationRecord>(`SELECT ${COLUMNS} FROM operations WHERE status = 'running' ORDER BY seq`);
+    return records.map(toRow);
+  }
+
+  async deleteTerminalBefore(cutoff: Date): Promise<string[]> {
+    // A terminal operation without a completion time (should not happen) ages from its creation.
+    const rows = await this.sql.query<{ operation_id: string }>(
+      `DELETE FROM operations WHERE ${TERMINAL_SQL} AND COALESCE(completed_at, created_at) < $1::timestamptz
+       RETURNING operation_id`,
+      [timeParam(cutoff)],
+    );
+    return rows.map((row) => row.operation_id);
+  }
+
+  async deleteOldestTerminal(count: number): Promise<string[]> {
+    if (count <= 0) return [];
+    // Oldest means first created (seq), the order the operations were submitted in.
+    const rows = await this.sql.query<{ operation_id: string }>(
+      `DELETE FROM operations WHERE operation_id IN (
+         SELECT operation_id FROM operations WHERE ${TERMINAL_SQL} ORDER BY seq LIMIT $1
+       ) RETURNING operation_id`,
+      [count],
+    );
+    return rows.map((row) => row.operation_id);
+  }
+
+  async count(): Promise<number> {
+    const [row] = await this.sql.query<{ n: unknown }>('SELECT count(*) AS n FROM operations');
+    return toNumber(row?.n ?? 0);
+  }
+
+  async saveResults(operationId: string, results: unknown): Promise<void> {
+    try {
+      await this.sql.query(
+        `INSERT INTO operation_results (operation_id, results) VALUES ($1, $2::text::jsonb)
+         ON CONFLICT (operation_id) DO UPDATE SET results = EXCLUDED.results, saved_at = now()`,
+        [operationId, jsonParam(results)],
+      );
+    } catch (error) {
+      if (sqlState(error) === FOREIGN_KEY_VIOLATION) throw notFound('operation', operationId);
+      throw error;
+    }
+  }
+
+  async getResults(operationId: string): Promise<unknown | null> {
+    const [row] = await this.sql.query<{ results: unknown }>('SELECT results FROM operation_results WHERE operation_id = $1', [operationId]);
+    return row === undefined ? null : row.results;
+  }
+}

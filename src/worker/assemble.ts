@@ -1,0 +1,91 @@
+/**
+ * Builds a worker's parts from plain settings values (read by the entry point,
+ * never here): identity, token service, backend client and link, runner with
+ * its workloads, HTTP server, and the runtime that ties them together.
+ */
+import { hostname } from 'node:os';
+import type { WorkerType } from '../api/contract.js';
+import { TokenService, tokenProvider } from '../auth/tokens.js';
+import { HttpClient } from '../client/http.js';
+import { systemClock, type Clock } from '../common/clock.js';
+import type { ApiClientSettings, AuthSettings, CheckpointSettings, WorkerSettings } from '../config/settings.js';
+import type { Logger } from '../logging/logger.js';
+import { dummyWorkload } from '../workloads/dummy/dummy.js';
+import type { Workload } from '../workloads/types.js';
+import { BackendLink } from './backend-link.js';
+import { resolveEndpointUrl, resolveWorkerId, type WorkerIdentity } from './identity.js';
+import { OperationRunner } from './operation-runner.js';
+import { WorkerRuntime } from './runtime.js';
+import { buildWorkerServer } from './server.js';
+
+/** Every workload this build knows; the runner keeps those its worker type may run. */
+export const WORKLOADS: readonly Workload[] = [dummyWorkload];
+
+/** Listen on every interface, so that a backend on another machine reaches the worker. */
+export const WORKER_LISTEN_HOST = '0.0.0.0';
+
+/**
+ * Requests other than registration retry a few times only: an outcome that
+ * still fails waits in the outbox for the heartbeat, and a checkpoint upload
+ * must not hold the operation up for long.
+ */
+const MAX_REQUEST_RETRIES = 3;
+
+export interface WorkerAssembly {
+  readonly workerType: WorkerType;
+  readonly worker: WorkerSettings;
+  readonly apiClient: ApiClientSettings;
+  readonly auth: AuthSettings;
+  readonly checkpoint: CheckpointSettings;
+  readonly logger: Logger;
+  readonly workloads?: readonly Workload[];
+  readonly clock?: Clock;
+}
+
+export function assembleWorker(parts: WorkerAssembly): WorkerRuntime {
+  const { worker, apiClient, auth, checkpoint, logger } = parts;
+  const clock = parts.clock ?? systemClock;
+  const identity: WorkerIdentity = { workerId: resolveWorkerId(worker.id, parts.workerType), workerType: parts.workerType };
+  const tokens = new TokenService(auth.jwtSecret, auth.tokenExpireMinutes, clock);
+  const retryDelayMs = apiClient.retryDelay * 1000;
+  const heartbeatIntervalMs = worker.heartbeatInterval * 1000;
+  const http = new HttpClient({
+    baseUrl: apiClient.baseUrl,
+    timeoutMs: apiClient.timeout * 1000,
+    token: tokenProvider(tokens, identity.workerId, 'worker', clock),
+  });
+  const link = new BackendLink({
+    http,
+    identity,
+    logger,
+    registrationTimeoutMs: worker.registrationTimeout * 1000,
+    registrationRetry: { maxRetries: apiClient.maxRetries, delayMs: retryDelayMs },
+    requestRetry: { maxRetries: Math.min(apiClient.maxRetries, MAX_REQUEST_RETRIES), delayMs: retryDelayMs },
+    // Between registration attempts, never wait longer than between heartbeats.
+    maxRetryDelayMs: Math.max(retryDelayMs, heartbeatIntervalMs),
+  });
+  const runner = new OperationRunner({
+    workerId: identity.workerId,
+    workerType: parts.workerType,
+    workloads: parts.workloads ?? WORKLOADS,
+    reporter: link,
+    checkpointUnitInterval: checkpoint.epochInterval,
+    checkpointTimeIntervalMs: checkpoint.timeIntervalSeconds * 1000,
+    clock,
+    logger,
+  });
+  const server = buildWorkerServer({ identity, runner, tokens, logger, isHealthy: () => !runtime.isStopping });
+  const runtime = new WorkerRuntime({
+    identity,
+    server,
+    runner,
+    link,
+    logger,
+    host: WORKER_LISTEN_HOST,
+    port: worker.port,
+    endpointUrlFor: (port) =>
+      resolveEndpointUrl({ endpointUrl: worker.endpointUrl, publicBaseUrl: worker.publicBaseUrl, backendUrl: apiClient.baseUrl, port, hostname: hostname() }),
+    heartbeatIntervalMs,
+  });
+  return runtime;
+}

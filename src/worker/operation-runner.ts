@@ -1,0 +1,279 @@
+/**
+ * Runs one workload at a time: validates its parameters, keeps its progress
+ * snapshot, applies the checkpoint policy to the units it reports, uploads
+ * checkpoints, and reports the terminal outcome. It remembers the last few
+ * finished operations so that the backend can still ask how they ended.
+ */
+import {
+  emptyProgress,
+  type CheckpointUpload,
+  type JsonObject,
+  type OperationOutcome,
+  type OperationStatus,
+  type OperationType,
+  type Progress,
+  type WorkerOperationStatus,
+  type WorkerStartBody,
+  type WorkerType,
+} from '../api/contract.js';
+import { isoNow, type Clock } from '../common/clock.js';
+import { conflict, KtrdrError } from '../common/errors.js';
+import type { Logger } from '../logging/logger.js';
+import { abortReasonOf, OperationAborted } from '../workloads/abort.js';
+import type { AbortReason, ProgressUpdate, Workload } from '../workloads/types.js';
+import { CheckpointPolicy } from './checkpoint-policy.js';
+import { formatZodIssues } from './zod-issues.js';
+
+/** Where checkpoints and outcomes go (the backend link, or a fake in tests). */
+export interface OperationReporter {
+  uploadCheckpoint(operationId: string, upload: Omit<CheckpointUpload, 'worker_id'>): Promise<unknown>;
+  reportOutcome(operationId: string, outcome: Omit<OperationOutcome, 'worker_id'>): Promise<unknown>;
+}
+
+export interface OperationRunnerOptions {
+  readonly workerId: string;
+  readonly workerType: WorkerType;
+  readonly workloads: readonly Workload[];
+  readonly reporter: OperationReporter;
+  /** KTRDR_CHECKPOINT_EPOCH_INTERVAL. */
+  readonly checkpointUnitInterval: number;
+  /** KTRDR_CHECKPOINT_TIME_INTERVAL_SECONDS, in ms. */
+  readonly checkpointTimeIntervalMs: number;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** How many finished operations GET /operations/{id}/status still answers for. */
+  readonly historySize?: number;
+}
+
+/** An operation stopped by a shutdown, to be handed back to the backend. */
+export interface StoppedOperation {
+  readonly operationId: string;
+  readonly progress: Progress;
+  /** Units of the shutdown checkpoint, or null when none was taken. */
+  readonly checkpointUnits: number | null;
+}
+
+interface RunningOperation {
+  readonly operationId: string;
+  readonly operationType: OperationType;
+  status: OperationStatus;
+  progress: Progress;
+  readonly controller: AbortController;
+  /** Settles when the run is over (outcome decided, final checkpoint uploaded). */
+  done: Promise<StoppedOperation | null>;
+}
+
+const DEFAULT_HISTORY_SIZE = 20;
+
+export class OperationRunner {
+  private readonly workloads: ReadonlyMap<OperationType, Workload>;
+  private current: RunningOperation | null = null;
+  private readonly finished = new Map<string, WorkerOperationStatus>();
+  private readonly reports = new Set<Promise<unknown>>();
+  private accepting = true;
+
+  constructor(private readonly options: OperationRunnerOptions) {
+    const usable = options.workloads.filter((workload) => workload.workerTypes.includes(options.workerType));
+    this.workloads = new Map(usable.map((workload) => [workload.type, workload]));
+  }
+
+  get currentOperationId(): string | null {
+    return this.current?.operationId ?? null;
+  }
+
+  get isBusy(): boolean {
+    return this.current !== null;
+  }
+
+  /**
+   * Starts `request` in the background. Throws a VALIDATION_ERROR naming the
+   * field for parameters the workload refuses, CONFLICT when another operation
+   * runs (one at a time) and SHUTTING_DOWN once the worker is stopping. A
+   * repeated start of the operation already running is accepted (a dispatch
+   * retried after a lost answer must not run it twice).
+   */
+  start(request: WorkerStartBody): { operationId: string } {
+    if (!this.accepting) throw new KtrdrError('SHUTTING_DOWN', `worker ${this.options.workerId} is shutting down and takes no new operation`);
+    if (this.current) {
+      if (this.current.operationId === request.operation_id) return { operationId: request.operation_id };
+      throw conflict(`worker ${this.options.workerId} is busy with operation ${this.current.operationId}; it runs one operation at a time`);
+    }
+    const workload = this.workloads.get(request.operation_type);
+    if (!workload) {
+      throw new KtrdrError(
+        'VALIDATION_ERROR',
+        `body.operation_type: a ${this.options.workerType} worker cannot run '${request.operation_type}' operations (it runs: ${[...this.workloads.keys()].join(', ') || 'none'})`,
+      );
+    }
+    const parsed = workload.paramsSchema.safeParse(request.params);
+    if (!parsed.success) throw new KtrdrError('VALIDATION_ERROR', formatZodIssues(parsed.error.issues, 'body.params'), parsed.error.issues);
+
+    const operation: RunningOperation = {
+      operationId: request.operation_id,
+      operationType: request.operation_type,
+      status: 'running',
+      progress: emptyProgress(),
+      controller: new AbortController(),
+      done: Promise.resolve(null),
+    };
+    this.finished.delete(operation.operationId);
+    this.current = operation;
+    const resumeFrom = request.checkpoint ? { units: request.checkpoint.units, state: request.checkpoint.state } : null;
+    operation.done = this.execute(operation, workload, parsed.data, resumeFrom);
+    this.options.logger.info(
+      `operation ${operation.operationId} (${operation.operationType}) started${resumeFrom ? ` from checkpoint at ${resumeFrom.units} units` : ''}`,
+    );
+    return { operationId: operation.operationId };
+  }
+
+  /** Asks the running operation to stop; false when `operationId` is not running here. */
+  cancel(operationId: string): boolean {
+    if (this.current?.operationId !== operationId) return false;
+    this.current.controller.abort('cancel' satisfies AbortReason);
+    return true;
+  }
+
+  /** Where an operation running (or recently finished) here stands; null when unknown. */
+  status(operationId: string): WorkerOperationStatus | null {
+    if (this.current?.operationId === operationId) {
+      return { operation_id: operationId, status: this.current.status, progress: structuredClone(this.current.progress) };
+    }
+    return this.finished.get(operationId) ?? null;
+  }
+
+  /**
+   * Refuses new operations, stops the running one at its next step with a
+   * shutdown checkpoint, and returns it for hand-back (null when idle, or when
+   * it ended on its own before noticing).
+   */
+  async shutdown(): Promise<StoppedOperation | null> {
+    this.accepting = false;
+    const operation = this.current;
+    if (!operation) return null;
+    operation.controller.abort('shutdown' satisfies AbortReason);
+    return operation.done;
+  }
+
+  /** Waits for the running operation and for outcome reports in flight. */
+  async settled(): Promise<void> {
+    await this.current?.done;
+    await Promise.allSettled([...this.reports]);
+  }
+
+  private async execute(
+    operation: RunningOperation,
+    workload: Workload,
+    params: unknown,
+    resumeFrom: { units: number; state: unknown } | null,
+  ): Promise<StoppedOperation | null> {
+    const { reporter, clock } = this.options;
+    const policy = new CheckpointPolicy({
+      unitInterval: this.options.checkpointUnitInterval,
+      timeIntervalMs: this.options.checkpointTimeIntervalMs,
+      clock,
+    });
+    policy.begin(resumeFrom?.units ?? 0);
+    // The latest unit reported in this run, so that a stop can checkpoint exactly there.
+    let latest: { units: number; getState: () => unknown } | null = null;
+
+    const checkpoint = async (units: number, state: unknown, reason: CheckpointUpload['reason']) => {
+      await reporter.uploadCheckpoint(operation.operationId, { units, state, reason });
+      policy.taken(units);
+    };
+    const finalCheckpoint = async (reason: CheckpointUpload['reason']): Promise<number | null> => {
+      if (!latest) return null;
+      try {
+        await checkpoint(latest.units, latest.getState(), reason);
+        return latest.units;
+      } catch (error) {
+        this.options.logger.warn(`final checkpoint of operation ${operation.operationId} failed: ${describe(error)}`);
+        return null;
+      }
+    };
+
+    let outcome: Omit<OperationOutcome, 'worker_id'>;
+    let stopped: StoppedOperation | null = null;
+    try {
+      const result = await workload.run({
+        operationId: operation.operationId,
+        params,
+        resumeFrom,
+        signal: operation.controller.signal,
+        progress: (update: ProgressUpdate) => {
+          operation.progress = { ...operation.progress, ...update, context: { ...operation.progress.context, ...update.context } };
+        },
+        unitDone: async (units, getState) => {
+          latest = { units, getState };
+          const trigger = policy.due(units);
+          if (trigger) await checkpoint(units, getState(), trigger);
+        },
+      });
+      operation.status = 'completed';
+      outcome = this.outcome(operation, 'completed', result.resultSummary, null, result.results);
+    } catch (error) {
+      const aborted = error instanceof OperationAborted || operation.controller.signal.aborted;
+      const reason: AbortReason | null = aborted ? (error instanceof OperationAborted ? error.reason : abortReasonOf(operation.controller.signal)) : null;
+      if (reason === 'shutdown') {
+        const units = await finalCheckpoint('shutdown');
+        operation.status = 'pending'; // handed back: the backend will run it again from the checkpoint
+        stopped = { operationId: operation.operationId, progress: structuredClone(operation.progress), checkpointUnits: units };
+        this.options.logger.info(`operation ${operation.operationId} stopped for shutdown${units === null ? '' : ` at ${units} units (checkpoint saved)`}`);
+      } else if (reason === 'cancel') {
+        await finalCheckpoint('cancel');
+        operation.status = 'cancelled';
+        this.options.logger.info(`operation ${operation.operationId} cancelled`);
+      } else {
+        await finalCheckpoint('failure');
+        operation.status = 'failed';
+        this.options.logger.warn(`operation ${operation.operationId} failed: ${describe(error)}`);
+      }
+      outcome = this.outcome(operation, operation.status === 'cancelled' ? 'cancelled' : 'failed', null, operation.status === 'cancelled' ? 'cancelled by request' : describe(error));
+    }
+
+    this.remember(operation);
+    this.current = null;
+    if (stopped) return stopped;
+    this.options.logger.info(`operation ${operation.operationId} ${operation.status}`);
+    // Idle before reporting, so that the backend may dispatch the next operation as soon as it hears.
+    this.track(reporter.reportOutcome(operation.operationId, outcome));
+    return null;
+  }
+
+  private outcome(
+    operation: RunningOperation,
+    status: OperationOutcome['status'],
+    resultSummary: JsonObject | null,
+    errorMessage: string | null,
+    results?: unknown,
+  ): Omit<OperationOutcome, 'worker_id'> {
+    return {
+      status,
+      result_summary: resultSummary,
+      error_message: errorMessage,
+      ...(results === undefined ? {} : { results }),
+      progress: structuredClone(operation.progress),
+      completed_at: isoNow(this.options.clock),
+    };
+  }
+
+  private remember(operation: RunningOperation): void {
+    this.finished.set(operation.operationId, {
+      operation_id: operation.operationId,
+      status: operation.status,
+      progress: structuredClone(operation.progress),
+    });
+    const limit = this.options.historySize ?? DEFAULT_HISTORY_SIZE;
+    for (const oldest of this.finished.keys()) {
+      if (this.finished.size <= limit) break;
+      this.finished.delete(oldest);
+    }
+  }
+
+  private track(report: Promise<unknown>): void {
+    const tracked = report.catch((error: unknown) => this.options.logger.error(`outcome report failed: ${describe(error)}`));
+    this.reports.add(tracked);
+    void tracked.finally(() => this.reports.delete(tracked));
+  }
+}
+
+const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error));

@@ -1,0 +1,146 @@
+/**
+ * A worker process's lifecycle. `start()` listens, then registers with the
+ * backend in the background (serving meanwhile) and starts the heartbeat.
+ * `stop()` hands a running operation back (stop at the next step, shutdown
+ * checkpoint, release), stops the heartbeat, deregisters and closes the server.
+ */
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import type { WorkerRecord } from '../api/contract.js';
+import { PeriodicTask, type Timers } from '../common/periodic-task.js';
+import type { Logger } from '../logging/logger.js';
+import type { BackendLink, WorkerState } from './backend-link.js';
+import type { WorkerIdentity } from './identity.js';
+import type { OperationRunner } from './operation-runner.js';
+
+export interface WorkerRuntimeOptions {
+  readonly identity: WorkerIdentity;
+  readonly server: FastifyInstance;
+  readonly runner: OperationRunner;
+  readonly link: BackendLink;
+  readonly logger: Logger;
+  /** Interface to listen on (0.0.0.0 so that a remote backend reaches the worker). */
+  readonly host: string;
+  /** KTRDR_WORKER_PORT; 0 picks a free port (tests). */
+  readonly port: number;
+  /** The URL the backend reaches the worker at, given the port it listens on. */
+  readonly endpointUrlFor: (port: number) => string;
+  /** KTRDR_WORKER_HEARTBEAT_INTERVAL, in ms. */
+  readonly heartbeatIntervalMs: number;
+  readonly timers?: Timers;
+}
+
+export interface Listening {
+  readonly port: number;
+  readonly endpointUrl: string;
+}
+
+type Phase = 'new' | 'starting' | 'running' | 'stopping' | 'stopped';
+
+export class WorkerRuntime {
+  readonly heartbeat: PeriodicTask;
+  private phase: Phase = 'new';
+  private listening: Listening | null = null;
+  private readonly stopSignal = new AbortController();
+  private registration: Promise<WorkerRecord | null> = Promise.resolve(null);
+  private registering = false;
+
+  constructor(private readonly options: WorkerRuntimeOptions) {
+    this.heartbeat = new PeriodicTask({
+      name: 'worker-heartbeat',
+      intervalMs: options.heartbeatIntervalMs,
+      run: () => this.beat(),
+      onError: (error) => options.logger.warn(`heartbeat failed: ${error instanceof Error ? error.message : String(error)}`),
+      ...(options.timers ? { timers: options.timers } : {}),
+    });
+  }
+
+  get workerId(): string {
+    return this.options.identity.workerId;
+  }
+
+  get isStopping(): boolean {
+    return this.phase === 'stopping' || this.phase === 'stopped';
+  }
+
+  /** Where the worker listens; null before `start()`. */
+  get address(): Listening | null {
+    return this.listening;
+  }
+
+  /** Settles when the first registration succeeded (the record) or gave up (null). */
+  whenRegistered(): Promise<WorkerRecord | null> {
+    return this.registration;
+  }
+
+  /** Listens (logging one line), then registers in the background and starts the heartbeat. */
+  async start(): Promise<Listening> {
+    if (this.phase !== 'new') throw new Error(`worker runtime cannot start: it is ${this.phase}`);
+    this.phase = 'starting';
+    const { server, identity, logger } = this.options;
+    await server.listen({ host: this.options.host, port: this.options.port });
+    const port = (server.server.address() as AddressInfo).port;
+    this.listening = { port, endpointUrl: this.options.endpointUrlFor(port) };
+    logger.info(
+      `worker ${identity.workerId} (${identity.workerType}) listening on port ${port}, endpoint ${this.listening.endpointUrl}`,
+    );
+    this.phase = 'running';
+    this.registration = this.registerInBackground();
+    this.heartbeat.start();
+    return this.listening;
+  }
+
+  /** Hands back a running operation, stops the heartbeat, deregisters and closes the server. Idempotent. */
+  async stop(): Promise<void> {
+    if (this.phase === 'stopping' || this.phase === 'stopped') return;
+    const { runner, link, server, logger } = this.options;
+    const wasListening = this.phase !== 'new';
+    this.phase = 'stopping';
+    this.stopSignal.abort('shutdown');
+    await this.heartbeat.stop();
+    await this.registration;
+
+    const stopped = await runner.shutdown();
+    if (stopped) {
+      const released = await link.release(stopped.operationId, { reason: 'shutdown', progress: stopped.progress });
+      if (released) logger.info(`operation ${stopped.operationId} handed back to the backend`);
+    }
+    await runner.settled();
+    if (wasListening) {
+      // A worker the backend never took (or already forgot) has nothing to deregister.
+      if (link.isRegistered && (await link.deregister())) logger.info(`worker ${this.workerId} deregistered`);
+      await server.close();
+    }
+    this.phase = 'stopped';
+  }
+
+  private state(): WorkerState {
+    if (!this.listening) throw new Error('worker state requested before the server listens');
+    return { endpointUrl: this.listening.endpointUrl, currentOperationId: this.options.runner.currentOperationId };
+  }
+
+  private async registerInBackground(): Promise<WorkerRecord | null> {
+    const { link, logger, identity } = this.options;
+    this.registering = true;
+    try {
+      const record = await link.registerWithRetry(() => this.state(), this.stopSignal.signal);
+      logger.info(`worker ${identity.workerId} (${identity.workerType}) registered with the backend at ${record.endpoint_url}`);
+      return record;
+    } catch (error) {
+      if (!this.stopSignal.signal.aborted) {
+        logger.error(
+          `registration failed: ${error instanceof Error ? error.message : String(error)}; the heartbeat will register when the backend answers`,
+        );
+      }
+      return null;
+    } finally {
+      this.registering = false;
+    }
+  }
+
+  private async beat(): Promise<void> {
+    // The first registration retries on its own; a heartbeat then would only race it.
+    if (this.registering || this.isStopping) return;
+    await this.options.link.heartbeat(this.state());
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * A backend and workers as real child processes on free ports, with a shared
+ * temporary data directory and small intervals set through the environment.
+ */
+import { join } from 'node:path';
+import { z } from 'zod';
+import { GetOperationResponse, OperationRecord, WorkerRecord, type WorkerType } from '../../src/api/contract.js';
+import { TokenService, tokenProvider } from '../../src/auth/tokens.js';
+import { HttpClient } from '../../src/client/http.js';
+import { cleanEnv, freePort, KtrdrProcess, tempDir, waitFor } from '../support/processes.js';
+
+/** Fast loops so that failures show within seconds. */
+export const FAST_LOOPS: Record<string, string> = {
+  KTRDR_WORKER_HEARTBEAT_INTERVAL: '0.3',
+  KTRDR_WORKER_HEALTH_CHECK_INTERVAL: '0.3',
+  KTRDR_WORKER_HEALTH_CHECK_TIMEOUT: '0.5',
+  KTRDR_WORKER_HEALTH_CHECK_FAILURES: '2',
+  KTRDR_WORKER_REMOVAL_THRESHOLD: '2',
+  KTRDR_ORPHAN_TIMEOUT_SECONDS: '1.5',
+  KTRDR_ORPHAN_CHECK_INTERVAL_SECONDS: '0.3',
+  KTRDR_OPS_CACHE_TTL: '0',
+  KTRDR_API_CLIENT_RETRY_DELAY: '0.2',
+  KTRDR_API_CLIENT_MAX_RETRIES: '50',
+  KTRDR_LOG_LEVEL: 'DEBUG',
+};
+
+export class Cluster {
+  readonly dataDir = tempDir();
+  readonly processes: KtrdrProcess[] = [];
+  backend: KtrdrProcess | null = null;
+  apiPort = 0;
+  private readonly settings: Record<string, string>;
+  private readonly token = tokenProvider(new TokenService('local-dev-secret-do-not-use-in-production', 60), 'e2e-test', 'cli');
+
+  constructor(settings: Record<string, string> = {}) {
+    this.settings = { ...FAST_LOOPS, ...settings };
+  }
+
+  get baseUrl(): string {
+    return `http://127.0.0.1:${this.apiPort}/api/v1`;
+  }
+
+  env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+    return cleanEnv({
+      ...this.settings,
+      KTRDR_API_HOST: '127.0.0.1',
+      KTRDR_API_PORT: String(this.apiPort),
+      KTRDR_API_CLIENT_BASE_URL: this.baseUrl,
+      KTRDR_DB_DIR: join(this.dataDir, 'db'),
+      KTRDR_CHECKPOINT_DIR: join(this.dataDir, 'checkpoints'),
+      KTRDR_DATA_DIR: this.dataDir,
+      ...extra,
+    });
+  }
+
+  async startBackend(): Promise<KtrdrProcess> {
+    if (this.apiPort === 0) this.apiPort = await freePort();
+    const backend = new KtrdrProcess('backend', ['backend'], this.env());
+    this.processes.push(backend);
+    this.backend = backend;
+    await waitFor('backend /health', async () => (await fetch(`http://127.0.0.1:${this.apiPort}/health`)).ok);
+    return backend;
+  }
+
+  async startWorker(type: WorkerType, extra: Record<string, string> = {}): Promise<{ process: KtrdrProcess; port: number; id: string }> {
+    const port = await freePort();
+    const id = `${type}-e2e-${port}`;
+    const worker = new KtrdrProcess(id, ['worker', type], this.env({ KTRDR_WORKER_PORT: String(port), KTRDR_WORKER_ID: id, ...extra }));
+    this.processes.push(worker);
+    await this.waitForWorker(id);
+    return { process: worker, port, id };
+  }
+
+  /** A client of the backend as the CLI would make it (the default secret). */
+  get http(): HttpClient {
+    return new HttpClient({ baseUrl: this.baseUrl, timeoutMs: 5_000, token: this.token });
+  }
+
+  workers(): Promise<WorkerRecord[]> {
+    return this.http.request('GET', '/workers', z.array(WorkerRecord));
+  }
+
+  async waitForWorker(id: string, predicate: (w: WorkerRecord) => boolean = () => true, timeoutMs = 20_000): Promise<WorkerRecord> {
+    return waitFor(`worker ${id}`, async () => (await this.workers()).find((w) => w.worker_id === id && predicate(w)), { timeoutMs });
+  }
+
+  async operation(id: string): Promise<OperationRecord> {
+    return (await this.http.request('GET', `/operations/${id}`, GetOperationResponse)).data;
+  }
+
+  async waitForOperation(id: string, predicate: (op: OperationRecord) => boolean, what: string, timeoutMs = 30_000): Promise<OperationRecord> {
+    return waitFor(`operation ${id} ${what}`, async () => {
+      const op = await this.operation(id);
+      return predicate(op) ? op : null;
+    }, { timeoutMs });
+  }
+
+  async startDummy(body: Record<string, unknown>): Promise<string> {
+    const response = await this.http.send('POST', '/dummy/start', { body });
+    return (response as { operation_id: string }).operation_id;
+  }
+
+  send(method: string, path: string, body?: unknown): Promise<unknown> {
+    return this.http.send(method, path, body === undefined ? {} : { body });
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.processes.map((p) => p.stop('SIGKILL', 5_000)));
+  }
+}

@@ -1,0 +1,111 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { applyMigrations } from '../../src/store/migrations.js';
+import { openMemoryStore, openStore, StoreConnectionError } from '../../src/store/index.js';
+import type { StoreOptions } from '../../src/store/index.js';
+import { registerStoreSuite } from './store-suite.js';
+
+const scratch = await mkdtemp(join(tmpdir(), 'ktrdr-store-'));
+afterAll(async () => {
+  await rm(scratch, { recursive: true, force: true });
+});
+
+const pgliteOptions = (dir: string, extra: Partial<StoreOptions> = {}): StoreOptions => ({
+  driver: 'pglite',
+  dir,
+  host: 'localhost',
+  port: 5432,
+  name: 'ktrdr',
+  user: 'ktrdr',
+  password: 'unused',
+  echo: false,
+  ...extra,
+});
+
+registerStoreSuite('pglite', { open: () => openStore(pgliteOptions(join(scratch, 'suite'))) });
+
+describe('pglite driver', () => {
+  it('creates a missing data directory and keeps the data across close and reopen', async () => {
+    const dir = join(scratch, 'nested', 'does-not-exist-yet');
+    const first = await openStore(pgliteOptions(dir));
+    await first.operations.create({
+      operationId: 'persisted',
+      operationType: 'dummy',
+      workerType: 'training',
+      params: { steps: 3 },
+      metadata: {},
+      createdAt: new Date('2025-01-01T00:00:00Z'),
+    });
+    await first.operations.saveResults('persisted', { steps: 3 });
+    await first.checkpoints.add({
+      checkpointId: 'cp',
+      operationId: 'persisted',
+      units: 2,
+      path: 'persisted/cp.json',
+      sizeBytes: 10,
+      reason: 'periodic',
+      createdAt: new Date('2025-01-01T00:01:00Z'),
+    });
+    await first.workers.upsert({
+      workerId: 'w1',
+      workerType: 'training',
+      endpointUrl: 'http://127.0.0.1:5003',
+      status: 'available',
+      currentOperationId: null,
+      capabilities: {},
+      metadata: {},
+      registeredAt: new Date('2025-01-01T00:00:00Z'),
+      lastHealthCheck: null,
+      lastHealthyAt: null,
+      healthCheckFailures: 0,
+    });
+    await first.close();
+
+    const reopened = await openStore(pgliteOptions(dir));
+    try {
+      expect(await applyMigrations(reopened.client)).toEqual([]);
+      expect((await reopened.operations.get('persisted'))?.params).toEqual({ steps: 3 });
+      expect(await reopened.operations.getResults('persisted')).toEqual({ steps: 3 });
+      expect((await reopened.checkpoints.latest('persisted'))?.units).toBe(2);
+      expect((await reopened.workers.get('w1'))?.endpointUrl).toBe('http://127.0.0.1:5003');
+    } finally {
+      await reopened.close();
+    }
+  });
+
+  it('fails with a StoreConnectionError naming the directory when it cannot be created', async () => {
+    const file = join(scratch, 'a-file');
+    await writeFile(file, 'not a directory');
+    const dir = join(file, 'db');
+    const error: unknown = await openStore(pgliteOptions(dir)).catch((rejection: unknown) => rejection);
+    expect(error).toBeInstanceOf(StoreConnectionError);
+    expect((error as StoreConnectionError).driver).toBe('pglite');
+    expect((error as Error).message).toContain(`cannot open the PGlite database in ${dir}: `);
+  });
+
+  it('passes every statement to the log when echo is on', async () => {
+    const logged: string[] = [];
+    const store = await openStore(pgliteOptions(join(scratch, 'echo'), { echo: true, log: (sql) => logged.push(sql) }));
+    try {
+      expect(logged.some((sql) => sql.startsWith('SELECT pg_advisory_xact_lock'))).toBe(true);
+      logged.length = 0;
+      await store.workers.get('nobody');
+      expect(logged).toEqual(['SELECT worker_id, worker_type, endpoint_url, status, current_operation_id, capabilities, metadata, registered_at, last_health_check, last_healthy_at, health_check_failures FROM workers WHERE worker_id = $1']);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('openMemoryStore opens an empty, migrated store that keeps nothing on disk', async () => {
+    const store = await openMemoryStore();
+    try {
+      expect(store.driver).toBe('pglite');
+      expect(await store.operations.count()).toBe(0);
+      expect(await applyMigrations(store.client)).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  });
+});
