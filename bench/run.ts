@@ -2,10 +2,12 @@
  * `npm run bench`: every benchmark, printing figures. Benchmarks measure; they
  * assert nothing. Pass names to run some only: `npm run bench -- settings`.
  */
+import { clusterBench } from './cluster.bench.js';
 import { settingsBench } from './settings.bench.js';
 
 const BENCHES: Record<string, () => void | Promise<void>> = {
   settings: settingsBench,
+  cluster: clusterBench,
 };
 
 const wanted = process.argv.slice(2);

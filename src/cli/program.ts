@@ -1,6 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { configCommand } from './commands/config.js';
+import { workerCommand } from './commands/worker.js';
+import { workersCommand } from './commands/workers.js';
+import { opsCommand } from './commands/ops.js';
+import { dummyCommand } from './commands/dummy.js';
+import { authCommand } from './commands/auth.js';
+import { upCommand } from './commands/up.js';
+import { backendCommand } from './commands/backend.js';
 
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -12,6 +19,13 @@ export function buildProgram(): Command {
     .description('Train and backtest trading strategies on a fleet of workers coordinated by one backend.')
     .version(packageVersion());
   program.addCommand(configCommand());
+  program.addCommand(backendCommand());
+  program.addCommand(workerCommand());
+  program.addCommand(workersCommand());
+  program.addCommand(opsCommand());
+  program.addCommand(dummyCommand());
+  program.addCommand(authCommand());
+  program.addCommand(upCommand());
   applyToAll(program, (command) => command.showHelpAfterError('(run with --help for usage)').exitOverride());
   return program;
 }

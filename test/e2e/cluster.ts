@@ -4,7 +4,8 @@
  */
 import { join } from 'node:path';
 import { z } from 'zod';
-import { GetOperationResponse, OperationRecord, WorkerRecord, type WorkerType } from '../../src/api/contract.js';
+import type { OperationRecord} from '../../src/api/contract.js';
+import { GetOperationResponse, WorkerRecord, type WorkerType } from '../../src/api/contract.js';
 import { TokenService, tokenProvider } from '../../src/auth/tokens.js';
 import { HttpClient } from '../../src/client/http.js';
 import { cleanEnv, freePort, KtrdrProcess, tempDir, waitFor } from '../support/processes.js';

@@ -1,0 +1,17 @@
+/** What the HTTP layer needs from the backend's services. */
+import type { TokenService } from '../auth/tokens.js';
+import type { Logger } from '../logging/logger.js';
+import type { BackendMetrics } from './metrics.js';
+import type { OperationsService } from './services/operations-service.js';
+import type { WorkerRegistry } from './services/worker-registry.js';
+
+export interface BackendAppDeps {
+  readonly tokens: TokenService;
+  readonly registry: WorkerRegistry;
+  readonly operations: OperationsService;
+  readonly metrics: BackendMetrics;
+  readonly logger: Logger;
+  /** Seconds since the backend started (GET /health). */
+  readonly uptimeSeconds: () => number;
+  readonly version: string;
+}

@@ -1,0 +1,60 @@
+/**
+ * The backend's HTTP application: zod-validated routes (DESIGN §3) under
+ * /api/v1, GET /health and GET /metrics at the root, OpenAPI docs at
+ * /api/v1/docs, bearer-token auth and one error shape.
+ */
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { API_PREFIX } from '../api/contract.js';
+import type { BackendAppDeps } from './app-deps.js';
+import { DOCS_PREFIX, registerAuth } from './auth.js';
+import { registerErrorHandling } from './error-handler.js';
+import { dummyRoutes } from './routes/dummy.js';
+import { healthRoutes } from './routes/health.js';
+import { metricsRoutes } from './routes/metrics.js';
+import { operationRoutes } from './routes/operations.js';
+import { workerCallbackRoutes } from './routes/worker-callbacks.js';
+import { workerRoutes } from './routes/workers.js';
+
+export type { BackendAppDeps } from './app-deps.js';
+
+export async function buildBackendApp(deps: BackendAppDeps): Promise<FastifyInstance> {
+  // Fastify's own info lines ("Server listening at …") repeat what the backend logs; its warnings and errors stay.
+  const quieter = deps.logger.levelVal > 40 ? deps.logger.level : 'warn';
+  const loggerInstance: FastifyBaseLogger = deps.logger.child({ component: 'http' }, { level: quieter });
+  const app: FastifyInstance = Fastify({
+    loggerInstance,
+    // One line per request would drown the log: polling clients and health checks are constant.
+    logController: new LogController({ disableRequestLogging: true }),
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  registerErrorHandling(app);
+  registerAuth(app, deps.tokens);
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      info: { title: 'ktrdr backend', description: 'Workers, operations and their progress (DESIGN §3).', version: deps.version },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: DOCS_PREFIX });
+
+  healthRoutes(app, deps);
+  metricsRoutes(app, deps);
+  await app.register(
+    async (api) => {
+      workerRoutes(api, deps);
+      operationRoutes(api, deps);
+      dummyRoutes(api, deps);
+      workerCallbackRoutes(api, deps);
+    },
+    { prefix: API_PREFIX },
+  );
+  await app.ready();
+  return app;
+}

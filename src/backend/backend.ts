@@ -1,0 +1,177 @@
+/**
+ * The backend process, wired from plain options: store, services, background
+ * loops and the HTTP server, with an explicit start/stop. Reads no settings
+ * (main.ts does), so tests build one with a ManualClock and tiny intervals.
+ */
+import type { FastifyInstance } from 'fastify';
+import { TokenService, tokenProvider } from '../auth/tokens.js';
+import { systemClock, type Clock } from '../common/clock.js';
+import type { PeriodicTask, Timers } from '../common/periodic-task.js';
+import type { Logger } from '../logging/logger.js';
+import type { Store } from '../store/types.js';
+import { buildBackendApp } from './app.js';
+import { BackendMetrics } from './metrics.js';
+import { CheckpointStore } from './services/checkpoint-store.js';
+import { Dispatcher } from './services/dispatcher.js';
+import { HealthChecker } from './services/health-checker.js';
+import { OperationsService } from './services/operations-service.js';
+import { OrphanDetector } from './services/orphan-detector.js';
+import { Retention } from './services/retention.js';
+import { WorkerClient } from './services/worker-client.js';
+import { WorkerRegistry } from './services/worker-registry.js';
+
+export interface BackendOptions {
+  readonly store: Store;
+  readonly logger: Logger;
+  readonly host: string;
+  /** 0 picks a free port. */
+  readonly port: number;
+  readonly jwtSecret: string;
+  readonly tokenExpireMinutes: number;
+  readonly checkpointDir: string;
+  readonly checkpointMaxAgeDays: number;
+  readonly healthCheckIntervalMs: number;
+  readonly healthCheckTimeoutMs: number;
+  readonly healthCheckFailures: number;
+  readonly workerRemovalThresholdMs: number;
+  readonly orphanTimeoutMs: number;
+  readonly orphanCheckIntervalMs: number;
+  readonly opsCacheTtlMs: number;
+  readonly maxOperations: number;
+  readonly cleanupIntervalMs: number;
+  readonly retentionDays: number;
+  /** Bound on the backend's start/cancel/status calls to workers. */
+  readonly workerRequestTimeoutMs?: number;
+  /** Safety-net dispatch pass (dispatch is otherwise event-driven). */
+  readonly dispatchIntervalMs?: number;
+  /** Retry-After sent to workers registering while the backend stops. */
+  readonly retryAfterSeconds?: number;
+  readonly version?: string;
+  readonly clock?: Clock;
+  readonly timers?: Timers;
+}
+
+export class Backend {
+  readonly registry: WorkerRegistry;
+  readonly operations: OperationsService;
+  readonly dispatcher: Dispatcher;
+  readonly healthChecker: HealthChecker;
+  readonly orphanDetector: OrphanDetector;
+  readonly retention: Retention;
+  readonly checkpoints: CheckpointStore;
+  readonly metrics: BackendMetrics;
+  readonly tokens: TokenService;
+  private app: FastifyInstance | null = null;
+  private readonly startedAt: number;
+  private readonly clock: Clock;
+  private stopping: Promise<void> | null = null;
+
+  constructor(private readonly options: BackendOptions) {
+    const clock = (this.clock = options.clock ?? systemClock);
+    const { store, logger, timers } = options;
+    this.startedAt = clock.now();
+    this.tokens = new TokenService(options.jwtSecret, options.tokenExpireMinutes, clock);
+    const client = new WorkerClient({
+      token: tokenProvider(this.tokens, 'backend', 'backend', clock),
+      requestTimeoutMs: options.workerRequestTimeoutMs ?? 10_000,
+    });
+    this.registry = new WorkerRegistry(store.workers, clock, {
+      failureThreshold: options.healthCheckFailures,
+      retryAfterSeconds: options.retryAfterSeconds ?? 5,
+    });
+    this.checkpoints = new CheckpointStore(store.checkpoints, options.checkpointDir, clock);
+    this.metrics = new BackendMetrics({
+      workersByStatus: () => this.registry.countByStatus(),
+      operationsByStatus: () => store.operations.countByStatus(),
+    });
+    this.dispatcher = new Dispatcher(
+      {
+        operations: store.operations,
+        registry: this.registry,
+        client,
+        checkpoints: this.checkpoints,
+        clock,
+        logger,
+        observeLatency: (seconds) => this.metrics.observeDispatchLatency(seconds),
+      },
+      { intervalMs: options.dispatchIntervalMs ?? 5_000, timers },
+    );
+    const wake = () => this.dispatcher.trigger();
+    this.operations = new OperationsService(
+      { store, registry: this.registry, client, checkpoints: this.checkpoints, clock, logger, wake },
+      { cacheTtlMs: options.opsCacheTtlMs, maxOperations: options.maxOperations },
+    );
+    this.registry.onRegistration(async (worker, registration) => {
+      await this.operations.reconcileRegistration(worker, registration);
+      wake();
+    });
+    this.healthChecker = new HealthChecker(
+      { registry: this.registry, client, clock, logger, onWorkerAvailable: wake },
+      {
+        intervalMs: options.healthCheckIntervalMs,
+        timeoutMs: options.healthCheckTimeoutMs,
+        removalThresholdMs: options.workerRemovalThresholdMs,
+        timers,
+      },
+    );
+    this.orphanDetector = new OrphanDetector(
+      { operations: store.operations, registry: this.registry, clock, logger },
+      { intervalMs: options.orphanCheckIntervalMs, timeoutMs: options.orphanTimeoutMs, timers },
+    );
+    this.retention = new Retention(
+      { operations: store.operations, checkpoints: this.checkpoints, clock, logger },
+      {
+        intervalMs: options.cleanupIntervalMs,
+        retentionDays: options.retentionDays,
+        checkpointMaxAgeDays: options.checkpointMaxAgeDays,
+        timers,
+      },
+    );
+  }
+
+  get tasks(): readonly PeriodicTask[] {
+    return [this.healthChecker.task, this.dispatcher.task, this.orphanDetector.task, this.retention.task];
+  }
+
+  /** The HTTP application (for tests that inject requests). */
+  get http(): FastifyInstance {
+    if (!this.app) throw new Error('backend not started');
+    return this.app;
+  }
+
+  /** Listens and starts every loop; returns the base URL (http://host:port). */
+  async start(): Promise<string> {
+    this.app = await buildBackendApp({
+      tokens: this.tokens,
+      registry: this.registry,
+      operations: this.operations,
+      metrics: this.metrics,
+      logger: this.options.logger,
+      uptimeSeconds: () => Math.round((this.clock.now() - this.startedAt) / 1000),
+      version: this.options.version ?? '0.0.0',
+    });
+    await this.app.listen({ host: this.options.host, port: this.options.port });
+    for (const task of this.tasks) task.start();
+    this.dispatcher.trigger();
+    return this.url;
+  }
+
+  get url(): string {
+    const address = this.app?.server.address();
+    if (!address || typeof address === 'string') throw new Error('backend is not listening');
+    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    return `http://${host}:${address.port}`;
+  }
+
+  /** Refuses registrations (503 + Retry-After), stops every loop, closes the server, then the store. Idempotent. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      this.registry.refuseRegistrations();
+      await Promise.all(this.tasks.map((task) => task.stop()));
+      await this.app?.close();
+      await this.dispatcher.whenIdle(); // a pass woken by the last requests must not meet a closed store
+      await this.options.store.close();
+    })();
+    return this.stopping;
+  }
+}

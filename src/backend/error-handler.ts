@@ -1,0 +1,73 @@
+/**
+ * One error shape for every failure (ErrorBody). Validation errors name the
+ * field, its value and the rule; bad input of any kind is a 4xx, never a 500.
+ */
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import type { ErrorBody } from '../api/contract.js';
+import { KtrdrError, type ErrorCode } from '../common/errors.js';
+
+const STATUS_OF: Record<ErrorCode, number> = {
+  VALIDATION_ERROR: 400,
+  UNAUTHORIZED: 401,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  TOO_MANY_OPERATIONS: 429,
+  UPSTREAM_UNAVAILABLE: 502,
+  SHUTTING_DOWN: 503,
+};
+
+const CODE_OF_STATUS: Record<number, string> = { 400: 'VALIDATION_ERROR', 401: 'UNAUTHORIZED', 404: 'NOT_FOUND', 409: 'CONFLICT', 413: 'PAYLOAD_TOO_LARGE', 415: 'UNSUPPORTED_MEDIA_TYPE' };
+
+interface ValidationIssue {
+  readonly instancePath: string;
+  readonly message?: string;
+}
+
+function send(reply: FastifyReply, status: number, code: string, message: string, details?: unknown): FastifyReply {
+  const body: ErrorBody = { success: false, error: { code, message, ...(details === undefined ? {} : { details }) } };
+  return reply.status(status).type('application/json').send(body);
+}
+
+/** "body.steps: Too small: expected number to be >=1 (got 0)" */
+function describeIssue(request: FastifyRequest, context: string, issue: ValidationIssue): string {
+  const segments = issue.instancePath.split('/').filter(Boolean);
+  const field = [context, ...segments].join('.');
+  const container = (request as unknown as Record<string, unknown>)[context === 'querystring' ? 'query' : context];
+  let value: unknown = container;
+  for (const segment of segments) value = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[segment] : undefined;
+  const got = value === undefined ? 'missing' : `got ${truncate(JSON.stringify(value))}`;
+  return `${field}: ${issue.message ?? 'invalid'} (${got})`;
+}
+
+function truncate(text: string | undefined): string {
+  if (text === undefined) return 'undefined';
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+export function registerErrorHandling(app: FastifyInstance): void {
+  app.setNotFoundHandler((request, reply) => send(reply, 404, 'NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`));
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (hasZodFastifySchemaValidationErrors(error)) {
+      const context = error.validationContext ?? 'body';
+      const issues = error.validation as unknown as ValidationIssue[];
+      const messages = issues.map((issue) => describeIssue(request, context, issue));
+      return send(reply, 400, 'VALIDATION_ERROR', messages.join('; '), { issues: messages });
+    }
+    if (error instanceof KtrdrError) {
+      const status = STATUS_OF[error.code];
+      const retryAfter = (error.details as { retry_after_seconds?: unknown } | undefined)?.retry_after_seconds;
+      if (status === 503 && typeof retryAfter === 'number') reply.header('Retry-After', String(retryAfter));
+      return send(reply, status, error.code, error.message, error.details);
+    }
+    const status = typeof error.statusCode === 'number' ? error.statusCode : 500;
+    if (status >= 400 && status < 500) {
+      // Fastify's own 4xx: malformed JSON, an empty body with a JSON content type, an unsupported media type.
+      const message = error.code?.startsWith('FST_ERR_CTP') ? `body: ${error.message}` : error.message;
+      return send(reply, status, CODE_OF_STATUS[status] ?? 'BAD_REQUEST', message);
+    }
+    request.log.error({ err: error }, 'unhandled error');
+    return send(reply, 500, 'INTERNAL_ERROR', 'internal error; see the backend log');
+  });
+}

@@ -1,0 +1,101 @@
+/**
+ * `ktrdr backend`: check the settings, open the store (migrations applied),
+ * build the backend, listen on KTRDR_API_HOST:KTRDR_API_PORT, serve until
+ * SIGINT/SIGTERM, then stop cleanly. Returns the process exit code.
+ */
+import { readFileSync } from 'node:fs';
+import {
+  getApiSettings,
+  getAuthSettings,
+  getCheckpointSettings,
+  getDatabaseSettings,
+  getLoggingSettings,
+  getOperationsSettings,
+  getOrphanDetectorSettings,
+  getWorkerSettings,
+  validateAll,
+  warnDeprecatedEnvVars,
+} from '../config/settings.js';
+import { createLogger } from '../logging/logger.js';
+import { ConfigurationError } from '../settings-engine/index.js';
+import { openStore } from '../store/index.js';
+import { Backend } from './backend.js';
+
+const seconds = (value: number) => Math.round(value * 1000);
+
+export async function runBackend(): Promise<number> {
+  warnDeprecatedEnvVars();
+  try {
+    validateAll('backend');
+  } catch (error) {
+    if (!(error instanceof ConfigurationError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    return 1; // before any port is bound
+  }
+
+  const logging = getLoggingSettings();
+  const logger = createLogger({ level: logging.level, format: logging.format, name: 'backend' });
+  const [api, auth, worker, checkpoint, orphans, ops] = [
+    getApiSettings(), getAuthSettings(), getWorkerSettings(), getCheckpointSettings(), getOrphanDetectorSettings(), getOperationsSettings(),
+  ];
+  const store = await openStore(getDatabaseSettings());
+  await store.migrate();
+  const backend = new Backend({
+    store,
+    logger,
+    host: api.host,
+    port: api.port,
+    jwtSecret: auth.jwtSecret,
+    tokenExpireMinutes: auth.tokenExpireMinutes,
+    checkpointDir: checkpoint.dir,
+    checkpointMaxAgeDays: checkpoint.maxAgeDays,
+    healthCheckIntervalMs: seconds(worker.healthCheckInterval),
+    healthCheckTimeoutMs: seconds(worker.healthCheckTimeout),
+    healthCheckFailures: worker.healthCheckFailures,
+    workerRemovalThresholdMs: seconds(worker.removalThreshold),
+    orphanTimeoutMs: seconds(orphans.timeoutSeconds),
+    orphanCheckIntervalMs: seconds(orphans.checkIntervalSeconds),
+    opsCacheTtlMs: seconds(ops.cacheTtl),
+    maxOperations: ops.maxOperations,
+    cleanupIntervalMs: seconds(ops.cleanupIntervalSeconds),
+    retentionDays: ops.retentionDays,
+    version: packageVersion(),
+  });
+
+  let url: string;
+  try {
+    url = await backend.start();
+  } catch (error) {
+    await backend.stop(); // closes the store, so a failed start (port in use) leaves nothing open
+    throw error;
+  }
+  logger.info(`backend listening on ${url} (API ${url}/api/v1, docs ${url}/api/v1/docs, store ${store.driver})`);
+  const signal = await shutdownSignal();
+  logger.info(`received ${signal}; stopping the backend`);
+  await backend.stop();
+  logger.info('backend stopped');
+  return 0;
+}
+
+function packageVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  } catch {
+    return '0.0.0';
+  }
+}
+
+/** Resolves on the first SIGINT or SIGTERM; a second one exits at once (the operator insists). */
+function shutdownSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      process.removeListener('SIGINT', onSignal);
+      process.removeListener('SIGTERM', onSignal);
+      process.once('SIGINT', () => process.exit(130));
+      process.once('SIGTERM', () => process.exit(143));
+      resolve(signal);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}

@@ -1,0 +1,20 @@
+/** GET /health (at the root, open): liveness for people, scripts and load balancers. */
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { BackendAppDeps } from '../app-deps.js';
+
+const BackendHealth = z.object({
+  status: z.literal('ok'),
+  service: z.literal('ktrdr-backend'),
+  version: z.string(),
+  uptime_seconds: z.number(),
+});
+
+export function healthRoutes(app: FastifyInstance, deps: BackendAppDeps): void {
+  app.withTypeProvider<ZodTypeProvider>().get(
+    '/health',
+    { schema: { tags: ['health'], summary: 'Backend liveness (no token needed)', response: { 200: BackendHealth } } },
+    async () => ({ status: 'ok' as const, service: 'ktrdr-backend' as const, version: deps.version, uptime_seconds: deps.uptimeSeconds() }),
+  );
+}

@@ -1,0 +1,10 @@
+/** GET /metrics (open): Prometheus text exposition. */
+import type { FastifyInstance } from 'fastify';
+import type { BackendAppDeps } from '../app-deps.js';
+
+export function metricsRoutes(app: FastifyInstance, deps: BackendAppDeps): void {
+  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+    const { contentType, body } = await deps.metrics.render();
+    return reply.type(contentType).send(body);
+  });
+}

@@ -1,0 +1,54 @@
+/** Operations as users see them: list, show (with fresh progress), cancel, resume, results. */
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { GetOperationResponse, ListOperationsQuery, ListOperationsResponse, OperationResultsResponse } from '../../api/contract.js';
+import type { BackendAppDeps } from '../app-deps.js';
+import { renderOperation } from '../render.js';
+import { IdParams } from './params.js';
+
+const tags = ['operations'];
+
+export function operationRoutes(app: FastifyInstance, deps: BackendAppDeps): void {
+  const routes = app.withTypeProvider<ZodTypeProvider>();
+  const { operations } = deps;
+
+  routes.get(
+    '/operations',
+    { schema: { tags, summary: 'List operations, newest first', querystring: ListOperationsQuery, response: { 200: ListOperationsResponse } } },
+    async (request) => {
+      const { status, operation_type, limit } = request.query;
+      const list = await operations.list({ status, operationType: operation_type, limit });
+      return { success: true as const, data: list.rows.map(renderOperation), total_count: list.total, active_count: list.activeCount };
+    },
+  );
+
+  routes.get(
+    '/operations/:id',
+    { schema: { tags, summary: 'One operation, with progress at most KTRDR_OPS_CACHE_TTL old', params: IdParams, response: { 200: GetOperationResponse } } },
+    async (request) => ({ success: true as const, data: renderOperation(await operations.get(request.params.id)) }),
+  );
+
+  routes.delete(
+    '/operations/:id',
+    { schema: { tags, summary: 'Cancel a pending or running operation', params: IdParams, response: { 200: GetOperationResponse } } },
+    async (request) => ({ success: true as const, data: renderOperation(await operations.cancel(request.params.id)) }),
+  );
+
+  routes.post(
+    '/operations/:id/resume',
+    { schema: { tags, summary: 'Resume a failed or cancelled operation from its latest checkpoint', params: IdParams, response: { 200: GetOperationResponse } } },
+    async (request) => ({ success: true as const, data: renderOperation(await operations.resume(request.params.id)) }),
+  );
+
+  routes.get(
+    '/operations/:id/results',
+    { schema: { tags, summary: 'Results of an operation', params: IdParams, response: { 200: OperationResultsResponse } } },
+    async (request) => {
+      const { row, results } = await operations.results(request.params.id);
+      return {
+        success: true as const,
+        data: { operation_id: row.operationId, status: row.status, result_summary: row.resultSummary, results: results ?? null },
+      };
+    },
+  );
+}

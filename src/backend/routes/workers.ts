@@ -1,0 +1,57 @@
+/** The worker registry over HTTP: registration, listing, heartbeat look-ups, deregistration. */
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { ListWorkersQuery, RegisterWorkerBody, WorkerRecord } from '../../api/contract.js';
+import type { BackendAppDeps } from '../app-deps.js';
+import { renderWorker } from '../render.js';
+import { IdParams } from './params.js';
+
+const tags = ['workers'];
+
+export function workerRoutes(app: FastifyInstance, deps: BackendAppDeps): void {
+  const routes = app.withTypeProvider<ZodTypeProvider>();
+  const { registry } = deps;
+
+  routes.post(
+    '/workers/register',
+    { schema: { tags, summary: 'Register (or re-register) a worker; idempotent', body: RegisterWorkerBody, response: { 200: WorkerRecord } } },
+    async (request) => {
+      const body = request.body;
+      const row = await registry.register({
+        workerId: body.worker_id,
+        workerType: body.worker_type,
+        endpointUrl: body.endpoint_url,
+        capabilities: body.capabilities,
+        metadata: body.metadata,
+        currentOperationId: body.current_operation_id ?? null,
+        completedOperations: body.completed_operations ?? [],
+      });
+      deps.logger.info({ worker_id: row.workerId, worker_type: row.workerType, endpoint_url: row.endpointUrl }, 'worker registered');
+      return renderWorker(row);
+    },
+  );
+
+  routes.get(
+    '/workers',
+    { schema: { tags, summary: 'List workers', querystring: ListWorkersQuery, response: { 200: z.array(WorkerRecord) } } },
+    async (request) => (await registry.list({ workerType: request.query.worker_type, status: request.query.status })).map(renderWorker),
+  );
+
+  routes.get(
+    '/workers/:id',
+    { schema: { tags, summary: 'One worker (404 tells a worker to re-register)', params: IdParams, response: { 200: WorkerRecord } } },
+    async (request) => renderWorker(await registry.require(request.params.id)),
+  );
+
+  routes.delete(
+    '/workers/:id',
+    { schema: { tags, summary: 'Deregister a worker', params: IdParams, response: { 200: z.object({ success: z.literal(true), worker_id: z.string() }) } } },
+    async (request) => {
+      await registry.require(request.params.id);
+      await registry.remove(request.params.id);
+      deps.logger.info({ worker_id: request.params.id }, 'worker deregistered');
+      return { success: true as const, worker_id: request.params.id };
+    },
+  );
+}

@@ -1,0 +1,168 @@
+/**
+ * Hands pending operations to available workers: FIFO per worker type, one
+ * operation per worker. The worker is reserved and the operation claimed before
+ * the start request, so nothing is dispatched twice; when the worker does not
+ * answer, the operation goes back to pending (never lost) and the worker gets a
+ * health failure. Triggered by events (submit, registration, outcome, release)
+ * and by a periodic safety net.
+ */
+import { WorkerType, type WorkerStartBody } from '../../api/contract.js';
+import { HttpError } from '../../client/http.js';
+import type { Clock } from '../../common/clock.js';
+import { PeriodicTask, type Timers } from '../../common/periodic-task.js';
+import type { Logger } from '../../logging/logger.js';
+import type { OperationRepository, OperationRow, WorkerRow } from '../../store/types.js';
+import type { CheckpointStore } from './checkpoint-store.js';
+import type { WorkerClient } from './worker-client.js';
+import type { WorkerRegistry } from './worker-registry.js';
+
+export interface DispatcherDeps {
+  readonly operations: OperationRepository;
+  readonly registry: WorkerRegistry;
+  readonly client: WorkerClient;
+  readonly checkpoints: CheckpointStore;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** Seconds an operation waited between becoming pending and running. */
+  readonly observeLatency?: (seconds: number) => void;
+}
+
+export interface DispatcherOptions {
+  /** Safety-net interval of the periodic pass, in ms. */
+  readonly intervalMs: number;
+  readonly timers?: Timers;
+}
+
+/** When an operation became pending (again): set in its metadata by whoever queues it. */
+export const QUEUED_AT_KEY = 'queued_at';
+
+type Attempt = 'started' | 'skipped' | 'worker-failed';
+
+export class Dispatcher {
+  readonly task: PeriodicTask;
+  private pass: Promise<number> | null = null;
+  private again = false;
+
+  constructor(
+    private readonly deps: DispatcherDeps,
+    options: DispatcherOptions,
+  ) {
+    this.task = new PeriodicTask({
+      name: 'dispatcher',
+      intervalMs: options.intervalMs,
+      run: async () => void (await this.dispatchPending()),
+      onError: (error) => deps.logger.error({ err: error }, 'dispatch pass failed'),
+      timers: options.timers,
+    });
+  }
+
+  /** Wakes the dispatcher without waiting (errors are logged). */
+  trigger(): void {
+    this.dispatchPending().catch((error: unknown) => this.deps.logger.error({ err: error }, 'dispatch pass failed'));
+  }
+
+  /** Waits for the pass in progress (and the re-runs it was asked for), without asking for one. */
+  async whenIdle(): Promise<void> {
+    while (this.pass) await this.pass;
+  }
+
+  /** Runs passes until nothing more can be dispatched; returns how many operations started. A call during a pass joins it. */
+  dispatchPending(): Promise<number> {
+    if (this.pass) {
+      this.again = true;
+      return this.pass;
+    }
+    const pass = (async () => {
+      let started = 0;
+      do {
+        this.again = false;
+        started += await this.dispatchAllTypes();
+      } while (this.again);
+      return started;
+    })();
+    this.pass = pass.finally(() => {
+      this.pass = null;
+    });
+    return this.pass;
+  }
+
+  private async dispatchAllTypes(): Promise<number> {
+    let started = 0;
+    for (const workerType of WorkerType.options) {
+      const failedWorkers = new Set<string>();
+      for (;;) {
+        const workers = (await this.deps.registry.available(workerType)).filter((worker) => !failedWorkers.has(worker.workerId));
+        if (workers.length === 0) break;
+        const pending = await this.deps.operations.pending(workerType, workers.length);
+        if (pending.length === 0) break;
+        const attempts = await Promise.all(pending.map((operation, index) => this.dispatchOne(operation, workers[index] as WorkerRow)));
+        attempts.forEach((attempt, index) => {
+          if (attempt === 'worker-failed') failedWorkers.add((workers[index] as WorkerRow).workerId);
+        });
+        started += attempts.filter((attempt) => attempt === 'started').length;
+        if (!attempts.includes('started') && !attempts.includes('worker-failed')) break;
+      }
+    }
+    return started;
+  }
+
+  private async dispatchOne(operation: OperationRow, worker: WorkerRow): Promise<Attempt> {
+    const { operations, registry, client, checkpoints, clock, logger } = this.deps;
+    const operationId = operation.operationId;
+    if (!(await registry.reserve(worker.workerId, operationId))) return 'skipped';
+    const now = clock.now();
+    const claimed = await operations.update(operationId, { status: 'running', workerId: worker.workerId, startedAt: new Date(now) }, ['pending']);
+    if (!claimed) {
+      await registry.cancelReservation(worker.workerId, operationId, false);
+      return 'skipped';
+    }
+    const body: WorkerStartBody = {
+      operation_id: operationId,
+      operation_type: operation.operationType,
+      params: operation.params,
+      checkpoint: await checkpoints.latest(operationId),
+    };
+    try {
+      await client.start(worker.endpointUrl, body);
+      registry.endReservation(worker.workerId);
+      this.deps.observeLatency?.(Math.max(0, now - queuedAt(operation)) / 1000);
+      logger.info({ operation_id: operationId, worker_id: worker.workerId, from_units: body.checkpoint?.units ?? null }, 'operation dispatched');
+      return 'started';
+    } catch (error) {
+      return this.handleStartFailure(operation, worker, error);
+    }
+  }
+
+  private async handleStartFailure(operation: OperationRow, worker: WorkerRow, error: unknown): Promise<Attempt> {
+    const { operations, registry, logger } = this.deps;
+    const operationId = operation.operationId;
+    const status = error instanceof HttpError ? error.status : null;
+    const reason = error instanceof Error ? error.message : String(error);
+    if (status !== null && status >= 400 && status < 500 && status !== 409 && status !== 401 && status !== 403) {
+      // The worker understood the request and refuses this operation: running it elsewhere would fail the same way.
+      await operations.update(
+        operationId,
+        { status: 'failed', completedAt: new Date(this.deps.clock.now()), errorMessage: `worker ${worker.workerId} rejected the operation: ${reason}` },
+        ['running'],
+      );
+      await registry.cancelReservation(worker.workerId, operationId, false);
+      logger.warn({ operation_id: operationId, worker_id: worker.workerId, reason }, 'operation rejected by the worker');
+      return 'skipped';
+    }
+    await operations.update(
+      operationId,
+      { status: 'pending', workerId: null, startedAt: null },
+      ['running'],
+    );
+    await registry.cancelReservation(worker.workerId, operationId, status === 409);
+    if (status !== 409) await registry.recordFailure(worker.workerId);
+    logger.warn({ operation_id: operationId, worker_id: worker.workerId, reason }, 'dispatch failed; operation is pending again');
+    return 'worker-failed';
+  }
+}
+
+function queuedAt(operation: OperationRow): number {
+  const value = operation.metadata[QUEUED_AT_KEY];
+  const parsed = typeof value === 'string' ? Date.parse(value) : NaN;
+  return Number.isNaN(parsed) ? operation.createdAt.getTime() : parsed;
+}

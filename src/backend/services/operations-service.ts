@@ -1,0 +1,297 @@
+/**
+ * Operations as users and workers see them: submission (bounded by the maximum
+ * number kept), reads with a progress snapshot refreshed from the worker, cancel,
+ * resume, and the worker's side: checkpoints, outcomes, releases, and what a
+ * re-registering worker reports.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  ACTIVE_STATUSES,
+  isTerminal,
+  type CompletedOperationReport,
+  type JsonObject,
+  type OperationOutcome,
+  type OperationRelease,
+  type OperationStatus,
+  type OperationType,
+  type WorkerType,
+} from '../../api/contract.js';
+import type { Clock } from '../../common/clock.js';
+import { conflict, KtrdrError, notFound } from '../../common/errors.js';
+import type { Logger } from '../../logging/logger.js';
+import type { CheckpointRow, OperationFilter, OperationPatch, OperationRow, Store, WorkerRow } from '../../store/types.js';
+import type { CheckpointStore, NewCheckpoint } from './checkpoint-store.js';
+import { QUEUED_AT_KEY } from './dispatcher.js';
+import type { WorkerClient } from './worker-client.js';
+import type { Registration, WorkerRegistry } from './worker-registry.js';
+
+export interface OperationsServiceOptions {
+  /** A progress snapshot older than this is refreshed from the worker; 0 refreshes on every read. */
+  readonly cacheTtlMs: number;
+  readonly maxOperations: number;
+}
+
+export interface OperationsServiceDeps {
+  readonly store: Pick<Store, 'operations'>;
+  readonly registry: WorkerRegistry;
+  readonly client: WorkerClient;
+  readonly checkpoints: CheckpointStore;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** Wakes the dispatcher (something became pending, or a worker became free). */
+  readonly wake: () => void;
+}
+
+export interface Submission {
+  readonly operationType: OperationType;
+  readonly workerType: WorkerType;
+  readonly params: JsonObject;
+  readonly metadata?: JsonObject;
+}
+
+export interface OperationList {
+  readonly rows: OperationRow[];
+  readonly total: number;
+  readonly activeCount: number;
+}
+
+const REPORTED_STATUS = { COMPLETED: 'completed', FAILED: 'failed', CANCELLED: 'cancelled' } as const;
+
+export class OperationsService {
+  /** When each running operation's progress was last read from its worker. */
+  private readonly refreshedAt = new Map<string, number>();
+
+  constructor(
+    private readonly deps: OperationsServiceDeps,
+    private readonly options: OperationsServiceOptions,
+  ) {}
+
+  private get operations() {
+    return this.deps.store.operations;
+  }
+
+  async submit(submission: Submission): Promise<OperationRow> {
+    await this.makeRoom();
+    const row = await this.operations.create({
+      operationId: `op_${submission.operationType}_${randomUUID().replace(/-/g, '').slice(0, 16)}`,
+      operationType: submission.operationType,
+      workerType: submission.workerType,
+      params: submission.params,
+      metadata: submission.metadata ?? {},
+      createdAt: this.now(),
+    });
+    this.deps.logger.info({ operation_id: row.operationId, operation_type: row.operationType }, 'operation submitted');
+    this.deps.wake();
+    return row;
+  }
+
+  /** Keeps at most maxOperations: the oldest terminal ones go first; when all are active the submission is refused. */
+  private async makeRoom(): Promise<void> {
+    const max = this.options.maxOperations;
+    const count = await this.operations.count();
+    if (count < max) return;
+    const deleted = await this.operations.deleteOldestTerminal(count - max + 1);
+    for (const operationId of deleted) await this.forget(operationId);
+    if (count - deleted.length >= max) {
+      throw new KtrdrError(
+        'TOO_MANY_OPERATIONS',
+        `too many operations: all ${max} kept operations are active (KTRDR_OPS_MAX_OPERATIONS=${max}); wait for some to finish or cancel some`,
+        { max_operations: max },
+      );
+    }
+  }
+
+  async get(operationId: string): Promise<OperationRow> {
+    const row = await this.require(operationId);
+    if (row.status !== 'running' || !row.workerId) return row;
+    const last = this.refreshedAt.get(operationId);
+    if (this.options.cacheTtlMs > 0 && last !== undefined && this.deps.clock.now() - last < this.options.cacheTtlMs) return row;
+    return (await this.refreshFromWorker(row)) ?? row;
+  }
+
+  private async refreshFromWorker(row: OperationRow): Promise<OperationRow | null> {
+    const worker = await this.deps.registry.get(row.workerId as string);
+    if (!worker) return null;
+    try {
+      const status = await this.deps.client.status(worker.endpointUrl, row.operationId);
+      this.refreshedAt.set(row.operationId, this.deps.clock.now());
+      if (!status) return null;
+      return await this.operations.update(row.operationId, { progress: status.progress }, ['running']);
+    } catch (error) {
+      // A stale snapshot is better than an error; the health checker and orphan detector deal with lost workers.
+      this.deps.logger.debug({ operation_id: row.operationId, err: error }, 'progress refresh failed');
+      return null;
+    }
+  }
+
+  async list(filter: OperationFilter): Promise<OperationList> {
+    const [{ rows, total }, counts] = await Promise.all([this.operations.list(filter), this.operations.countByStatus()]);
+    return { rows, total, activeCount: ACTIVE_STATUSES.reduce((sum, status) => sum + (counts[status] ?? 0), 0) };
+  }
+
+  async cancel(operationId: string): Promise<OperationRow> {
+    const row = await this.require(operationId);
+    if (isTerminal(row.status)) throw conflict(`operation '${operationId}' is already ${row.status} and cannot be cancelled`);
+    if (row.status === 'running' && row.workerId) {
+      const worker = await this.deps.registry.get(row.workerId);
+      if (worker) {
+        await this.deps.client.cancel(worker.endpointUrl, operationId).catch((error: unknown) => {
+          this.deps.logger.warn({ operation_id: operationId, worker_id: worker.workerId, err: error }, 'could not tell the worker to cancel');
+        });
+      }
+    }
+    const cancelled = await this.finish(row, { status: 'cancelled', errorMessage: 'cancelled by request' });
+    if (!cancelled) return this.require(operationId);
+    return cancelled;
+  }
+
+  async resume(operationId: string): Promise<OperationRow> {
+    const row = await this.require(operationId);
+    if (row.status !== 'failed' && row.status !== 'cancelled') {
+      throw conflict(`operation '${operationId}' is ${row.status}; only failed or cancelled operations can be resumed`);
+    }
+    const resumed = await this.operations.update(
+      operationId,
+      {
+        status: 'pending',
+        workerId: null,
+        startedAt: null,
+        completedAt: null,
+        errorMessage: null,
+        resultSummary: null,
+        metadata: { ...row.metadata, [QUEUED_AT_KEY]: this.now().toISOString(), resume_count: Number(row.metadata.resume_count ?? 0) + 1 },
+      },
+      ['failed', 'cancelled'],
+    );
+    if (!resumed) throw conflict(`operation '${operationId}' changed while being resumed; try again`);
+    this.deps.logger.info({ operation_id: operationId }, 'operation resumed');
+    this.deps.wake();
+    return resumed;
+  }
+
+  async results(operationId: string): Promise<{ row: OperationRow; results: unknown }> {
+    const row = await this.require(operationId);
+    return { row, results: await this.operations.getResults(operationId) };
+  }
+
+  async addCheckpoint(operationId: string, workerId: string, checkpoint: NewCheckpoint): Promise<CheckpointRow> {
+    const row = await this.require(operationId);
+    if (row.status === 'completed') throw conflict(`operation '${operationId}' is completed; it takes no more checkpoints`);
+    if (row.workerId && row.workerId !== workerId) {
+      throw conflict(`operation '${operationId}' runs on worker '${row.workerId}', not '${workerId}'`);
+    }
+    return this.deps.checkpoints.save(operationId, checkpoint);
+  }
+
+  /** The worker's terminal outcome; idempotent (an already-terminal operation is left as it is). */
+  async recordOutcome(operationId: string, outcome: OperationOutcome): Promise<void> {
+    const row = await this.require(operationId);
+    await this.deps.registry.releaseOperation(outcome.worker_id, operationId);
+    this.deps.wake();
+    if (isTerminal(row.status)) return;
+    if (row.workerId && row.workerId !== outcome.worker_id) {
+      this.deps.logger.warn({ operation_id: operationId, worker_id: outcome.worker_id, owner: row.workerId }, 'outcome from a worker that does not own the operation ignored');
+      return;
+    }
+    if (outcome.results !== undefined) await this.operations.saveResults(operationId, outcome.results);
+    await this.finish(row, {
+      status: outcome.status,
+      workerId: outcome.worker_id,
+      errorMessage: outcome.error_message,
+      resultSummary: outcome.result_summary,
+      completedAt: parseDate(outcome.completed_at) ?? this.now(),
+      ...(outcome.progress ? { progress: outcome.progress } : {}),
+    });
+  }
+
+  /** A stopping worker hands a running operation back: pending again, resumed from its latest checkpoint elsewhere. */
+  async release(operationId: string, release: OperationRelease): Promise<void> {
+    const row = await this.require(operationId);
+    this.deps.registry.drain(release.worker_id);
+    await this.deps.registry.releaseOperation(release.worker_id, operationId);
+    if (row.status !== 'running' || row.workerId !== release.worker_id) {
+      throw conflict(`operation '${operationId}' is ${row.status}${row.workerId ? ` on worker '${row.workerId}'` : ''}; worker '${release.worker_id}' cannot release it`);
+    }
+    await this.operations.update(
+      operationId,
+      {
+        status: 'pending',
+        workerId: null,
+        startedAt: null,
+        metadata: { ...row.metadata, [QUEUED_AT_KEY]: this.now().toISOString(), released_by: release.worker_id, release_reason: release.reason },
+        ...(release.progress ? { progress: release.progress } : {}),
+      },
+      ['running'],
+    );
+    this.deps.logger.info({ operation_id: operationId, worker_id: release.worker_id, reason: release.reason }, 'operation handed back; pending again');
+    this.deps.wake();
+  }
+
+  /** What a (re-)registering worker reports: outcomes the backend missed, and the operation it runs now. */
+  async reconcileRegistration(worker: WorkerRow, registration: Registration): Promise<void> {
+    for (const report of registration.completedOperations ?? []) await this.applyReport(worker.workerId, report);
+    const current = registration.currentOperationId;
+    if (!current) return;
+    const row = await this.operations.get(current);
+    if (row && !isTerminal(row.status)) {
+      await this.operations.update(
+        current,
+        { status: 'running', workerId: worker.workerId, startedAt: row.startedAt ?? this.now() },
+        ['pending', 'running'],
+      );
+      await this.deps.registry.markBusy(worker.workerId, current);
+      return;
+    }
+    // The backend no longer wants it (cancelled, failed as an orphan, deleted): tell the worker to stop.
+    this.deps.logger.warn({ operation_id: current, worker_id: worker.workerId, status: row?.status ?? 'unknown' }, 'worker runs an operation the backend no longer wants; cancelling it');
+    await this.deps.client.cancel(worker.endpointUrl, current).catch(() => false);
+  }
+
+  private async applyReport(workerId: string, report: CompletedOperationReport): Promise<void> {
+    const row = await this.operations.get(report.operation_id);
+    if (!row || isTerminal(row.status)) return;
+    await this.recordOutcome(report.operation_id, {
+      worker_id: workerId,
+      status: REPORTED_STATUS[report.status],
+      result_summary: report.result ?? null,
+      error_message: report.error_message ?? null,
+      completed_at: report.completed_at ?? this.now().toISOString(),
+    });
+  }
+
+  /** Moves an active operation to a terminal status (compare-and-set) and tidies what it no longer needs. */
+  private async finish(row: OperationRow, patch: OperationPatch & { status: OperationStatus }): Promise<OperationRow | null> {
+    const progress = patch.status === 'completed' ? { ...(patch.progress ?? row.progress), percentage: 100 } : patch.progress;
+    const finished = await this.operations.update(
+      row.operationId,
+      { completedAt: this.now(), ...patch, ...(progress ? { progress } : {}) },
+      ACTIVE_STATUSES,
+    );
+    if (!finished) return null;
+    this.refreshedAt.delete(row.operationId);
+    if (finished.status === 'completed') await this.deps.checkpoints.removeForOperation(row.operationId);
+    this.deps.logger.info({ operation_id: row.operationId, status: finished.status, worker_id: finished.workerId }, 'operation finished');
+    return finished;
+  }
+
+  /** Called for operations deleted by retention. */
+  async forget(operationId: string): Promise<void> {
+    this.refreshedAt.delete(operationId);
+    await this.deps.checkpoints.removeForOperation(operationId);
+  }
+
+  async require(operationId: string): Promise<OperationRow> {
+    const row = await this.operations.get(operationId);
+    if (!row) throw notFound('operation', operationId);
+    return row;
+  }
+
+  private now(): Date {
+    return new Date(this.deps.clock.now());
+  }
+}
+
+function parseDate(value: string): Date | null {
+  const parsed = Date.parse(value);
+  return Number.isNaN(parsed) ? null : new Date(parsed);
+}

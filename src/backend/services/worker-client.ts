@@ -1,0 +1,51 @@
+/** The backend's calls to workers (start, cancel, status, health), each with a backend token. */
+import { z } from 'zod';
+import { WorkerHealth, WorkerOperationStatus, type WorkerStartBody } from '../../api/contract.js';
+import { HttpClient, HttpError } from '../../client/http.js';
+
+const Acknowledged = z.object({ success: z.literal(true) }).passthrough();
+
+export interface WorkerClientOptions {
+  /** Returns a bearer token for the backend (see tokenProvider). */
+  readonly token: () => Promise<string>;
+  /** Bound on start/cancel/status calls, in ms. */
+  readonly requestTimeoutMs: number;
+}
+
+export class WorkerClient {
+  constructor(private readonly options: WorkerClientOptions) {}
+
+  async health(endpointUrl: string, timeoutMs: number): Promise<WorkerHealth> {
+    return this.client(endpointUrl).request('GET', '/health', WorkerHealth, { timeoutMs });
+  }
+
+  /** Throws HttpError (409 when the worker is busy) or UnreachableError. */
+  async start(endpointUrl: string, body: WorkerStartBody): Promise<void> {
+    await this.client(endpointUrl).request('POST', '/operations/start', Acknowledged, { body });
+  }
+
+  /** False when the worker does not (or no longer) run the operation. */
+  async cancel(endpointUrl: string, operationId: string): Promise<boolean> {
+    try {
+      await this.client(endpointUrl).request('POST', `/operations/${encodeURIComponent(operationId)}/cancel`, Acknowledged, { body: {} });
+      return true;
+    } catch (error) {
+      if (error instanceof HttpError && error.status === 404) return false;
+      throw error;
+    }
+  }
+
+  /** Null when the worker does not know the operation. */
+  async status(endpointUrl: string, operationId: string): Promise<WorkerOperationStatus | null> {
+    try {
+      return await this.client(endpointUrl).request('GET', `/operations/${encodeURIComponent(operationId)}/status`, WorkerOperationStatus);
+    } catch (error) {
+      if (error instanceof HttpError && error.status === 404) return null;
+      throw error;
+    }
+  }
+
+  private client(endpointUrl: string): HttpClient {
+    return new HttpClient({ baseUrl: endpointUrl, timeoutMs: this.options.requestTimeoutMs, token: this.options.token });
+  }
+}

@@ -1,0 +1,228 @@
+/**
+ * The registry of workers: registration (idempotent, replacing a stale worker id
+ * on the same endpoint), the status of each worker and the operation it runs.
+ * Rows live in the store so that workers' last known state survives a backend
+ * restart; every change goes through one queue so that the health checker, the
+ * dispatcher and the routes never overwrite each other's read-modify-write.
+ */
+import type { CompletedOperationReport, JsonObject, WorkerHealth, WorkerStatus, WorkerType } from '../../api/contract.js';
+import type { Clock } from '../../common/clock.js';
+import { KtrdrError, notFound } from '../../common/errors.js';
+import type { WorkerRepository, WorkerRow } from '../../store/types.js';
+
+export interface Registration {
+  readonly workerId: string;
+  readonly workerType: WorkerType;
+  readonly endpointUrl: string;
+  readonly capabilities?: JsonObject;
+  readonly metadata?: JsonObject;
+  readonly currentOperationId?: string | null;
+  readonly completedOperations?: readonly CompletedOperationReport[];
+}
+
+/** Called after each registration with what the worker reported (reconciliation with operations). */
+export type RegistrationHook = (worker: WorkerRow, registration: Registration) => Promise<void>;
+
+export interface WorkerRegistryOptions {
+  /** Consecutive failed health checks after which a worker is temporarily_unavailable. */
+  readonly failureThreshold: number;
+  /** Seconds a refused registration should wait (Retry-After) while shutting down. */
+  readonly retryAfterSeconds: number;
+}
+
+export interface WorkerFilter {
+  readonly workerType?: WorkerType;
+  readonly status?: WorkerStatus;
+}
+
+export class WorkerRegistry {
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly hooks: RegistrationHook[] = [];
+  /** Workers with a start request in flight: a health check must not declare them idle meanwhile. */
+  private readonly reserved = new Set<string>();
+  /** Workers that handed their operation back because they are stopping: never dispatched to again. */
+  private readonly draining = new Set<string>();
+  private readonly lastDispatchedAt = new Map<string, number>();
+  private refusing = false;
+
+  constructor(
+    private readonly repository: WorkerRepository,
+    private readonly clock: Clock,
+    private readonly options: WorkerRegistryOptions,
+  ) {}
+
+  onRegistration(hook: RegistrationHook): void {
+    this.hooks.push(hook);
+  }
+
+  /** From now on registrations get SHUTTING_DOWN (503 + Retry-After). */
+  refuseRegistrations(): void {
+    this.refusing = true;
+  }
+
+  async register(registration: Registration): Promise<WorkerRow> {
+    if (this.refusing) {
+      throw new KtrdrError('SHUTTING_DOWN', 'the backend is shutting down and accepts no registrations; retry later', {
+        retry_after_seconds: this.options.retryAfterSeconds,
+      });
+    }
+    const endpointUrl = registration.endpointUrl.replace(/\/+$/, '');
+    const row = await this.exclusive(async () => {
+      for (const other of await this.repository.list()) {
+        // A worker restarted under a new id on the same endpoint: the old id is gone for good.
+        if (other.endpointUrl === endpointUrl && other.workerId !== registration.workerId) await this.forget(other.workerId);
+      }
+      const existing = await this.repository.get(registration.workerId);
+      const current = registration.currentOperationId ?? null;
+      const now = this.now();
+      this.draining.delete(registration.workerId);
+      return this.repository.upsert({
+        workerId: registration.workerId,
+        workerType: registration.workerType,
+        endpointUrl,
+        status: current ? 'busy' : 'available',
+        currentOperationId: current,
+        capabilities: registration.capabilities ?? {},
+        metadata: registration.metadata ?? {},
+        registeredAt: existing?.registeredAt ?? now,
+        lastHealthCheck: existing?.lastHealthCheck ?? null,
+        lastHealthyAt: now,
+        healthCheckFailures: 0,
+      });
+    });
+    for (const hook of this.hooks) await hook(row, registration);
+    return (await this.repository.get(row.workerId)) ?? row;
+  }
+
+  async get(workerId: string): Promise<WorkerRow | null> {
+    return this.repository.get(workerId);
+  }
+
+  async require(workerId: string): Promise<WorkerRow> {
+    const row = await this.repository.get(workerId);
+    if (!row) throw notFound('worker', workerId);
+    return row;
+  }
+
+  async list(filter: WorkerFilter = {}): Promise<WorkerRow[]> {
+    const rows = await this.repository.list();
+    return rows
+      .filter((row) => (!filter.workerType || row.workerType === filter.workerType) && (!filter.status || row.status === filter.status))
+      .sort((a, b) => a.workerId.localeCompare(b.workerId));
+  }
+
+  async countByStatus(): Promise<Record<WorkerStatus, number>> {
+    const counts: Record<WorkerStatus, number> = { available: 0, busy: 0, temporarily_unavailable: 0 };
+    for (const row of await this.repository.list()) counts[row.status]++;
+    return counts;
+  }
+
+  async remove(workerId: string): Promise<boolean> {
+    return this.exclusive(() => this.forget(workerId));
+  }
+
+  /** Workers of a type that can take an operation now, the longest idle first. */
+  async available(workerType: WorkerType): Promise<WorkerRow[]> {
+    const rows = await this.list({ workerType, status: 'available' });
+    return rows
+      .filter((row) => row.currentOperationId === null && !this.reserved.has(row.workerId) && !this.draining.has(row.workerId))
+      .sort((a, b) => (this.lastDispatchedAt.get(a.workerId) ?? 0) - (this.lastDispatchedAt.get(b.workerId) ?? 0));
+  }
+
+  /** Marks an available worker busy with `operationId` before the start request; false when it is no longer available. */
+  async reserve(workerId: string, operationId: string): Promise<boolean> {
+    return this.exclusive(async () => {
+      const row = await this.repository.get(workerId);
+      if (!row || row.status !== 'available' || row.currentOperationId !== null || this.reserved.has(workerId) || this.draining.has(workerId)) {
+        return false;
+      }
+      this.reserved.add(workerId);
+      this.lastDispatchedAt.set(workerId, this.clock.now());
+      await this.repository.upsert({ ...row, status: 'busy', currentOperationId: operationId });
+      return true;
+    });
+  }
+
+  /** The start request was answered: the worker runs the operation. */
+  endReservation(workerId: string): void {
+    this.reserved.delete(workerId);
+  }
+
+  /**
+   * The start request failed: the worker does not run `operationId`. `busyElsewhere` when it said it is busy
+   * (it runs something the backend does not know about; the next health check says what).
+   */
+  async cancelReservation(workerId: string, operationId: string, busyElsewhere: boolean): Promise<void> {
+    await this.exclusive(async () => {
+      this.reserved.delete(workerId);
+      const row = await this.repository.get(workerId);
+      if (!row || row.currentOperationId !== operationId) return;
+      await this.repository.upsert({ ...row, status: busyElsewhere ? 'busy' : 'available', currentOperationId: null });
+    });
+  }
+
+  /** The worker no longer runs `operationId` (outcome pushed, or handed back). */
+  async releaseOperation(workerId: string, operationId: string): Promise<void> {
+    await this.exclusive(async () => {
+      const row = await this.repository.get(workerId);
+      if (!row || row.currentOperationId !== operationId) return;
+      const status = row.status === 'temporarily_unavailable' ? row.status : 'available';
+      await this.repository.upsert({ ...row, status, currentOperationId: null });
+    });
+  }
+
+  /** A worker reported (at registration) that it runs `operationId`. */
+  async markBusy(workerId: string, operationId: string): Promise<void> {
+    await this.exclusive(async () => {
+      const row = await this.repository.get(workerId);
+      if (row) await this.repository.upsert({ ...row, status: row.status === 'temporarily_unavailable' ? row.status : 'busy', currentOperationId: operationId });
+    });
+  }
+
+  /** A stopping worker: it stays listed until it deregisters but gets no more operations. */
+  drain(workerId: string): void {
+    this.draining.add(workerId);
+  }
+
+  /** A health check answered: the worker's own report of what it runs is the claim the orphan detector trusts. */
+  async recordHealthy(workerId: string, health: WorkerHealth): Promise<WorkerRow | null> {
+    return this.exclusive(async () => {
+      const row = await this.repository.get(workerId);
+      if (!row) return null;
+      const now = this.now();
+      const base = { ...row, lastHealthCheck: now, lastHealthyAt: now, healthCheckFailures: 0 };
+      // A start request in flight: the worker may not know the operation yet.
+      if (this.reserved.has(workerId)) return this.repository.upsert({ ...base, status: 'busy' });
+      const busy = health.worker_status === 'busy';
+      return this.repository.upsert({ ...base, status: busy ? 'busy' : 'available', currentOperationId: busy ? health.current_operation : null });
+    });
+  }
+
+  /** A health check (or a start request) got no answer. */
+  async recordFailure(workerId: string): Promise<WorkerRow | null> {
+    return this.exclusive(async () => {
+      const row = await this.repository.get(workerId);
+      if (!row) return null;
+      const failures = row.healthCheckFailures + 1;
+      const status = failures >= this.options.failureThreshold ? 'temporarily_unavailable' : row.status;
+      return this.repository.upsert({ ...row, status, healthCheckFailures: failures, lastHealthCheck: this.now() });
+    });
+  }
+
+  private async forget(workerId: string): Promise<boolean> {
+    this.reserved.delete(workerId);
+    this.draining.delete(workerId);
+    this.lastDispatchedAt.delete(workerId);
+    return this.repository.delete(workerId);
+  }
+
+  private now(): Date {
+    return new Date(this.clock.now());
+  }
+
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.queue.then(work);
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * What every backend command shares: a `BackendApi` built from the API client
+ * and Auth settings only (the CLI never validates server-only settings), and
+ * one way of turning failures into a message and an exit code.
+ */
+import { TokenService, tokenProvider } from '../auth/tokens.js';
+import { BackendApi } from '../client/backend-api.js';
+import { HttpError, UnreachableError } from '../client/http.js';
+import { getApiClientSettings, getAuthSettings } from '../config/settings.js';
+import { ConfigurationError } from '../settings-engine/index.js';
+import { ExitCode } from './exit-codes.js';
+
+export const CLI_TOKEN_SUBJECT = 'ktrdr-cli';
+
+/** Reads the API client and Auth settings; throws `ConfigurationError` when they are invalid. */
+export function backendApiFromSettings(): BackendApi {
+  const client = getApiClientSettings();
+  const auth = getAuthSettings();
+  const tokens = new TokenService(auth.jwtSecret, auth.tokenExpireMinutes);
+  return BackendApi.create({
+    baseUrl: client.baseUrl,
+    timeoutMs: client.timeout * 1000,
+    retry: { maxRetries: client.maxRetries, delayMs: client.retryDelay * 1000 },
+    token: tokenProvider(tokens, CLI_TOKEN_SUBJECT, 'cli'),
+  });
+}
+
+/** The one line printed when the backend does not answer. */
+export function unreachableMessage(baseUrl: string, error: UnreachableError): string {
+  const prefix = `cannot reach ${error.url}: `;
+  const reason = error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message;
+  return `cannot reach the backend at ${baseUrl}: ${reason} (is \`ktrdr up\` or \`ktrdr backend\` running? KTRDR_API_CLIENT_BASE_URL=${baseUrl})`;
+}
+
+/** Prints what went wrong in one line (or the configuration block) and returns the exit code. */
+export function reportFailure(error: unknown, baseUrl: string | null): number {
+  if (error instanceof ConfigurationError) {
+    process.stderr.write(`${error.message}\n`);
+  } else if (error instanceof UnreachableError) {
+    process.stderr.write(`error: ${unreachableMessage(baseUrl ?? error.url, error)}\n`);
+  } else if (error instanceof HttpError) {
+    process.stderr.write(`error: ${error.message}\n`);
+  } else {
+    throw error;
+  }
+  return ExitCode.Failure;
+}
+
+/**
+ * Runs a command body against the backend. The body returns its exit code;
+ * configuration, network and HTTP failures become one message and exit 1.
+ */
+export async function withBackend(body: (api: BackendApi) => Promise<number>): Promise<void> {
+  let api: BackendApi | null = null;
+  try {
+    api = backendApiFromSettings();
+    process.exitCode = await body(api);
+  } catch (error) {
+    process.exitCode = reportFailure(error, api?.baseUrl ?? null);
+  }
+}

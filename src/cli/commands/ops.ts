@@ -1,0 +1,118 @@
+import { Command, Option } from 'commander';
+import { OperationStatus, OperationType } from '../../api/contract.js';
+import type { BackendApi } from '../../client/backend-api.js';
+import { withBackend } from '../backend-session.js';
+import { ExitCode } from '../exit-codes.js';
+import { integerOption } from '../options.js';
+import { printJson, printJsonLine } from '../render/json.js';
+import { renderOperationDetails, renderOperationsTable, renderOutcomeLine } from '../render/operations.js';
+import { createProgressView } from '../render/progress.js';
+import { outcomeExitCode, watchOperation } from '../watch-operation.js';
+
+export const DEFAULT_WATCH_INTERVAL_MS = 500;
+
+export const intervalOption = () =>
+  new Option('--interval-ms <ms>', 'how often to poll the backend, in milliseconds')
+    .argParser(integerOption(10, 3_600_000))
+    .default(DEFAULT_WATCH_INTERVAL_MS);
+
+/**
+ * Follows an operation to its end: a live progress bar, or one JSON line per poll.
+ * Returns 0 when it completed, 1 when it failed or was cancelled.
+ */
+export async function followOperation(api: BackendApi, operationId: string, options: { json?: boolean; intervalMs: number }): Promise<number> {
+  if (options.json) {
+    const op = await watchOperation(api, operationId, { intervalMs: options.intervalMs, onUpdate: (update) => printJsonLine(update) });
+    return outcomeExitCode(op);
+  }
+  const view = createProgressView(process.stdout);
+  try {
+    const op = await watchOperation(api, operationId, { intervalMs: options.intervalMs, onUpdate: (update) => view.update(update) });
+    view.stop();
+    process.stdout.write(`${renderOutcomeLine(op)}\n`);
+    return outcomeExitCode(op);
+  } finally {
+    view.stop();
+  }
+}
+
+function listCommand(): Command {
+  return new Command('list')
+    .description('List operations, newest first')
+    .addOption(new Option('--status <status>', 'only operations with this status').choices(OperationStatus.options))
+    .addOption(new Option('--type <type>', 'only operations of this type').choices(OperationType.options))
+    .addOption(new Option('--limit <n>', 'at most this many').argParser(integerOption(1, 10_000)))
+    .option('--json', 'print the backend\'s answer as JSON')
+    .action((options: { status?: OperationStatus; type?: OperationType; limit?: number; json?: boolean }) =>
+      withBackend(async (api) => {
+        const list = await api.listOperations({ status: options.status, operationType: options.type, limit: options.limit });
+        if (options.json) printJson(list);
+        else process.stdout.write(`${renderOperationsTable(list, Date.now())}\n`);
+        return ExitCode.Ok;
+      }),
+    );
+}
+
+function showCommand(): Command {
+  return new Command('show')
+    .description('Show one operation: status, progress, timestamps, worker, error and result summary')
+    .argument('<id>', 'operation id')
+    .option('--json', 'print the operation record as JSON')
+    .action((id: string, options: { json?: boolean }) =>
+      withBackend(async (api) => {
+        const op = await api.getOperation(id);
+        if (options.json) printJson(op);
+        else process.stdout.write(`${renderOperationDetails(op)}\n`);
+        return ExitCode.Ok;
+      }),
+    );
+}
+
+function watchCommand(): Command {
+  return new Command('watch')
+    .description('Follow an operation until it ends (exit 0 when it completed, 1 when it failed or was cancelled)')
+    .argument('<id>', 'operation id')
+    .option('--json', 'print the operation record as one JSON line per poll')
+    .addOption(intervalOption())
+    .action((id: string, options: { json?: boolean; intervalMs: number }) => withBackend((api) => followOperation(api, id, options)));
+}
+
+function cancelCommand(): Command {
+  return new Command('cancel')
+    .description('Cancel a pending or running operation')
+    .argument('<id>', 'operation id')
+    .option('--json', 'print the operation record afterwards as JSON')
+    .action((id: string, options: { json?: boolean }) =>
+      withBackend(async (api) => {
+        const op = await api.cancelOperation(id);
+        if (options.json) printJson(op);
+        else process.stdout.write(`cancel requested for ${op.operation_id}: now ${op.status}\n`);
+        return ExitCode.Ok;
+      }),
+    );
+}
+
+function resumeCommand(): Command {
+  return new Command('resume')
+    .description('Resume a failed or cancelled operation from its latest checkpoint')
+    .argument('<id>', 'operation id')
+    .option('--json', 'print the operation record afterwards as JSON')
+    .action((id: string, options: { json?: boolean }) =>
+      withBackend(async (api) => {
+        const op = await api.resumeOperation(id);
+        if (options.json) printJson(op);
+        else process.stdout.write(`resumed ${op.operation_id}: now ${op.status} (follow it with: ktrdr ops watch ${op.operation_id})\n`);
+        return ExitCode.Ok;
+      }),
+    );
+}
+
+export function opsCommand(): Command {
+  return new Command('ops')
+    .description('List, inspect, follow, cancel and resume operations')
+    .addCommand(listCommand())
+    .addCommand(showCommand())
+    .addCommand(watchCommand())
+    .addCommand(cancelCommand())
+    .addCommand(resumeCommand());
+}

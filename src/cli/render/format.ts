@@ -1,0 +1,38 @@
+/** Small formatters shared by the tables and detail views. */
+
+/** "3s ago", "5m ago", "2h ago", "4d ago"; "-" for never. */
+export function formatAge(iso: string | null, now: number): string {
+  if (!iso) return '-';
+  const then = Date.parse(iso);
+  if (Number.isNaN(then)) return iso;
+  const seconds = Math.max(0, Math.round((now - then) / 1000));
+  if (seconds < 60) return `${seconds}s ago`;
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 60) return `${minutes}m ago`;
+  const hours = Math.round(minutes / 60);
+  if (hours < 48) return `${hours}h ago`;
+  return `${Math.round(hours / 24)}d ago`;
+}
+
+export function formatTimestamp(iso: string | null): string {
+  return iso ?? '-';
+}
+
+export function formatPercentage(percentage: number): string {
+  return `${Number(percentage.toFixed(1))}%`;
+}
+
+/** A scalar for a one-line view: numbers rounded to 4 significant digits, objects as compact JSON. */
+export function formatValue(value: unknown): string {
+  if (typeof value === 'number') return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(4)));
+  if (typeof value === 'string') return value;
+  if (value === null || value === undefined) return '-';
+  return JSON.stringify(value);
+}
+
+/** `{loss: 0.51234, epoch: 3}` → "loss=0.5123 epoch=3". */
+export function formatFigures(figures: Record<string, unknown>): string {
+  return Object.entries(figures)
+    .map(([key, value]) => `${key}=${formatValue(value)}`)
+    .join(' ');
+}

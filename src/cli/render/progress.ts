@@ -1,0 +1,79 @@
+/**
+ * The live view of one operation's progress. On a terminal it is a cli-progress
+ * bar redrawn in place; elsewhere (a pipe, a log, a test) it prints one line
+ * each time the progress changes, so the output stays readable.
+ */
+import { SingleBar } from 'cli-progress';
+import type { OperationRecord } from '../../api/contract.js';
+import { formatFigures, formatPercentage } from './format.js';
+
+export interface ProgressView {
+  update(op: OperationRecord): void;
+  /** Leaves the last state on screen. */
+  stop(): void;
+}
+
+const BAR_WIDTH = 30;
+
+function stepText(op: OperationRecord): string {
+  return op.progress.current_step ?? (op.status === 'pending' ? 'waiting for a worker' : '-');
+}
+
+function figuresText(op: OperationRecord): string {
+  const figures = formatFigures(op.progress.context);
+  return figures ? ` | ${figures}` : '';
+}
+
+export function createProgressView(stream: NodeJS.WriteStream = process.stdout): ProgressView {
+  return stream.isTTY ? new TerminalProgressView(stream) : new LineProgressView(stream);
+}
+
+class TerminalProgressView implements ProgressView {
+  private readonly bar: SingleBar;
+  private started = false;
+
+  constructor(stream: NodeJS.WriteStream) {
+    this.bar = new SingleBar({
+      stream,
+      format: `{bar} {percentage}% {status} | {step}{figures}`,
+      barsize: BAR_WIDTH,
+      hideCursor: false,
+      clearOnComplete: false,
+      stopOnComplete: false,
+    });
+  }
+
+  update(op: OperationRecord): void {
+    const payload = { status: op.status, step: stepText(op), figures: figuresText(op) };
+    const value = Math.round(op.progress.percentage);
+    if (!this.started) {
+      this.bar.start(100, value, payload);
+      this.started = true;
+    } else {
+      this.bar.update(value, payload);
+    }
+  }
+
+  stop(): void {
+    if (!this.started) return;
+    this.started = false;
+    this.bar.stop();
+  }
+}
+
+class LineProgressView implements ProgressView {
+  private last = '';
+
+  constructor(private readonly stream: NodeJS.WritableStream) {}
+
+  update(op: OperationRecord): void {
+    const filled = Math.round((op.progress.percentage / 100) * BAR_WIDTH);
+    const bar = `[${'#'.repeat(filled)}${'-'.repeat(BAR_WIDTH - filled)}]`;
+    const line = `${bar} ${formatPercentage(op.progress.percentage).padStart(4)} ${op.status} | ${stepText(op)}${figuresText(op)}`;
+    if (line === this.last) return;
+    this.last = line;
+    this.stream.write(`${line}\n`);
+  }
+
+  stop(): void {}
+}

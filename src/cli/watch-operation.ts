@@ -1,0 +1,26 @@
+/** Polls one operation until it reaches a terminal status (used by `ops watch`, `dummy start --watch` and the demo). */
+import { isTerminal, type OperationRecord } from '../api/contract.js';
+import type { BackendApi } from '../client/backend-api.js';
+import { ExitCode } from './exit-codes.js';
+
+export interface WatchOptions {
+  readonly intervalMs: number;
+  readonly onUpdate: (op: OperationRecord) => void;
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Returns the operation in its terminal state. */
+export async function watchOperation(api: BackendApi, operationId: string, options: WatchOptions): Promise<OperationRecord> {
+  const sleep = options.sleep ?? defaultSleep;
+  for (;;) {
+    const op = await api.getOperation(operationId);
+    options.onUpdate(op);
+    if (isTerminal(op.status)) return op;
+    await sleep(options.intervalMs);
+  }
+}
+
+/** `completed` is success; `failed` and `cancelled` are failures for scripts. */
+export const outcomeExitCode = (op: OperationRecord): number => (op.status === 'completed' ? ExitCode.Ok : ExitCode.Failure);

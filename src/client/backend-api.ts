@@ -1,0 +1,110 @@
+/**
+ * A typed client of the backend routes the CLI (and the demo) use. Every answer
+ * is parsed with its contract schema, so a backend that drifts from the contract
+ * is reported instead of rendered wrongly.
+ */
+import { z } from 'zod';
+import {
+  API_PREFIX,
+  DummyStartBody,
+  GetOperationResponse,
+  ListOperationsResponse,
+  OperationResultsResponse,
+  StartOperationResponse,
+  WorkerRecord,
+  type OperationRecord,
+  type OperationStatus,
+  type OperationType,
+  type WorkerStatus,
+  type WorkerType,
+} from '../api/contract.js';
+import { HttpClient, type HttpClientOptions } from './http.js';
+
+export interface WorkerFilter {
+  readonly workerType?: WorkerType;
+  readonly status?: WorkerStatus;
+}
+
+export interface OperationFilter {
+  readonly status?: OperationStatus;
+  readonly operationType?: OperationType;
+  readonly limit?: number;
+}
+
+export type ListOperationsResult = z.infer<typeof ListOperationsResponse>;
+export type OperationResults = z.infer<typeof OperationResultsResponse>['data'];
+
+const HealthResponse = z.looseObject({});
+/** Cancel and resume answer at least `{success: true}`; the CLI reads the operation afterwards. */
+const Acknowledgement = z.looseObject({ success: z.literal(true) });
+const Workers = z.array(WorkerRecord);
+
+/** `http://host:8000/api/v1` → `http://host:8000` (GET /health lives at the root). */
+export function backendRootUrl(baseUrl: string): string {
+  const trimmed = baseUrl.replace(/\/+$/, '');
+  return trimmed.endsWith(API_PREFIX) ? trimmed.slice(0, -API_PREFIX.length) : trimmed;
+}
+
+export class BackendApi {
+  constructor(
+    /** Bound to the API base URL (…/api/v1), with a bearer token. */
+    private readonly api: HttpClient,
+    /** Bound to the backend's root URL, for GET /health. */
+    private readonly root: HttpClient,
+  ) {}
+
+  /** One client for both: `options.baseUrl` is the API base URL (…/api/v1). */
+  static create(options: HttpClientOptions): BackendApi {
+    return new BackendApi(new HttpClient(options), new HttpClient({ ...options, baseUrl: backendRootUrl(options.baseUrl) }));
+  }
+
+  get baseUrl(): string {
+    return this.api.baseUrl;
+  }
+
+  async health(): Promise<Record<string, unknown>> {
+    return this.root.request('GET', '/health', HealthResponse);
+  }
+
+  async listWorkers(filter: WorkerFilter = {}): Promise<WorkerRecord[]> {
+    return this.api.request('GET', '/workers', Workers, {
+      query: { worker_type: filter.workerType, status: filter.status },
+    });
+  }
+
+  async getWorker(workerId: string): Promise<WorkerRecord> {
+    return this.api.request('GET', `/workers/${encodeURIComponent(workerId)}`, WorkerRecord);
+  }
+
+  async listOperations(filter: OperationFilter = {}): Promise<ListOperationsResult> {
+    return this.api.request('GET', '/operations', ListOperationsResponse, {
+      query: { status: filter.status, operation_type: filter.operationType, limit: filter.limit },
+    });
+  }
+
+  async getOperation(operationId: string): Promise<OperationRecord> {
+    return (await this.api.request('GET', operationPath(operationId), GetOperationResponse)).data;
+  }
+
+  async getResults(operationId: string): Promise<OperationResults> {
+    return (await this.api.request('GET', `${operationPath(operationId)}/results`, OperationResultsResponse)).data;
+  }
+
+  /** Requests cancellation and returns the operation as it stands afterwards. */
+  async cancelOperation(operationId: string): Promise<OperationRecord> {
+    await this.api.request('DELETE', operationPath(operationId), Acknowledgement);
+    return this.getOperation(operationId);
+  }
+
+  /** Resumes a failed or cancelled operation from its latest checkpoint; returns it as it stands afterwards. */
+  async resumeOperation(operationId: string): Promise<OperationRecord> {
+    await this.api.request('POST', `${operationPath(operationId)}/resume`, Acknowledgement, { body: {} });
+    return this.getOperation(operationId);
+  }
+
+  async startDummy(body: Partial<DummyStartBody> = {}): Promise<StartOperationResponse> {
+    return this.api.request('POST', '/dummy/start', StartOperationResponse, { body: DummyStartBody.parse(body) });
+  }
+}
+
+const operationPath = (operationId: string) => `/operations/${encodeURIComponent(operationId)}`;

@@ -1,0 +1,109 @@
+/**
+ * A real backend for tests: the Fastify app listening on an ephemeral port, an
+ * in-memory PGlite store, a temporary checkpoint directory and a ManualClock.
+ * Loop intervals are an hour so that nothing runs on its own: tests call
+ * runOnce() (or the service method) when they want a pass.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { Backend, type BackendOptions } from '../../../src/backend/backend.js';
+import { ManualClock } from '../../../src/common/clock.js';
+import { openMemoryStore } from '../../../src/store/index.js';
+import type { Store } from '../../../src/store/types.js';
+import type { FakeWorker } from './fake-worker.js';
+
+export const TEST_SECRET = 'test-secret-for-backend-tests';
+const HOUR = 3_600_000;
+
+export interface TestBackend {
+  readonly backend: Backend;
+  readonly clock: ManualClock;
+  readonly url: string;
+  readonly api: string;
+  readonly checkpointDir: string;
+  /** fetch with a valid cli token (paths outside /health, /metrics get /api/v1 in front); JSON in, {status, body, headers} out. */
+  call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<TestResponse>;
+  token(): Promise<string>;
+  register(worker: FakeWorker, extra?: Record<string, unknown>): Promise<TestResponse>;
+  stop(): Promise<void>;
+}
+
+export interface TestResponse {
+  readonly status: number;
+  readonly body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  readonly headers: Headers;
+}
+
+export async function startTestBackend(overrides: Partial<BackendOptions> & { store?: Store } = {}): Promise<TestBackend> {
+  const clock = (overrides.clock as ManualClock | undefined) ?? new ManualClock();
+  const checkpointDir = overrides.checkpointDir ?? mkdtempSync(join(tmpdir(), 'ktrdr-backend-ckpt-'));
+  const backend = new Backend({
+    store: overrides.store ?? (await openMemoryStore()),
+    logger: pino({ level: process.env.KTRDR_TEST_LOG ? 'debug' : 'silent' }),
+    host: '127.0.0.1',
+    port: 0,
+    jwtSecret: TEST_SECRET,
+    tokenExpireMinutes: 60,
+    checkpointDir,
+    checkpointMaxAgeDays: 30,
+    healthCheckIntervalMs: HOUR,
+    healthCheckTimeoutMs: 2_000,
+    healthCheckFailures: 3,
+    workerRemovalThresholdMs: 300_000,
+    orphanTimeoutMs: 60_000,
+    orphanCheckIntervalMs: HOUR,
+    opsCacheTtlMs: 1_000,
+    maxOperations: 10_000,
+    cleanupIntervalMs: HOUR,
+    retentionDays: 7,
+    dispatchIntervalMs: HOUR,
+    workerRequestTimeoutMs: 2_000,
+    ...overrides,
+    clock,
+  });
+  const url = await backend.start();
+  const api = `${url}/api/v1`;
+  const token = () => backend.tokens.issue('test', 'cli');
+  const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<TestResponse> => {
+    const auth: Record<string, string> = 'authorization' in headers ? {} : { authorization: `Bearer ${await token()}` };
+    const json: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/json' };
+    const full = ['/health', '/metrics', '/api/v1'].some((root) => path.startsWith(root)) ? path : `/api/v1${path}`;
+    const response = await fetch(`${url}${full}`, {
+      method,
+      headers: { ...auth, ...json, ...headers },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      // not JSON (metrics, docs): keep the text
+    }
+    return { status: response.status, body: parsed, headers: response.headers };
+  };
+  return {
+    backend,
+    clock,
+    url,
+    api,
+    checkpointDir,
+    call,
+    token,
+    register: (worker, extra) => call('POST', '/workers/register', worker.registration(extra)),
+    stop: () => backend.stop(),
+  };
+}
+
+/** Bounded wait for a condition (real HTTP round trips are involved), never a fixed sleep. */
+export async function eventually<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 5_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
