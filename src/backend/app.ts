@@ -5,12 +5,12 @@
  */
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { FastifyInstance } from 'fastify';
+import { jsonSchemaTransform } from 'fastify-type-provider-zod';
 import { API_PREFIX } from '../api/contract.js';
+import { createHttpServer } from '../http/create-server.js';
 import type { BackendAppDeps } from './app-deps.js';
-import { DOCS_PREFIX, registerAuth } from './auth.js';
-import { registerErrorHandling } from './error-handler.js';
+import { DOCS_PREFIX, isOpenBackendRoute } from './auth.js';
 import { dummyRoutes } from './routes/dummy.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
@@ -21,18 +21,7 @@ import { workerRoutes } from './routes/workers.js';
 export type { BackendAppDeps } from './app-deps.js';
 
 export async function buildBackendApp(deps: BackendAppDeps): Promise<FastifyInstance> {
-  // Fastify's own info lines ("Server listening at …") repeat what the backend logs; its warnings and errors stay.
-  const quieter = deps.logger.levelVal > 40 ? deps.logger.level : 'warn';
-  const loggerInstance: FastifyBaseLogger = deps.logger.child({ component: 'http' }, { level: quieter });
-  const app: FastifyInstance = Fastify({
-    loggerInstance,
-    // One line per request would drown the log: polling clients and health checks are constant.
-    logController: new LogController({ disableRequestLogging: true }),
-  });
-  app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
-  registerErrorHandling(app);
-  registerAuth(app, deps.tokens);
+  const app = createHttpServer({ logger: deps.logger, processName: 'backend', tokens: deps.tokens, isOpen: isOpenBackendRoute });
 
   await app.register(fastifySwagger, {
     openapi: {

@@ -3,7 +3,6 @@
  * build the backend, listen on KTRDR_API_HOST:KTRDR_API_PORT, serve until
  * SIGINT/SIGTERM, then stop cleanly. Returns the process exit code.
  */
-import { readFileSync } from 'node:fs';
 import {
   getApiSettings,
   getAuthSettings,
@@ -13,25 +12,18 @@ import {
   getOperationsSettings,
   getOrphanDetectorSettings,
   getWorkerSettings,
-  validateAll,
-  warnDeprecatedEnvVars,
+  checkSettingsAtStartup,
 } from '../config/settings.js';
+import { shutdownSignal } from '../common/shutdown.js';
+import { packageVersion } from '../common/version.js';
 import { createLogger } from '../logging/logger.js';
-import { ConfigurationError } from '../settings-engine/index.js';
 import { openStore } from '../store/index.js';
 import { Backend } from './backend.js';
 
 const seconds = (value: number) => Math.round(value * 1000);
 
 export async function runBackend(): Promise<number> {
-  warnDeprecatedEnvVars();
-  try {
-    validateAll('backend');
-  } catch (error) {
-    if (!(error instanceof ConfigurationError)) throw error;
-    process.stderr.write(`${error.message}\n`);
-    return 1; // before any port is bound
-  }
+  if (!checkSettingsAtStartup('backend')) return 1; // before any port is bound
 
   const logging = getLoggingSettings();
   const logger = createLogger({ level: logging.level, format: logging.format, name: 'backend' });
@@ -75,27 +67,4 @@ export async function runBackend(): Promise<number> {
   await backend.stop();
   logger.info('backend stopped');
   return 0;
-}
-
-function packageVersion(): string {
-  try {
-    return (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-  } catch {
-    return '0.0.0';
-  }
-}
-
-/** Resolves on the first SIGINT or SIGTERM; a second one exits at once (the operator insists). */
-function shutdownSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const onSignal = (signal: NodeJS.Signals) => {
-      process.removeListener('SIGINT', onSignal);
-      process.removeListener('SIGTERM', onSignal);
-      process.once('SIGINT', () => process.exit(130));
-      process.once('SIGTERM', () => process.exit(143));
-      resolve(signal);
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  });
 }

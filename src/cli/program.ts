@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { packageVersion } from '../common/version.js';
 import { configCommand } from './commands/config.js';
 import { workerCommand } from './commands/worker.js';
 import { workersCommand } from './commands/workers.js';
@@ -8,11 +8,6 @@ import { dummyCommand } from './commands/dummy.js';
 import { authCommand } from './commands/auth.js';
 import { upCommand } from './commands/up.js';
 import { backendCommand } from './commands/backend.js';
-
-function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
 
 export function buildProgram(): Command {
   const program = new Command('ktrdr')

@@ -8,6 +8,17 @@ export type ErrorCode =
   | 'SHUTTING_DOWN'
   | 'UPSTREAM_UNAVAILABLE';
 
+/** The HTTP status each error code is answered with, by the backend and the workers alike. */
+export const HTTP_STATUS_OF: Readonly<Record<ErrorCode, number>> = {
+  VALIDATION_ERROR: 400,
+  UNAUTHORIZED: 401,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  TOO_MANY_OPERATIONS: 429,
+  UPSTREAM_UNAVAILABLE: 502,
+  SHUTTING_DOWN: 503,
+};
+
 export class KtrdrError extends Error {
   constructor(
     readonly code: ErrorCode,

@@ -87,6 +87,24 @@ export function warnDeprecatedEnvVars(sink: WarningSink = stderrSink): string[] 
   return warnOnce(nameWarnings(inspectSettings('all')), sink);
 }
 
+/**
+ * The two calls every entry point makes first, for one role: warns about
+ * deprecated and unknown names, validates, and on invalid settings prints the
+ * CONFIGURATION ERROR block to stderr and returns false (the caller exits 1
+ * before binding any port).
+ */
+export function checkSettingsAtStartup(role: Role): boolean {
+  warnDeprecatedEnvVars();
+  try {
+    validateAll(role);
+    return true;
+  } catch (error) {
+    if (!(error instanceof ConfigurationError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    return false;
+  }
+}
+
 export interface ValidationResult {
   readonly env: string;
   readonly inspection: Inspection;

@@ -1,6 +1,5 @@
 /** `ktrdr backend`: run the backend process until SIGINT/SIGTERM. */
 import { Command } from 'commander';
-import { runBackend } from '../../backend/main.js';
 
 export function backendCommand(): Command {
   return new Command('backend')
@@ -10,6 +9,8 @@ export function backendCommand(): Command {
         'store per KTRDR_DB_DRIVER (embedded PGlite by default). SIGINT/SIGTERM stops it cleanly',
     )
     .action(async () => {
+      // Loaded on demand: the other commands should not pay for Fastify and the store drivers.
+      const { runBackend } = await import('../../backend/main.js');
       const code = await runBackend();
       // A stopped backend has nothing left to do: do not wait for idle keep-alive sockets.
       process.exit(code);

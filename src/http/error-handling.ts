@@ -5,17 +5,8 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import type { ErrorBody } from '../api/contract.js';
-import { KtrdrError, type ErrorCode } from '../common/errors.js';
+import { HTTP_STATUS_OF, KtrdrError } from '../common/errors.js';
 
-const STATUS_OF: Record<ErrorCode, number> = {
-  VALIDATION_ERROR: 400,
-  UNAUTHORIZED: 401,
-  NOT_FOUND: 404,
-  CONFLICT: 409,
-  TOO_MANY_OPERATIONS: 429,
-  UPSTREAM_UNAVAILABLE: 502,
-  SHUTTING_DOWN: 503,
-};
 
 const CODE_OF_STATUS: Record<number, string> = { 400: 'VALIDATION_ERROR', 401: 'UNAUTHORIZED', 404: 'NOT_FOUND', 409: 'CONFLICT', 413: 'PAYLOAD_TOO_LARGE', 415: 'UNSUPPORTED_MEDIA_TYPE' };
 
@@ -45,8 +36,9 @@ function truncate(text: string | undefined): string {
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
-export function registerErrorHandling(app: FastifyInstance): void {
-  app.setNotFoundHandler((request, reply) => send(reply, 404, 'NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`));
+/** `processName` tells a user which log holds the details of an unexpected error. */
+export function registerErrorHandling(app: FastifyInstance, processName: string): void {
+  app.setNotFoundHandler((request, reply) => send(reply, 404, 'NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]} on the ${processName}`));
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (hasZodFastifySchemaValidationErrors(error)) {
@@ -56,7 +48,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
       return send(reply, 400, 'VALIDATION_ERROR', messages.join('; '), { issues: messages });
     }
     if (error instanceof KtrdrError) {
-      const status = STATUS_OF[error.code];
+      const status = HTTP_STATUS_OF[error.code];
       const retryAfter = (error.details as { retry_after_seconds?: unknown } | undefined)?.retry_after_seconds;
       if (status === 503 && typeof retryAfter === 'number') reply.header('Retry-After', String(retryAfter));
       return send(reply, status, error.code, error.message, error.details);
@@ -68,6 +60,6 @@ export function registerErrorHandling(app: FastifyInstance): void {
       return send(reply, status, CODE_OF_STATUS[status] ?? 'BAD_REQUEST', message);
     }
     request.log.error({ err: error }, 'unhandled error');
-    return send(reply, 500, 'INTERNAL_ERROR', 'internal error; see the backend log');
+    return send(reply, 500, 'INTERNAL_ERROR', `internal error; see the ${processName} log`);
   });
 }
