@@ -14,4 +14,6 @@ export interface BackendAppDeps {
   /** Seconds since the backend started (GET /health). */
   readonly uptimeSeconds: () => number;
   readonly version: string;
+  /** Origins allowed by CORS; `*` allows any, empty allows none. */
+  readonly corsOrigins: readonly string[];
 }

@@ -3,6 +3,7 @@
  * /api/v1, GET /health and GET /metrics at the root, OpenAPI docs at
  * /api/v1/docs, bearer-token auth and one error shape.
  */
+import fastifyCors from '@fastify/cors';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
@@ -23,6 +24,13 @@ export type { BackendAppDeps } from './app-deps.js';
 export async function buildBackendApp(deps: BackendAppDeps): Promise<FastifyInstance> {
   const app = createHttpServer({ logger: deps.logger, processName: 'backend', tokens: deps.tokens, isOpen: isOpenBackendRoute });
 
+  if (deps.corsOrigins.length > 0) {
+    await app.register(fastifyCors, {
+      origin: deps.corsOrigins.includes('*') ? true : [...deps.corsOrigins],
+      allowedHeaders: ['authorization', 'content-type'],
+      methods: ['GET', 'POST', 'DELETE'],
+    });
+  }
   await app.register(fastifySwagger, {
     openapi: {
       info: { title: 'ktrdr backend', description: 'Workers, operations and their progress (DESIGN §3).', version: deps.version },

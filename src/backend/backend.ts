@@ -40,6 +40,8 @@ export interface BackendOptions {
   readonly maxOperations: number;
   readonly cleanupIntervalMs: number;
   readonly retentionDays: number;
+  /** Origins allowed by CORS (KTRDR_API_CORS_ORIGINS); `*` allows any. Defaults to none. */
+  readonly corsOrigins?: readonly string[];
   /** Bound on the backend's start/cancel/status calls to workers. */
   readonly workerRequestTimeoutMs?: number;
   /** Safety-net dispatch pass (dispatch is otherwise event-driven). */
@@ -149,6 +151,7 @@ export class Backend {
       logger: this.options.logger,
       uptimeSeconds: () => Math.round((this.clock.now() - this.startedAt) / 1000),
       version: this.options.version ?? '0.0.0',
+      corsOrigins: this.options.corsOrigins ?? [],
     });
     await this.app.listen({ host: this.options.host, port: this.options.port });
     for (const task of this.tasks) task.start();

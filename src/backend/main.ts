@@ -51,6 +51,7 @@ export async function runBackend(): Promise<number> {
     maxOperations: ops.maxOperations,
     cleanupIntervalMs: seconds(ops.cleanupIntervalSeconds),
     retentionDays: ops.retentionDays,
+    corsOrigins: api.corsOrigins,
     version: packageVersion(),
   });
 

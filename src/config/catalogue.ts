@@ -84,7 +84,7 @@ export const observability = defineGroup({
   prefix: 'KTRDR_OTEL_',
   description: 'OpenTelemetry export.',
   fields: {
-    enabled: setting.bool().default(false).describe('Export traces over OTLP.'),
+    enabled: setting.bool().default(false).describe('Export traces over OTLP. Not implemented in this version: accepted, and warned about at start-up.'),
     otlpEndpoint: setting.url().optional().deprecated('OTLP_ENDPOINT').describe('OTLP collector endpoint.'),
     serviceName: setting.string().default('ktrdr').describe('Service name reported to the collector.'),
   },

@@ -38,6 +38,16 @@ export interface Inspection {
   readonly insecure: readonly FieldTrace[];
   /** Insecure defaults that should be shown as a warning (development/test, not acknowledged). */
   readonly insecureWarned: readonly FieldTrace[];
+  /** Valid settings that will not do what their user may expect, one line each. */
+  readonly notices: readonly string[];
+}
+
+/** Settings this version accepts but does not act on yet: say so rather than pretend. */
+function noticesOf(groups: readonly GroupResolution[]): string[] {
+  const observability = groups.find((g) => g.group.name === 'observability')?.values as { enabled?: boolean } | null | undefined;
+  return observability?.enabled
+    ? ['KTRDR_OTEL_ENABLED=true: this version does not export OpenTelemetry traces yet; use /metrics (Prometheus) and the logs']
+    : [];
 }
 
 export function knownVariableNames(): string[] {
@@ -75,6 +85,7 @@ export function inspect(role: Role, sources: SettingsSources): Inspection {
     unknown: findUnknownVariables(sources, { namespace: NAMESPACE, known: knownVariableNames(), removed: REMOVED_VARIABLES }),
     insecure,
     insecureWarned: production || acknowledged ? [] : insecure,
+    notices: noticesOf(groups),
   };
 }
 

@@ -60,7 +60,7 @@ export function buildReport(inspection: Inspection, options: { showSecrets?: boo
     env: inspection.env,
     role: inspection.role,
     settings: inspection.groups.flatMap((group) => group.fields.map((trace) => settingRow(trace, showSecrets))),
-    warnings: [...nameWarnings(inspection), ...insecureWarningLines(inspection)],
+    warnings: [...nameWarnings(inspection), ...inspection.notices, ...insecureWarningLines(inspection)],
     errors: inspection.issues.map((issue) => ({
       env: issue.env,
       source_name: issue.sourceName,

@@ -117,6 +117,7 @@ export interface ValidationResult {
 export function validateAll(role: Role, sink: WarningSink = stderrSink): ValidationResult {
   const inspection = inspectSettings(role);
   if (inspection.issues.length > 0) throw new ConfigurationError(inspection.issues, { docsHint: DOCS_HINT });
+  warnOnce(inspection.notices, sink);
   const box = insecureWarningBox(inspection);
   if (box) warnOnce([box], sink);
   return { env: inspection.env, inspection };

@@ -334,3 +334,12 @@ describe('unknown variables', () => {
     expect(given[0]).toMatch(/^KTRDR_WORKER_BACKEND_URL is not a setting .*; use KTRDR_API_CLIENT_BASE_URL$/);
   });
 });
+
+describe('settings accepted but not acted on', () => {
+  it('KTRDR_OTEL_ENABLED=true is valid and says that no traces are exported', () => {
+    process.env.KTRDR_OTEL_ENABLED = 'true';
+    const given: string[] = [];
+    settings.validateAll('worker', (m) => given.push(m));
+    expect(given.some((m) => m.startsWith('KTRDR_OTEL_ENABLED=true: this version does not export OpenTelemetry traces'))).toBe(true);
+  });
+});

@@ -46,7 +46,7 @@ function checkCommand(): Command {
         printJson({ valid, env: report.env, role: report.role, warnings: report.warnings, errors: report.errors });
         return;
       }
-      for (const warning of nameWarnings(inspection)) process.stderr.write(`WARNING: ${warning}\n`);
+      for (const warning of [...nameWarnings(inspection), ...inspection.notices]) process.stderr.write(`WARNING: ${warning}\n`);
       const box = insecureWarningBox(inspection);
       if (box) process.stderr.write(`${box}\n`);
       if (valid) process.stderr.write(`Configuration is valid for role '${options.role}' (KTRDR_ENV=${inspection.env}).\n`);
