@@ -2,12 +2,18 @@
  * `npm run bench`: every benchmark, printing figures. Benchmarks measure; they
  * assert nothing. Pass names to run some only: `npm run bench -- settings`.
  */
+import { backtestBench } from './backtest.bench.js';
 import { clusterBench } from './cluster.bench.js';
+import { indicatorsBench } from './indicators.bench.js';
 import { settingsBench } from './settings.bench.js';
+import { trainingBench } from './training.bench.js';
 
 const BENCHES: Record<string, () => void | Promise<void>> = {
   settings: settingsBench,
   cluster: clusterBench,
+  training: trainingBench,
+  backtest: backtestBench,
+  indicators: indicatorsBench,
 };
 
 const wanted = process.argv.slice(2);

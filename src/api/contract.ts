@@ -5,6 +5,7 @@
  * JSON is snake_case, compatible with the earlier Python system.
  */
 import { z } from 'zod';
+import { Timeframe } from '../market-data/types.js';
 
 export const API_PREFIX = '/api/v1';
 
@@ -224,3 +225,101 @@ export const ErrorBody = z.object({
   error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
 });
 export type ErrorBody = z.infer<typeof ErrorBody>;
+
+// ---------------------------------------------------------------- market data and models (issue 4)
+
+export { Timeframe };
+
+const Symbol = z
+  .string()
+  .regex(/^[A-Za-z0-9.-]{1,32}$/, 'a symbol is 1 to 32 letters, digits, dots or dashes');
+const DateParam = z.iso.datetime({ offset: true }).or(z.iso.date()).describe('ISO date (2024-01-31) or date-time, UTC');
+
+export const DataSetSummary = z.object({
+  symbol: z.string(),
+  timeframe: Timeframe,
+  bars: z.number().int(),
+  start: IsoDate.nullable(),
+  end: IsoDate.nullable(),
+});
+export type DataSetSummary = z.infer<typeof DataSetSummary>;
+
+export const BarsQuery = z.object({ start_date: DateParam.optional(), end_date: DateParam.optional() });
+
+/** Bars as columns (compact, and what the computation modules read). `time` is ms since the epoch, UTC. */
+export const BarsResponse = z.object({
+  symbol: z.string(),
+  timeframe: Timeframe,
+  time: z.array(z.number()),
+  open: z.array(z.number()),
+  high: z.array(z.number()),
+  low: z.array(z.number()),
+  close: z.array(z.number()),
+  volume: z.array(z.number()),
+});
+export type BarsResponse = z.infer<typeof BarsResponse>;
+
+const ClassFigures = z.record(z.string(), z.number());
+
+export const ModelMetrics = z.object({
+  test_accuracy: z.number(),
+  test_loss: z.number(),
+  precision: ClassFigures,
+  recall: ClassFigures,
+  test_rows: z.number().int(),
+  epochs_trained: z.number().int(),
+  best_epoch: z.number().int(),
+});
+export type ModelMetrics = z.infer<typeof ModelMetrics>;
+
+const Period = z.object({ start: IsoDate, end: IsoDate, rows: z.number().int() });
+
+/** What `GET /models` lists: everything about a model but its weights. */
+export const ModelSummary = z.object({
+  model_id: z.string(),
+  created_at: IsoDate,
+  operation_id: z.string().nullable(),
+  strategy_name: z.string(),
+  symbol: z.string(),
+  timeframe: Timeframe,
+  labels: z.array(z.string()),
+  confidence_threshold: z.number(),
+  periods: z.object({ train: Period, validation: Period, test: Period }),
+  metrics: ModelMetrics,
+});
+export type ModelSummary = z.infer<typeof ModelSummary>;
+
+/** A trained model: its summary plus what inference needs (strategy, feature spec, network weights). */
+export const ModelArtifact = ModelSummary.extend({
+  strategy_yaml: z.string(),
+  feature_spec: z.unknown(),
+  network: z.unknown(),
+});
+export type ModelArtifact = z.infer<typeof ModelArtifact>;
+
+export const ModelCreated = z.object({ success: z.literal(true), model_id: z.string() });
+
+export const TrainingStartBody = z.object({
+  strategy: z
+    .string()
+    .min(1)
+    .describe('the strategy YAML itself, or the name of a file under KTRDR_DATA_STRATEGIES_DIR (".yaml" optional)'),
+  symbol: Symbol.optional(),
+  timeframe: Timeframe.optional(),
+  start_date: DateParam.optional(),
+  end_date: DateParam.optional(),
+  seed: z.number().int().min(0).max(2 ** 32 - 1).default(42),
+});
+export type TrainingStartBody = z.infer<typeof TrainingStartBody>;
+
+export const BacktestStartBody = z.object({
+  model: z.string().min(1).describe('a model id from GET /models'),
+  symbol: Symbol.optional(),
+  timeframe: Timeframe.optional(),
+  start_date: DateParam.optional().describe("defaults to the start of the model's held-out test period"),
+  end_date: DateParam.optional(),
+  initial_capital: z.number().positive().default(100_000),
+  commission: z.number().min(0).max(0.1).default(0.001).describe('fraction of the notional, per fill'),
+  slippage: z.number().min(0).max(0.1).default(0.0005).describe('fraction of the price, per fill'),
+});
+export type BacktestStartBody = z.infer<typeof BacktestStartBody>;

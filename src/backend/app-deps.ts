@@ -1,8 +1,11 @@
 /** What the HTTP layer needs from the backend's services. */
 import type { TokenService } from '../auth/tokens.js';
 import type { Logger } from '../logging/logger.js';
+import type { MarketDataRepository } from '../market-data/repository.js';
 import type { BackendMetrics } from './metrics.js';
+import type { ModelStore } from './services/model-store.js';
 import type { OperationsService } from './services/operations-service.js';
+import type { WorkSubmissions } from './services/work-submissions.js';
 import type { WorkerRegistry } from './services/worker-registry.js';
 
 export interface BackendAppDeps {
@@ -10,6 +13,9 @@ export interface BackendAppDeps {
   readonly registry: WorkerRegistry;
   readonly operations: OperationsService;
   readonly metrics: BackendMetrics;
+  readonly marketData: MarketDataRepository;
+  readonly models: ModelStore;
+  readonly submissions: WorkSubmissions;
   readonly logger: Logger;
   /** Seconds since the backend started (GET /health). */
   readonly uptimeSeconds: () => number;

@@ -12,12 +12,14 @@ import { API_PREFIX } from '../api/contract.js';
 import { createHttpServer } from '../http/create-server.js';
 import type { BackendAppDeps } from './app-deps.js';
 import { DOCS_PREFIX, isOpenBackendRoute } from './auth.js';
+import { dataRoutes } from './routes/data.js';
 import { dummyRoutes } from './routes/dummy.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { operationRoutes } from './routes/operations.js';
 import { workerCallbackRoutes } from './routes/worker-callbacks.js';
 import { workerRoutes } from './routes/workers.js';
+import { workloadRoutes } from './routes/workloads.js';
 
 export type { BackendAppDeps } from './app-deps.js';
 
@@ -48,6 +50,8 @@ export async function buildBackendApp(deps: BackendAppDeps): Promise<FastifyInst
       workerRoutes(api, deps);
       operationRoutes(api, deps);
       dummyRoutes(api, deps);
+      workloadRoutes(api, deps);
+      dataRoutes(api, deps);
       workerCallbackRoutes(api, deps);
     },
     { prefix: API_PREFIX },

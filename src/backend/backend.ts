@@ -19,6 +19,9 @@ import { OrphanDetector } from './services/orphan-detector.js';
 import { Retention } from './services/retention.js';
 import { WorkerClient } from './services/worker-client.js';
 import { WorkerRegistry } from './services/worker-registry.js';
+import { ModelStore } from './services/model-store.js';
+import { WorkSubmissions } from './services/work-submissions.js';
+import { MarketDataRepository } from '../market-data/repository.js';
 
 export interface BackendOptions {
   readonly store: Store;
@@ -30,6 +33,10 @@ export interface BackendOptions {
   readonly tokenExpireMinutes: number;
   readonly checkpointDir: string;
   readonly checkpointMaxAgeDays: number;
+  /** KTRDR_DATA_DIR, KTRDR_DATA_MODELS_DIR, KTRDR_DATA_STRATEGIES_DIR. */
+  readonly dataDir: string;
+  readonly modelsDir: string;
+  readonly strategiesDir: string;
   readonly healthCheckIntervalMs: number;
   readonly healthCheckTimeoutMs: number;
   readonly healthCheckFailures: number;
@@ -62,6 +69,9 @@ export class Backend {
   readonly retention: Retention;
   readonly checkpoints: CheckpointStore;
   readonly metrics: BackendMetrics;
+  readonly marketData: MarketDataRepository;
+  readonly models: ModelStore;
+  readonly submissions: WorkSubmissions;
   readonly tokens: TokenService;
   private app: FastifyInstance | null = null;
   private readonly startedAt: number;
@@ -103,6 +113,14 @@ export class Backend {
       { store, registry: this.registry, client, checkpoints: this.checkpoints, clock, logger, wake },
       { cacheTtlMs: options.opsCacheTtlMs, maxOperations: options.maxOperations },
     );
+    this.marketData = new MarketDataRepository(options.dataDir);
+    this.models = new ModelStore(options.modelsDir);
+    this.submissions = new WorkSubmissions({
+      operations: this.operations,
+      marketData: this.marketData,
+      models: this.models,
+      strategiesDir: options.strategiesDir,
+    });
     this.registry.onRegistration(async (worker, registration) => {
       await this.operations.reconcileRegistration(worker, registration);
       wake();
@@ -148,6 +166,9 @@ export class Backend {
       registry: this.registry,
       operations: this.operations,
       metrics: this.metrics,
+      marketData: this.marketData,
+      models: this.models,
+      submissions: this.submissions,
       logger: this.options.logger,
       uptimeSeconds: () => Math.round((this.clock.now() - this.startedAt) / 1000),
       version: this.options.version ?? '0.0.0',

@@ -7,6 +7,7 @@ import {
   getApiSettings,
   getAuthSettings,
   getCheckpointSettings,
+  getDataSettings,
   getDatabaseSettings,
   getLoggingSettings,
   getOperationsSettings,
@@ -27,8 +28,9 @@ export async function runBackend(): Promise<number> {
 
   const logging = getLoggingSettings();
   const logger = createLogger({ level: logging.level, format: logging.format, name: 'backend' });
-  const [api, auth, worker, checkpoint, orphans, ops] = [
+  const [api, auth, worker, checkpoint, orphans, ops, data] = [
     getApiSettings(), getAuthSettings(), getWorkerSettings(), getCheckpointSettings(), getOrphanDetectorSettings(), getOperationsSettings(),
+    getDataSettings(),
   ];
   const store = await openStore(getDatabaseSettings());
   await store.migrate();
@@ -41,6 +43,9 @@ export async function runBackend(): Promise<number> {
     tokenExpireMinutes: auth.tokenExpireMinutes,
     checkpointDir: checkpoint.dir,
     checkpointMaxAgeDays: checkpoint.maxAgeDays,
+    dataDir: data.dir,
+    modelsDir: data.modelsDir,
+    strategiesDir: data.strategiesDir,
     healthCheckIntervalMs: seconds(worker.healthCheckInterval),
     healthCheckTimeoutMs: seconds(worker.healthCheckTimeout),
     healthCheckFailures: worker.healthCheckFailures,

@@ -8,6 +8,11 @@ import { dummyCommand } from './commands/dummy.js';
 import { authCommand } from './commands/auth.js';
 import { upCommand } from './commands/up.js';
 import { backendCommand } from './commands/backend.js';
+import { dataCommand } from './commands/data.js';
+import { strategyCommand } from './commands/strategy.js';
+import { trainCommand } from './commands/train.js';
+import { backtestCommand } from './commands/backtest.js';
+import { modelsCommand } from './commands/models.js';
 
 export function buildProgram(): Command {
   const program = new Command('ktrdr')
@@ -21,6 +26,11 @@ export function buildProgram(): Command {
   program.addCommand(dummyCommand());
   program.addCommand(authCommand());
   program.addCommand(upCommand());
+  program.addCommand(dataCommand());
+  program.addCommand(strategyCommand());
+  program.addCommand(trainCommand());
+  program.addCommand(backtestCommand());
+  program.addCommand(modelsCommand());
   applyToAll(program, (command) => command.showHelpAfterError('(run with --help for usage)').exitOverride());
   return program;
 }

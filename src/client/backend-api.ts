@@ -6,13 +6,18 @@
 import { z } from 'zod';
 import {
   API_PREFIX,
+  DataSetSummary,
   DummyStartBody,
   GetOperationResponse,
   ListOperationsResponse,
+  ModelArtifact,
+  ModelSummary,
   OperationResultsResponse,
   StartOperationResponse,
   WorkerRecord,
+  type BacktestStartBody,
   type OperationRecord,
+  type TrainingStartBody,
   type OperationStatus,
   type OperationType,
   type WorkerStatus,
@@ -38,6 +43,12 @@ const HealthResponse = z.looseObject({});
 /** Cancel and resume answer at least `{success: true}`; the CLI reads the operation afterwards. */
 const Acknowledgement = z.looseObject({ success: z.literal(true) });
 const Workers = z.array(WorkerRecord);
+const Models = z.array(ModelSummary);
+const DataSets = z.array(DataSetSummary);
+
+/** What a caller may send: the fields with a default (seed, capital, costs) are left to the backend when omitted. */
+export type TrainingRequest = z.input<typeof TrainingStartBody>;
+export type BacktestRequest = z.input<typeof BacktestStartBody>;
 
 /** `http://host:8000/api/v1` → `http://host:8000` (GET /health lives at the root). */
 export function backendRootUrl(baseUrl: string): string {
@@ -105,6 +116,36 @@ export class BackendApi {
   async startDummy(body: Partial<DummyStartBody> = {}): Promise<StartOperationResponse> {
     return this.api.request('POST', '/dummy/start', StartOperationResponse, { body: DummyStartBody.parse(body) });
   }
+
+  /**
+   * Queues a training operation. The body is sent as given (omitted fields take the
+   * backend's defaults); the backend validates it and the strategy, answering 400
+   * with every problem of a bad strategy by its path in the file.
+   */
+  async startTraining(body: TrainingRequest): Promise<StartOperationResponse> {
+    return this.api.request('POST', '/trainings/start', StartOperationResponse, { body });
+  }
+
+  /** Queues a backtest of a trained model (by default on the model's held-out test period). */
+  async startBacktest(body: BacktestRequest): Promise<StartOperationResponse> {
+    return this.api.request('POST', '/backtests/start', StartOperationResponse, { body });
+  }
+
+  /** Trained models, newest first, without their weights. */
+  async listModels(): Promise<ModelSummary[]> {
+    return this.api.request('GET', '/models', Models);
+  }
+
+  /** One model with its artifact (strategy, feature specification, weights). */
+  async getModel(modelId: string): Promise<ModelArtifact> {
+    return this.api.request('GET', `/models/${encodeURIComponent(modelId)}`, ModelArtifact);
+  }
+
+  /** The market data series the backend holds. */
+  async listData(): Promise<DataSetSummary[]> {
+    return this.api.request('GET', '/data', DataSets);
+  }
 }
 
 const operationPath = (operationId: string) => `/operations/${encodeURIComponent(operationId)}`;
+

@@ -10,7 +10,10 @@ import { HttpClient } from '../client/http.js';
 import { systemClock, type Clock } from '../common/clock.js';
 import type { ApiClientSettings, AuthSettings, CheckpointSettings, WorkerSettings } from '../config/settings.js';
 import type { Logger } from '../logging/logger.js';
+import { backtestingWorkload } from '../workloads/backtesting/backtesting.js';
 import { dummyWorkload } from '../workloads/dummy/dummy.js';
+import { trainingWorkload } from '../workloads/training/training.js';
+import { BackendData } from './backend-data.js';
 import type { Workload } from '../workloads/types.js';
 import { BackendLink } from './backend-link.js';
 import { resolveEndpointUrl, resolveWorkerId, type WorkerIdentity } from './identity.js';
@@ -19,7 +22,7 @@ import { WorkerRuntime } from './runtime.js';
 import { buildWorkerServer } from './server.js';
 
 /** Every workload this build knows; the runner keeps those its worker type may run. */
-export const WORKLOADS: readonly Workload[] = [dummyWorkload];
+export const WORKLOADS: readonly Workload[] = [dummyWorkload, trainingWorkload, backtestingWorkload] as readonly Workload[];
 
 /** Listen on every interface, so that a backend on another machine reaches the worker. */
 export const WORKER_LISTEN_HOST = '0.0.0.0';
@@ -69,6 +72,7 @@ export function assembleWorker(parts: WorkerAssembly): WorkerRuntime {
     workerType: parts.workerType,
     workloads: parts.workloads ?? WORKLOADS,
     reporter: link,
+    services: new BackendData(http, { maxRetries: Math.min(apiClient.maxRetries, MAX_REQUEST_RETRIES), delayMs: retryDelayMs }),
     checkpointUnitInterval: checkpoint.epochInterval,
     checkpointTimeIntervalMs: checkpoint.timeIntervalSeconds * 1000,
     clock,

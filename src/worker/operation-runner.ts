@@ -20,7 +20,8 @@ import { isoNow, type Clock } from '../common/clock.js';
 import { conflict, KtrdrError } from '../common/errors.js';
 import type { Logger } from '../logging/logger.js';
 import { abortReasonOf, OperationAborted } from '../workloads/abort.js';
-import type { AbortReason, ProgressUpdate, Workload } from '../workloads/types.js';
+import type { AbortReason, ProgressUpdate, Workload, WorkloadServices } from '../workloads/types.js';
+import { NO_SERVICES } from './backend-data.js';
 import { CheckpointPolicy } from './checkpoint-policy.js';
 import { formatZodIssues } from './zod-issues.js';
 
@@ -35,6 +36,8 @@ export interface OperationRunnerOptions {
   readonly workerType: WorkerType;
   readonly workloads: readonly Workload[];
   readonly reporter: OperationReporter;
+  /** Bars and models for the workloads (the backend); none by default. */
+  readonly services?: WorkloadServices;
   /** KTRDR_CHECKPOINT_EPOCH_INTERVAL. */
   readonly checkpointUnitInterval: number;
   /** KTRDR_CHECKPOINT_TIME_INTERVAL_SECONDS, in ms. */
@@ -207,6 +210,7 @@ export class OperationRunner {
           const trigger = policy.due(units);
           if (trigger) await checkpoint(units, getState(), trigger);
         },
+        services: this.options.services ?? NO_SERVICES,
       });
       operation.status = 'completed';
       outcome = this.outcome(operation, 'completed', result.resultSummary, null, result.results);

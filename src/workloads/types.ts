@@ -6,7 +6,8 @@
  * same way.
  */
 import type { z } from 'zod';
-import type { JsonObject, OperationType, Progress, WorkerType } from '../api/contract.js';
+import type { JsonObject, ModelArtifact, OperationType, Progress, WorkerType } from '../api/contract.js';
+import type { BarSeries, Timeframe } from '../market-data/types.js';
 
 /** Why a running operation was asked to stop. */
 export type AbortReason = 'cancel' | 'shutdown';
@@ -18,6 +19,24 @@ export interface ResumePoint {
 }
 
 export type ProgressUpdate = Partial<Progress>;
+
+export interface BarsRequest {
+  readonly symbol: string;
+  readonly timeframe: Timeframe;
+  /** ISO dates or date-times: bars in [startDate, endDate). */
+  readonly startDate?: string;
+  readonly endDate?: string;
+}
+
+/**
+ * What a workload reads and writes beyond its own state. Workers never touch
+ * the data directories: these go through the backend (DESIGN §1).
+ */
+export interface WorkloadServices {
+  bars(request: BarsRequest): Promise<BarSeries>;
+  model(modelId: string): Promise<ModelArtifact>;
+  saveModel(artifact: ModelArtifact): Promise<void>;
+}
 
 export interface WorkloadContext<P> {
   readonly operationId: string;
@@ -35,6 +54,7 @@ export interface WorkloadContext<P> {
    * costs nothing in between. Resolves once a due checkpoint is uploaded.
    */
   unitDone(units: number, getState: () => unknown): Promise<void>;
+  readonly services: WorkloadServices;
 }
 
 export interface WorkloadResult {

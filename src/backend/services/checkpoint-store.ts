@@ -4,10 +4,11 @@
  * half-written checkpoint behind) and its metadata in the store.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { WorkerStartBody } from '../../api/contract.js';
 import type { Clock } from '../../common/clock.js';
+import { safeFileName, writeFileAtomic } from '../../common/files.js';
 import type { CheckpointRepository, CheckpointRow } from '../../store/types.js';
 
 export interface NewCheckpoint {
@@ -28,13 +29,9 @@ export class CheckpointStore {
 
   async save(operationId: string, checkpoint: NewCheckpoint): Promise<CheckpointRow> {
     const checkpointId = `ckpt_${randomUUID()}`;
-    const folder = join(this.directory, safeName(operationId));
-    await mkdir(folder, { recursive: true });
-    const path = join(folder, `${checkpointId}.json`);
+    const path = join(this.directory, safeFileName(operationId), `${checkpointId}.json`);
     const content = JSON.stringify({ operation_id: operationId, units: checkpoint.units, state: checkpoint.state ?? null });
-    const temporary = `${path}.tmp-${process.pid}`;
-    await writeFile(temporary, content, 'utf8');
-    await rename(temporary, path);
+    await writeFileAtomic(path, content);
     const row: CheckpointRow = {
       checkpointId,
       operationId,
@@ -64,7 +61,7 @@ export class CheckpointStore {
   async removeForOperation(operationId: string): Promise<number> {
     const rows = await this.repository.deleteForOperation(operationId);
     await removeFiles(rows);
-    await rm(join(this.directory, safeName(operationId)), { recursive: true, force: true });
+    await rm(join(this.directory, safeFileName(operationId)), { recursive: true, force: true });
     return rows.length;
   }
 
@@ -77,9 +74,4 @@ export class CheckpointStore {
 
 async function removeFiles(rows: readonly CheckpointRow[]): Promise<void> {
   await Promise.all(rows.map((row) => rm(row.path, { force: true })));
-}
-
-/** Operation ids are ours, but a file name must never escape the directory whatever they hold. */
-function safeName(id: string): string {
-  return encodeURIComponent(id).replace(/\./g, '%2E');
 }

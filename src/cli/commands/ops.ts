@@ -1,12 +1,12 @@
 import { Command, Option } from 'commander';
-import { OperationStatus, OperationType } from '../../api/contract.js';
+import { OperationStatus, OperationType, type OperationRecord } from '../../api/contract.js';
 import type { BackendApi } from '../../client/backend-api.js';
 import { withBackend } from '../backend-session.js';
 import { ExitCode } from '../exit-codes.js';
 import { integerOption } from '../options.js';
 import { printJson, printJsonLine } from '../render/json.js';
 import { renderOperationDetails, renderOperationsTable, renderOutcomeLine } from '../render/operations.js';
-import { createProgressView } from '../render/progress.js';
+import { createProgressView, type ProgressFigures } from '../render/progress.js';
 import { outcomeExitCode, watchOperation } from '../watch-operation.js';
 
 export const DEFAULT_WATCH_INTERVAL_MS = 500;
@@ -17,19 +17,44 @@ export const intervalOption = () =>
     .default(DEFAULT_WATCH_INTERVAL_MS);
 
 /**
+ * How one kind of operation is shown while it is followed. Every part is optional:
+ * without them an operation is shown the generic way (`ops watch`, `dummy start --watch`).
+ */
+export interface OperationPresenter {
+  /** The figures after the step on the progress line (default: every figure of the progress context). */
+  readonly progressFigures?: ProgressFigures;
+  /** What is printed for people once it ended (default: the outcome line). */
+  readonly conclusion?: (op: OperationRecord) => string | Promise<string>;
+  /** One more JSON line printed once it ended, after the final record (default: none). */
+  readonly jsonConclusion?: (op: OperationRecord) => Promise<unknown>;
+}
+
+export interface FollowOptions {
+  readonly json?: boolean;
+  readonly intervalMs: number;
+  readonly presenter?: OperationPresenter;
+}
+
+/**
  * Follows an operation to its end: a live progress bar, or one JSON line per poll.
  * Returns 0 when it completed, 1 when it failed or was cancelled.
  */
-export async function followOperation(api: BackendApi, operationId: string, options: { json?: boolean; intervalMs: number }): Promise<number> {
+export async function followOperation(api: BackendApi, operationId: string, options: FollowOptions): Promise<number> {
+  const presenter = options.presenter ?? {};
   if (options.json) {
     const op = await watchOperation(api, operationId, { intervalMs: options.intervalMs, onUpdate: (update) => printJsonLine(update) });
+    if (presenter.jsonConclusion) {
+      const extra = await presenter.jsonConclusion(op);
+      if (extra !== undefined) printJsonLine(extra);
+    }
     return outcomeExitCode(op);
   }
-  const view = createProgressView(process.stdout);
+  const view = createProgressView(process.stdout, presenter.progressFigures);
   try {
     const op = await watchOperation(api, operationId, { intervalMs: options.intervalMs, onUpdate: (update) => view.update(update) });
     view.stop();
-    process.stdout.write(`${renderOutcomeLine(op)}\n`);
+    const conclusion = presenter.conclusion ? await presenter.conclusion(op) : renderOutcomeLine(op);
+    process.stdout.write(`${conclusion}\n`);
     return outcomeExitCode(op);
   } finally {
     view.stop();

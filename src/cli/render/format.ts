@@ -36,3 +36,25 @@ export function formatFigures(figures: Record<string, unknown>): string {
     .map(([key, value]) => `${key}=${formatValue(value)}`)
     .join(' ');
 }
+
+/** A fraction as a percentage: 0.1234 → "12.3%" (or with more digits for returns). */
+export function formatFraction(fraction: number, digits = 1): string {
+  return `${(fraction * 100).toFixed(digits)}%`;
+}
+
+/** Money with thousands separators and cents: 101234.5 → "101,234.50". */
+export function formatMoney(amount: number): string {
+  return amount.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+}
+
+/** A price or a quantity: 6 significant digits, no exponent for everyday magnitudes. */
+export function formatQuantity(value: number): string {
+  return String(Number(value.toPrecision(6)));
+}
+
+/** An instant (ms since the epoch, or an ISO string) to the minute, UTC: "2024-01-05 13:00". */
+export function formatInstant(value: unknown): string {
+  const time = typeof value === 'number' ? value : typeof value === 'string' ? Date.parse(value) : Number.NaN;
+  if (!Number.isFinite(time)) return typeof value === 'string' ? value : '-';
+  return new Date(time).toISOString().slice(0, 16).replace('T', ' ');
+}

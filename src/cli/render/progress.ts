@@ -19,20 +19,28 @@ function stepText(op: OperationRecord): string {
   return op.progress.current_step ?? (op.status === 'pending' ? 'waiting for a worker' : '-');
 }
 
-function figuresText(op: OperationRecord): string {
-  const figures = formatFigures(op.progress.context);
-  return figures ? ` | ${figures}` : '';
-}
+/** The figures shown after the step; '' for none. Each operation type may read its context its own way. */
+export type ProgressFigures = (op: OperationRecord) => string;
 
-export function createProgressView(stream: NodeJS.WriteStream = process.stdout): ProgressView {
-  return stream.isTTY ? new TerminalProgressView(stream) : new LineProgressView(stream);
+/** Every figure of the progress context as `key=value` (the dummy's, and any type without its own). */
+export const contextFigures: ProgressFigures = (op) => formatFigures(op.progress.context);
+
+export function createProgressView(stream: NodeJS.WriteStream = process.stdout, figures: ProgressFigures = contextFigures): ProgressView {
+  const figuresText = (op: OperationRecord) => {
+    const text = figures(op);
+    return text ? ` | ${text}` : '';
+  };
+  return stream.isTTY ? new TerminalProgressView(stream, figuresText) : new LineProgressView(stream, figuresText);
 }
 
 class TerminalProgressView implements ProgressView {
   private readonly bar: SingleBar;
   private started = false;
 
-  constructor(stream: NodeJS.WriteStream) {
+  constructor(
+    stream: NodeJS.WriteStream,
+    private readonly figuresText: ProgressFigures,
+  ) {
     this.bar = new SingleBar({
       stream,
       format: `{bar} {percentage}% {status} | {step}{figures}`,
@@ -44,7 +52,7 @@ class TerminalProgressView implements ProgressView {
   }
 
   update(op: OperationRecord): void {
-    const payload = { status: op.status, step: stepText(op), figures: figuresText(op) };
+    const payload = { status: op.status, step: stepText(op), figures: this.figuresText(op) };
     const value = Math.round(op.progress.percentage);
     if (!this.started) {
       this.bar.start(100, value, payload);
@@ -64,12 +72,15 @@ class TerminalProgressView implements ProgressView {
 class LineProgressView implements ProgressView {
   private last = '';
 
-  constructor(private readonly stream: NodeJS.WritableStream) {}
+  constructor(
+    private readonly stream: NodeJS.WritableStream,
+    private readonly figuresText: ProgressFigures,
+  ) {}
 
   update(op: OperationRecord): void {
     const filled = Math.round((op.progress.percentage / 100) * BAR_WIDTH);
     const bar = `[${'#'.repeat(filled)}${'-'.repeat(BAR_WIDTH - filled)}]`;
-    const line = `${bar} ${formatPercentage(op.progress.percentage).padStart(4)} ${op.status} | ${stepText(op)}${figuresText(op)}`;
+    const line = `${bar} ${formatPercentage(op.progress.percentage).padStart(4)} ${op.status} | ${stepText(op)}${this.figuresText(op)}`;
     if (line === this.last) return;
     this.last = line;
     this.stream.write(`${line}\n`);

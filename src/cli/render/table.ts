@@ -19,3 +19,9 @@ export function renderTable<Row>(columns: readonly Column<Row>[], rows: readonly
       .trimEnd();
   return [format(columns.map((column) => column.header.toUpperCase())), ...cells.map(format)].join('\n');
 }
+
+/** `label  value` lines with the values aligned (a detail view, or a table of figures). */
+export function renderFields(fields: readonly (readonly [string, string])[]): string {
+  const width = Math.max(0, ...fields.map(([label]) => label.length));
+  return fields.map(([label, value]) => `${label.padEnd(width)}  ${value}`.trimEnd()).join('\n');
+}

@@ -6,12 +6,19 @@
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { z } from 'zod';
 import {
+  BacktestStartBody,
+  DataSetSummary,
   DummyStartBody,
   GetOperationResponse,
   ListOperationsResponse,
+  ModelArtifact,
+  ModelSummary,
+  OperationResultsResponse,
   StartOperationResponse,
+  TrainingStartBody,
   WorkerRecord,
   emptyProgress,
+  type ErrorBody,
   type OperationRecord,
 } from '../../../src/api/contract.js';
 import { TokenService, type TokenClaims } from '../../../src/auth/tokens.js';
@@ -91,6 +98,135 @@ export function progression(id: string, final: 'completed' | 'failed' | 'cancell
   ];
 }
 
+/** A training seen at four polls: pending, epoch 1, epoch `epochs / 2` (resumed), and its final status. */
+export function trainingProgression(id: string, final: 'completed' | 'failed' | 'cancelled', epochs = 50): OperationRecord[] {
+  const atEpoch = (epoch: number): OperationRecord =>
+    operationRecord({
+      operation_id: id,
+      operation_type: 'training',
+      status: 'running',
+      started_at: '2030-01-01T00:00:01.000Z',
+      worker_id: 'training-host-abc123',
+      progress: {
+        ...emptyProgress(),
+        percentage: (epoch / epochs) * 100,
+        current_step: `Epoch ${epoch}/${epochs}`,
+        steps_completed: epoch,
+        steps_total: epochs,
+        context: { epoch, epochs, loss: 1 / (epoch + 1), val_loss: 1.5 / (epoch + 1), val_accuracy: 0.3 + epoch / 200, ...(epoch > 1 && { resumed_from_epoch: 3 }) },
+      },
+    });
+  const half = atEpoch(epochs / 2);
+  const last = final === 'completed' ? atEpoch(epochs) : half;
+  return [
+    operationRecord({ operation_id: id, operation_type: 'training' }),
+    atEpoch(1),
+    half,
+    {
+      ...last,
+      status: final,
+      completed_at: '2030-01-01T00:01:00.000Z',
+      result_summary: final === 'completed' ? TRAINING_SUMMARY : null,
+      error_message: final === 'failed' ? `training failed at epoch ${epochs / 2}: not enough rows` : null,
+    },
+  ];
+}
+
+export const TRAINING_SUMMARY = {
+  model_id: 'mdl_rsi_EURUSD_1h_001',
+  test_accuracy: 0.5432,
+  test_loss: 0.93127,
+  precision: { BUY: 0.41, HOLD: 0.601, SELL: 0.4026 },
+  recall: { BUY: 0.382, HOLD: 0.7, SELL: 0.3333 },
+  epochs_trained: 23,
+  best_epoch: 18,
+  resumed_from_epoch: 3,
+};
+
+/** A backtest seen at three polls: pending, half-way, and its final status. */
+export function backtestProgression(id: string, final: 'completed' | 'failed' | 'cancelled', bars = 50_000): OperationRecord[] {
+  const atBar = (bar: number): OperationRecord =>
+    operationRecord({
+      operation_id: id,
+      operation_type: 'backtesting',
+      status: 'running',
+      started_at: '2030-01-01T00:00:01.000Z',
+      worker_id: 'backtesting-host-def456',
+      progress: {
+        ...emptyProgress(),
+        percentage: (bar / bars) * 100,
+        current_step: `Bar ${bar}/${bars}`,
+        steps_completed: bar,
+        steps_total: bars,
+        context: { bars: bar, bars_total: bars, equity: 100_000 + bar / 10, trades: Math.floor(bar / 1000) },
+      },
+    });
+  const half = atBar(bars / 2);
+  return [
+    operationRecord({ operation_id: id, operation_type: 'backtesting' }),
+    half,
+    {
+      ...(final === 'completed' ? atBar(bars) : half),
+      status: final,
+      completed_at: '2030-01-01T00:02:00.000Z',
+      result_summary: final === 'completed' ? BACKTEST_SUMMARY : null,
+      error_message: final === 'failed' ? 'backtest failed: model mdl_x has 12 inputs, the strategy builds 10' : null,
+    },
+  ];
+}
+
+export const BACKTEST_SUMMARY = {
+  total_return: 0.12346,
+  annualized_return: 0.2512,
+  sharpe_ratio: 1.2345,
+  max_drawdown: 0.0876,
+  win_rate: 0.5625,
+  profit_factor: 1.7312,
+  total_trades: 16,
+  initial_capital: 100_000,
+  final_equity: 112_345,
+  start: '2024-03-01T00:00:00.000Z',
+  end: '2024-06-01T00:00:00.000Z',
+  model_id: 'mdl_rsi_EURUSD_1h_001',
+};
+
+export const BACKTEST_TRADES = [
+  { direction: 'LONG', entry_time: Date.parse('2024-03-04T10:00:00Z'), entry_price: 1.08234, exit_time: Date.parse('2024-03-05T14:00:00Z'), exit_price: 1.0901, units: 92_000, pnl: 1234.5, return: 0.012346, commission: 199.6 },
+  { direction: 'SHORT', entry_time: Date.parse('2024-03-06T09:00:00Z'), entry_price: 1.0912, exit_time: Date.parse('2024-03-06T18:00:00Z'), exit_price: 1.0951, units: 91_500, pnl: -456.25, return: -0.0045, commission: 200.1 },
+];
+
+export function modelArtifact(overrides: Partial<ModelArtifact> = {}): ModelArtifact {
+  const period = (start: string, end: string, rows: number) => ({ start, end, rows });
+  return ModelArtifact.parse({
+    model_id: 'mdl_rsi_EURUSD_1h_001',
+    created_at: '2030-01-01T00:01:00.000Z',
+    operation_id: 'op_training_1',
+    strategy_name: 'rsi_mean_reversion',
+    symbol: 'EURUSD',
+    timeframe: '1h',
+    labels: ['BUY', 'HOLD', 'SELL'],
+    confidence_threshold: 0.6,
+    periods: {
+      train: period('2023-01-01T00:00:00.000Z', '2023-10-01T00:00:00.000Z', 6000),
+      validation: period('2023-10-01T00:00:00.000Z', '2024-01-01T00:00:00.000Z', 1500),
+      test: period('2024-01-01T00:00:00.000Z', '2024-04-01T00:00:00.000Z', 1500),
+    },
+    metrics: {
+      test_accuracy: 0.5432,
+      test_loss: 0.93127,
+      precision: TRAINING_SUMMARY.precision,
+      recall: TRAINING_SUMMARY.recall,
+      test_rows: 1500,
+      epochs_trained: 23,
+      best_epoch: 18,
+    },
+    strategy_yaml: 'name: rsi_mean_reversion\n',
+    feature_spec: { names: ['rsi_low', 'rsi_high'] },
+    network: { weights: [0.1, -0.2, 0.3] },
+    ...overrides,
+  });
+}
+
 export class StubBackend {
   readonly requests: RecordedRequest[] = [];
   workers: WorkerRecord[] = [workerRecord(), workerRecord({ worker_id: 'backtesting-host-def456', worker_type: 'backtesting', endpoint_url: 'http://127.0.0.1:5004', status: 'busy', current_operation_id: 'op_running' })];
@@ -98,6 +234,16 @@ export class StubBackend {
   readonly operations = new Map<string, OperationRecord[]>();
   /** What POST /dummy/start creates next. */
   dummyFinal: 'completed' | 'failed' | 'cancelled' = 'completed';
+  /** What POST /trainings/start and /backtests/start create next. */
+  trainingFinal: 'completed' | 'failed' | 'cancelled' = 'completed';
+  backtestFinal: 'completed' | 'failed' | 'cancelled' = 'completed';
+  /** When set, the next POST /trainings/start or /backtests/start is refused with it (then it is cleared). */
+  startRejection: { status: number; body: ErrorBody } | null = null;
+  /** Served by GET /models (summaries) and GET /models/{id} (artifacts). */
+  models: ModelArtifact[] = [modelArtifact()];
+  dataSets: DataSetSummary[] = [{ symbol: 'EURUSD', timeframe: '1h', bars: 9000, start: '2023-01-01T00:00:00.000Z', end: '2024-04-01T00:00:00.000Z' }];
+  /** What GET /operations/{id}/results answers as `results` (the operation must exist). */
+  readonly results = new Map<string, unknown>();
   private readonly tokens = new TokenService(STUB_SECRET, 60);
   private readonly app: FastifyInstance = Fastify();
   private port = 0;
@@ -216,5 +362,57 @@ export class StubBackend {
       this.operations.set(id, progression(id, this.dummyFinal, parsed.data.steps));
       return send(reply, StartOperationResponse, { success: true, operation_id: id, status: 'pending' });
     });
+
+    const started = (reply: FastifyReply, prefix: string, answers: (id: string) => OperationRecord[]) => {
+      const rejection = this.startRejection;
+      if (rejection) {
+        this.startRejection = null;
+        return reply.code(rejection.status).send(rejection.body);
+      }
+      const id = `${prefix}_${this.operations.size + 1}`;
+      this.operations.set(id, answers(id));
+      return send(reply, StartOperationResponse, { success: true, operation_id: id, status: 'pending' });
+    };
+    const invalid = (reply: FastifyReply, issue: z.core.$ZodIssue | undefined) =>
+      reply.code(400).send({ success: false, error: { code: 'VALIDATION_ERROR', message: `body.${issue?.path.join('.')}: ${issue?.message}` } });
+
+    app.post('/api/v1/trainings/start', async (request, reply) => {
+      const parsed = TrainingStartBody.safeParse(request.body);
+      if (!parsed.success) return invalid(reply, parsed.error.issues[0]);
+      return started(reply, 'op_training', (id) => trainingProgression(id, this.trainingFinal));
+    });
+
+    app.post('/api/v1/backtests/start', async (request, reply) => {
+      const parsed = BacktestStartBody.safeParse(request.body);
+      if (!parsed.success) return invalid(reply, parsed.error.issues[0]);
+      if (!this.models.some((model) => model.model_id === parsed.data.model)) {
+        return reply.code(404).send({ success: false, error: { code: 'NOT_FOUND', message: `model '${parsed.data.model}' not found` } });
+      }
+      return started(reply, 'op_backtesting', (id) => {
+        this.results.set(id, { trades: BACKTEST_TRADES, equity_curve: [{ time: BACKTEST_TRADES[0]?.entry_time, equity: 100_000 }] });
+        return backtestProgression(id, this.backtestFinal);
+      });
+    });
+
+    app.get('/api/v1/operations/:id/results', async (request, reply) => {
+      const { id } = request.params as { id: string };
+      const op = this.operations.get(id)?.at(-1);
+      if (!op) return notFound(reply, id);
+      return send(reply, OperationResultsResponse, {
+        success: true,
+        data: { operation_id: id, status: op.status, result_summary: op.result_summary, results: this.results.get(id) ?? null },
+      });
+    });
+
+    app.get('/api/v1/models', async (_request, reply) => reply.send(this.models.map((model) => ModelSummary.parse(model))));
+
+    app.get('/api/v1/models/:id', async (request, reply) => {
+      const { id } = request.params as { id: string };
+      const model = this.models.find((candidate) => candidate.model_id === id);
+      if (!model) return reply.code(404).send({ success: false, error: { code: 'NOT_FOUND', message: `model '${id}' not found` } });
+      return send(reply, ModelArtifact, model);
+    });
+
+    app.get('/api/v1/data', async (_request, reply) => reply.send(this.dataSets.map((set) => DataSetSummary.parse(set))));
   }
 }

@@ -1,0 +1,68 @@
+/** Market data and models as the workers and the CLI read them (the backend alone reads the directories). */
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { BarsQuery, BarsResponse, DataSetSummary, ModelArtifact, ModelCreated, ModelSummary, Timeframe } from '../../api/contract.js';
+import type { BackendAppDeps } from '../app-deps.js';
+import { IdParams } from './params.js';
+
+const SeriesParams = z.object({ symbol: z.string().min(1).max(32), timeframe: Timeframe });
+
+export function dataRoutes(app: FastifyInstance, deps: BackendAppDeps): void {
+  const routes = app.withTypeProvider<ZodTypeProvider>();
+
+  routes.get(
+    '/data',
+    { schema: { tags: ['data'], summary: 'The market data available (one entry per <SYMBOL>_<TIMEFRAME>.csv)', response: { 200: z.array(DataSetSummary) } } },
+    async () => (await deps.marketData.list()).map(({ symbol, timeframe, bars, start, end }) => ({ symbol, timeframe, bars, start, end })),
+  );
+
+  routes.get(
+    '/data/:symbol/:timeframe',
+    {
+      schema: {
+        tags: ['data'],
+        summary: 'Bars of one series as columns, within [start_date, end_date)',
+        params: SeriesParams,
+        querystring: BarsQuery,
+        response: { 200: BarsResponse },
+      },
+    },
+    async (request) => {
+      const { symbol, timeframe } = request.params;
+      const bars = await deps.marketData.load(symbol, timeframe, { start: request.query.start_date, end: request.query.end_date });
+      return {
+        symbol: bars.symbol,
+        timeframe: bars.timeframe,
+        time: Array.from(bars.time),
+        open: Array.from(bars.open),
+        high: Array.from(bars.high),
+        low: Array.from(bars.low),
+        close: Array.from(bars.close),
+        volume: Array.from(bars.volume),
+      };
+    },
+  );
+
+  routes.get(
+    '/models',
+    { schema: { tags: ['models'], summary: 'Trained models, newest first (without their weights)', response: { 200: z.array(ModelSummary) } } },
+    async () => deps.models.list(),
+  );
+
+  routes.get(
+    '/models/:id',
+    { schema: { tags: ['models'], summary: 'One model: metadata and the artifact (weights, feature specification)', params: IdParams, response: { 200: ModelArtifact } } },
+    async (request) => deps.models.get(request.params.id),
+  );
+
+  routes.post(
+    '/models',
+    { bodyLimit: 256 * 1024 * 1024, schema: { tags: ['models'], summary: 'Upload a trained model (training workers)', body: ModelArtifact, response: { 200: ModelCreated } } },
+    async (request) => {
+      await deps.models.save(request.body);
+      deps.logger.info({ model_id: request.body.model_id }, 'model saved');
+      return { success: true as const, model_id: request.body.model_id };
+    },
+  );
+}

@@ -1,0 +1,54 @@
+/**
+ * Trained models under KTRDR_DATA_MODELS_DIR: `<id>.json` holds the whole
+ * artifact (weights included) and `<id>.summary.json` what `GET /models`
+ * lists, so listing never reads weights. Both are written atomically, the
+ * summary last, so a model is listed only once it is complete.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ModelArtifact, ModelSummary } from '../../api/contract.js';
+import { notFound } from '../../common/errors.js';
+import { safeFileName, writeFileAtomic } from '../../common/files.js';
+
+const SUMMARY_SUFFIX = '.summary.json';
+
+export class ModelStore {
+  constructor(private readonly directory: string) {}
+
+  async save(artifact: ModelArtifact): Promise<void> {
+    const name = safeFileName(artifact.model_id);
+    await writeFileAtomic(join(this.directory, `${name}.json`), JSON.stringify(artifact));
+    await writeFileAtomic(join(this.directory, `${name}${SUMMARY_SUFFIX}`), JSON.stringify(ModelSummary.parse(artifact)));
+  }
+
+  /** Newest first. Unreadable summaries are skipped: one bad file must not hide the others. */
+  async list(): Promise<ModelSummary[]> {
+    let files: string[];
+    try {
+      files = await readdir(this.directory);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw error;
+    }
+    const summaries = await Promise.all(
+      files
+        .filter((file) => file.endsWith(SUMMARY_SUFFIX))
+        .map(async (file) => {
+          const parsed = ModelSummary.safeParse(JSON.parse(await readFile(join(this.directory, file), 'utf8').catch(() => 'null')));
+          return parsed.success ? parsed.data : null;
+        }),
+    );
+    return summaries.filter((s): s is ModelSummary => s !== null).sort((a, b) => b.created_at.localeCompare(a.created_at));
+  }
+
+  async get(modelId: string): Promise<ModelArtifact> {
+    let text: string;
+    try {
+      text = await readFile(join(this.directory, `${safeFileName(modelId)}.json`), 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw notFound('model', modelId);
+      throw error;
+    }
+    return ModelArtifact.parse(JSON.parse(text));
+  }
+}

@@ -1,0 +1,36 @@
+/** The engine's options, validated once (zod) with the defaults of DESIGN §5.4. */
+import { z } from 'zod';
+import { BacktestError } from './errors.js';
+
+export const BacktestOptionsSchema = z.object({
+  initialCapital: z.number().positive().finite().default(100_000),
+  /** Fraction of the notional charged per fill (0.001 = 0.1 %). */
+  commission: z.number().min(0).lt(1).default(0.001),
+  /** Fraction of the close a fill loses: buys at close × (1 + slippage), sells at close × (1 − slippage). */
+  slippage: z.number().min(0).lt(1).default(0.0005),
+  /** Bars in a year, for annualisation; the caller derives it from the timeframe. */
+  barsPerYear: z.number().positive().finite(),
+});
+
+export type BacktestOptionsInput = z.input<typeof BacktestOptionsSchema>;
+export type BacktestOptions = z.output<typeof BacktestOptionsSchema>;
+
+export function parseBacktestOptions(input: unknown): BacktestOptions {
+  const parsed = BacktestOptionsSchema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => {
+    const key = issue.path.join('.') || '(options)';
+    const value = issue.path.length > 0 ? valueAt(input, issue.path) : input;
+    return `${key}: ${JSON.stringify(value) ?? String(value)} ${issue.message}`;
+  });
+  throw new BacktestError(`backtest options: ${problems.join('; ')}`);
+}
+
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let current: unknown = input;
+  for (const key of path) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Record<PropertyKey, unknown>)[key];
+  }
+  return current;
+}

@@ -1,0 +1,93 @@
+/**
+ * `ktrdr backtest MODEL`: submits a backtest of a trained model and, with --watch,
+ * follows it bar by bar to its performance figures (and, with --trades, its trades).
+ */
+import { Command, Option } from 'commander';
+import { Timeframe, type OperationRecord } from '../../api/contract.js';
+import type { BackendApi } from '../../client/backend-api.js';
+import { withBackend } from '../backend-session.js';
+import { ExitCode } from '../exit-codes.js';
+import { dateRangeProblem, isoDateOption, numberOption, rangeOption, symbolOption } from '../options.js';
+import { backtestProgressFigures, BacktestResults, renderBacktestConclusion, type BacktestTrade } from '../render/backtest.js';
+import { printJson, printJsonLine } from '../render/json.js';
+import { followOperation, intervalOption, type OperationPresenter } from './ops.js';
+
+interface BacktestOptions {
+  symbol?: string;
+  timeframe?: Timeframe;
+  start?: string;
+  end?: string;
+  capital?: number;
+  commission?: number;
+  slippage?: number;
+  watch?: boolean;
+  json?: boolean;
+  trades?: boolean;
+  intervalMs: number;
+}
+
+/** The trades of a finished backtest, or null when the backend holds none in the expected shape. */
+async function fetchTrades(api: BackendApi, op: OperationRecord): Promise<BacktestTrade[] | null> {
+  const results = await api.getResults(op.operation_id);
+  const parsed = BacktestResults.safeParse(results.results);
+  return parsed.success ? parsed.data.trades : null;
+}
+
+export function backtestPresenter(api: BackendApi, withTrades: boolean): OperationPresenter {
+  return {
+    progressFigures: backtestProgressFigures,
+    conclusion: async (op) => renderBacktestConclusion(op, withTrades && op.status === 'completed' ? await fetchTrades(api, op) : undefined),
+    // For scripts the whole results document (trades and equity curve), as the backend serves it.
+    ...(withTrades && { jsonConclusion: async (op: OperationRecord) => (op.status === 'completed' ? api.getResults(op.operation_id) : undefined) }),
+  };
+}
+
+async function backtest(api: BackendApi, model: string, options: BacktestOptions): Promise<number> {
+  const started = await api.startBacktest({
+    model,
+    symbol: options.symbol,
+    timeframe: options.timeframe,
+    start_date: options.start,
+    end_date: options.end,
+    initial_capital: options.capital,
+    commission: options.commission,
+    slippage: options.slippage,
+  });
+  if (options.json) (options.watch ? printJsonLine : printJson)(started);
+  else if (options.watch) process.stdout.write(`started backtesting operation ${started.operation_id} of model ${model} (${started.status})\n`);
+  else process.stdout.write(`started backtesting operation ${started.operation_id} of model ${model} (${started.status}); follow it with: ktrdr ops watch ${started.operation_id}\n`);
+  if (!options.watch) return ExitCode.Ok;
+  return followOperation(api, started.operation_id, { json: options.json, intervalMs: options.intervalMs, presenter: backtestPresenter(api, options.trades === true) });
+}
+
+function usageProblem(options: BacktestOptions): string | null {
+  if (options.trades && !options.watch) return '--trades needs --watch (the trades exist once the backtest has ended)';
+  return dateRangeProblem(options.start, options.end);
+}
+
+export function backtestCommand(): Command {
+  return new Command('backtest')
+    .description("Backtest a trained model on a backtesting worker (by default on the model's held-out test period)")
+    .argument('<model>', 'a model id (see: ktrdr models list)')
+    .addOption(new Option('--symbol <symbol>', "symbol to trade (default: the model's)").argParser(symbolOption))
+    .addOption(new Option('--timeframe <tf>', "bar timeframe (default: the model's)").choices(Timeframe.options))
+    .addOption(new Option('--start <date>', "first date, ISO date or date-time (UTC) (default: start of the model's test period)").argParser(isoDateOption))
+    .addOption(new Option('--end <date>', 'end (exclusive), ISO date or date-time (UTC) (default: the end of the data)').argParser(isoDateOption))
+    .addOption(new Option('--capital <amount>', 'initial capital (backend default 100000)').argParser(numberOption(0)))
+    .addOption(new Option('--commission <fraction>', 'commission per fill as a fraction of the notional, 0..0.1 (backend default 0.001)').argParser(rangeOption(0, 0.1)))
+    .addOption(new Option('--slippage <fraction>', 'slippage per fill as a fraction of the price, 0..0.1 (backend default 0.0005)').argParser(rangeOption(0, 0.1)))
+    .option('--watch', 'follow it until it ends and print the performance figures (exit 0 when it completed, 1 otherwise)')
+    .option('--json', 'print JSON (with --watch: one line for the submission, then one per poll)')
+    .option('--trades', 'with --watch: print the trades at the end (with --json: the results document as a last line)')
+    .addOption(intervalOption())
+    .addHelpText('after', '\nExamples:\n  ktrdr backtest <model-id> --watch --trades\n  ktrdr backtest <model-id> --start 2024-01-01 --end 2024-06-01 --capital 50000 --commission 0.0005 --json')
+    .action(async (model: string, options: BacktestOptions) => {
+      const problem = usageProblem(options);
+      if (problem) {
+        process.stderr.write(`error: ${problem}\n(run with --help for usage)\n`);
+        process.exitCode = ExitCode.Usage;
+        return;
+      }
+      await withBackend((api) => backtest(api, model, options));
+    });
+}

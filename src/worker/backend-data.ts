@@ -1,0 +1,49 @@
+/**
+ * The workloads' view of the backend: bars to compute on, models to load, and
+ * the place trained models go. Workers keep no data of their own (DESIGN §1).
+ */
+import { BarsResponse, ModelArtifact, ModelCreated } from '../api/contract.js';
+import type { HttpClient, RetryPolicy } from '../client/http.js';
+import type { BarSeries } from '../market-data/types.js';
+import type { BarsRequest, WorkloadServices } from '../workloads/types.js';
+
+export class BackendData implements WorkloadServices {
+  constructor(
+    private readonly http: HttpClient,
+    private readonly retry: RetryPolicy,
+  ) {}
+
+  async bars(request: BarsRequest): Promise<BarSeries> {
+    const path = `/data/${encodeURIComponent(request.symbol)}/${encodeURIComponent(request.timeframe)}`;
+    const body = await this.http.request('GET', path, BarsResponse, {
+      query: { start_date: request.startDate, end_date: request.endDate },
+      retry: this.retry,
+    });
+    return {
+      symbol: body.symbol,
+      timeframe: body.timeframe,
+      time: Float64Array.from(body.time),
+      open: Float64Array.from(body.open),
+      high: Float64Array.from(body.high),
+      low: Float64Array.from(body.low),
+      close: Float64Array.from(body.close),
+      volume: Float64Array.from(body.volume),
+    };
+  }
+
+  model(modelId: string): Promise<ModelArtifact> {
+    return this.http.request('GET', `/models/${encodeURIComponent(modelId)}`, ModelArtifact, { retry: this.retry });
+  }
+
+  async saveModel(artifact: ModelArtifact): Promise<void> {
+    await this.http.request('POST', '/models', ModelCreated, { body: artifact, retry: this.retry, timeoutMs: 120_000 });
+  }
+}
+
+/** For workers built without a backend (tests of workloads that need none). */
+export const NO_SERVICES: WorkloadServices = {
+  bars: () => Promise.reject(new Error('no backend: bars are not available here')),
+  model: () => Promise.reject(new Error('no backend: models are not available here')),
+  saveModel: () => Promise.reject(new Error('no backend: models cannot be saved here')),
+};
+

@@ -1,0 +1,144 @@
+/**
+ * The `training` operation: a strategy's fuzzy features → zig-zag labels →
+ * MLP, trained with per-epoch progress and checkpoints (one unit = one epoch),
+ * resumable bit-identically, ending in a model artifact with test metrics that
+ * the backend stores.
+ */
+import type { ModelArtifact } from '../../api/contract.js';
+import { LABELS } from '../../labels/zigzag.js';
+import { classificationReport } from '../../nn/metrics.js';
+import { Trainer, TrainingAborted, type EpochReport, type TrainerConfigInput } from '../../nn/trainer.js';
+import { featureSpec } from '../../strategy/features.js';
+import { parseStrategy } from '../../strategy/load.js';
+import type { Strategy } from '../../strategy/schema.js';
+import { throwIfAborted } from '../abort.js';
+import type { Workload, WorkloadContext, WorkloadResult } from '../types.js';
+import { prepareData, type Split } from './dataset.js';
+import { TrainingParams } from './params.js';
+
+/** What a training checkpoint holds: the trainer's complete state. */
+interface TrainingState {
+  readonly trainer: unknown;
+}
+
+function trainerConfig(strategy: Strategy, seed: number): TrainerConfigInput {
+  const { architecture } = strategy.model;
+  const training = strategy.model.training;
+  return {
+    architecture: { hidden_layers: architecture.hidden_layers, activation: architecture.activation, dropout: architecture.dropout },
+    classes: LABELS.length,
+    epochs: training.epochs,
+    batch_size: training.batch_size,
+    learning_rate: training.learning_rate,
+    optimizer: training.optimizer,
+    early_stopping: training.early_stopping,
+    seed,
+  };
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const period = (split: Split) => ({ start: iso(split.start), end: iso(split.end), rows: split.data.rows });
+
+async function runTraining(context: WorkloadContext<TrainingParams>): Promise<WorkloadResult> {
+  const { params, services, signal } = context;
+  const strategy = parseStrategy(params.strategy_yaml, params.strategy_name);
+  context.progress({ current_step: `Loading ${params.symbol} ${params.timeframe} bars`, context: {} });
+  const bars = await services.bars({
+    symbol: params.symbol,
+    timeframe: params.timeframe,
+    ...(params.start_date ? { startDate: params.start_date } : {}),
+    ...(params.end_date ? { endDate: params.end_date } : {}),
+  });
+  throwIfAborted(signal);
+  context.progress({ current_step: 'Building features and labels' });
+  const data = prepareData(strategy, bars);
+  const datasets = { train: data.train.data, validation: data.validation.data };
+
+  const resumed = context.resumeFrom?.state as TrainingState | undefined;
+  const trainer = resumed ? Trainer.restore(resumed.trainer, datasets) : new Trainer(trainerConfig(strategy, params.seed), datasets);
+  const resumedFromEpoch = resumed ? trainer.epoch : null;
+  const epochs = trainer.config.epochs;
+  const report = (epoch: number, figures: Partial<EpochReport> = {}) =>
+    context.progress({
+      percentage: (epoch / epochs) * 100,
+      current_step: `Epoch ${epoch}/${epochs}`,
+      steps_completed: epoch,
+      steps_total: epochs,
+      items_processed: epoch * data.train.data.rows,
+      items_total: epochs * data.train.data.rows,
+      context: {
+        epoch,
+        epochs,
+        loss: figures.loss ?? null,
+        val_loss: figures.val_loss ?? null,
+        val_accuracy: figures.val_accuracy ?? null,
+        train_rows: data.train.data.rows,
+        resumed_from_epoch: resumedFromEpoch,
+      },
+    });
+  report(trainer.epoch);
+
+  let outcome;
+  try {
+    outcome = await trainer.run({
+      signal,
+      onEpoch: async (epochReport) => {
+        report(epochReport.epoch, epochReport);
+        await context.unitDone(epochReport.epoch, (): TrainingState => ({ trainer: trainer.snapshot() }));
+      },
+    });
+  } catch (error) {
+    if (error instanceof TrainingAborted) throwIfAborted(signal);
+    throw error;
+  }
+
+  context.progress({ current_step: 'Evaluating on the test set' });
+  const test = data.test.data;
+  const evaluation = classificationReport(test.y, outcome.model.predictProbaBatch(test.X, test.rows), LABELS);
+  const precision = Object.fromEntries(LABELS.map((label) => [label, evaluation.per_class[label]?.precision ?? 0]));
+  const recall = Object.fromEntries(LABELS.map((label) => [label, evaluation.per_class[label]?.recall ?? 0]));
+  const metrics = {
+    test_accuracy: evaluation.accuracy,
+    test_loss: evaluation.loss,
+    precision,
+    recall,
+    test_rows: test.rows,
+    epochs_trained: outcome.epochs_completed,
+    best_epoch: outcome.best_epoch ?? outcome.epochs_completed,
+  };
+  const modelId = `model_${strategy.name}_${params.symbol}_${params.timeframe}_${context.operationId.slice(-8)}`;
+  const artifact: ModelArtifact = {
+    model_id: modelId,
+    created_at: new Date().toISOString(),
+    operation_id: context.operationId,
+    strategy_name: strategy.name,
+    symbol: params.symbol,
+    timeframe: params.timeframe,
+    labels: [...LABELS],
+    confidence_threshold: strategy.decisions.confidence_threshold,
+    periods: { train: period(data.train), validation: period(data.validation), test: period(data.test) },
+    metrics,
+    strategy_yaml: params.strategy_yaml,
+    feature_spec: featureSpec(strategy),
+    network: outcome.model.toJSON(),
+  };
+  context.progress({ current_step: 'Saving the model' });
+  await services.saveModel(artifact);
+  report(outcome.epochs_completed, outcome.history[outcome.history.length - 1] ?? {});
+  return {
+    resultSummary: {
+      model_id: modelId,
+      ...metrics,
+      stopped_early: outcome.stopped_early,
+      resumed_from_epoch: resumedFromEpoch,
+      confusion_matrix: evaluation.confusion_matrix,
+    },
+  };
+}
+
+export const trainingWorkload: Workload<TrainingParams> = {
+  type: 'training',
+  workerTypes: ['training'],
+  paramsSchema: TrainingParams,
+  run: runTraining,
+};

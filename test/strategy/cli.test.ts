@@ -1,0 +1,128 @@
+/**
+ * `ktrdr strategy` through the compiled CLI as a child process (build first:
+ * `npx tsc -p tsconfig.build.json`; `npm test` does): exit codes, the problem
+ * list with paths and lines, the summary, --json, --help and the docs check.
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { renderStrategyDocs, STRATEGY_DOCS_PATH } from '../../src/strategy/docs.js';
+import { cleanEnv, REPO_ROOT, runCli } from '../cli/helpers/run-cli.js';
+import { DESIGN_YAML } from './fixtures.js';
+
+const ktrdr = (args: string[]) => runCli(args, cleanEnv(), { cwd: REPO_ROOT });
+const workDir = mkdtempSync(join(tmpdir(), 'ktrdr-strategy-cli-'));
+const writeStrategy = (name: string, text: string) => {
+  const path = join(workDir, name);
+  writeFileSync(path, text);
+  return path;
+};
+
+describe('ktrdr strategy validate', () => {
+  it('summarises a valid file and exits 0', async () => {
+    const result = await ktrdr(['strategy', 'validate', 'strategies/rsi_adx_example.yaml']);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const lines = result.stdout.trimEnd().split('\n');
+    expect(lines[0]).toBe('strategies/rsi_adx_example.yaml: valid');
+    expect(result.stdout).toMatch(/indicators\s+rsi_14 = rsi\(period=14, source=close\); adx_14 = adx\(period=14\)/);
+    expect(result.stdout).toMatch(/fuzzy sets\s+rsi_momentum on rsi_14 \(oversold, overbought\); adx_trend on adx_14\.adx \(weak, strong\)/);
+    // 4 memberships × (lookback 2 + 1) lags.
+    expect(result.stdout).toMatch(/features\s+12 = 4 memberships × 3 lags/);
+    expect(result.stdout).toMatch(/labels\s+zigzag: BUY \/ SELL on a 2\.5% move within 20 bars, else HOLD/);
+  });
+
+  it('lists every problem with file:line:column and its path, and exits 1', async () => {
+    const bad = DESIGN_YAML.replace('indicator: rsi_14\n', 'indicator: rsi_41\n')
+      .replace('indicator: adx_14.adx', 'indicator: adx_14')
+      .replace('test: 0.15}', 'test: 0.25}')
+      .replace('{type: adx, period: 14}', '{type: adxx, period: 14}');
+    const path = writeStrategy('bad.yaml', bad);
+    const result = await ktrdr(['strategy', 'validate', path]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr.split('\n').filter(Boolean)).toEqual([
+      `${path}: invalid strategy, 3 problems:`,
+      `  ${path}:9:18: indicators.adx_14.type: unknown indicator type 'adxx' (known: adx, atr, bbands, ema, macd, roc, rsi, sma, stochastic)`,
+      `  ${path}:12:16: fuzzy_sets.rsi_momentum.indicator: unknown indicator 'rsi_41' (defined: rsi_14, adx_14)`,
+      `  ${path}:35:15: training.data_split: train + validation + test must sum to 1 (got 0.7 + 0.15 + 0.25 = 1.1)`,
+    ]);
+  });
+
+  it('reports a YAML syntax error with its line and column', async () => {
+    const path = writeStrategy('syntax.yaml', 'name: x\nindicators:\n  rsi: {type: rsi, period: 14\nfuzzy_sets: {}\n');
+    const result = await ktrdr(['strategy', 'validate', path]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`${path}:4:1: (file): YAML syntax error at line 4, column 1:`);
+  });
+
+  it('prints JSON for scripts with --json, valid or not', async () => {
+    const valid = await ktrdr(['strategy', 'validate', 'strategies/macd_roc_trend.yaml', '--json']);
+    expect(valid.code).toBe(0);
+    const report = JSON.parse(valid.stdout) as { valid: boolean; problems: unknown[]; summary: { features: number; feature_names: string[] }; strategy: { name: string } };
+    expect(report.valid).toBe(true);
+    expect(report.problems).toEqual([]);
+    expect(report.strategy.name).toBe('macd_roc_trend');
+    // 8 memberships × 4 lags.
+    expect(report.summary.features).toBe(32);
+    expect(report.summary.feature_names[1]).toBe('macd_momentum.bearish[t-1]');
+
+    const path = writeStrategy('invalid.yaml', DESIGN_YAML.replace('{fuzzy_set: adx_trend,', '{fuzzy_set: adx_trnd,'));
+    const invalid = await ktrdr(['strategy', 'validate', path, '--json']);
+    expect(invalid.code).toBe(1);
+    expect(JSON.parse(invalid.stdout)).toEqual({
+      valid: false,
+      file: path,
+      problems: [{ path: 'nn_inputs[1].fuzzy_set', message: "unknown fuzzy set 'adx_trnd' (defined: rsi_momentum, adx_trend)", line: 21, column: 17 }],
+    });
+  });
+
+  it('reports a missing file and exits 1', async () => {
+    const result = await ktrdr(['strategy', 'validate', 'strategies/nope.yaml']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('cannot read strategies/nope.yaml: no such file');
+  });
+
+  it('has --help, and a missing argument is a usage error (exit 2)', async () => {
+    const help = await ktrdr(['strategy', 'validate', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('Usage: ktrdr strategy validate [options] <file>');
+    expect(help.stdout).toContain('--json');
+    const usage = await ktrdr(['strategy', 'validate']);
+    expect(usage.code).toBe(2);
+  });
+});
+
+describe('ktrdr strategy docs', () => {
+  it('the committed docs/strategies.md is what the schema renders', async () => {
+    expect(readFileSync(join(REPO_ROOT, STRATEGY_DOCS_PATH), 'utf8')).toBe(renderStrategyDocs());
+    const check = await ktrdr(['strategy', 'docs', '--check']);
+    expect(check.code).toBe(0);
+  });
+
+  it('--check fails on a stale copy and docs rewrites it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ktrdr-strategy-docs-'));
+    expect((await ktrdr(['strategy', 'docs', '--check', '--dir', dir])).code).toBe(1);
+    expect((await ktrdr(['strategy', 'docs', '--dir', dir])).code).toBe(0);
+    expect(readFileSync(join(dir, STRATEGY_DOCS_PATH), 'utf8')).toBe(renderStrategyDocs());
+  });
+
+  it('documents every field and indicator the schema knows', () => {
+    const docs = renderStrategyDocs();
+    for (const field of ['`training.labels.zigzag_threshold`', '`model.features.lookback_periods`', '`fuzzy_sets.<name>.<membership>`', '`nn_inputs[].timeframes`']) {
+      expect(docs).toContain(field);
+    }
+    expect(docs).toContain('| `adx` | period (14) | `<id>.adx`, `<id>.plus_di`, `<id>.minus_di` |');
+  });
+});
+
+describe('ktrdr strategy schema', () => {
+  it('prints a JSON Schema that allows the shorthand memberships', async () => {
+    const result = await ktrdr(['strategy', 'schema']);
+    expect(result.code).toBe(0);
+    const schema = JSON.parse(result.stdout) as { properties: Record<string, { additionalProperties?: { additionalProperties?: { anyOf?: { type?: string }[] } } }> };
+    expect(Object.keys(schema.properties)).toEqual(['name', 'version', 'description', 'training_data', 'indicators', 'fuzzy_sets', 'nn_inputs', 'model', 'decisions', 'training']);
+    expect(schema.properties.fuzzy_sets?.additionalProperties?.additionalProperties?.anyOf?.map((branch) => branch.type)).toEqual(['array', 'object']);
+  });
+});
