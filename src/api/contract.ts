@@ -135,6 +135,20 @@ export const OperationResultsResponse = z.object({
   }),
 });
 
+/** Checkpoints an operation holds (removed once it completes). */
+export const CheckpointsResponse = z.object({
+  success: z.literal(true),
+  data: z.array(
+    z.object({
+      checkpoint_id: z.string(),
+      units: z.number().int(),
+      reason: z.string(),
+      size_bytes: z.number().int(),
+      created_at: IsoDate,
+    }),
+  ),
+});
+
 export const StartOperationResponse = z.object({
   success: z.literal(true),
   operation_id: z.string(),

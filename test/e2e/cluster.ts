@@ -50,6 +50,8 @@ export class Cluster {
       KTRDR_DB_DIR: join(this.dataDir, 'db'),
       KTRDR_CHECKPOINT_DIR: join(this.dataDir, 'checkpoints'),
       KTRDR_DATA_DIR: this.dataDir,
+      KTRDR_DATA_MODELS_DIR: join(this.dataDir, 'models'),
+      KTRDR_DATA_STRATEGIES_DIR: join(this.dataDir, 'strategies'),
       ...extra,
     });
   }

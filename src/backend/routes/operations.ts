@@ -1,7 +1,7 @@
 /** Operations as users see them: list, show (with fresh progress), cancel, resume, results. */
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { GetOperationResponse, ListOperationsQuery, ListOperationsResponse, OperationResultsResponse } from '../../api/contract.js';
+import { CheckpointsResponse, GetOperationResponse, ListOperationsQuery, ListOperationsResponse, OperationResultsResponse } from '../../api/contract.js';
 import type { BackendAppDeps } from '../app-deps.js';
 import { renderOperation } from '../render.js';
 import { IdParams } from './params.js';
@@ -38,6 +38,21 @@ export function operationRoutes(app: FastifyInstance, deps: BackendAppDeps): voi
     '/operations/:id/resume',
     { schema: { tags, summary: 'Resume a failed or cancelled operation from its latest checkpoint', params: IdParams, response: { 200: GetOperationResponse } } },
     async (request) => ({ success: true as const, data: renderOperation(await operations.resume(request.params.id)) }),
+  );
+
+  routes.get(
+    '/operations/:id/checkpoints',
+    { schema: { tags, summary: "Checkpoints of an operation, oldest first (a completed operation's are removed)", params: IdParams, response: { 200: CheckpointsResponse } } },
+    async (request) => ({
+      success: true as const,
+      data: (await operations.checkpoints(request.params.id)).map((row) => ({
+        checkpoint_id: row.checkpointId,
+        units: row.units,
+        reason: row.reason,
+        size_bytes: row.sizeBytes,
+        created_at: row.createdAt.toISOString(),
+      })),
+    }),
   );
 
   routes.get(

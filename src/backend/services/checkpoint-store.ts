@@ -45,6 +45,11 @@ export class CheckpointStore {
     return row;
   }
 
+  /** Metadata of every checkpoint of an operation, oldest first. */
+  list(operationId: string): Promise<CheckpointRow[]> {
+    return this.repository.forOperation(operationId);
+  }
+
   /** The latest checkpoint with its state, or null when there is none (or its file is gone). */
   async latest(operationId: string): Promise<ResumePoint | null> {
     const row = await this.repository.latest(operationId);

@@ -174,6 +174,11 @@ export class OperationsService {
     return { row, results: await this.operations.getResults(operationId) };
   }
 
+  async checkpoints(operationId: string): Promise<CheckpointRow[]> {
+    await this.require(operationId);
+    return this.deps.checkpoints.list(operationId);
+  }
+
   async addCheckpoint(operationId: string, workerId: string, checkpoint: NewCheckpoint): Promise<CheckpointRow> {
     const row = await this.require(operationId);
     if (row.status === 'completed') throw conflict(`operation '${operationId}' is completed; it takes no more checkpoints`);
