@@ -14,8 +14,7 @@
  */
 import { INDICATORS, type RawIndicatorParams } from '../src/indicators/registry.js';
 import { generateBars } from '../src/market-data/generate.js';
-import { TECHNICAL_INDICATORS, TRADING_SIGNALS, plainBars, type LibraryIndicator } from '../test/indicators/libraries.js';
-import { maxDifference } from '../test/indicators/series.js';
+import { maxDifference, TECHNICAL_INDICATORS, TRADING_SIGNALS, plainBars, type LibraryIndicator } from './indicator-libraries.js';
 import { median, timeRuns } from './stats.js';
 
 const BARS = 1_000_000;

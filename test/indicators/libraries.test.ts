@@ -11,7 +11,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { INDICATORS } from '../../src/indicators/registry.js';
-import { TECHNICAL_INDICATORS, TRADING_SIGNALS, plainBars, type LibraryIndicator } from './libraries.js';
+import { TECHNICAL_INDICATORS, TRADING_SIGNALS, plainBars, type LibraryIndicator } from '../../bench/indicator-libraries.js';
 import { leadingNaNs, maxDifference, syntheticBars } from './series.js';
 
 const bars = syntheticBars(3000, 2024);

@@ -19,7 +19,7 @@
  */
 import * as ti from 'technicalindicators';
 import * as ts from 'trading-signals';
-import type { BarSeries } from '../../src/market-data/types.js';
+import type { BarSeries } from '../src/market-data/types.js';
 
 export interface PlainBars {
   readonly high: number[];
@@ -169,3 +169,22 @@ export const TRADING_SIGNALS: Readonly<Record<string, LibraryIndicator>> = {
     });
   },
 };
+
+/**
+ * The largest difference between two series over [from, to), relative to
+ * max(1, |expected|) so that it reads as absolute for small values and relative
+ * for large ones; throws when one is NaN where the other is not.
+ */
+export function maxDifference(actual: ArrayLike<number>, expected: ArrayLike<number>, from = 0, to = expected.length): number {
+  let worst = 0;
+  for (let i = from; i < to; i++) {
+    const a = actual[i] as number;
+    const e = expected[i] as number;
+    if (Number.isNaN(a) || Number.isNaN(e)) {
+      if (Number.isNaN(a) && Number.isNaN(e)) continue;
+      throw new Error(`index ${i}: ${a} vs ${e}`);
+    }
+    worst = Math.max(worst, Math.abs(a - e) / Math.max(1, Math.abs(e)));
+  }
+  return worst;
+}
