@@ -290,7 +290,7 @@ const Period = z.object({ start: IsoDate, end: IsoDate, rows: z.number().int() }
 
 /** What `GET /models` lists: everything about a model but its weights. */
 export const ModelSummary = z.object({
-  model_id: z.string(),
+  model_id: z.string().regex(/^[A-Za-z0-9_.-]{1,200}$/, 'a model id is 1 to 200 letters, digits, "_", "." or "-"'),
   created_at: IsoDate,
   operation_id: z.string().nullable(),
   strategy_name: z.string(),

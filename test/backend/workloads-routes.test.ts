@@ -386,6 +386,15 @@ describe('models', () => {
     expect((await backend.call('GET', '/models')).body).toHaveLength(2);
   });
 
+  it('GET /models skips a corrupt summary file instead of failing the whole list', async () => {
+    await backend.call('POST', '/models', artifact('model_ok', '2024-01-01T00:00:00.000Z'));
+    writeFileSync(join(modelsDir, 'model_truncated.summary.json'), '{"model_id": "model_trunc');
+    writeFileSync(join(modelsDir, 'model_other.summary.json'), JSON.stringify({ model_id: 'model_other' }));
+    const listed = await backend.call('GET', '/models');
+    expect(listed.status).toBe(200);
+    expect(listed.body.map((m: { model_id: string }) => m.model_id)).toEqual(['model_ok']);
+  });
+
   it('400 naming the field for a malformed model upload, and nothing is stored', async () => {
     const { metrics: _metrics, ...withoutMetrics } = artifact('model_bad', '2024-01-01T00:00:00.000Z');
     const missing = await backend.call('POST', '/models', withoutMetrics);

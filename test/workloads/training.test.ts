@@ -187,6 +187,16 @@ describe('training workload', () => {
     expect(resumedFigures).toEqual(originalFigures);
   });
 
+  it('resumed from the state captured at its last epoch, it only evaluates and saves the same model', async () => {
+    const uninterrupted = await train();
+    const last = uninterrupted.context.units.at(-1)!;
+    const resumed = await train({ resumeFrom: { units: last.units, state: last.state } });
+    expect(resumed.context.units).toEqual([]);
+    expect(resumed.artifact.network).toEqual(uninterrupted.artifact.network);
+    expect(withoutResume(resumed.result.resultSummary)).toEqual(withoutResume(uninterrupted.result.resultSummary));
+    expect(resumed.result.resultSummary.resumed_from_epoch).toBe(last.units);
+  });
+
   it('a cancel stops the run with OperationAborted("cancel") and saves no model', async () => {
     const stopped = await trainUntil(1, 'cancel');
     expect(stopped.error).toBeInstanceOf(OperationAborted);

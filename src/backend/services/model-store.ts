@@ -12,6 +12,14 @@ import { safeFileName, writeFileAtomic } from '../../common/files.js';
 
 const SUMMARY_SUFFIX = '.summary.json';
 
+function parseJsonOrNull(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
+
 export class ModelStore {
   constructor(private readonly directory: string) {}
 
@@ -34,7 +42,7 @@ export class ModelStore {
       files
         .filter((file) => file.endsWith(SUMMARY_SUFFIX))
         .map(async (file) => {
-          const parsed = ModelSummary.safeParse(JSON.parse(await readFile(join(this.directory, file), 'utf8').catch(() => 'null')));
+          const parsed = ModelSummary.safeParse(parseJsonOrNull(await readFile(join(this.directory, file), 'utf8').catch(() => 'null')));
           return parsed.success ? parsed.data : null;
         }),
     );

@@ -106,7 +106,9 @@ async function runTraining(context: WorkloadContext<TrainingParams>): Promise<Wo
     epochs_trained: outcome.epochs_completed,
     best_epoch: outcome.best_epoch ?? outcome.epochs_completed,
   };
-  const modelId = `model_${strategy.name}_${params.symbol}_${params.timeframe}_${context.operationId.slice(-8)}`;
+  // Model ids become file names: keep only safe characters, and a bounded length.
+  const safeName = strategy.name.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 100);
+  const modelId = `model_${safeName}_${params.symbol}_${params.timeframe}_${context.operationId.slice(-8)}`;
   const artifact: ModelArtifact = {
     model_id: modelId,
     created_at: new Date().toISOString(),
