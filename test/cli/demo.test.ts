@@ -8,7 +8,12 @@ import { portIsFree } from '../../src/stack/local-stack.js';
 import { REPO_ROOT, cleanEnv, type CliResult } from './helpers/run-cli.js';
 
 const DEMO = join(REPO_ROOT, 'dist/src/demo/main.js');
-const BUILT = existsSync(DEMO) && existsSync(join(REPO_ROOT, 'dist/src/backend/main.js')) && existsSync(join(REPO_ROOT, 'dist/src/worker/main.js'));
+
+function assertBuilt(): void {
+  for (const file of [DEMO, join(REPO_ROOT, 'dist/src/backend/main.js'), join(REPO_ROOT, 'dist/src/worker/main.js')]) {
+    if (!existsSync(file)) throw new Error(`${file} is missing: run \`npm run build\` first (npm test does)`);
+  }
+}
 
 async function freePortRun(count: number): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
@@ -35,28 +40,36 @@ function runDemo(env: NodeJS.ProcessEnv): Promise<CliResult> {
   });
 }
 
-describe.skipIf(!BUILT)('npm run demo', () => {
+describe('npm run demo', () => {
   let blocker: Server | null = null;
   afterEach(async () => {
     await new Promise<void>((resolve) => (blocker ? blocker.close(() => resolve()) : resolve()));
     blocker = null;
   });
 
-  it('runs a dummy operation to completion with a progress bar, prints the result and the workers, exits 0', { timeout: 120_000 }, async () => {
+  it('generates data, trains a strategy and backtests the model with progress bars, prints the metrics and the workers, exits 0', { timeout: 120_000 }, async () => {
+    assertBuilt();
     const apiPort = await freePortRun(1);
     let workerPort = await freePortRun(2);
     while (Math.abs(workerPort - apiPort) < 2) workerPort = await freePortRun(2);
     const result = await runDemo(cleanEnv({ KTRDR_API_PORT: String(apiPort), KTRDR_WORKER_PORT: String(workerPort) }));
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^\[#{30}\] 100% completed \| step 20\/20/m);
-    expect(result.stdout).toMatch(/^result:\s+steps=20 resumed_from_step=-$/m);
+    expect(result.stdout).toMatch(/^Generated 6000 synthetic EURUSD 1h bars/m);
+    expect(result.stdout).toMatch(/^\[#{30}\] 100% completed \| Epoch \d+\/25 \| loss=/m);
+    expect(result.stdout).toMatch(/^training op_training_\w+ completed: model (model_macd_roc_trend_EURUSD_1h_\w+)$/m);
+    expect(result.stdout).toMatch(/^test accuracy\s+\d+\.\d%$/m);
+    expect(result.stdout).toMatch(/^\[#{30}\] 100% completed \| Bar (\d+)\/\1 \| equity=/m);
+    for (const metric of ['total return', 'annualised return', 'sharpe ratio', 'max drawdown', 'win rate', 'profit factor', 'trades']) {
+      expect(result.stdout).toMatch(new RegExp(`^${metric}\\s+\\S`, 'm'));
+    }
     expect(result.stdout).toMatch(new RegExp(`^training-\\S+\\s+training\\s+available\\s+http://127\\.0\\.0\\.1:${workerPort}\\s`, 'm'));
     expect(result.stdout).toMatch(new RegExp(`^backtesting-\\S+\\s+backtesting\\s+available\\s+http://127\\.0\\.0\\.1:${workerPort + 1}\\s`, 'm'));
     expect(result.stdout.trim().split('\n').at(-1)).toBe('Demo completed.');
   });
 
   it('fails with a message naming a taken port and its variable', async () => {
+    assertBuilt();
     const apiPort = await freePortRun(1);
     blocker = createServer();
     await new Promise<void>((resolve) => blocker?.listen(apiPort, '127.0.0.1', resolve));

@@ -9,12 +9,17 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WorkerRecord } from '../../src/api/contract.js';
 import { portIsFree } from '../../src/stack/local-stack.js';
 import { BIN, REPO_ROOT, cleanEnv, runCli } from './helpers/run-cli.js';
 
-const BUILT = existsSync(join(REPO_ROOT, 'dist/src/backend/main.js')) && existsSync(join(REPO_ROOT, 'dist/src/worker/main.js'));
+/** The real processes must be built (npm test builds first): a missing build fails, it is never skipped. */
+function assertBuilt(): void {
+  for (const file of ['dist/src/backend/main.js', 'dist/src/worker/main.js']) {
+    if (!existsSync(join(REPO_ROOT, file))) throw new Error(`${file} is missing: run \`npm run build\` first (npm test does)`);
+  }
+}
 
 interface UpProcess {
   readonly child: ChildProcess;
@@ -103,7 +108,8 @@ async function withTimeout<T>(what: string, promise: Promise<T>, timeoutMs = 30_
   }
 }
 
-describe.skipIf(!BUILT)('ktrdr up (real backend and workers)', () => {
+describe('ktrdr up (real backend and workers)', () => {
+  beforeAll(assertBuilt);
   it('lists two workers, runs a dummy operation, and stops everything on SIGTERM (exit 0)', async () => {
     const env = await stackEnv();
     const up = startUp(env);
