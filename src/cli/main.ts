@@ -8,8 +8,8 @@ import { CommanderError } from 'commander';
 import { buildProgram } from './program.js';
 import { ExitCode } from './exit-codes.js';
 
-const program = buildProgram();
 try {
+  const program = await buildProgram(process.argv);
   await program.parseAsync(process.argv);
 } catch (error) {
   if (error instanceof CommanderError) {

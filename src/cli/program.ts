@@ -1,36 +1,37 @@
 import { Command } from 'commander';
 import { packageVersion } from '../common/version.js';
-import { configCommand } from './commands/config.js';
-import { workerCommand } from './commands/worker.js';
-import { workersCommand } from './commands/workers.js';
-import { opsCommand } from './commands/ops.js';
-import { dummyCommand } from './commands/dummy.js';
-import { authCommand } from './commands/auth.js';
-import { upCommand } from './commands/up.js';
-import { backendCommand } from './commands/backend.js';
-import { dataCommand } from './commands/data.js';
-import { strategyCommand } from './commands/strategy.js';
-import { trainCommand } from './commands/train.js';
-import { backtestCommand } from './commands/backtest.js';
-import { modelsCommand } from './commands/models.js';
 
-export function buildProgram(): Command {
+/**
+ * Every top-level command, in the order `ktrdr --help` lists them, each loaded
+ * only when it is needed: `ktrdr config check` should not pay for loading the
+ * HTTP client, the token library or the strategy parser.
+ */
+const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
+  up: async () => (await import('./commands/up.js')).upCommand(),
+  backend: async () => (await import('./commands/backend.js')).backendCommand(),
+  worker: async () => (await import('./commands/worker.js')).workerCommand(),
+  train: async () => (await import('./commands/train.js')).trainCommand(),
+  backtest: async () => (await import('./commands/backtest.js')).backtestCommand(),
+  models: async () => (await import('./commands/models.js')).modelsCommand(),
+  data: async () => (await import('./commands/data.js')).dataCommand(),
+  strategy: async () => (await import('./commands/strategy.js')).strategyCommand(),
+  ops: async () => (await import('./commands/ops.js')).opsCommand(),
+  workers: async () => (await import('./commands/workers.js')).workersCommand(),
+  dummy: async () => (await import('./commands/dummy.js')).dummyCommand(),
+  auth: async () => (await import('./commands/auth.js')).authCommand(),
+  config: async () => (await import('./commands/config.js')).configCommand(),
+};
+
+/** The program for `argv`: only the command it names, or all of them (help, an unknown name). */
+export async function buildProgram(argv: readonly string[] = process.argv): Promise<Command> {
   const program = new Command('ktrdr')
     .description('Train and backtest trading strategies on a fleet of workers coordinated by one backend.')
     .version(packageVersion());
-  program.addCommand(configCommand());
-  program.addCommand(backendCommand());
-  program.addCommand(workerCommand());
-  program.addCommand(workersCommand());
-  program.addCommand(opsCommand());
-  program.addCommand(dummyCommand());
-  program.addCommand(authCommand());
-  program.addCommand(upCommand());
-  program.addCommand(dataCommand());
-  program.addCommand(strategyCommand());
-  program.addCommand(trainCommand());
-  program.addCommand(backtestCommand());
-  program.addCommand(modelsCommand());
+  const requested = argv[2];
+  const names = requested !== undefined && Object.hasOwn(COMMANDS, requested) ? [requested] : Object.keys(COMMANDS);
+  for (const command of await Promise.all(names.map((name) => (COMMANDS[name] as () => Promise<Command>)()))) {
+    program.addCommand(command);
+  }
   applyToAll(program, (command) => command.showHelpAfterError('(run with --help for usage)').exitOverride());
   return program;
 }
