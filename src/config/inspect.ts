@@ -36,7 +36,7 @@ export interface Inspection {
   readonly unknown: readonly UnknownVariable[];
   /** Insecure defaults in force in the role's groups. */
   readonly insecure: readonly FieldTrace[];
-  /** Insecure defaults that should be shown as a warning (development/test, not acknowledged). */
+  /** Insecure defaults that should be shown as a warning (a valid KTRDR_ENV of development or test, not acknowledged). */
   readonly insecureWarned: readonly FieldTrace[];
   /** Valid settings that will not do what their user may expect, one line each. */
   readonly notices: readonly string[];
@@ -57,9 +57,12 @@ export function knownVariableNames(): string[] {
 export function inspect(role: Role, sources: SettingsSources): Inspection {
   const env = resolveGroup(environment, sources);
   const envTrace = env.fields.find((trace) => trace.key === 'env');
-  const envName = env.values?.env ?? envTrace?.raw ?? 'development';
-  const production = env.values?.env === 'production';
-  const acknowledged = env.values?.acknowledgeInsecureDefaults === true;
+  // Each field on its own: an invalid acknowledgement must not hide a valid KTRDR_ENV=production.
+  const envValid = envTrace !== undefined && envTrace.issue === null;
+  const envName = envValid ? String(envTrace.value) : (envTrace?.raw ?? 'development');
+  const production = envValid && envTrace.value === 'production';
+  const acknowledgeTrace = env.fields.find((trace) => trace.key === 'acknowledgeInsecureDefaults');
+  const acknowledged = acknowledgeTrace?.issue === null && acknowledgeTrace.value === true;
 
   const roleGroups = new Set(ROLE_GROUPS[role]);
   const all = ALL_GROUPS.map((group) => (group === environment ? env : resolveGroup(group, sources)));
@@ -84,7 +87,8 @@ export function inspect(role: Role, sources: SettingsSources): Inspection {
     deprecations: all.flatMap((resolution) => resolution.deprecations),
     unknown: findUnknownVariables(sources, { namespace: NAMESPACE, known: knownVariableNames(), removed: REMOVED_VARIABLES }),
     insecure,
-    insecureWarned: production || acknowledged ? [] : insecure,
+    // An invalid KTRDR_ENV is already an error, and the warning would claim it accepted the defaults.
+    insecureWarned: !envValid || production || acknowledged ? [] : insecure,
     notices: noticesOf(groups),
   };
 }

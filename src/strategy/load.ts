@@ -53,7 +53,8 @@ export function formatPath(path: readonly PropertyKey[]): string {
 /** Parses and validates a strategy; throws StrategyError listing every problem. */
 export function parseStrategy(yamlText: string, sourceName: string): Strategy {
   const lineCounter = new LineCounter();
-  const document = parseDocument(yamlText, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  // merge: YAML 1.2 dropped `<<: *anchor`, but strategy files use it to share settings between entries.
+  const document = parseDocument(yamlText, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true });
   if (document.errors.length > 0) {
     throw new StrategyError(
       sourceName,

@@ -98,10 +98,12 @@ describe('training workload', () => {
     const { train: trainPeriod, validation, test } = artifact.periods;
     expect(Date.parse(trainPeriod.end)).toBeLessThan(Date.parse(validation.start));
     expect(Date.parse(validation.end)).toBeLessThan(Date.parse(test.start));
-    // 70/15/15 of the usable rows.
-    const usable = trainPeriod.rows + validation.rows + test.rows;
-    expect(trainPeriod.rows).toBe(Math.floor(usable * 0.7));
-    expect(trainPeriod.rows + validation.rows).toBe(Math.floor(usable * 0.85));
+    // 70/15/15 of the usable rows, less the 24-bar label lookahead purged at each of the two boundaries.
+    expect(summary.rows_purged).toBe(2 * 24);
+    expect(summary.rows_dropped_nan).toBe(0);
+    const usable = trainPeriod.rows + validation.rows + test.rows + 2 * 24;
+    expect(trainPeriod.rows).toBe(Math.floor(usable * 0.7) - 24);
+    expect(trainPeriod.rows + validation.rows).toBe(Math.floor(usable * 0.85) - 2 * 24);
   });
 
   it('reports test metrics that the saved network reproduces on the test period', async () => {

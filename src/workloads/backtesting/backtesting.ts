@@ -6,10 +6,20 @@
  * BARS_PER_UNIT bars, so KTRDR_CHECKPOINT_EPOCH_INTERVAL counts thousands of
  * bars here rather than single bars (a checkpoint per bar would cost more than
  * the backtest).
+ *
+ * The bars are loaded from the beginning of the history (up to end_date) and
+ * the features built over all of them, so the features at start_date are
+ * exactly those of the full series: a window sized from wall-clock time would
+ * hold too few bars across a gap, and recursive indicators (EMA, Wilder) would
+ * still differ. A row with a NaN or infinite feature (a rate of change of a zero
+ * volume, say) is a HOLD: the model is never asked about it. The last bar takes
+ * no decision: `finish` closes any open position at its close, so no trade can
+ * open and close on the same bar.
  */
 import { decide } from '../../backtest/decide.js';
 import { BacktestEngine } from '../../backtest/engine.js';
 import { KtrdrError } from '../../common/errors.js';
+import { parseIsoUtc } from '../../market-data/dates.js';
 import { firstIndexAtOrAfter, TIMEFRAME_MS, type Timeframe } from '../../market-data/types.js';
 import { Mlp } from '../../nn/mlp.js';
 import { buildFeaturesFromSpec, parseFeatureSpec, warmupBars } from '../../strategy/features.js';
@@ -26,6 +36,11 @@ interface BacktestingState {
   readonly engine: unknown;
 }
 
+function rowIsFinite(data: Float64Array, row: number, cols: number): boolean {
+  for (let c = row * cols, end = c + cols; c < end; c++) if (!Number.isFinite(data[c] as number)) return false;
+  return true;
+}
+
 export const barsPerYear = (timeframe: Timeframe): number => YEAR_MS / TIMEFRAME_MS[timeframe];
 
 async function runBacktesting(context: WorkloadContext<BacktestingParams>): Promise<WorkloadResult> {
@@ -34,26 +49,34 @@ async function runBacktesting(context: WorkloadContext<BacktestingParams>): Prom
   const artifact = await services.model(params.model_id);
   const spec = parseFeatureSpec(artifact.feature_spec);
   const model = Mlp.fromJSON(artifact.network);
-  const startMs = params.start_date ? Date.parse(params.start_date) : null;
-  // Enough bars before the start for the indicators to warm up (with room for gaps such as weekends).
-  const warmupStart = startMs === null ? null : startMs - (warmupBars(spec) + 1) * TIMEFRAME_MS[params.timeframe] * 3;
+  const startMs = params.start_date === null ? null : parseIsoUtc(params.start_date);
+  if (params.start_date !== null && startMs === null) {
+    throw new KtrdrError('VALIDATION_ERROR', `start_date '${params.start_date}' is not an ISO date or date-time (e.g. 2024-01-31T00:00:00Z)`);
+  }
 
   context.progress({ current_step: `Loading ${params.symbol} ${params.timeframe} bars` });
   const bars = await services.bars({
     symbol: params.symbol,
     timeframe: params.timeframe,
-    ...(warmupStart !== null ? { startDate: new Date(warmupStart).toISOString() } : {}),
     ...(params.end_date ? { endDate: params.end_date } : {}),
   });
   throwIfAborted(signal);
   context.progress({ current_step: 'Building features' });
   const features = buildFeaturesFromSpec(spec, bars);
-  const first = Math.max(features.firstValidRow, startMs === null ? 0 : firstIndexAtOrAfter(bars.time, startMs));
+  const startIndex = startMs === null ? 0 : firstIndexAtOrAfter(bars.time, startMs);
+  const first = Math.max(features.firstValidRow, startIndex);
   const count = bars.time.length;
   if (first >= count) {
-    throw new KtrdrError('VALIDATION_ERROR', `no bar to backtest: ${count} bars loaded, the first usable one is ${first} (indicator warm-up ${features.firstValidRow})`);
+    const range = `${params.start_date ?? 'the first bar'} to ${params.end_date ?? 'the last bar'}`;
+    throw new KtrdrError(
+      'VALIDATION_ERROR',
+      `no bar to backtest for ${params.symbol} ${params.timeframe} from ${range}: ${count} bars loaded` +
+        `${params.start_date === null ? '' : ` (${count - startIndex} of them from start_date on)`}, ` +
+        `and the model's features need a warm-up of ${warmupBars(spec)} bars before the first one can be used`,
+    );
   }
   const total = count - first;
+  const last = count - 1;
 
   const resumed = context.resumeFrom?.state as BacktestingState | undefined;
   const engine = resumed
@@ -65,6 +88,14 @@ async function runBacktesting(context: WorkloadContext<BacktestingParams>): Prom
         barsPerYear: barsPerYear(params.timeframe),
       });
   const resumedFromBar = resumed ? engine.barsProcessed : null;
+  // Only bars before the last one are checkpointed, so a checkpoint of these bars never resumes past it.
+  if (resumed && (engine.isFinished || first + engine.barsProcessed > last)) {
+    throw new KtrdrError(
+      'VALIDATION_ERROR',
+      `the checkpoint has ${engine.barsProcessed} bars processed${engine.isFinished ? ' and a finished backtest' : ''}, ` +
+        `but only ${total} bars are to be backtested: it does not belong to these bars`,
+    );
+  }
   const report = (done: number) => {
     const account = engine.account();
     context.progress({
@@ -80,9 +111,9 @@ async function runBacktesting(context: WorkloadContext<BacktestingParams>): Prom
 
   const { cols, data } = features;
   const threshold = artifact.confidence_threshold;
-  for (let index = first + engine.barsProcessed; index < count; index++) {
-    const probabilities = model.predictProba(data, index * cols);
-    engine.onBar(index, bars.time[index] as number, bars.close[index] as number, decide(probabilities, threshold));
+  for (let index = first + engine.barsProcessed; index < last; index++) {
+    const decision = rowIsFinite(data, index, cols) ? decide(model.predictProba(data, index * cols), threshold) : 'HOLD';
+    engine.onBar(index, bars.time[index] as number, bars.close[index] as number, decision);
     const done = index - first + 1;
     if (done % BARS_PER_UNIT === 0) {
       report(done);
@@ -92,7 +123,7 @@ async function runBacktesting(context: WorkloadContext<BacktestingParams>): Prom
       throwIfAborted(signal);
     }
   }
-  engine.finish(count - 1, bars.time[count - 1] as number, bars.close[count - 1] as number);
+  engine.finish(last, bars.time[last] as number, bars.close[last] as number);
   report(total);
 
   const result = engine.result(EQUITY_CURVE_POINTS);
@@ -103,7 +134,7 @@ async function runBacktesting(context: WorkloadContext<BacktestingParams>): Prom
       final_equity: result.final_equity,
       bars: total,
       start: new Date(bars.time[first] as number).toISOString(),
-      end: new Date(bars.time[count - 1] as number).toISOString(),
+      end: new Date(bars.time[last] as number).toISOString(),
       model_id: params.model_id,
       symbol: params.symbol,
       timeframe: params.timeframe,

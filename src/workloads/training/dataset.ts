@@ -1,9 +1,19 @@
 /**
  * From bars to the three chronological data sets a model is trained,
- * validated and tested on. Rows are bars whose features are all defined (after
- * the indicators' warm-up) and whose label is settled (not the last
- * `label_lookahead` bars); the split never shuffles time, so the test set is
- * strictly after the data the model learned from.
+ * validated and tested on.
+ *
+ * Rows are bars whose features are all finite and whose label is settled (not
+ * the last `label_lookahead` bars). Besides the indicators' warm-up, a feature
+ * can be undefined later on (a rate of change of a zero volume, a Bollinger
+ * width of 0/0): such rows are dropped and counted (`rowsDroppedNan`) rather
+ * than handed to the trainer.
+ *
+ * The split never shuffles time, so the test set is strictly after the data
+ * the model learned from. A label at bar t is read from close[t+1 .. t+lookahead],
+ * so the last rows of the train and validation sets would otherwise be labelled
+ * with prices of the next set: rows with t + lookahead >= the next set's first
+ * bar are purged (at most `label_lookahead` rows per boundary, counted in
+ * `rowsPurged`), which keeps every label window inside its own set.
  */
 import { KtrdrError } from '../../common/errors.js';
 import { zigzagLabels, UNLABELLED } from '../../labels/zigzag.js';
@@ -24,10 +34,22 @@ export interface PreparedData {
   readonly train: Split;
   readonly validation: Split;
   readonly test: Split;
+  /** Labelled rows after the warm-up left out because a feature is NaN or infinite. */
+  readonly rowsDroppedNan: number;
+  /** Rows left out at the end of the train and validation sets so that no label window reaches the next set. */
+  readonly rowsPurged: number;
 }
 
 /** Smallest sensible set: fewer rows than this and metrics say nothing. */
 const MIN_ROWS_PER_SET = 10;
+
+const SET_NAMES = ['train', 'validation', 'test'] as const;
+
+function rowIsFinite(features: FeatureMatrix, row: number): boolean {
+  const { cols, data } = features;
+  for (let c = row * cols, end = c + cols; c < end; c++) if (!Number.isFinite(data[c] as number)) return false;
+  return true;
+}
 
 export function prepareData(strategy: Strategy, bars: BarSeries): PreparedData {
   const features = buildFeatures(strategy, bars);
@@ -35,25 +57,36 @@ export function prepareData(strategy: Strategy, bars: BarSeries): PreparedData {
   const labels = zigzagLabels(bars.close, threshold, lookahead);
 
   const usable: number[] = [];
-  for (let row = features.firstValidRow; row < features.rows; row++) if (labels[row] !== UNLABELLED) usable.push(row);
+  let rowsDroppedNan = 0;
+  for (let row = features.firstValidRow; row < features.rows; row++) {
+    if (labels[row] === UNLABELLED) continue;
+    if (rowIsFinite(features, row)) usable.push(row);
+    else rowsDroppedNan++;
+  }
 
   const { train: trainShare, validation: validationShare } = strategy.training.data_split;
   const trainEnd = Math.floor(usable.length * trainShare);
   const validationEnd = Math.floor(usable.length * (trainShare + validationShare));
-  const sets = [usable.slice(0, trainEnd), usable.slice(trainEnd, validationEnd), usable.slice(validationEnd)];
-  const names = ['train', 'validation', 'test'];
+  const chronological = [usable.slice(0, trainEnd), usable.slice(trainEnd, validationEnd), usable.slice(validationEnd)];
+  // Purge: a set keeps a row only when its label window ends before the next set's first bar.
+  const sets = chronological.map((rows, index) => {
+    const nextFirst = chronological[index + 1]?.[0];
+    return nextFirst === undefined ? rows : rows.filter((row) => row + lookahead < nextFirst);
+  });
+  const rowsPurged = chronological.reduce((sum, rows, index) => sum + rows.length - (sets[index]?.length ?? 0), 0);
   sets.forEach((rows, index) => {
     if (rows.length < MIN_ROWS_PER_SET) {
       throw new KtrdrError(
         'VALIDATION_ERROR',
-        `${bars.symbol} ${bars.timeframe}: the ${names[index]} set has ${rows.length} rows (at least ${MIN_ROWS_PER_SET} needed): ` +
+        `${bars.symbol} ${bars.timeframe}: the ${SET_NAMES[index]} set has ${rows.length} rows (at least ${MIN_ROWS_PER_SET} needed): ` +
           `${bars.time.length} bars give ${usable.length} usable rows after the warm-up of ${features.firstValidRow} bars and the ` +
-          `${lookahead}-bar label lookahead; use more data or a wider date range`,
+          `${lookahead}-bar label lookahead (${rowsDroppedNan} rows dropped for NaN features, ${rowsPurged} purged at the set boundaries); ` +
+          'use more data or a wider date range',
       );
     }
   });
   const [train, validation, test] = sets.map((rows) => gather(features, labels, bars.time, rows)) as [Split, Split, Split];
-  return { features, train, validation, test };
+  return { features, train, validation, test, rowsDroppedNan, rowsPurged };
 }
 
 function gather(features: FeatureMatrix, labels: Int8Array, time: Float64Array, rows: readonly number[]): Split {

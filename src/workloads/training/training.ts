@@ -52,6 +52,7 @@ async function runTraining(context: WorkloadContext<TrainingParams>): Promise<Wo
   throwIfAborted(signal);
   context.progress({ current_step: 'Building features and labels' });
   const data = prepareData(strategy, bars);
+  context.progress({ context: { rows_dropped_nan: data.rowsDroppedNan, rows_purged: data.rowsPurged } });
   const datasets = { train: data.train.data, validation: data.validation.data };
 
   const resumed = context.resumeFrom?.state as TrainingState | undefined;
@@ -73,6 +74,8 @@ async function runTraining(context: WorkloadContext<TrainingParams>): Promise<Wo
         val_loss: figures.val_loss ?? null,
         val_accuracy: figures.val_accuracy ?? null,
         train_rows: data.train.data.rows,
+        rows_dropped_nan: data.rowsDroppedNan,
+        rows_purged: data.rowsPurged,
         resumed_from_epoch: resumedFromEpoch,
       },
     });
@@ -97,6 +100,9 @@ async function runTraining(context: WorkloadContext<TrainingParams>): Promise<Wo
   const evaluation = classificationReport(test.y, outcome.model.predictProbaBatch(test.X, test.rows), LABELS);
   const precision = Object.fromEntries(LABELS.map((label) => [label, evaluation.per_class[label]?.precision ?? 0]));
   const recall = Object.fromEntries(LABELS.map((label) => [label, evaluation.per_class[label]?.recall ?? 0]));
+  // The trainer restores the best validation epoch's weights only when early stopping is on;
+  // otherwise the saved weights are the last epoch's, and best_epoch must say so.
+  const restoredBest = trainer.config.early_stopping.enabled && outcome.best_epoch !== null;
   const metrics = {
     test_accuracy: evaluation.accuracy,
     test_loss: evaluation.loss,
@@ -104,7 +110,7 @@ async function runTraining(context: WorkloadContext<TrainingParams>): Promise<Wo
     recall,
     test_rows: test.rows,
     epochs_trained: outcome.epochs_completed,
-    best_epoch: outcome.best_epoch ?? outcome.epochs_completed,
+    best_epoch: restoredBest ? (outcome.best_epoch as number) : outcome.epochs_completed,
   };
   // Model ids become file names: keep only safe characters, and a bounded length.
   const safeName = strategy.name.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 100);
@@ -131,7 +137,10 @@ async function runTraining(context: WorkloadContext<TrainingParams>): Promise<Wo
     resultSummary: {
       model_id: modelId,
       ...metrics,
+      best_val_epoch: outcome.best_epoch,
       stopped_early: outcome.stopped_early,
+      rows_dropped_nan: data.rowsDroppedNan,
+      rows_purged: data.rowsPurged,
       resumed_from_epoch: resumedFromEpoch,
       confusion_matrix: evaluation.confusion_matrix,
     },
