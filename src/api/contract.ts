@@ -25,29 +25,81 @@ export const isTerminal = (status: OperationStatus): boolean => TERMINAL_STATUSE
 export const OperationType = z.enum(['dummy', 'training', 'backtesting']);
 export type OperationType = z.infer<typeof OperationType>;
 
-const JsonObject = z.record(z.string(), z.unknown());
+// PostgreSQL keeps no NUL character in text or jsonb (SQLSTATE 22021, 22P05), so input holding one is refused here,
+// naming the field, instead of failing in the store.
+const NUL = '\u0000';
+const NO_NUL = 'must not contain the NUL character (\\u0000)';
+
+/** A string the store can keep (ids, messages, names). */
+export const StoredText = () => z.string().refine((value) => !value.includes(NUL), { message: NO_NUL });
+
+/** The path (inside `value`) of the first string or key holding a NUL; null when there is none. Iterative: input may nest deeply. */
+function pathOfNul(value: unknown): (string | number)[] | null {
+  const stack: { value: unknown; path: (string | number)[] }[] = [{ value, path: [] }];
+  for (let item = stack.pop(); item; item = stack.pop()) {
+    const current = item.value;
+    if (typeof current === 'string') {
+      if (current.includes(NUL)) return item.path;
+    } else if (Array.isArray(current)) {
+      const { path } = item;
+      current.forEach((element, index) => stack.push({ value: element, path: [...path, index] }));
+    } else if (current !== null && typeof current === 'object') {
+      for (const [key, element] of Object.entries(current)) {
+        if (key.includes(NUL)) return [...item.path, key];
+        stack.push({ value: element, path: [...item.path, key] });
+      }
+    }
+  }
+  return null;
+}
+
+/** Refinement for JSON values the store keeps (jsonb): no NUL in any string or key. */
+function refuseNul(value: unknown, context: z.RefinementCtx): void {
+  const path = pathOfNul(value);
+  if (path) context.addIssue({ code: 'custom', message: `strings and keys ${NO_NUL}`, path });
+}
+
+const JsonObject = z.record(z.string(), z.unknown()).superRefine(refuseNul);
 export type JsonObject = z.infer<typeof JsonObject>;
-const IsoDate = z.string().describe('ISO 8601 date-time (UTC)');
+const JsonValue = z.unknown().superRefine(refuseNul);
+
+const MIN_YEAR = 1;
+const MAX_YEAR = 9999;
+/** A real ISO 8601 date-time whose UTC year stays in 1..9999 (what the store and toISOString() round-trip). */
+const IsoDate = z.iso
+  .datetime({ offset: true })
+  .refine(
+    (value) => {
+      const year = new Date(value).getUTCFullYear();
+      return year >= MIN_YEAR && year <= MAX_YEAR;
+    },
+    { message: `the year (in UTC) must be between ${MIN_YEAR} and ${MAX_YEAR}` },
+  )
+  .describe('ISO 8601 date-time with Z or an offset, year 1 to 9999');
 
 // ---------------------------------------------------------------- workers
 
 /** How earlier workers report what finished while the backend was away. */
 export const CompletedOperationReport = z.object({
-  operation_id: z.string().min(1),
+  operation_id: StoredText().min(1).max(200),
   status: z.enum(['COMPLETED', 'FAILED', 'CANCELLED']),
   result: JsonObject.nullish(),
-  error_message: z.string().nullish(),
+  error_message: StoredText().nullish(),
   completed_at: IsoDate.nullish(),
 });
 export type CompletedOperationReport = z.infer<typeof CompletedOperationReport>;
 
 export const RegisterWorkerBody = z.object({
-  worker_id: z.string().min(1).max(200),
+  worker_id: StoredText().min(1).max(200),
   worker_type: WorkerType,
-  endpoint_url: z.url({ protocol: /^https?$/ }),
+  endpoint_url: z.url({ protocol: /^https?$/ }).refine((value) => !value.includes(NUL), { message: NO_NUL }),
   capabilities: JsonObject.optional(),
-  current_operation_id: z.string().min(1).nullish(),
-  completed_operations: z.array(CompletedOperationReport).optional(),
+  current_operation_id: StoredText().min(1).max(200).nullish(),
+  /**
+   * CompletedOperationReport entries, each validated on its own by the backend: a malformed one is skipped (and
+   * logged) rather than refusing the registration, since the worker would report it again at every attempt.
+   */
+  completed_operations: z.array(z.unknown()).optional().describe('CompletedOperationReport entries; a malformed entry is skipped, not fatal'),
   metadata: JsonObject.optional(),
 });
 export type RegisterWorkerBody = z.infer<typeof RegisterWorkerBody>;
@@ -75,7 +127,7 @@ export const ListWorkersQuery = z.object({
 
 export const Progress = z.object({
   percentage: z.number().min(0).max(100),
-  current_step: z.string().nullable(),
+  current_step: StoredText().nullable(),
   steps_completed: z.number().int().min(0),
   steps_total: z.number().int().min(0),
   items_processed: z.number().int().min(0),
@@ -202,7 +254,7 @@ export type WorkerOperationStatus = z.infer<typeof WorkerOperationStatus>;
 
 /** Worker → backend: a checkpoint of a running operation. */
 export const CheckpointUpload = z.object({
-  worker_id: z.string().min(1),
+  worker_id: StoredText().min(1).max(200),
   units: z.number().int().min(0),
   state: z.unknown(),
   reason: z.enum(['interval', 'time', 'shutdown', 'cancel', 'failure']),
@@ -213,12 +265,12 @@ export const CheckpointCreated = z.object({ success: z.literal(true), checkpoint
 
 /** Worker → backend: the terminal outcome, pushed so that none is lost if nobody polls. */
 export const OperationOutcome = z.object({
-  worker_id: z.string().min(1),
+  worker_id: StoredText().min(1).max(200),
   status: z.enum(['completed', 'failed', 'cancelled']),
   result_summary: JsonObject.nullable().default(null),
-  error_message: z.string().nullable().default(null),
+  error_message: StoredText().nullable().default(null),
   /** Large results (trades, equity curve) served by GET /operations/{id}/results. */
-  results: z.unknown().optional(),
+  results: JsonValue.optional(),
   progress: Progress.optional(),
   completed_at: IsoDate,
 });
@@ -226,8 +278,8 @@ export type OperationOutcome = z.infer<typeof OperationOutcome>;
 
 /** Worker → backend: a stopping worker hands an operation back, to be resumed elsewhere. */
 export const OperationRelease = z.object({
-  worker_id: z.string().min(1),
-  reason: z.string().min(1),
+  worker_id: StoredText().min(1).max(200),
+  reason: StoredText().min(1),
   progress: Progress.optional(),
 });
 export type OperationRelease = z.infer<typeof OperationRelease>;
@@ -314,8 +366,7 @@ export type ModelArtifact = z.infer<typeof ModelArtifact>;
 export const ModelCreated = z.object({ success: z.literal(true), model_id: z.string() });
 
 export const TrainingStartBody = z.object({
-  strategy: z
-    .string()
+  strategy: StoredText()
     .min(1)
     .describe('the strategy YAML itself, or the name of a file under KTRDR_DATA_STRATEGIES_DIR (".yaml" optional)'),
   symbol: Symbol.optional(),
@@ -327,7 +378,7 @@ export const TrainingStartBody = z.object({
 export type TrainingStartBody = z.infer<typeof TrainingStartBody>;
 
 export const BacktestStartBody = z.object({
-  model: z.string().min(1).describe('a model id from GET /models'),
+  model: StoredText().min(1).describe('a model id from GET /models'),
   symbol: Symbol.optional(),
   timeframe: Timeframe.optional(),
   start_date: DateParam.optional().describe("defaults to the start of the model's held-out test period"),

@@ -83,9 +83,10 @@ export class Backend {
     const { store, logger, timers } = options;
     this.startedAt = clock.now();
     this.tokens = new TokenService(options.jwtSecret, options.tokenExpireMinutes, clock);
+    const workerRequestTimeoutMs = options.workerRequestTimeoutMs ?? 10_000;
     const client = new WorkerClient({
       token: tokenProvider(this.tokens, 'backend', 'backend', clock),
-      requestTimeoutMs: options.workerRequestTimeoutMs ?? 10_000,
+      requestTimeoutMs: workerRequestTimeoutMs,
     });
     this.registry = new WorkerRegistry(store.workers, clock, {
       failureThreshold: options.healthCheckFailures,
@@ -106,7 +107,12 @@ export class Backend {
         logger,
         observeLatency: (seconds) => this.metrics.observeDispatchLatency(seconds),
       },
-      { intervalMs: options.dispatchIntervalMs ?? 5_000, timers },
+      {
+        intervalMs: options.dispatchIntervalMs ?? 5_000,
+        // "Do you run it?" after an unanswered start is a quick question, bounded like a health check.
+        statusCheckTimeoutMs: Math.min(options.healthCheckTimeoutMs, workerRequestTimeoutMs),
+        timers,
+      },
     );
     const wake = () => this.dispatcher.trigger();
     this.operations = new OperationsService(
@@ -126,7 +132,7 @@ export class Backend {
       wake();
     });
     this.healthChecker = new HealthChecker(
-      { registry: this.registry, client, clock, logger, onWorkerAvailable: wake },
+      { registry: this.registry, operations: store.operations, client, clock, logger, onWorkerAvailable: wake },
       {
         intervalMs: options.healthCheckIntervalMs,
         timeoutMs: options.healthCheckTimeoutMs,

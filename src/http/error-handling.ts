@@ -7,7 +7,6 @@ import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import type { ErrorBody } from '../api/contract.js';
 import { HTTP_STATUS_OF, KtrdrError } from '../common/errors.js';
 
-
 const CODE_OF_STATUS: Record<number, string> = { 400: 'VALIDATION_ERROR', 401: 'UNAUTHORIZED', 404: 'NOT_FOUND', 409: 'CONFLICT', 413: 'PAYLOAD_TOO_LARGE', 415: 'UNSUPPORTED_MEDIA_TYPE' };
 
 interface ValidationIssue {
@@ -36,6 +35,14 @@ function truncate(text: string | undefined): string {
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
+/** SQLSTATE class 22 ("data exception": bad encoding, NUL in text, a date out of range…), as a message; null for other errors. */
+function describeDataException(error: unknown): string | null {
+  const { code, message, detail } = error as { code?: unknown; message?: unknown; detail?: unknown };
+  if (typeof code !== 'string' || !/^22[0-9A-Z]{3}$/.test(code)) return null;
+  const reason = [message, detail].filter((part): part is string => typeof part === 'string' && part !== '').join(': ');
+  return `a value in the request is invalid for the database (SQLSTATE ${code}): ${reason || 'data exception'}`;
+}
+
 /** `processName` tells a user which log holds the details of an unexpected error. */
 export function registerErrorHandling(app: FastifyInstance, processName: string): void {
   app.setNotFoundHandler((request, reply) => send(reply, 404, 'NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]} on the ${processName}`));
@@ -52,6 +59,12 @@ export function registerErrorHandling(app: FastifyInstance, processName: string)
       const retryAfter = (error.details as { retry_after_seconds?: unknown } | undefined)?.retry_after_seconds;
       if (status === 503 && typeof retryAfter === 'number') reply.header('Retry-After', String(retryAfter));
       return send(reply, status, error.code, error.message, error.details);
+    }
+    const dataException = describeDataException(error);
+    if (dataException) {
+      // A value the validation let through but the database refuses (SQLSTATE class 22): the input was bad, not the server.
+      request.log.warn({ err: error }, 'input refused by the database');
+      return send(reply, 400, 'VALIDATION_ERROR', `${request.method} ${request.url.split('?')[0]}: ${dataException}`);
     }
     const status = typeof error.statusCode === 'number' ? error.statusCode : 500;
     if (status >= 400 && status < 500) {

@@ -2,7 +2,8 @@
  * A worker process's lifecycle. `start()` listens, then registers with the
  * backend in the background (serving meanwhile) and starts the heartbeat.
  * `stop()` hands a running operation back (stop at the next step, shutdown
- * checkpoint, release), stops the heartbeat, deregisters and closes the server.
+ * checkpoint, release), stops the heartbeat, delivers what outcomes it still
+ * holds, deregisters (only when nothing was left undelivered) and closes the server.
  */
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
@@ -101,17 +102,37 @@ export class WorkerRuntime {
     await this.registration;
 
     const stopped = await runner.shutdown();
+    let handedBack = true;
     if (stopped) {
-      const released = await link.release(stopped.operationId, { reason: 'shutdown', progress: stopped.progress });
-      if (released) logger.info(`operation ${stopped.operationId} handed back to the backend`);
+      handedBack = await link.release(stopped.operationId, { reason: 'shutdown', progress: stopped.progress });
+      if (handedBack) logger.info(`operation ${stopped.operationId} handed back to the backend`);
     }
     await runner.settled();
     if (wasListening) {
       // A worker the backend never took (or already forgot) has nothing to deregister.
-      if (link.isRegistered && (await link.deregister())) logger.info(`worker ${this.workerId} deregistered`);
+      if (link.isRegistered) await this.deregisterIfClean(stopped?.operationId ?? null, handedBack);
       await server.close();
     }
     this.phase = 'stopped';
+  }
+
+  /**
+   * Deregisters only when the backend has everything: every outcome delivered (one last try) and the running
+   * operation handed back. Otherwise the worker stays registered, so that the backend treats its silence as a
+   * lost worker (the orphan detector fails what it ran) instead of a clean departure.
+   */
+  private async deregisterIfClean(stoppedOperationId: string | null, handedBack: boolean): Promise<void> {
+    const { link, logger } = this.options;
+    const undelivered = await link.flushOutbox();
+    if (undelivered > 0 || !handedBack) {
+      const lost = [
+        ...(undelivered > 0 ? [`${undelivered} outcome(s) not delivered (${[...link.pendingOutcomes.keys()].join(', ')})`] : []),
+        ...(handedBack ? [] : [`operation ${stoppedOperationId} not handed back`]),
+      ];
+      logger.error(`worker ${this.workerId} stops without deregistering: ${lost.join('; ')}`);
+      return;
+    }
+    if (await link.deregister()) logger.info(`worker ${this.workerId} deregistered`);
   }
 
   private state(): WorkerState {

@@ -76,9 +76,12 @@ describe('worker health checks', () => {
     backend = await startTestBackend();
     const fake = await worker('train-claim');
     await backend.register(fake);
-    fake.current = 'op_elsewhere';
+    const id = (await backend.call('POST', '/dummy/start', { steps: 5 })).body.operation_id as string;
+    await backend.backend.dispatcher.whenIdle();
+    await backend.backend.registry.releaseOperation('train-claim', id); // the registry lost track of what the worker runs
+    expect((await backend.call('GET', '/workers/train-claim')).body).toMatchObject({ status: 'available', current_operation_id: null });
     await backend.backend.healthChecker.task.runOnce();
-    expect((await backend.call('GET', '/workers/train-claim')).body).toMatchObject({ status: 'busy', current_operation_id: 'op_elsewhere' });
+    expect((await backend.call('GET', '/workers/train-claim')).body).toMatchObject({ status: 'busy', current_operation_id: id });
     fake.finish();
     await backend.backend.healthChecker.task.runOnce();
     expect((await backend.call('GET', '/workers/train-claim')).body).toMatchObject({ status: 'available', current_operation_id: null });

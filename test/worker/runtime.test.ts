@@ -288,6 +288,45 @@ describe('stop', () => {
     await expect(worker.client().send('GET', '/health')).rejects.toThrow(/cannot reach/);
   });
 
+  it('delivers an outcome still waiting in the outbox before deregistering', async () => {
+    const { backend, worker } = await registeredWorker();
+    backend.failNext.outcome = 3; // the first push and its two retries
+    const operationId = await startOperation(worker, dummyStart('op-late', { steps: 2, step_delay_ms: 0 }));
+    await waitFor('the outcome to wait in the outbox', () => worker.logs.some((line) => line.includes(`outcome of operation ${operationId} kept`)));
+    expect(backend.outcomes).toHaveLength(0);
+
+    await worker.runtime.stop();
+    expect(backend.outcomes.map((outcome) => outcome.operationId)).toEqual([operationId]);
+    expect(backend.deregistrations).toEqual([worker.runtime.workerId]);
+  });
+
+  it('does not deregister while an outcome is undelivered, and says so in an error', async () => {
+    const { backend, worker } = await registeredWorker();
+    backend.failNext.outcome = 100;
+    const operationId = await startOperation(worker, dummyStart('op-stuck', { steps: 2, step_delay_ms: 0 }));
+    await waitFor('the outcome to wait in the outbox', () => worker.logs.some((line) => line.includes(`outcome of operation ${operationId} kept`)));
+
+    await worker.runtime.stop();
+    expect(backend.outcomes).toHaveLength(0);
+    expect(backend.deregistrations).toEqual([]);
+    const error = worker.logs.map((line) => JSON.parse(line) as { level: number | string; msg: string }).find((line) => line.msg.includes('without deregistering'));
+    expect(error?.msg).toContain(operationId);
+    expect(error?.level === 50 || error?.level === 'error').toBe(true);
+    await expect(worker.client().send('GET', '/health')).rejects.toThrow(/cannot reach/);
+  });
+
+  it('does not deregister when the running operation could not be handed back', async () => {
+    const { backend, worker } = await registeredWorker();
+    backend.failNext.release = 100;
+    const operationId = await startOperation(worker, dummyStart('op-kept', { steps: 100_000, step_delay_ms: 5 }));
+    await waitFor('a step', async () => (await statusOf(worker, operationId)).progress.steps_completed >= 1);
+
+    await worker.runtime.stop();
+    expect(backend.releases).toHaveLength(0);
+    expect(backend.deregistrations).toEqual([]);
+    expect(worker.logs.some((line) => line.includes('without deregistering') && line.includes(`operation ${operationId} not handed back`))).toBe(true);
+  });
+
   it('while idle: deregisters and closes the server', async () => {
     const { backend, worker } = await registeredWorker();
     await worker.runtime.stop();

@@ -2,7 +2,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ListWorkersQuery, RegisterWorkerBody, WorkerRecord } from '../../api/contract.js';
+import { CompletedOperationReport, ListWorkersQuery, RegisterWorkerBody, WorkerRecord } from '../../api/contract.js';
+import type { Logger } from '../../logging/logger.js';
 import type { BackendAppDeps } from '../app-deps.js';
 import { renderWorker } from '../render.js';
 import { IdParams } from './params.js';
@@ -25,7 +26,7 @@ export function workerRoutes(app: FastifyInstance, deps: BackendAppDeps): void {
         capabilities: body.capabilities,
         metadata: body.metadata,
         currentOperationId: body.current_operation_id ?? null,
-        completedOperations: body.completed_operations ?? [],
+        completedOperations: validReports(body.worker_id, body.completed_operations ?? [], deps.logger),
       });
       deps.logger.info({ worker_id: row.workerId, worker_type: row.workerType, endpoint_url: row.endpointUrl }, 'worker registered');
       return renderWorker(row);
@@ -54,4 +55,26 @@ export function workerRoutes(app: FastifyInstance, deps: BackendAppDeps): void {
       return { success: true as const, worker_id: request.params.id };
     },
   );
+}
+
+/**
+ * The completed_operations entries that are valid reports. A malformed one is logged and skipped rather than
+ * failing the registration: the worker reports the same entry at every attempt, so a 400 would lock it out for good.
+ */
+function validReports(workerId: string, entries: readonly unknown[], logger: Logger): CompletedOperationReport[] {
+  const reports: CompletedOperationReport[] = [];
+  entries.forEach((entry, index) => {
+    const parsed = CompletedOperationReport.safeParse(entry);
+    if (parsed.success) {
+      reports.push(parsed.data);
+      return;
+    }
+    const issues = parsed.error.issues.map((issue) => `body.completed_operations.${[index, ...issue.path].join('.')}: ${issue.message}`);
+    const operationId = (entry as { operation_id?: unknown } | null)?.operation_id;
+    logger.warn(
+      { worker_id: workerId, operation_id: typeof operationId === 'string' ? operationId : undefined, issues },
+      `skipped a malformed completed-operation report from worker '${workerId}': ${issues.join('; ')}`,
+    );
+  });
+  return reports;
 }

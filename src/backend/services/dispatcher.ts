@@ -3,17 +3,19 @@
  * operation per worker. The worker is reserved and the operation claimed before
  * the start request, so nothing is dispatched twice; when the worker does not
  * answer, the operation goes back to pending (never lost) and the worker gets a
- * health failure. Triggered by events (submit, registration, outcome, release)
+ * health failure, unless the worker may have started it after all (a timeout):
+ * then the worker is asked, and the operation stays with it when it knows it.
+ * Triggered by events (submit, registration, outcome, release)
  * and by a periodic safety net.
  */
 import { WorkerType, type WorkerStartBody } from '../../api/contract.js';
-import { HttpError } from '../../client/http.js';
+import { HttpError, UnreachableError } from '../../client/http.js';
 import type { Clock } from '../../common/clock.js';
 import { PeriodicTask, type Timers } from '../../common/periodic-task.js';
 import type { Logger } from '../../logging/logger.js';
 import type { OperationRepository, OperationRow, WorkerRow } from '../../store/types.js';
 import type { CheckpointStore } from './checkpoint-store.js';
-import type { WorkerClient } from './worker-client.js';
+import { isConnectionRefused, type WorkerClient } from './worker-client.js';
 import type { WorkerRegistry } from './worker-registry.js';
 
 export interface DispatcherDeps {
@@ -30,6 +32,8 @@ export interface DispatcherDeps {
 export interface DispatcherOptions {
   /** Safety-net interval of the periodic pass, in ms. */
   readonly intervalMs: number;
+  /** Bound on the status question asked after a start request went unanswered, in ms (short: it is one look). */
+  readonly statusCheckTimeoutMs: number;
   readonly timers?: Timers;
 }
 
@@ -45,7 +49,7 @@ export class Dispatcher {
 
   constructor(
     private readonly deps: DispatcherDeps,
-    options: DispatcherOptions,
+    private readonly options: DispatcherOptions,
   ) {
     this.task = new PeriodicTask({
       name: 'dispatcher',
@@ -124,13 +128,54 @@ export class Dispatcher {
     };
     try {
       await client.start(worker.endpointUrl, body);
-      registry.endReservation(worker.workerId);
-      this.deps.observeLatency?.(Math.max(0, now - queuedAt(operation)) / 1000);
-      logger.info({ operation_id: operationId, worker_id: worker.workerId, from_units: body.checkpoint?.units ?? null }, 'operation dispatched');
-      return 'started';
     } catch (error) {
-      return this.handleStartFailure(operation, worker, error);
+      if (!(await this.startedDespite(operation, worker, error))) return this.handleStartFailure(operation, worker, error);
     }
+    registry.endReservation(worker.workerId);
+    this.deps.observeLatency?.(Math.max(0, now - queuedAt(operation)) / 1000);
+    logger.info({ operation_id: operationId, worker_id: worker.workerId, from_units: body.checkpoint?.units ?? null }, 'operation dispatched');
+    return (await this.stillWanted(operationId, worker)) ? 'started' : 'skipped';
+  }
+
+  /**
+   * After a start request that got no answer: whether the worker may run the operation anyway. Only a refused
+   * connection, or the worker itself saying it does not know the operation, makes it safe to queue it again;
+   * when the worker cannot say either way it is left with the worker (the health checker and the orphan
+   * detector settle it) rather than risk running it twice.
+   */
+  private async startedDespite(operation: OperationRow, worker: WorkerRow, error: unknown): Promise<boolean> {
+    if (!(error instanceof UnreachableError) || isConnectionRefused(error)) return false;
+    const { client, registry, logger } = this.deps;
+    const operationId = operation.operationId;
+    try {
+      const status = await client.status(worker.endpointUrl, operationId, this.options.statusCheckTimeoutMs);
+      if (!status) return false;
+      logger.warn({ operation_id: operationId, worker_id: worker.workerId, status: status.status }, 'start request unanswered, but the worker runs the operation');
+      return true;
+    } catch (statusError) {
+      if (isConnectionRefused(statusError)) return false;
+      await registry.recordFailure(worker.workerId);
+      logger.warn(
+        { operation_id: operationId, worker_id: worker.workerId, reason: error.message, status_error: statusError instanceof Error ? statusError.message : String(statusError) },
+        'start request unanswered and the worker cannot say whether it runs the operation; leaving it with the worker',
+      );
+      return true;
+    }
+  }
+
+  /**
+   * After a successful start: the operation may have been cancelled (or otherwise moved on) while the request was
+   * in flight, when a cancel could not reach the worker yet. Then the worker is told to stop it.
+   */
+  private async stillWanted(operationId: string, worker: WorkerRow): Promise<boolean> {
+    const { operations, client, logger } = this.deps;
+    const row = await operations.get(operationId);
+    if (row?.status === 'running' && row.workerId === worker.workerId) return true;
+    logger.warn({ operation_id: operationId, worker_id: worker.workerId, status: row?.status ?? 'deleted' }, 'operation changed while it was being started; cancelling it on the worker');
+    await client.cancel(worker.endpointUrl, operationId).catch((error: unknown) => {
+      logger.warn({ operation_id: operationId, worker_id: worker.workerId, err: error }, 'could not tell the worker to cancel');
+    });
+    return false;
   }
 
   private async handleStartFailure(operation: OperationRow, worker: WorkerRow, error: unknown): Promise<Attempt> {

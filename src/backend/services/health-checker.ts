@@ -2,12 +2,15 @@
  * Calls every registered worker's GET /health on an interval. Consecutive
  * failures make a worker temporarily_unavailable (the registry's threshold); a
  * worker unhealthy for longer than the removal threshold is removed. A healthy
- * answer also updates which operation the worker claims to run.
+ * answer also updates which operation the worker claims to run; a worker running
+ * an operation that is not its own (cancelled or finished meanwhile, deleted, or
+ * given to another worker) is told to cancel it, and that is no claim.
  */
 import type { Clock } from '../../common/clock.js';
 import { PeriodicTask, type Timers } from '../../common/periodic-task.js';
 import type { Logger } from '../../logging/logger.js';
-import type { WorkerRow } from '../../store/types.js';
+import type { WorkerHealth } from '../../api/contract.js';
+import type { OperationRepository, WorkerRow } from '../../store/types.js';
 import type { WorkerClient } from './worker-client.js';
 import type { WorkerRegistry } from './worker-registry.js';
 
@@ -20,6 +23,7 @@ export interface HealthCheckerOptions {
 
 export interface HealthCheckerDeps {
   readonly registry: WorkerRegistry;
+  readonly operations: Pick<OperationRepository, 'get'>;
   readonly client: WorkerClient;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -52,10 +56,12 @@ export class HealthChecker {
   private async check(worker: WorkerRow): Promise<WorkerRow | null> {
     const { registry, client, logger } = this.deps;
     let reason: string;
+    const epoch = registry.assignmentEpochOf(worker.workerId);
     try {
       const health = await client.health(worker.endpointUrl, this.options.timeoutMs);
       if (health.worker_id === worker.workerId && health.healthy) {
-        const row = await registry.recordHealthy(worker.workerId, health);
+        const owned = await this.ownsReportedOperation(worker, health, epoch);
+        const row = await registry.recordHealthy(worker.workerId, health, epoch, owned);
         if (worker.status === 'temporarily_unavailable' && row) logger.info({ worker_id: worker.workerId }, 'worker is healthy again');
         return row;
       }
@@ -75,5 +81,27 @@ export class HealthChecker {
       return null;
     }
     return row;
+  }
+
+  /**
+   * Whether the operation the worker says it runs is running there according to the store. When it is
+   * terminal, deleted or running on another worker, the worker is told to cancel it: the cancel it got earlier
+   * may have arrived before the start, or not at all. A pending one is not claimed but left alone: it may be
+   * being adopted by the worker's registration, and if it is dispatched elsewhere the next pass cancels it here.
+   * An answer overtaken by an assignment (see WorkerRegistry.recordHealthy) decides nothing.
+   */
+  private async ownsReportedOperation(worker: WorkerRow, health: WorkerHealth, epoch: number): Promise<boolean> {
+    const operationId = health.current_operation;
+    if (health.worker_status !== 'busy' || !operationId) return true;
+    const row = await this.deps.operations.get(operationId);
+    if (this.deps.registry.assignmentEpochOf(worker.workerId) !== epoch) return true;
+    if (row?.status === 'running' && row.workerId === worker.workerId) return true;
+    if (row?.status === 'pending') return false;
+    const state = row ? `${row.status}${row.workerId && row.workerId !== worker.workerId ? ` on worker ${row.workerId}` : ''}` : 'unknown';
+    this.deps.logger.warn({ operation_id: operationId, worker_id: worker.workerId, state }, 'worker runs an operation that is not its own; cancelling it there');
+    await this.deps.client.cancel(worker.endpointUrl, operationId).catch((error: unknown) => {
+      this.deps.logger.warn({ operation_id: operationId, worker_id: worker.workerId, err: error }, 'could not tell the worker to cancel');
+    });
+    return false;
   }
 }

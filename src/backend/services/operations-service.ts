@@ -22,6 +22,7 @@ import type { Logger } from '../../logging/logger.js';
 import type { CheckpointRow, OperationFilter, OperationPatch, OperationRow, Store, WorkerRow } from '../../store/types.js';
 import type { CheckpointStore, NewCheckpoint } from './checkpoint-store.js';
 import { QUEUED_AT_KEY } from './dispatcher.js';
+import { ORPHANED_WORKER_KEY } from './orphan-detector.js';
 import type { WorkerClient } from './worker-client.js';
 import type { Registration, WorkerRegistry } from './worker-registry.js';
 
@@ -103,7 +104,10 @@ export class OperationsService {
 
   async get(operationId: string): Promise<OperationRow> {
     const row = await this.require(operationId);
-    if (row.status !== 'running' || !row.workerId) return row;
+    if (row.status !== 'running' || !row.workerId) {
+      this.refreshedAt.delete(operationId);
+      return row;
+    }
     const last = this.refreshedAt.get(operationId);
     if (this.options.cacheTtlMs > 0 && last !== undefined && this.deps.clock.now() - last < this.options.cacheTtlMs) return row;
     return (await this.refreshFromWorker(row)) ?? row;
@@ -159,7 +163,11 @@ export class OperationsService {
         completedAt: null,
         errorMessage: null,
         resultSummary: null,
-        metadata: { ...row.metadata, [QUEUED_AT_KEY]: this.now().toISOString(), resume_count: Number(row.metadata.resume_count ?? 0) + 1 },
+        metadata: {
+          ...withoutOrphanMark(row.metadata),
+          [QUEUED_AT_KEY]: this.now().toISOString(),
+          resume_count: Number(row.metadata.resume_count ?? 0) + 1,
+        },
       },
       ['failed', 'cancelled'],
     );
@@ -188,25 +196,42 @@ export class OperationsService {
     return this.deps.checkpoints.save(operationId, checkpoint);
   }
 
-  /** The worker's terminal outcome; idempotent (an already-terminal operation is left as it is). */
+  /**
+   * The worker's terminal outcome; idempotent (an already-terminal operation is left as it is). It counts only
+   * from the worker the operation runs on, or from the worker it was lost with when the orphan detector failed
+   * it (the worker was only out of touch: its real outcome replaces the orphan failure).
+   */
   async recordOutcome(operationId: string, outcome: OperationOutcome): Promise<void> {
     const row = await this.require(operationId);
     await this.deps.registry.releaseOperation(outcome.worker_id, operationId);
     this.deps.wake();
-    if (isTerminal(row.status)) return;
-    if (row.workerId && row.workerId !== outcome.worker_id) {
-      this.deps.logger.warn({ operation_id: operationId, worker_id: outcome.worker_id, owner: row.workerId }, 'outcome from a worker that does not own the operation ignored');
+    const from = outcomeAcceptedFrom(row, outcome.worker_id, outcome.status);
+    if (!from) {
+      if (!isTerminal(row.status)) {
+        this.deps.logger.warn(
+          { operation_id: operationId, worker_id: outcome.worker_id, status: row.status, owner: row.workerId },
+          'outcome from a worker the operation does not run on ignored',
+        );
+      }
       return;
     }
     if (outcome.results !== undefined) await this.operations.saveResults(operationId, outcome.results);
-    await this.finish(row, {
-      status: outcome.status,
-      workerId: outcome.worker_id,
-      errorMessage: outcome.error_message,
-      resultSummary: outcome.result_summary,
-      completedAt: parseDate(outcome.completed_at) ?? this.now(),
-      ...(outcome.progress ? { progress: outcome.progress } : {}),
-    });
+    const finished = await this.finish(
+      row,
+      {
+        status: outcome.status,
+        workerId: outcome.worker_id,
+        errorMessage: outcome.error_message,
+        resultSummary: outcome.result_summary,
+        completedAt: parseDate(outcome.completed_at) ?? this.now(),
+        ...(outcome.progress ? { progress: outcome.progress } : {}),
+        ...(from === 'failed' ? { metadata: withoutOrphanMark(row.metadata) } : {}),
+      },
+      [from],
+    );
+    if (finished && from === 'failed') {
+      this.deps.logger.info({ operation_id: operationId, worker_id: outcome.worker_id, status: finished.status }, "the worker's outcome replaces the orphan failure");
+    }
   }
 
   /** A stopping worker hands a running operation back: pending again, resumed from its latest checkpoint elsewhere. */
@@ -214,6 +239,7 @@ export class OperationsService {
     const row = await this.require(operationId);
     this.deps.registry.drain(release.worker_id);
     await this.deps.registry.releaseOperation(release.worker_id, operationId);
+    this.refreshedAt.delete(operationId);
     if (row.status !== 'running' || row.workerId !== release.worker_id) {
       throw conflict(`operation '${operationId}' is ${row.status}${row.workerId ? ` on worker '${row.workerId}'` : ''}; worker '${release.worker_id}' cannot release it`);
     }
@@ -238,23 +264,31 @@ export class OperationsService {
     const current = registration.currentOperationId;
     if (!current) return;
     const row = await this.operations.get(current);
-    if (row && !isTerminal(row.status)) {
-      await this.operations.update(
+    // Adopted only when nobody else runs it: pending, or running here (or nowhere in particular).
+    const adoptable = row?.status === 'pending' || (row?.status === 'running' && (row.workerId === null || row.workerId === worker.workerId));
+    if (row && adoptable) {
+      const adopted = await this.operations.update(
         current,
         { status: 'running', workerId: worker.workerId, startedAt: row.startedAt ?? this.now() },
-        ['pending', 'running'],
+        [row.status],
       );
-      await this.deps.registry.markBusy(worker.workerId, current);
-      return;
+      if (adopted) {
+        await this.deps.registry.markBusy(worker.workerId, current);
+        return;
+      }
     }
-    // The backend no longer wants it (cancelled, failed as an orphan, deleted): tell the worker to stop.
-    this.deps.logger.warn({ operation_id: current, worker_id: worker.workerId, status: row?.status ?? 'unknown' }, 'worker runs an operation the backend no longer wants; cancelling it');
+    // The backend no longer wants it here (cancelled, failed as an orphan, deleted, or running on another worker):
+    // tell the worker to stop, and do not count its report as a claim.
+    const latest = await this.operations.get(current);
+    const state = latest ? `${latest.status}${latest.workerId ? ` on worker ${latest.workerId}` : ''}` : 'unknown';
+    this.deps.logger.warn({ operation_id: current, worker_id: worker.workerId, state }, 'worker runs an operation that is not its own; cancelling it');
+    await this.deps.registry.disown(worker.workerId, current);
     await this.deps.client.cancel(worker.endpointUrl, current).catch(() => false);
   }
 
   private async applyReport(workerId: string, report: CompletedOperationReport): Promise<void> {
     const row = await this.operations.get(report.operation_id);
-    if (!row || isTerminal(row.status)) return;
+    if (!row || !outcomeAcceptedFrom(row, workerId, REPORTED_STATUS[report.status])) return;
     await this.recordOutcome(report.operation_id, {
       worker_id: workerId,
       status: REPORTED_STATUS[report.status],
@@ -264,13 +298,17 @@ export class OperationsService {
     });
   }
 
-  /** Moves an active operation to a terminal status (compare-and-set) and tidies what it no longer needs. */
-  private async finish(row: OperationRow, patch: OperationPatch & { status: OperationStatus }): Promise<OperationRow | null> {
+  /** Moves an operation in one of `fromStatuses` to a terminal status (compare-and-set) and tidies what it no longer needs. */
+  private async finish(
+    row: OperationRow,
+    patch: OperationPatch & { status: OperationStatus },
+    fromStatuses: readonly OperationStatus[] = ACTIVE_STATUSES,
+  ): Promise<OperationRow | null> {
     const progress = patch.status === 'completed' ? { ...(patch.progress ?? row.progress), percentage: 100 } : patch.progress;
     const finished = await this.operations.update(
       row.operationId,
       { completedAt: this.now(), ...patch, ...(progress ? { progress } : {}) },
-      ACTIVE_STATUSES,
+      fromStatuses,
     );
     if (!finished) return null;
     this.refreshedAt.delete(row.operationId);
@@ -294,6 +332,23 @@ export class OperationsService {
   private now(): Date {
     return new Date(this.deps.clock.now());
   }
+}
+
+/**
+ * The status an outcome from `workerId` may move `row` from, or null when it must be ignored: the operation runs
+ * on that worker, or the orphan detector failed it while it ran there and the worker says how it really ended
+ * (not 'cancelled': that is only the backend's own cancel of an operation it had given up on).
+ */
+function outcomeAcceptedFrom(row: OperationRow, workerId: string, status: OperationOutcome['status']): 'running' | 'failed' | null {
+  if (row.status === 'running' && (row.workerId === null || row.workerId === workerId)) return 'running';
+  if (row.status === 'failed' && row.metadata[ORPHANED_WORKER_KEY] === workerId && status !== 'cancelled') return 'failed';
+  return null;
+}
+
+function withoutOrphanMark(metadata: JsonObject): JsonObject {
+  const rest = { ...metadata };
+  delete rest[ORPHANED_WORKER_KEY];
+  return rest;
 }
 
 function parseDate(value: string): Date | null {

@@ -10,6 +10,12 @@ import type { Logger } from '../../logging/logger.js';
 import type { OperationRepository } from '../../store/types.js';
 import type { WorkerRegistry } from './worker-registry.js';
 
+/**
+ * Metadata key of an operation failed as an orphan: the worker it was lost with. That worker may only have been
+ * out of touch; its outcome, when it arrives, still counts (see OperationsService.recordOutcome).
+ */
+export const ORPHANED_WORKER_KEY = 'orphaned_worker_id';
+
 export interface OrphanDetectorOptions {
   readonly intervalMs: number;
   readonly timeoutMs: number;
@@ -59,7 +65,8 @@ export class OrphanDetector {
       this.unclaimedSince.set(row.operationId, since);
       if (now - since < this.options.timeoutMs) continue;
       const reason = `worker ${row.workerId ?? '(unknown)'} lost: no healthy registered worker claims this operation for ${formatSeconds(this.options.timeoutMs)}`;
-      const updated = await operations.update(row.operationId, { status: 'failed', errorMessage: reason, completedAt: new Date(now) }, ['running']);
+      const metadata = row.workerId ? { ...row.metadata, [ORPHANED_WORKER_KEY]: row.workerId } : row.metadata;
+      const updated = await operations.update(row.operationId, { status: 'failed', errorMessage: reason, completedAt: new Date(now), metadata }, ['running']);
       this.unclaimedSince.delete(row.operationId);
       if (updated) {
         failed.push(row.operationId);

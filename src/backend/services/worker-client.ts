@@ -35,10 +35,12 @@ export class WorkerClient {
     }
   }
 
-  /** Null when the worker does not know the operation. */
-  async status(endpointUrl: string, operationId: string): Promise<WorkerOperationStatus | null> {
+  /** Null when the worker does not know the operation. `timeoutMs` overrides the usual bound. */
+  async status(endpointUrl: string, operationId: string, timeoutMs?: number): Promise<WorkerOperationStatus | null> {
     try {
-      return await this.client(endpointUrl).request('GET', `/operations/${encodeURIComponent(operationId)}/status`, WorkerOperationStatus);
+      return await this.client(endpointUrl).request('GET', `/operations/${encodeURIComponent(operationId)}/status`, WorkerOperationStatus, {
+        ...(timeoutMs === undefined ? {} : { timeoutMs }),
+      });
     } catch (error) {
       if (error instanceof HttpError && error.status === 404) return null;
       throw error;
@@ -48,4 +50,21 @@ export class WorkerClient {
   private client(endpointUrl: string): HttpClient {
     return new HttpClient({ baseUrl: endpointUrl, timeoutMs: this.options.requestTimeoutMs, token: this.options.token });
   }
+}
+
+/**
+ * Whether a failed request certainly never reached the worker (nothing listens at its endpoint), as opposed to a
+ * timeout or a dropped connection, after which the worker may have acted on it.
+ */
+export function isConnectionRefused(error: unknown): boolean {
+  const seen = new Set<unknown>();
+  const queue: unknown[] = [error];
+  for (let current = queue.shift(); current !== undefined; current = queue.shift()) {
+    if (current === null || typeof current !== 'object' || seen.has(current)) continue;
+    seen.add(current);
+    if ((current as { code?: unknown }).code === 'ECONNREFUSED') return true;
+    queue.push((current as { cause?: unknown }).cause);
+    if (current instanceof AggregateError) queue.push(...current.errors);
+  }
+  return false;
 }

@@ -43,6 +43,13 @@ export class WorkerRegistry {
   /** Workers that handed their operation back because they are stopping: never dispatched to again. */
   private readonly draining = new Set<string>();
   private readonly lastDispatchedAt = new Map<string, number>();
+  /**
+   * Bumped whenever the backend assigns a worker an operation (dispatch, registration). A health answer to a
+   * request sent before the latest assignment describes the worker as it was and must not undo it.
+   */
+  private readonly assignmentEpoch = new Map<string, number>();
+  /** One counter for all workers, so that a worker removed and registered again never reuses an epoch. */
+  private lastEpoch = 0;
   private refusing = false;
 
   constructor(
@@ -76,6 +83,7 @@ export class WorkerRegistry {
       const current = registration.currentOperationId ?? null;
       const now = this.now();
       this.draining.delete(registration.workerId);
+      this.bumpAssignmentEpoch(registration.workerId);
       return this.repository.upsert({
         workerId: registration.workerId,
         workerType: registration.workerType,
@@ -138,6 +146,7 @@ export class WorkerRegistry {
       }
       this.reserved.add(workerId);
       this.lastDispatchedAt.set(workerId, this.clock.now());
+      this.bumpAssignmentEpoch(workerId);
       await this.repository.upsert({ ...row, status: 'busy', currentOperationId: operationId });
       return true;
     });
@@ -175,7 +184,21 @@ export class WorkerRegistry {
   async markBusy(workerId: string, operationId: string): Promise<void> {
     await this.exclusive(async () => {
       const row = await this.repository.get(workerId);
-      if (row) await this.repository.upsert({ ...row, status: row.status === 'temporarily_unavailable' ? row.status : 'busy', currentOperationId: operationId });
+      if (!row) return;
+      this.bumpAssignmentEpoch(workerId);
+      await this.repository.upsert({ ...row, status: row.status === 'temporarily_unavailable' ? row.status : 'busy', currentOperationId: operationId });
+    });
+  }
+
+  /**
+   * The worker reported `operationId` but it is not its own (it is being told to cancel it): no claim, and no
+   * new operation until a health check finds it idle.
+   */
+  async disown(workerId: string, operationId: string): Promise<void> {
+    await this.exclusive(async () => {
+      const row = await this.repository.get(workerId);
+      if (!row || row.currentOperationId !== operationId) return;
+      await this.repository.upsert({ ...row, status: row.status === 'temporarily_unavailable' ? row.status : 'busy', currentOperationId: null });
     });
   }
 
@@ -184,17 +207,36 @@ export class WorkerRegistry {
     this.draining.add(workerId);
   }
 
-  /** A health check answered: the worker's own report of what it runs is the claim the orphan detector trusts. */
-  async recordHealthy(workerId: string, health: WorkerHealth): Promise<WorkerRow | null> {
+  /** Taken before sending a health request; pass it to recordHealthy with the answer. */
+  assignmentEpochOf(workerId: string): number {
+    return this.assignmentEpoch.get(workerId) ?? 0;
+  }
+
+  /**
+   * A health check answered: the worker's own report of what it runs is the claim the orphan detector trusts.
+   * `requestEpoch` (assignmentEpochOf when the request was sent) tells an answer overtaken by a newer assignment:
+   * it still proves the worker alive but says nothing about what it runs now. `claim` false: the worker is busy
+   * with an operation that is not its to run (being cancelled), so it is neither available nor claiming it.
+   */
+  async recordHealthy(workerId: string, health: WorkerHealth, requestEpoch?: number, claim = true): Promise<WorkerRow | null> {
     return this.exclusive(async () => {
       const row = await this.repository.get(workerId);
       if (!row) return null;
       const now = this.now();
       const base = { ...row, lastHealthCheck: now, lastHealthyAt: now, healthCheckFailures: 0 };
+      const stale = requestEpoch !== undefined && requestEpoch !== this.assignmentEpochOf(workerId);
+      if (stale) {
+        const status = row.status !== 'temporarily_unavailable' ? row.status : row.currentOperationId ? 'busy' : 'available';
+        return this.repository.upsert({ ...base, status });
+      }
       // A start request in flight: the worker may not know the operation yet.
       if (this.reserved.has(workerId)) return this.repository.upsert({ ...base, status: 'busy' });
       const busy = health.worker_status === 'busy';
-      return this.repository.upsert({ ...base, status: busy ? 'busy' : 'available', currentOperationId: busy ? health.current_operation : null });
+      return this.repository.upsert({
+        ...base,
+        status: busy ? 'busy' : 'available',
+        currentOperationId: busy && claim ? health.current_operation : null,
+      });
     });
   }
 
@@ -213,7 +255,12 @@ export class WorkerRegistry {
     this.reserved.delete(workerId);
     this.draining.delete(workerId);
     this.lastDispatchedAt.delete(workerId);
+    this.assignmentEpoch.delete(workerId);
     return this.repository.delete(workerId);
+  }
+
+  private bumpAssignmentEpoch(workerId: string): void {
+    this.assignmentEpoch.set(workerId, ++this.lastEpoch);
   }
 
   private now(): Date {

@@ -14,8 +14,12 @@ export class FakeWorker {
   readonly cancels: string[] = [];
   readonly authorizations: (string | undefined)[] = [];
   statusRequests = 0;
+  healthRequests = 0;
   health: Behaviour = 'ok';
-  startBehaviour: Behaviour | 'busy' | 'reject' = 'ok';
+  /** 'accept-then-hang': runs the operation but answers only when released (a start request that times out). */
+  startBehaviour: Behaviour | 'busy' | 'reject' | 'accept-then-hang' = 'ok';
+  /** 'error': the cancel does not get through (500), as when the worker is unreachable at cancel time. */
+  cancelBehaviour: 'ok' | 'error' = 'ok';
   current: string | null = null;
   progress: Progress = { ...emptyProgress(), steps_total: 10 };
   private app: FastifyInstance | null = null;
@@ -34,18 +38,27 @@ export class FakeWorker {
       this.authorizations.push(request.headers.authorization);
     });
     app.get('/health', async (_request, reply) => {
-      if (this.health === 'hang') await hang();
-      if (this.health === 'error') return reply.status(500).send({ error: 'broken' });
-      return {
+      this.healthRequests++;
+      // The state when the request arrived: a held answer describes the worker as it was then.
+      const answer = {
         healthy: true,
         worker_id: this.workerId,
         worker_type: this.workerType,
         worker_status: this.current ? 'busy' : 'idle',
         current_operation: this.current,
       };
+      if (this.health === 'hang') await hang();
+      if (this.health === 'error') return reply.status(500).send({ error: 'broken' });
+      return answer;
     });
     app.post('/operations/start', async (request, reply) => {
       const body = request.body as WorkerStartBody;
+      if (this.startBehaviour === 'accept-then-hang') {
+        this.starts.push(body);
+        this.current = body.operation_id;
+        await hang();
+        return reply.status(202).send({ success: true, operation_id: body.operation_id });
+      }
       if (this.startBehaviour === 'hang') await hang();
       if (this.startBehaviour === 'error') return reply.status(500).send({ error: 'broken' });
       if (this.startBehaviour === 'reject') return reply.status(400).send({ success: false, error: { code: 'VALIDATION_ERROR', message: 'params.steps: bad' } });
@@ -57,6 +70,7 @@ export class FakeWorker {
     app.post('/operations/:id/cancel', async (request, reply) => {
       const { id } = request.params as { id: string };
       this.cancels.push(id);
+      if (this.cancelBehaviour === 'error') return reply.status(500).send({ error: 'broken' });
       if (this.current !== id) return reply.status(404).send({ success: false, error: { code: 'NOT_FOUND', message: 'not running' } });
       return { success: true };
     });
@@ -89,6 +103,16 @@ export class FakeWorker {
       completed_operations: [],
       ...extra,
     };
+  }
+
+  /** How many requests are held ('hang') right now. */
+  get held(): number {
+    return this.pending.length;
+  }
+
+  /** Lets every held ('hang') request go on. */
+  releaseHeld(): void {
+    for (const resolve of this.pending.splice(0)) resolve();
   }
 
   /** The operation finished on the worker (it becomes idle). */
