@@ -77,6 +77,11 @@ export class BackendLink {
     return this.options.identity.workerId;
   }
 
+  /** The backend this worker reports to (KTRDR_API_CLIENT_BASE_URL). */
+  get backendUrl(): string {
+    return this.options.http.baseUrl;
+  }
+
   get isRegistered(): boolean {
     return this.registered;
   }

@@ -145,7 +145,7 @@ export class WorkerRuntime {
     this.registering = true;
     try {
       const record = await link.registerWithRetry(() => this.state(), this.stopSignal.signal);
-      logger.info(`worker ${identity.workerId} (${identity.workerType}) registered with the backend at ${record.endpoint_url}`);
+      logger.info(`worker ${identity.workerId} (${identity.workerType}) registered with the backend at ${link.backendUrl} as ${record.endpoint_url}`);
       return record;
     } catch (error) {
       if (!this.stopSignal.signal.aborted) {
