@@ -6,34 +6,27 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { openMemoryStore } from '../../src/store/index.js';
-import { FakeWorker } from './support/fake-worker.js';
+import { fakeWorkers, type FakeWorker } from './support/fake-worker.js';
 import { startTestBackend, type TestBackend } from './support/harness.js';
 
 let backend: TestBackend;
-const workers: FakeWorker[] = [];
-
-async function worker(id: string): Promise<FakeWorker> {
-  const fake = new FakeWorker(id);
-  await fake.start();
-  workers.push(fake);
-  return fake;
-}
+const worker = fakeWorkers();
 
 afterEach(async () => {
   vi.restoreAllMocks();
   await backend?.stop();
-  await Promise.all(workers.splice(0).map((fake) => fake.stop()));
 });
 
 const now = () => new Date(backend.clock.now()).toISOString();
 
 /** A running operation on a registered worker 'train-a'. */
-async function runningOperation(): Promise<string> {
+/** An operation running on the fake worker `train-a`. */
+async function runningOperation(): Promise<{ id: string; worker: FakeWorker }> {
   const a = await worker('train-a');
   await backend.register(a);
   const submitted = await backend.call('POST', '/dummy/start', { steps: 3 });
   await backend.backend.dispatcher.whenIdle();
-  return submitted.body.operation_id as string;
+  return { id: submitted.body.operation_id as string, worker: a };
 }
 
 function expectValidationError(response: { status: number; body: { error?: { code: string; message: string } } }, field: string): void {
@@ -62,7 +55,7 @@ describe('NUL characters', () => {
 
   it('refuses a NUL in an outcome message, summary or results', async () => {
     backend = await startTestBackend();
-    const id = await runningOperation();
+    const { id } = await runningOperation();
     const outcome = (extra: Record<string, unknown>) => ({ worker_id: 'train-a', status: 'failed', completed_at: now(), ...extra });
     expectValidationError(await backend.call('POST', `/operations/${id}/outcome`, outcome({ error_message: 'bo\u0000om' })), 'body.error_message');
     expectValidationError(await backend.call('POST', `/operations/${id}/outcome`, outcome({ result_summary: { s: '\u0000' } })), 'body.result_summary.s');
@@ -74,7 +67,7 @@ describe('NUL characters', () => {
 describe('dates', () => {
   it('refuses dates that are not ISO date-times or fall outside the years 1 to 9999', async () => {
     backend = await startTestBackend();
-    const id = await runningOperation();
+    const { id } = await runningOperation();
     for (const completedAt of ['-010000-01-01T00:00:00Z', '+010000-01-01T00:00:00Z', '0000-06-01T00:00:00Z', '9999-12-31T23:00:00-02:00', 'yesterday', '2024-01-01']) {
       const response = await backend.call('POST', `/operations/${id}/outcome`, { worker_id: 'train-a', status: 'completed', completed_at: completedAt });
       expectValidationError(response, 'body.completed_at');
@@ -88,8 +81,7 @@ describe('dates', () => {
 describe('completed_operations of a registration', () => {
   it('skips a malformed report (the registration succeeds, and succeeds again) and applies the valid ones', async () => {
     backend = await startTestBackend();
-    const id = await runningOperation();
-    const a = workers[0] as FakeWorker;
+    const { id, worker: a } = await runningOperation();
     await backend.call('DELETE', '/workers/train-a');
     const reports = [
       { operation_id: 'op_dummy_bad', status: 'COMPLETED', completed_at: '-010000-01-01T00:00:00Z' },

@@ -1,21 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { TokenService } from '../../src/auth/tokens.js';
-import { FakeWorker } from './support/fake-worker.js';
+import { fakeWorkers } from './support/fake-worker.js';
 import { startTestBackend, TEST_SECRET, type TestBackend } from './support/harness.js';
 
 let backend: TestBackend;
-const workers: FakeWorker[] = [];
-
-async function worker(id: string, type: 'training' | 'backtesting' = 'training'): Promise<FakeWorker> {
-  const fake = new FakeWorker(id, type);
-  await fake.start();
-  workers.push(fake);
-  return fake;
-}
+const worker = fakeWorkers();
 
 afterEach(async () => {
   await backend?.stop();
-  await Promise.all(workers.splice(0).map((fake) => fake.stop()));
 });
 
 describe('backend HTTP API', () => {

@@ -5,22 +5,14 @@
  * orphan detector gave up, and the progress cache of operations that moved.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { FakeWorker } from './support/fake-worker.js';
+import { fakeWorkers } from './support/fake-worker.js';
 import { eventually, startTestBackend, type TestBackend } from './support/harness.js';
 
 let backend: TestBackend;
-const workers: FakeWorker[] = [];
-
-async function worker(id: string): Promise<FakeWorker> {
-  const fake = new FakeWorker(id);
-  await fake.start();
-  workers.push(fake);
-  return fake;
-}
+const worker = fakeWorkers();
 
 afterEach(async () => {
   await backend?.stop();
-  await Promise.all(workers.splice(0).map((fake) => fake.stop()));
 });
 
 async function submit(): Promise<string> {

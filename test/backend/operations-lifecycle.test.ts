@@ -1,23 +1,15 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FakeWorker } from './support/fake-worker.js';
+import { fakeWorkers } from './support/fake-worker.js';
 import { startTestBackend, type TestBackend } from './support/harness.js';
 
 let backend: TestBackend;
-const workers: FakeWorker[] = [];
+const worker = fakeWorkers();
 const DAY = 24 * 3_600_000;
-
-async function worker(id: string): Promise<FakeWorker> {
-  const fake = new FakeWorker(id);
-  await fake.start();
-  workers.push(fake);
-  return fake;
-}
 
 afterEach(async () => {
   await backend?.stop();
-  await Promise.all(workers.splice(0).map((fake) => fake.stop()));
 });
 
 async function submit(body: Record<string, unknown> = {}): Promise<string> {

@@ -1,20 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { FakeWorker } from './support/fake-worker.js';
+import { fakeWorkers } from './support/fake-worker.js';
 import { startTestBackend, type TestBackend } from './support/harness.js';
 
 let backend: TestBackend;
-const workers: FakeWorker[] = [];
-
-async function worker(id: string): Promise<FakeWorker> {
-  const fake = new FakeWorker(id);
-  await fake.start();
-  workers.push(fake);
-  return fake;
-}
+const worker = fakeWorkers();
 
 afterEach(async () => {
   await backend?.stop();
-  await Promise.all(workers.splice(0).map((fake) => fake.stop()));
 });
 
 describe('worker health checks', () => {

@@ -4,6 +4,7 @@
  * the test controls and whose received requests the test inspects.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
+import { afterEach } from 'vitest';
 import type { Progress, WorkerStartBody, WorkerType } from '../../../src/api/contract.js';
 import { emptyProgress } from '../../../src/api/contract.js';
 
@@ -125,4 +126,21 @@ export class FakeWorker {
     await this.app?.close();
     this.app = null;
   }
+}
+
+/**
+ * Fake workers for one test file: `worker(id, type)` starts one, and every one
+ * a test started is stopped after it. Call once at the top level of the file.
+ */
+export function fakeWorkers(): (id: string, type?: WorkerType) => Promise<FakeWorker> {
+  const started: FakeWorker[] = [];
+  afterEach(async () => {
+    await Promise.all(started.splice(0).map((fake) => fake.stop()));
+  });
+  return async (id, type = 'training') => {
+    const fake = new FakeWorker(id, type);
+    await fake.start();
+    started.push(fake);
+    return fake;
+  };
 }
