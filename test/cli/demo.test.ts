@@ -1,28 +1,13 @@
 /** `npm run demo` (its compiled entry point) end to end, on free ports so it never meets another stack. */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { portIsFree } from '../../src/stack/local-stack.js';
+import { assertBuilt, freePortRun } from '../support/processes.js';
 import { REPO_ROOT, cleanEnv, type CliResult } from './helpers/run-cli.js';
 
 const DEMO = join(REPO_ROOT, 'dist/src/demo/main.js');
 
-function assertBuilt(): void {
-  for (const file of [DEMO, join(REPO_ROOT, 'dist/src/backend/main.js'), join(REPO_ROOT, 'dist/src/worker/main.js')]) {
-    if (!existsSync(file)) throw new Error(`${file} is missing: run \`npm run build\` first (npm test does)`);
-  }
-}
-
-async function freePortRun(count: number): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const first = 20_000 + Math.floor(Math.random() * 40_000);
-    const ports = Array.from({ length: count }, (_, index) => first + index);
-    if ((await Promise.all(ports.map((port) => portIsFree(port)))).every(Boolean)) return first;
-  }
-  throw new Error(`no run of ${count} free ports found`);
-}
 
 function runDemo(env: NodeJS.ProcessEnv): Promise<CliResult> {
   return new Promise((resolve, reject) => {
@@ -48,7 +33,7 @@ describe('npm run demo', () => {
   });
 
   it('generates data, trains a strategy and backtests the model with progress bars, prints the metrics and the workers, exits 0', { timeout: 120_000 }, async () => {
-    assertBuilt();
+    assertBuilt('dist/src/demo/main.js', 'dist/src/backend/main.js', 'dist/src/worker/main.js');
     const apiPort = await freePortRun(1);
     let workerPort = await freePortRun(2);
     while (Math.abs(workerPort - apiPort) < 2) workerPort = await freePortRun(2);
@@ -69,7 +54,7 @@ describe('npm run demo', () => {
   });
 
   it('fails with a message naming a taken port and its variable', async () => {
-    assertBuilt();
+    assertBuilt('dist/src/demo/main.js', 'dist/src/backend/main.js', 'dist/src/worker/main.js');
     const apiPort = await freePortRun(1);
     blocker = createServer();
     await new Promise<void>((resolve) => blocker?.listen(apiPort, '127.0.0.1', resolve));

@@ -5,21 +5,14 @@
  * stopped). Bounded waits on output, never fixed sleeps.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WorkerRecord } from '../../src/api/contract.js';
-import { portIsFree } from '../../src/stack/local-stack.js';
-import { BIN, REPO_ROOT, cleanEnv, runCli } from './helpers/run-cli.js';
-
-/** The real processes must be built (npm test builds first): a missing build fails, it is never skipped. */
-function assertBuilt(): void {
-  for (const file of ['dist/src/backend/main.js', 'dist/src/worker/main.js']) {
-    if (!existsSync(join(REPO_ROOT, file))) throw new Error(`${file} is missing: run \`npm run build\` first (npm test does)`);
-  }
-}
+import { assertBuilt, freePortRun } from '../support/processes.js';
+import { BIN, cleanEnv, runCli } from './helpers/run-cli.js';
 
 interface UpProcess {
   readonly child: ChildProcess;
@@ -31,16 +24,6 @@ const cleanups: (() => void | Promise<void>)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
-
-/** A free port with `count - 1` free ports after it. */
-async function freePortRun(count: number): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const first = 20_000 + Math.floor(Math.random() * 40_000);
-    const ports = Array.from({ length: count }, (_, index) => first + index);
-    if ((await Promise.all(ports.map((port) => portIsFree(port)))).every(Boolean)) return first;
-  }
-  throw new Error(`no run of ${count} free ports found`);
-}
 
 async function stackEnv(): Promise<NodeJS.ProcessEnv> {
   const apiPort = await freePortRun(1);
@@ -109,7 +92,7 @@ async function withTimeout<T>(what: string, promise: Promise<T>, timeoutMs = 30_
 }
 
 describe('ktrdr up (real backend and workers)', () => {
-  beforeAll(assertBuilt);
+  beforeAll(() => assertBuilt('dist/src/backend/main.js', 'dist/src/worker/main.js'));
   it('lists two workers, runs a dummy operation, and stops everything on SIGTERM (exit 0)', async () => {
     const env = await stackEnv();
     const up = startUp(env);

@@ -9,12 +9,26 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { knownVariableNames } from '../../src/config/inspect.js';
+import { portIsFree } from '../../src/stack/local-stack.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const CLI = join(REPO_ROOT, 'dist/src/cli/main.js');
 
-export function assertBuilt(): void {
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first (npm test does)`);
+/** Fails (never skips) when a compiled entry point is missing; `files` are relative to the repository. */
+export function assertBuilt(...files: string[]): void {
+  for (const path of [CLI, ...files.map((file) => join(REPO_ROOT, file))]) {
+    if (!existsSync(path)) throw new Error(`${path} is missing: run \`npm run build\` first (npm test does)`);
+  }
+}
+
+/** A free port with `count - 1` free ports after it (for stacks that number their ports). */
+export async function freePortRun(count: number): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const first = 20_000 + Math.floor(Math.random() * 40_000);
+    const ports = Array.from({ length: count }, (_, index) => first + index);
+    if ((await Promise.all(ports.map((port) => portIsFree(port)))).every(Boolean)) return first;
+  }
+  throw new Error(`no run of ${count} free ports found`);
 }
 
 /** A port that was free a moment ago (the OS picks it). */
