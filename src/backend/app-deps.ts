@@ -1,6 +1,6 @@
 /** What the HTTP layer needs from the backend's services. */
 import type { TokenService } from '../auth/tokens.js';
-import type { Logger } from '../logging/logger.js';
+import type { Logger, LogLevelName } from '../logging/logger.js';
 import type { MarketDataRepository } from '../market-data/repository.js';
 import type { BackendMetrics } from './metrics.js';
 import type { ModelStore } from './services/model-store.js';
@@ -22,4 +22,26 @@ export interface BackendAppDeps {
   readonly version: string;
   /** Origins allowed by CORS; `*` allows any, empty allows none. */
   readonly corsOrigins: readonly string[];
+  /** The rest of the CORS answer (KTRDR_API_CORS_*); the settings' defaults when omitted. */
+  readonly cors?: CorsPolicy;
+  /** KTRDR_API_LOG_LEVEL; null or omitted: warnings and errors only. */
+  readonly httpLogLevel?: LogLevelName | null;
 }
+
+export interface CorsPolicy {
+  readonly allowCredentials: boolean;
+  /** `*` allows any. */
+  readonly allowMethods: readonly string[];
+  /** `*` allows any. */
+  readonly allowHeaders: readonly string[];
+  /** How long a browser may cache a preflight answer. */
+  readonly maxAgeSeconds: number;
+}
+
+/** The same as the KTRDR_API_CORS_* defaults: only what the API needs. */
+export const DEFAULT_CORS_POLICY: CorsPolicy = {
+  allowCredentials: false,
+  allowMethods: ['GET', 'POST', 'DELETE'],
+  allowHeaders: ['authorization', 'content-type'],
+  maxAgeSeconds: 600,
+};

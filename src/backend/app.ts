@@ -10,7 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import { jsonSchemaTransform } from 'fastify-type-provider-zod';
 import { API_PREFIX } from '../api/contract.js';
 import { createHttpServer } from '../http/create-server.js';
-import type { BackendAppDeps } from './app-deps.js';
+import { DEFAULT_CORS_POLICY, type BackendAppDeps } from './app-deps.js';
 import { DOCS_PREFIX, isOpenBackendRoute } from './auth.js';
 import { dataRoutes } from './routes/data.js';
 import { dummyRoutes } from './routes/dummy.js';
@@ -24,13 +24,23 @@ import { workloadRoutes } from './routes/workloads.js';
 export type { BackendAppDeps } from './app-deps.js';
 
 export async function buildBackendApp(deps: BackendAppDeps): Promise<FastifyInstance> {
-  const app = createHttpServer({ logger: deps.logger, processName: 'backend', tokens: deps.tokens, isOpen: isOpenBackendRoute });
+  const app = createHttpServer({
+    logger: deps.logger,
+    processName: 'backend',
+    tokens: deps.tokens,
+    isOpen: isOpenBackendRoute,
+    logLevel: deps.httpLogLevel ?? null,
+  });
 
   if (deps.corsOrigins.length > 0) {
+    const cors = deps.cors ?? DEFAULT_CORS_POLICY;
+    const anyOr = (list: readonly string[]) => (list.includes('*') ? '*' : [...list]);
     await app.register(fastifyCors, {
       origin: deps.corsOrigins.includes('*') ? true : [...deps.corsOrigins],
-      allowedHeaders: ['authorization', 'content-type'],
-      methods: ['GET', 'POST', 'DELETE'],
+      credentials: cors.allowCredentials,
+      allowedHeaders: anyOr(cors.allowHeaders),
+      methods: anyOr(cors.allowMethods),
+      maxAge: cors.maxAgeSeconds,
     });
   }
   await app.register(fastifySwagger, {

@@ -7,7 +7,8 @@ import type { FastifyInstance } from 'fastify';
 import { TokenService, tokenProvider } from '../auth/tokens.js';
 import { systemClock, type Clock } from '../common/clock.js';
 import type { PeriodicTask, Timers } from '../common/periodic-task.js';
-import type { Logger } from '../logging/logger.js';
+import type { Logger, LogLevelName } from '../logging/logger.js';
+import type { CorsPolicy } from './app-deps.js';
 import type { Store } from '../store/types.js';
 import { buildBackendApp } from './app.js';
 import { BackendMetrics } from './metrics.js';
@@ -49,6 +50,10 @@ export interface BackendOptions {
   readonly retentionDays: number;
   /** Origins allowed by CORS (KTRDR_API_CORS_ORIGINS); `*` allows any. Defaults to none. */
   readonly corsOrigins?: readonly string[];
+  /** KTRDR_API_CORS_ALLOW_*, KTRDR_API_CORS_MAX_AGE. */
+  readonly cors?: CorsPolicy;
+  /** KTRDR_API_LOG_LEVEL. */
+  readonly httpLogLevel?: LogLevelName | null;
   /** Bound on the backend's start/cancel/status calls to workers. */
   readonly workerRequestTimeoutMs?: number;
   /** Safety-net dispatch pass (dispatch is otherwise event-driven). */
@@ -179,6 +184,8 @@ export class Backend {
       uptimeSeconds: () => Math.round((this.clock.now() - this.startedAt) / 1000),
       version: this.options.version ?? '0.0.0',
       corsOrigins: this.options.corsOrigins ?? [],
+      ...(this.options.cors ? { cors: this.options.cors } : {}),
+      httpLogLevel: this.options.httpLogLevel ?? null,
     });
     await this.app.listen({ host: this.options.host, port: this.options.port });
     for (const task of this.tasks) task.start();

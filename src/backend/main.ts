@@ -15,19 +15,18 @@ import {
   getWorkerSettings,
   checkSettingsAtStartup,
 } from '../config/settings.js';
+import { logFormatOf, secondsToMs as seconds } from '../config/derived.js';
 import { shutdownSignal } from '../common/shutdown.js';
 import { packageVersion } from '../common/version.js';
 import { createLogger } from '../logging/logger.js';
 import { openStore } from '../store/index.js';
 import { Backend } from './backend.js';
 
-const seconds = (value: number) => Math.round(value * 1000);
-
 export async function runBackend(): Promise<number> {
   if (!checkSettingsAtStartup('backend')) return 1; // before any port is bound
 
   const logging = getLoggingSettings();
-  const logger = createLogger({ level: logging.level, format: logging.format, name: 'backend' });
+  const logger = createLogger({ level: logging.level, format: logFormatOf(logging), name: 'backend' });
   const [api, auth, worker, checkpoint, orphans, ops, data] = [
     getApiSettings(), getAuthSettings(), getWorkerSettings(), getCheckpointSettings(), getOrphanDetectorSettings(), getOperationsSettings(),
     getDataSettings(),
@@ -57,6 +56,13 @@ export async function runBackend(): Promise<number> {
     cleanupIntervalMs: seconds(ops.cleanupIntervalSeconds),
     retentionDays: ops.retentionDays,
     corsOrigins: api.corsOrigins,
+    cors: {
+      allowCredentials: api.corsAllowCredentials,
+      allowMethods: api.corsAllowMethods,
+      allowHeaders: api.corsAllowHeaders,
+      maxAgeSeconds: api.corsMaxAge,
+    },
+    httpLogLevel: api.logLevel,
     version: packageVersion(),
   });
 

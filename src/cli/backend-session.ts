@@ -6,6 +6,7 @@
 import { TokenService, tokenProvider } from '../auth/tokens.js';
 import { BackendApi } from '../client/backend-api.js';
 import { HttpError, UnreachableError } from '../client/http.js';
+import { secondsToMs } from '../config/derived.js';
 import { getApiClientSettings, getAuthSettings } from '../config/settings.js';
 import { ConfigurationError } from '../settings-engine/index.js';
 import { ExitCode } from './exit-codes.js';
@@ -19,8 +20,8 @@ export function backendApiFromSettings(): BackendApi {
   const tokens = new TokenService(auth.jwtSecret, auth.tokenExpireMinutes);
   return BackendApi.create({
     baseUrl: client.baseUrl,
-    timeoutMs: client.timeout * 1000,
-    retry: { maxRetries: client.maxRetries, delayMs: client.retryDelay * 1000 },
+    timeoutMs: secondsToMs(client.timeout),
+    retry: { maxRetries: client.maxRetries, delayMs: secondsToMs(client.retryDelay) },
     token: tokenProvider(tokens, CLI_TOKEN_SUBJECT, 'cli'),
   });
 }

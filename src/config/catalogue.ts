@@ -6,9 +6,25 @@
  * the deprecation table can never drift from it.
  */
 import { defineGroup, setting, type GroupValues, type RemovedVariable, type SettingsGroup } from '../settings-engine/index.js';
+import { jwtSecretWeakness, MIN_JWT_SECRET_BYTES } from './jwt-secret.js';
 
 const port = () => setting.int().range(1, 65535);
-const positiveSeconds = () => setting.float().gt(0);
+
+/** Node timers take at most 2^31-1 ms; a longer delay silently becomes 1 ms (a busy loop). */
+export const TIMER_MAX_SECONDS = 2_147_483;
+/** Shorter loops or timeouts only burn CPU and network: no setting goes below it. */
+export const MIN_SECONDS = 0.1;
+const ONE_HOUR = 3600;
+const ONE_DAY = 86_400;
+const TEN_YEARS_IN_DAYS = 3650;
+
+/** A duration in seconds: whole milliseconds, between `min` and `max`. */
+const seconds = (max: number, min = MIN_SECONDS) => setting.float().wholeMilliseconds().range(min, max);
+
+const LOG_LEVELS = ['DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL'] as const;
+const HTTP_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+/** RFC 9110 token characters: what a header name may hold. */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 export const database = defineGroup({
   name: 'database',
@@ -44,6 +60,28 @@ export const api = defineGroup({
     host: setting.string().default('127.0.0.1').describe('Interface the backend listens on (0.0.0.0 to accept remote workers).'),
     port: port().default(8000).describe('Port the backend listens on.'),
     corsOrigins: setting.list().default(['*']).describe('Origins allowed by CORS.'),
+    corsAllowCredentials: setting
+      .bool()
+      .default(false)
+      .describe('Whether CORS answers allow credentials (cookies). The API authenticates with bearer tokens, so none are needed.'),
+    corsAllowMethods: setting
+      .list()
+      .satisfies((methods) => methods.every((m) => m === '*' || HTTP_METHODS.has(m.toUpperCase())), `each one of ${[...HTTP_METHODS].join(', ')} or *`, `must list HTTP methods (${[...HTTP_METHODS].join(', ')}) or *`)
+      .default(['GET', 'POST', 'DELETE'])
+      .describe('HTTP methods allowed by CORS; `*` allows any.'),
+    corsAllowHeaders: setting
+      .list()
+      .satisfies((headers) => headers.every((h) => h === '*' || HEADER_NAME.test(h)), 'header names or *', 'must list HTTP header names or *')
+      .default(['authorization', 'content-type'])
+      .describe('Request headers allowed by CORS; `*` allows any.'),
+    corsMaxAge: setting.int().range(0, ONE_DAY).default(600).describe('Seconds a browser may cache a CORS preflight answer.'),
+    logLevel: setting
+      .enum(LOG_LEVELS)
+      .optional()
+      .describe(
+        "Level of the backend's HTTP server log. Set, it logs at that level, and at INFO or DEBUG writes one line per request; " +
+          'unset, only its warnings and errors are written (or KTRDR_LOG_LEVEL when higher).',
+      ),
   },
 });
 
@@ -58,8 +96,16 @@ export const auth = defineGroup({
       .default('local-dev-secret-do-not-use-in-production')
       .deprecated('JWT_SECRET')
       .insecureDefault()
-      .describe('Shared secret that signs and checks every token. Must be changed in production.'),
-    tokenExpireMinutes: setting.int().gt(0).default(60).describe('Lifetime of issued tokens, in minutes.'),
+      .insecureValue(jwtSecretWeakness)
+      .describe(
+        `Shared secret that signs and checks every token. In production it must be set, at least ${MIN_JWT_SECRET_BYTES} bytes long and not a well-known placeholder; ` +
+          'in development and test a weaker one is warned about.',
+      ),
+    jwtAlgorithm: setting
+      .enum(['HS256'], 'is not supported: ktrdr signs and checks tokens with HS256 only')
+      .default('HS256')
+      .describe('Token signing algorithm. Only HS256 is supported; the setting exists so that configurations of the earlier system still validate.'),
+    tokenExpireMinutes: setting.int().range(1, 525_600).default(60).describe('Lifetime of issued tokens, in minutes (at most one year).'),
   },
 });
 
@@ -70,11 +116,15 @@ export const logging = defineGroup({
   description: 'Log output of every process.',
   fields: {
     level: setting
-      .enum(['DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL'])
+      .enum(LOG_LEVELS)
       .default('INFO')
       .deprecated('LOG_LEVEL', 'KTRDR_LOGGING_LEVEL')
       .describe('Lowest level written.'),
     format: setting.enum(['text', 'json']).default('text').deprecated('KTRDR_LOGGING_FORMAT').describe('`text` for people, `json` for one JSON object per line.'),
+    jsonOutput: setting
+      .bool()
+      .default(false)
+      .describe('`true` writes JSON lines whatever KTRDR_LOG_FORMAT says; `false` leaves the choice to KTRDR_LOG_FORMAT.'),
   },
 });
 
@@ -87,6 +137,10 @@ export const observability = defineGroup({
     enabled: setting.bool().default(false).describe('Export traces over OTLP. Not implemented in this version: accepted, and warned about at start-up.'),
     otlpEndpoint: setting.url().optional().deprecated('OTLP_ENDPOINT').describe('OTLP collector endpoint.'),
     serviceName: setting.string().default('ktrdr').describe('Service name reported to the collector.'),
+    consoleOutput: setting
+      .bool()
+      .default(false)
+      .describe('Also write traces to the console (debugging). Not implemented in this version: accepted, and warned about at start-up.'),
   },
 });
 
@@ -97,9 +151,11 @@ export const apiClient = defineGroup({
   description: 'How the CLI and the workers reach the backend. The single source of truth for the backend URL.',
   fields: {
     baseUrl: setting.url().default('http://localhost:8000/api/v1').deprecated('KTRDR_API_URL').describe('Base URL of the backend API.'),
-    timeout: positiveSeconds().default(30).describe('Timeout of one request, in seconds.'),
-    maxRetries: setting.int().ge(0).default(3).describe('Retries of a failed request (and of worker registration).'),
-    retryDelay: setting.float().ge(0).default(1).describe('First delay between retries, in seconds; it doubles on each retry.'),
+    timeout: seconds(ONE_HOUR).default(30).describe('Timeout of one request, in seconds.'),
+    maxRetries: setting.int().range(0, 10).default(3).describe('Retries of a failed request (and of worker registration).'),
+    retryDelay: seconds(60, 0)
+      .default(1)
+      .describe('First delay between retries, in seconds; it doubles on each retry (with the bounds of both settings, the longest wait stays under 9 hours).'),
   },
 });
 
@@ -111,14 +167,25 @@ export const worker = defineGroup({
   fields: {
     id: setting.string().optional().deprecated('WORKER_ID').describe('Worker id; generated at start-up (`<type>-<hostname>-<random>`) when unset.'),
     port: port().default(5003).deprecated('WORKER_PORT').describe("Port of the worker's HTTP server."),
-    heartbeatInterval: positiveSeconds().default(30).describe('Seconds between heartbeats to the backend.'),
-    registrationTimeout: positiveSeconds().default(10).describe('Seconds one registration attempt may take.'),
+    heartbeatInterval: seconds(ONE_HOUR).default(30).describe('Seconds between heartbeats to the backend.'),
+    registrationTimeout: seconds(ONE_HOUR).default(10).describe('Seconds one registration attempt may take.'),
     endpointUrl: setting.url().optional().deprecated('WORKER_ENDPOINT_URL').describe('URL the backend uses to reach this worker; derived from the host and port when unset.'),
     publicBaseUrl: setting.url().optional().deprecated('WORKER_PUBLIC_BASE_URL').describe('Public base URL of the worker (behind a proxy or NAT); used when KTRDR_WORKER_ENDPOINT_URL is unset.'),
-    healthCheckInterval: positiveSeconds().default(10).describe("Seconds between the backend's health checks of each worker."),
-    healthCheckTimeout: positiveSeconds().default(5).describe('Seconds one health check may take.'),
-    healthCheckFailures: setting.int().gt(0).default(3).describe('Consecutive failed health checks after which a worker is temporarily_unavailable.'),
-    removalThreshold: positiveSeconds().default(300).describe('Seconds a worker may stay unhealthy before it is removed from the registry.'),
+    healthCheckInterval: seconds(ONE_HOUR)
+      .default(10)
+      .deprecated('WORKER_HEALTH_CHECK_INTERVAL')
+      .describe("Seconds between the backend's health checks of each worker."),
+    healthCheckTimeout: seconds(ONE_HOUR).default(5).deprecated('WORKER_HEALTH_CHECK_TIMEOUT').describe('Seconds one health check may take.'),
+    healthCheckFailures: setting
+      .int()
+      .range(1, 1000)
+      .default(3)
+      .deprecated('WORKER_HEALTH_CHECK_FAILURES')
+      .describe('Consecutive failed health checks after which a worker is temporarily_unavailable.'),
+    removalThreshold: seconds(TIMER_MAX_SECONDS)
+      .default(300)
+      .deprecated('WORKER_REMOVAL_THRESHOLD')
+      .describe('Seconds a worker may stay unhealthy before it is removed from the registry.'),
   },
 });
 
@@ -128,10 +195,10 @@ export const checkpoint = defineGroup({
   prefix: 'KTRDR_CHECKPOINT_',
   description: 'When running operations checkpoint, and where the backend keeps checkpoints.',
   fields: {
-    epochInterval: setting.int().gt(0).default(10).deprecated('CHECKPOINT_EPOCH_INTERVAL').describe('Checkpoint every N units of work (epochs, bars, steps).'),
-    timeIntervalSeconds: positiveSeconds().default(300).deprecated('CHECKPOINT_TIME_INTERVAL_SECONDS').describe('Checkpoint at least this often, in seconds, whichever comes first.'),
+    epochInterval: setting.int().range(1, 1_000_000).default(10).deprecated('CHECKPOINT_EPOCH_INTERVAL').describe('Checkpoint every N units of work (epochs, bars, steps).'),
+    timeIntervalSeconds: seconds(TIMER_MAX_SECONDS).default(300).deprecated('CHECKPOINT_TIME_INTERVAL_SECONDS').describe('Checkpoint at least this often, in seconds, whichever comes first.'),
     dir: setting.path().default('./data/checkpoints').deprecated('CHECKPOINT_DIR').describe('Directory of checkpoint files (backend).'),
-    maxAgeDays: setting.int().gt(0).default(30).deprecated('CHECKPOINT_MAX_AGE_DAYS').describe('Checkpoints older than this many days are removed.'),
+    maxAgeDays: setting.int().range(1, TEN_YEARS_IN_DAYS).default(30).deprecated('CHECKPOINT_MAX_AGE_DAYS').describe('Checkpoints older than this many days are removed.'),
   },
 });
 
@@ -141,8 +208,8 @@ export const orphanDetector = defineGroup({
   prefix: 'KTRDR_ORPHAN_',
   description: 'Finds running operations that no worker claims any more.',
   fields: {
-    timeoutSeconds: positiveSeconds().default(60).deprecated('ORPHAN_TIMEOUT_SECONDS').describe('Seconds an operation may stay unclaimed before it is failed as an orphan.'),
-    checkIntervalSeconds: positiveSeconds().default(15).deprecated('ORPHAN_CHECK_INTERVAL_SECONDS').describe('Seconds between orphan checks.'),
+    timeoutSeconds: seconds(TIMER_MAX_SECONDS).default(60).deprecated('ORPHAN_TIMEOUT_SECONDS').describe('Seconds an operation may stay unclaimed before it is failed as an orphan.'),
+    checkIntervalSeconds: seconds(ONE_HOUR).default(15).deprecated('ORPHAN_CHECK_INTERVAL_SECONDS').describe('Seconds between orphan checks.'),
   },
 });
 
@@ -152,10 +219,10 @@ export const operations = defineGroup({
   prefix: 'KTRDR_OPS_',
   description: 'Progress caching and retention of operations.',
   fields: {
-    cacheTtl: setting.float().ge(0).default(1).deprecated('OPERATIONS_CACHE_TTL').describe('Seconds a progress snapshot is served before it is refreshed from the worker; 0 disables caching.'),
-    maxOperations: setting.int().gt(0).default(10000).describe('Most operations kept; the oldest terminal ones go first.'),
-    cleanupIntervalSeconds: positiveSeconds().default(3600).describe('Seconds between retention clean-ups.'),
-    retentionDays: setting.int().gt(0).default(7).describe('Terminal operations older than this many days are deleted.'),
+    cacheTtl: seconds(ONE_HOUR, 0).default(1).deprecated('OPERATIONS_CACHE_TTL').describe('Seconds a progress snapshot is served before it is refreshed from the worker; 0 disables caching.'),
+    maxOperations: setting.int().range(1, 10_000_000).default(10000).describe('Most operations kept; the oldest terminal ones go first.'),
+    cleanupIntervalSeconds: seconds(ONE_DAY).default(3600).describe('Seconds between retention clean-ups.'),
+    retentionDays: setting.int().range(1, TEN_YEARS_IN_DAYS).default(7).describe('Terminal operations older than this many days are deleted.'),
   },
 });
 

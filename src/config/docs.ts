@@ -3,7 +3,8 @@
  * cannot disagree with it. `ktrdr config docs --check` keeps the committed copies honest.
  */
 import { describeGroup, type FieldDescription, type SettingsGroup } from '../settings-engine/index.js';
-import { environment, GROUPS, REMOVED_VARIABLES, ROLE_GROUPS, ROLES } from './catalogue.js';
+import { environment, GROUPS, logging, MIN_SECONDS, REMOVED_VARIABLES, ROLE_GROUPS, ROLES, TIMER_MAX_SECONDS } from './catalogue.js';
+import { MIN_JWT_SECRET_BYTES } from './jwt-secret.js';
 
 const DOCUMENTED_GROUPS: readonly SettingsGroup[] = [environment, ...GROUPS];
 
@@ -32,8 +33,9 @@ export function renderConfigurationMarkdown(): string {
     'For each setting the first match wins:',
     '',
     '1. the process environment: the canonical name, then each deprecated name in the order listed;',
-    '2. `.env.local` in the working directory, in the same order;',
-    '3. the default.',
+    "2. `.env.local` in the working directory, in the same order (this machine's overrides);",
+    '3. `.env` in the working directory, in the same order (the settings shared by a project);',
+    '4. the default.',
     '',
     'An empty value counts as unset. A deprecated name still works and is warned about once at start-up;',
     'when the canonical name is set too, it wins and the warning says the old one was ignored.',
@@ -41,6 +43,14 @@ export function renderConfigurationMarkdown(): string {
     '',
     'Types: `int`, `float`, `bool` (`true/false`, `1/0`, `yes/no`, `on/off`, any case), `string`, `url` (http or https),',
     '`path`, `enum` (any case), `list` (comma-separated or a JSON array of strings). An optional setting has no default.',
+    '',
+    'Numbers are checked so that a valid configuration cannot break a process:',
+    '',
+    '- An `int` is digits only: `2.5`, `2.0` and `1e3` are refused, and so is anything beyond 2^53.',
+    '- Every duration in seconds is a whole number of milliseconds (`1.5` and `0.25` are fine, `1.0005` is refused),',
+    `  at least ${MIN_SECONDS} s (0 only where it has a meaning: \`KTRDR_OPS_CACHE_TTL\`, \`KTRDR_API_CLIENT_RETRY_DELAY\`) and at most`,
+    `  the maximum in its rule, never above ${TIMER_MAX_SECONDS.toLocaleString('en-US')} s (about 24.8 days, the longest delay a Node.js timer accepts).`,
+    '- Every count and lifetime has an upper bound too (the `rule` column).',
     '',
     '## Inspecting a configuration',
     '',
@@ -59,7 +69,7 @@ export function renderConfigurationMarkdown(): string {
     '  "role": "all",',
     '  "settings": [',
     '    {"group": "worker", "field": "port", "env": "KTRDR_WORKER_PORT", "deprecated_env": ["WORKER_PORT"],',
-    '     "type": "int", "value": 5003, "default": 5003, "source": "default", "source_name": null,',
+    '     "type": "int", "value": 5003, "default": 5003, "source": "default", "source_name": null, "source_file": null,',
     '     "secret": false, "description": "..."}',
     '  ],',
     '  "warnings": ["WORKER_PORT is deprecated, use KTRDR_WORKER_PORT"],',
@@ -68,7 +78,8 @@ export function renderConfigurationMarkdown(): string {
     '}',
     '```',
     '',
-    '`source` is `env`, `env-file` (`.env.local`) or `default`; `source_name` is the variable that supplied the value',
+    '`source` is `env`, `env-file` or `default`; `source_file` names the env file (`.env.local` or `.env`), else `null`;',
+    '`source_name` is the variable that supplied the value',
     '(a deprecated name when that is what was set); unset optionals are `null`; lists are arrays; secrets show as',
     '`"********"` unless `--show-secrets`.',
     '',
@@ -88,7 +99,7 @@ export function renderConfigurationMarkdown(): string {
     '====================',
     'Invalid settings:',
     "  - KTRDR_WORKER_PORT: 'abc' is not a valid integer",
-    "  - KTRDR_ORPHAN_TIMEOUT_SECONDS: must be greater than 0 (got '0')",
+    "  - KTRDR_ORPHAN_TIMEOUT_SECONDS: must be between 0.1 and 2147483 (got '0')",
     '',
     'See: docs/configuration.md for all available settings',
     '====================',
@@ -107,6 +118,10 @@ export function renderConfigurationMarkdown(): string {
     '  unless `KTRDR_ACKNOWLEDGE_INSECURE_DEFAULTS=true`.',
     '- In `production`, it is an error that names the variable, and the process does not start.',
     '',
+    `A secret of your own can still be too weak: \`KTRDR_AUTH_JWT_SECRET\` shorter than ${MIN_JWT_SECRET_BYTES} bytes, one character repeated,`,
+    'or a well-known placeholder (`secret`, `changeme`, `your-256-bit-secret`, …) is refused in `production` and joins the',
+    'warning box in `development` and `test`. The messages give the length, never the secret.',
+    '',
     '## Removed variables',
     '',
     ...Object.entries(REMOVED_VARIABLES).map(([name, r]) => `- \`${name}\`: ${r.reason}; use \`${r.use}\`.`),
@@ -114,6 +129,7 @@ export function renderConfigurationMarkdown(): string {
   ];
   for (const group of DOCUMENTED_GROUPS) {
     out.push(`## ${group.title}`, '', group.description, '');
+    if (group === logging) out.push(LOG_FORMAT_PRECEDENCE, '');
     out.push('| variable | type | default | rule | deprecated names | description |', '|---|---|---|---|---|---|');
     for (const d of describeGroup(group)) {
       const deprecated = d.deprecatedEnv.map((name) => `\`${name}\``).join(', ');
@@ -124,14 +140,55 @@ export function renderConfigurationMarkdown(): string {
     }
     out.push('');
   }
+  out.push('## Differences from the earlier ktrdr', '', ...DIFFERENCES_FROM_THE_EARLIER_KTRDR.map((line) => `- ${line}`), '');
   return out.join('\n');
 }
 
+const LOG_FORMAT_PRECEDENCE =
+  'The format is `json` when `KTRDR_LOG_JSON_OUTPUT=true` (whatever `KTRDR_LOG_FORMAT` says), else `KTRDR_LOG_FORMAT`.';
+
+/**
+ * Where this project's settings part from the earlier (Python) ktrdr on purpose,
+ * and defaults it chose where the earlier ones are not known.
+ */
+const DIFFERENCES_FROM_THE_EARLIER_KTRDR: readonly string[] = [
+  'Paths default to directories under the working directory (`./data`, `./data/db`, `./data/checkpoints`, `./data/models`, ' +
+    '`./strategies`) rather than container paths such as `/app/data/checkpoints`: ktrdr runs as plain processes.',
+  'The store is embedded PGlite unless `KTRDR_DB_DRIVER=postgres`; the `KTRDR_DB_*` connection settings and their `DB_*` names ' +
+    'are the same.',
+  '`.env.local` and then `.env` are read from the working directory, after the process environment.',
+  'Tokens are HS256 only: `KTRDR_AUTH_JWT_ALGORITHM` accepts `HS256` and refuses any other algorithm. The default secret is ' +
+    `\`local-dev-secret-do-not-use-in-production\` (was \`insecure-dev-secret\`); production refuses both, and any secret under ` +
+    `${MIN_JWT_SECRET_BYTES} bytes. \`KTRDR_AUTH_TOKEN_EXPIRE_MINUTES\` is at most one year.`,
+  '`KTRDR_ENV` (`development`, `test`, `production`) replaces `KTRDR_API_ENVIRONMENT` (a deprecated name of it); `staging` is ' +
+    'not accepted: use `production` rules or `test`.',
+  'CORS answers allow, by default, only what the API uses: methods `GET, POST, DELETE`, headers `authorization, content-type`, ' +
+    'no credentials (the earlier defaults were `*`, `*` and credentials allowed). Set `KTRDR_API_CORS_ALLOW_METHODS=*`, ' +
+    '`KTRDR_API_CORS_ALLOW_HEADERS=*` or `KTRDR_API_CORS_ALLOW_CREDENTIALS=true` for the earlier behaviour. The preflight ' +
+    'cache (`KTRDR_API_CORS_MAX_AGE`) is 600 s as before.',
+  '`KTRDR_API_LOG_LEVEL` has no default (the earlier one was `INFO`, with a line per request): unset, the HTTP log writes ' +
+    'warnings and errors only; `INFO` or `DEBUG` bring the request lines back.',
+  '`KTRDR_LOG_FORMAT` is `text` or `json`, not a Python logging format string; `KTRDR_LOG_JSON_OUTPUT=true` still means JSON lines.',
+  'OpenTelemetry: `KTRDR_OTEL_ENABLED` defaults to `false` (was `true`) and `KTRDR_OTEL_OTLP_ENDPOINT` has no default (was ' +
+    '`http://jaeger:4317`). This version exports nothing yet: `KTRDR_OTEL_ENABLED` and `KTRDR_OTEL_CONSOLE_OUTPUT` are ' +
+    'validated and warned about at start-up.',
+  'Durations in seconds may have fractions (whole milliseconds) where the earlier ktrdr wanted whole seconds for some, and ' +
+    'every duration and count has an upper bound (the earlier ones only had to be positive): see the rule of each setting.',
+  '`KTRDR_API_CLIENT_MAX_RETRIES` is at most 10 and `KTRDR_API_CLIENT_RETRY_DELAY` at most 60 s, so that the doubling ' +
+    'back-off stays within what a timer accepts.',
+  '`WORKER_HEALTH_CHECK_INTERVAL`, `WORKER_HEALTH_CHECK_TIMEOUT`, `WORKER_HEALTH_CHECK_FAILURES` and `WORKER_REMOVAL_THRESHOLD` ' +
+    'are deprecated names of the `KTRDR_WORKER_HEALTH_CHECK_*` and `KTRDR_WORKER_REMOVAL_THRESHOLD` settings. Their ' +
+    'defaults (10 s, 5 s, 3 failures, 300 s) were chosen by this project: the earlier defaults are not documented.',
+  'There is no worker backend URL (`KTRDR_WORKER_BACKEND_URL`): workers use `KTRDR_API_CLIENT_BASE_URL`.',
+  'Settings of parts this project does not have (the IB gateway `KTRDR_IB_*`, host services, agents) are reported as unknown ' +
+    'variables and ignored.',
+];
+
 export function renderEnvExample(): string {
   const out: string[] = [
-    '# ktrdr settings: copy to .env.local (read from the working directory) and uncomment what you change.',
-    '# Generated by `ktrdr config docs` from src/config/catalogue.ts. Do not edit by hand.',
-    '# The process environment wins over this file. See docs/configuration.md.',
+    '# ktrdr settings: copy to .env.local (this machine) or .env (a project), both read from the working directory,',
+    '# and uncomment what you change. Generated by `ktrdr config docs` from src/config/catalogue.ts. Do not edit by hand.',
+    '# The process environment wins over .env.local, which wins over .env. See docs/configuration.md.',
     '',
   ];
   for (const group of DOCUMENTED_GROUPS) {

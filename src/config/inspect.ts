@@ -8,11 +8,12 @@ import {
   formatDeprecation,
   formatUnknownVariable,
   groupVariableNames,
-  insecureDefaults,
+  INSECURE_DEFAULT_REASON,
+  insecureSettings,
   resolveGroup,
   type DeprecationNotice,
-  type FieldTrace,
   type GroupResolution,
+  type InsecureSetting,
   type SettingIssue,
   type SettingsGroup,
   type SettingsSources,
@@ -34,20 +35,28 @@ export interface Inspection {
   /** Deprecated names set anywhere (all groups: a name is deprecated whoever reads it). */
   readonly deprecations: readonly DeprecationNotice[];
   readonly unknown: readonly UnknownVariable[];
-  /** Insecure defaults in force in the role's groups. */
-  readonly insecure: readonly FieldTrace[];
-  /** Insecure defaults that should be shown as a warning (a valid KTRDR_ENV of development or test, not acknowledged). */
-  readonly insecureWarned: readonly FieldTrace[];
+  /** Insecure defaults in force, and values too weak for production, in the role's groups. */
+  readonly insecure: readonly InsecureSetting[];
+  /** Those that should be shown as a warning (a valid KTRDR_ENV of development or test, not acknowledged). */
+  readonly insecureWarned: readonly InsecureSetting[];
   /** Valid settings that will not do what their user may expect, one line each. */
   readonly notices: readonly string[];
 }
 
 /** Settings this version accepts but does not act on yet: say so rather than pretend. */
 function noticesOf(groups: readonly GroupResolution[]): string[] {
-  const observability = groups.find((g) => g.group.name === 'observability')?.values as { enabled?: boolean } | null | undefined;
-  return observability?.enabled
-    ? ['KTRDR_OTEL_ENABLED=true: this version does not export OpenTelemetry traces yet; use /metrics (Prometheus) and the logs']
-    : [];
+  const observability = groups.find((g) => g.group.name === 'observability')?.values as
+    | { enabled?: boolean; consoleOutput?: boolean }
+    | null
+    | undefined;
+  return [
+    ...(observability?.enabled
+      ? ['KTRDR_OTEL_ENABLED=true: this version does not export OpenTelemetry traces yet; use /metrics (Prometheus) and the logs']
+      : []),
+    ...(observability?.consoleOutput
+      ? ['KTRDR_OTEL_CONSOLE_OUTPUT=true: this version writes no traces to the console yet; the logs are the only trace of a request']
+      : []),
+  ];
 }
 
 export function knownVariableNames(): string[] {
@@ -67,14 +76,17 @@ export function inspect(role: Role, sources: SettingsSources): Inspection {
   const roleGroups = new Set(ROLE_GROUPS[role]);
   const all = ALL_GROUPS.map((group) => (group === environment ? env : resolveGroup(group, sources)));
   const groups = all.filter((resolution) => roleGroups.has(resolution.group));
-  const insecure = groups.flatMap(insecureDefaults);
+  const insecure = groups.flatMap(insecureSettings);
 
   const insecureIssues: SettingIssue[] = production
-    ? insecure.map((trace) => ({
+    ? insecure.map(({ trace, reason }) => ({
         env: trace.env,
         sourceName: trace.sourceName ?? trace.env,
         value: null,
-        message: `uses the insecure default value, which is refused in production (KTRDR_ENV=production); set a value of your own`,
+        message:
+          reason === INSECURE_DEFAULT_REASON
+            ? `uses the insecure default value, which is refused in production (KTRDR_ENV=production); set a value of your own`
+            : `${reason}, which is refused in production (KTRDR_ENV=production)`,
       }))
     : [];
 
@@ -100,8 +112,8 @@ export function nameWarnings(inspection: Inspection): string[] {
 
 export function insecureWarningLines(inspection: Inspection): string[] {
   return inspection.insecureWarned.map(
-    (trace) =>
-      `INSECURE DEFAULT: ${trace.env} uses its insecure default value (accepted in ${inspection.env}, refused in production)`,
+    ({ trace, reason }) =>
+      `${reason === INSECURE_DEFAULT_REASON ? 'INSECURE DEFAULT' : 'INSECURE VALUE'}: ${trace.env} ${reason} (accepted in ${inspection.env}, refused in production)`,
   );
 }
 
@@ -111,7 +123,7 @@ export function insecureWarningBox(inspection: Inspection): string | null {
   const body = [
     'WARNING: INSECURE DEFAULT CONFIGURATION',
     '',
-    ...inspection.insecureWarned.map((trace) => `  - ${trace.env} uses its insecure default value`),
+    ...inspection.insecureWarned.map(({ trace, reason }) => `  - ${trace.env} ${reason}`),
     '',
     `Accepted because KTRDR_ENV=${inspection.env}; refused when KTRDR_ENV=production.`,
     'Set your own values, or silence this warning with',

@@ -16,6 +16,8 @@ export interface SettingRow {
   default: unknown;
   source: 'env' | 'env-file' | 'default';
   source_name: string | null;
+  /** The env file that supplied the value (`.env.local` or `.env`); null otherwise. */
+  source_file: string | null;
   secret: boolean;
   description: string;
 }
@@ -46,6 +48,7 @@ function settingRow(trace: FieldTrace, showSecrets: boolean): SettingRow {
     default: presentable(trace.defaultValue, trace.secret, showSecrets),
     source: trace.source,
     source_name: trace.sourceName,
+    source_file: trace.sourceFile,
     secret: trace.secret,
     description: trace.description,
   };
@@ -88,7 +91,7 @@ export function renderReportTable(report: ConfigReport): string {
     if (!rows) continue;
     lines.push(`[${group.title}]`);
     for (const row of rows) {
-      const origin = row.source === 'default' ? 'default' : `${row.source_name} (${row.source === 'env' ? 'environment' : '.env.local'})`;
+      const origin = row.source === 'default' ? 'default' : `${row.source_name} (${row.source_file ?? 'environment'})`;
       lines.push(`  ${row.env.padEnd(envWidth)}  ${displayValue(row.value).padEnd(valueWidth)}  ${origin}`);
     }
     lines.push('');
@@ -111,6 +114,7 @@ export interface Explanation {
   value: unknown;
   source: 'env' | 'env-file' | 'default';
   source_name: string | null;
+  source_file: string | null;
   secret: boolean;
   description: string;
   error: string | null;
@@ -134,6 +138,7 @@ export function explain(inspection: Inspection, name: string, options: { showSec
       value: presentable(trace.value, trace.secret, show),
       source: trace.source,
       source_name: trace.sourceName,
+      source_file: trace.sourceFile,
       secret: trace.secret,
       description: trace.description,
       error: trace.issue?.message ?? null,
@@ -148,7 +153,7 @@ export function renderExplanation(e: Explanation): string {
   const origin =
     e.source === 'default'
       ? 'the default (no variable is set)'
-      : `${e.source_name} in ${e.source === 'env' ? 'the environment' : '.env.local'}${e.source_name !== e.env ? ' (deprecated name)' : ''}`;
+      : `${e.source_name} in ${e.source_file ?? 'the environment'}${e.source_name !== e.env ? ' (deprecated name)' : ''}`;
   lines.push(
     `${e.env}`,
     `  ${e.description}`,

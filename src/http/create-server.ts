@@ -6,7 +6,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { TokenService } from '../auth/tokens.js';
-import type { Logger } from '../logging/logger.js';
+import { pinoLevel, type Logger, type LogLevelName } from '../logging/logger.js';
 import { registerBearerAuth, type OpenRoute } from './bearer-auth.js';
 import { registerErrorHandling } from './error-handling.js';
 
@@ -20,14 +20,20 @@ export interface HttpServerOptions {
   readonly tokens: TokenService;
   readonly isOpen: OpenRoute;
   readonly bodyLimitBytes?: number;
+  /**
+   * The HTTP log's own level (KTRDR_API_LOG_LEVEL); at INFO or DEBUG every request is logged.
+   * Unset: warnings and errors only (or the process's level when higher), and no per-request lines.
+   */
+  readonly logLevel?: LogLevelName | null;
 }
 
 export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   // Fastify's own info lines ("Server listening at …") repeat what the process logs; its warnings and errors stay.
-  const level = options.logger.levelVal > WARN ? options.logger.level : 'warn';
+  const level = options.logLevel ? pinoLevel(options.logLevel) : options.logger.levelVal > WARN ? options.logger.level : 'warn';
   const app: FastifyInstance = Fastify({
     loggerInstance: options.logger.child({ component: 'http' }, { level }) as FastifyBaseLogger,
-    logController: new LogController({ disableRequestLogging: true }),
+    // Health checks and polling never stop: request lines only when a level is asked for.
+    logController: new LogController({ disableRequestLogging: !options.logLevel }),
     ...(options.bodyLimitBytes ? { bodyLimit: options.bodyLimitBytes } : {}),
   });
   app.setValidatorCompiler(validatorCompiler);

@@ -14,6 +14,11 @@ const PINO_LEVELS: Record<LogLevelName, pino.Level> = {
   CRITICAL: 'fatal',
 };
 
+/** pino's name of a ktrdr log level. */
+export function pinoLevel(level: LogLevelName): pino.Level {
+  return PINO_LEVELS[level];
+}
+
 export interface LoggerOptions {
   readonly level: LogLevelName;
   readonly format: 'text' | 'json';

@@ -14,6 +14,12 @@ export type Presence = 'required' | 'default' | 'optional';
 /** Decides, from the other values of the field's group, whether the default is insecure there. */
 export type InsecureWhen = (groupValues: Readonly<Record<string, unknown>>) => boolean;
 
+/**
+ * Why a valid value must not reach production (`is 5 bytes long; at least 32 are needed`), or null
+ * when it may. Worded to follow the variable's name; never quotes a secret's value.
+ */
+export type InsecureValue<T> = (value: T, groupValues: Readonly<Record<string, unknown>>) => string | null;
+
 export interface FieldSpec<T> {
   readonly kind: FieldKind;
   /** Parses the raw text; its issues become the messages users read. */
@@ -25,6 +31,8 @@ export interface FieldSpec<T> {
   readonly deprecated: readonly string[];
   readonly secret: boolean;
   readonly insecureDefault: InsecureWhen | null;
+  /** Values other than the default that are weak too (short or well-known secrets). */
+  readonly insecureValue: InsecureValue<T> | null;
   readonly description: string;
   /** Renders a typed value back to the text an environment variable would hold. */
   readonly format: (value: T) => string;
@@ -49,6 +57,7 @@ export class Field<T> {
       ...spec,
       schema: spec.schema as unknown as z.ZodType<T | null, string>,
       format: (value) => (value === null ? '' : spec.format(value)),
+      insecureValue: spec.insecureValue ? (value, group) => (value === null ? null : spec.insecureValue!(value, group)) : null,
       presence: 'optional',
       defaultValue: null,
     });
@@ -72,8 +81,21 @@ export class Field<T> {
     return this.with({ secret: true, insecureDefault: when });
   }
 
+  /** Some values (not only the default) are too weak for production; `check` says why. */
+  insecureValue(check: InsecureValue<T>): this {
+    return this.with({ secret: true, insecureValue: check });
+  }
+
   describe(description: string): this {
     return this.with({ description });
+  }
+
+  /** A rule of the field's own (`test` sees the parsed value); reported as `message (got '<raw>')`. */
+  satisfies(test: (value: T) => boolean, rule: string, message: string): this {
+    return this.with({
+      schema: this.spec.schema.refine(test, { error: message, params: { bound: true } }),
+      rule: this.spec.rule ? `${this.spec.rule}, ${rule}` : rule,
+    });
   }
 
   protected with(patch: Partial<FieldSpec<T>>): this {
@@ -86,32 +108,38 @@ export class Field<T> {
 export class NumberField extends Field<number> {
   /** Strictly greater than `n`. */
   gt(n: number): this {
-    return this.bound((v) => v > n, `> ${n}`, `must be greater than ${n}`);
+    return this.satisfies((v) => v > n, `> ${n}`, `must be greater than ${n}`);
   }
 
   /** Greater than or equal to `n`. */
   ge(n: number): this {
-    return this.bound((v) => v >= n, `>= ${n}`, `must be greater than or equal to ${n}`);
+    return this.satisfies((v) => v >= n, `>= ${n}`, `must be greater than or equal to ${n}`);
   }
 
   lt(n: number): this {
-    return this.bound((v) => v < n, `< ${n}`, `must be less than ${n}`);
+    return this.satisfies((v) => v < n, `< ${n}`, `must be less than ${n}`);
   }
 
   le(n: number): this {
-    return this.bound((v) => v <= n, `<= ${n}`, `must be less than or equal to ${n}`);
+    return this.satisfies((v) => v <= n, `<= ${n}`, `must be less than or equal to ${n}`);
   }
 
   /** Inclusive range, reported as one rule. */
   range(min: number, max: number): this {
-    return this.bound((v) => v >= min && v <= max, `${min}..${max}`, `must be between ${min} and ${max}`);
+    return this.satisfies((v) => v >= min && v <= max, `${min}..${max}`, `must be between ${min} and ${max}`);
   }
 
-  private bound(test: (v: number) => boolean, rule: string, message: string): this {
-    return this.with({
-      schema: this.spec.schema.refine(test, { error: message, params: { bound: true } }),
-      rule: this.spec.rule ? `${this.spec.rule}, ${rule}` : rule,
-    });
+  /**
+   * A duration in seconds that must be a whole number of milliseconds, so that
+   * converting it for a timer (which needs an integer) loses nothing: `1.5` is
+   * accepted, `1.0005` is refused rather than rounded behind the user's back.
+   */
+  wholeMilliseconds(): this {
+    return this.satisfies(
+      (v) => Math.abs(v * 1000 - Math.round(v * 1000)) < 1e-6,
+      'whole milliseconds',
+      'must be a whole number of milliseconds (at most 3 decimal places)',
+    );
   }
 }
 
@@ -130,6 +158,7 @@ function base<T>(kind: FieldKind, schema: z.ZodType<T, string>, format: (v: T) =
     deprecated: [],
     secret: false,
     insecureDefault: null,
+    insecureValue: null,
     description: '',
     format,
   };
@@ -180,12 +209,13 @@ function parseUrl(raw: string): string | undefined {
 export const setting = {
   int: () =>
     new NumberField(
-      base('int', textTo((raw) => (INT_TEXT.test(raw) ? Number(raw) : undefined), 'is not a valid integer'), String),
+      // Beyond 2^53 a number is no longer the integer that was written.
+      base('int', textTo((raw) => (INT_TEXT.test(raw) && Number.isSafeInteger(Number(raw)) ? Number(raw) : undefined), 'is not a valid integer'), String),
     ),
 
   float: () =>
     new NumberField(
-      base('float', textTo((raw) => (FLOAT_TEXT.test(raw) ? Number(raw) : undefined), 'is not a valid number'), formatFloat),
+      base('float', textTo((raw) => (FLOAT_TEXT.test(raw) && Number.isFinite(Number(raw)) ? Number(raw) : undefined), 'is not a valid number'), formatFloat),
     ),
 
   bool: () =>
@@ -211,14 +241,17 @@ export const setting = {
       base('path', textTo((raw) => (raw.includes('\0') ? undefined : raw), 'is not a valid path'), (v) => v, 'file-system path'),
     ),
 
-  /** Matched in any case; the value is always the declared spelling. */
-  enum: <const C extends readonly [string, ...string[]]>(choices: C) =>
+  /**
+   * Matched in any case; the value is always the declared spelling. `refusal`
+   * replaces `is not one of: …` when a plain list would not say enough.
+   */
+  enum: <const C extends readonly [string, ...string[]]>(choices: C, refusal?: string) =>
     new Field<C[number]>(
       base(
         'enum',
         textTo(
           (raw) => choices.find((choice) => choice.toLowerCase() === raw.toLowerCase()),
-          `is not one of: ${choices.join(', ')}`,
+          refusal ?? `is not one of: ${choices.join(', ')}`,
         ),
         (v) => v,
         `one of: ${choices.join(', ')} (any case)`,

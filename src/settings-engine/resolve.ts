@@ -1,7 +1,7 @@
 import type { AnyField, FieldKind } from './fields.js';
 import type { FieldMap, GroupValues, SettingsGroup } from './group.js';
 import type { SettingIssue } from './errors.js';
-import { lookup, type Origin, type SettingsSources } from './sources.js';
+import { lookup, placeSuffix, sourcePlaces, type Origin, type SettingsSources } from './sources.js';
 
 export type ValueSource = Origin | 'default';
 
@@ -22,6 +22,8 @@ export interface FieldTrace {
   readonly source: ValueSource;
   /** The variable that supplied the value; null for the default. */
   readonly sourceName: string | null;
+  /** The env file that supplied it (`.env.local`); null for the environment or the default. */
+  readonly sourceFile: string | null;
   readonly raw: string | null;
   readonly issue: SettingIssue | null;
 }
@@ -31,6 +33,8 @@ export interface DeprecationNotice {
   readonly name: string;
   readonly canonical: string;
   readonly origin: Origin;
+  /** The env file it was found in; null for the environment. */
+  readonly file: string | null;
   /** False when a higher-priority name supplied the value and this one was ignored. */
   readonly used: boolean;
 }
@@ -44,14 +48,12 @@ export interface GroupResolution<F extends FieldMap = FieldMap> {
   readonly values: GroupValues<F> | null;
 }
 
-const ORIGINS: readonly Origin[] = ['env', 'env-file'];
-
-/** First match wins: environment (canonical, then deprecated names), then the env file, then the default. */
-function findRaw(sources: SettingsSources, names: readonly string[]): { origin: Origin; name: string; raw: string } | null {
-  for (const origin of ORIGINS) {
+/** First match wins: environment (canonical, then deprecated names), then each env file in turn, then the default. */
+function findRaw(sources: SettingsSources, names: readonly string[]): { origin: Origin; file: string | null; name: string; raw: string } | null {
+  for (const place of sourcePlaces(sources)) {
     for (const name of names) {
-      const raw = lookup(sources, origin, name);
-      if (raw !== undefined) return { origin, name, raw };
+      const raw = lookup(place, name);
+      if (raw !== undefined) return { origin: place.origin, file: place.file, name, raw };
     }
   }
   return null;
@@ -76,10 +78,10 @@ export function resolveField(group: SettingsGroup, key: string, field: AnyField,
   if (!found) {
     const issue: SettingIssue | null =
       spec.presence === 'required' ? { env, sourceName: env, value: null, message: 'is required but not set' } : null;
-    return { ...common, value: issue ? null : spec.defaultValue, source: 'default', sourceName: null, raw: null, issue };
+    return { ...common, value: issue ? null : spec.defaultValue, source: 'default', sourceName: null, sourceFile: null, raw: null, issue };
   }
   const parsed = spec.schema.safeParse(found.raw);
-  const trace = { ...common, source: found.origin, sourceName: found.name, raw: found.raw };
+  const trace = { ...common, source: found.origin, sourceName: found.name, sourceFile: found.file, raw: found.raw };
   if (parsed.success) return { ...trace, value: parsed.data, issue: null };
   const first = parsed.error.issues[0];
   // Bound checks speak about the number; the user needs to see the text they wrote.
@@ -88,13 +90,14 @@ export function resolveField(group: SettingsGroup, key: string, field: AnyField,
   return { ...trace, value: null, issue: { env, sourceName: found.name, value: found.raw, message } };
 }
 
-function deprecationsOf(group: SettingsGroup, sources: SettingsSources, traces: readonly FieldTrace[]): DeprecationNotice[] {
+function deprecationsOf(sources: SettingsSources, traces: readonly FieldTrace[]): DeprecationNotice[] {
   const notices: DeprecationNotice[] = [];
   for (const trace of traces) {
     for (const name of trace.deprecatedEnv) {
-      for (const origin of ORIGINS) {
-        if (lookup(sources, origin, name) === undefined) continue;
-        notices.push({ name, canonical: trace.env, origin, used: trace.sourceName === name && trace.source === origin });
+      for (const place of sourcePlaces(sources)) {
+        if (lookup(place, name) === undefined) continue;
+        const used = trace.sourceName === name && trace.source === place.origin && trace.sourceFile === place.file;
+        notices.push({ name, canonical: trace.env, origin: place.origin, file: place.file, used });
       }
     }
   }
@@ -111,11 +114,11 @@ export function resolveGroup<F extends FieldMap>(group: SettingsGroup<F>, source
     issues.length === 0
       ? (Object.freeze(Object.fromEntries(fields.map((trace) => [trace.key, trace.value]))) as GroupValues<F>)
       : null;
-  return { group, fields, issues, deprecations: deprecationsOf(group as unknown as SettingsGroup, sources, fields), values };
+  return { group, fields, issues, deprecations: deprecationsOf(sources, fields), values };
 }
 
 export function formatDeprecation(notice: DeprecationNotice): string {
-  const where = notice.origin === 'env-file' ? ' (in .env.local)' : '';
+  const where = placeSuffix(notice.file);
   return notice.used
     ? `${notice.name}${where} is deprecated, use ${notice.canonical}`
     : `${notice.name}${where} is deprecated and was ignored because ${notice.canonical} is set; remove ${notice.name}`;
@@ -123,10 +126,30 @@ export function formatDeprecation(notice: DeprecationNotice): string {
 
 /** Fields whose insecure placeholder default is in force (explicitly or not) in this configuration. */
 export function insecureDefaults(resolution: GroupResolution): FieldTrace[] {
+  return insecureSettings(resolution)
+    .filter((setting) => setting.reason === INSECURE_DEFAULT_REASON)
+    .map((setting) => setting.trace);
+}
+
+/** A valid value too weak for production, and why (worded to follow the variable's name). */
+export interface InsecureSetting {
+  readonly trace: FieldTrace;
+  readonly reason: string;
+}
+
+export const INSECURE_DEFAULT_REASON = 'uses its insecure default value';
+
+/** Every field whose value is too weak for production: a placeholder default in force, or a value its check refuses. */
+export function insecureSettings(resolution: GroupResolution): InsecureSetting[] {
   if (!resolution.values) return [];
   const values = resolution.values as Readonly<Record<string, unknown>>;
-  return resolution.fields.filter((trace) => {
-    const when = resolution.group.fields[trace.key]?.spec.insecureDefault;
-    return when != null && trace.value === trace.defaultValue && when(values);
+  return resolution.fields.flatMap((trace): InsecureSetting[] => {
+    const spec = resolution.group.fields[trace.key]?.spec;
+    if (!spec) return [];
+    if (spec.insecureDefault !== null && trace.value === trace.defaultValue) {
+      return spec.insecureDefault(values) ? [{ trace, reason: INSECURE_DEFAULT_REASON }] : [];
+    }
+    const reason = spec.insecureValue?.(trace.value, values) ?? null;
+    return reason === null ? [] : [{ trace, reason }];
   });
 }

@@ -1,9 +1,11 @@
-import type { Origin, SettingsSources } from './sources.js';
+import { placeSuffix, sourcePlaces, type Origin, type SettingsSources } from './sources.js';
 
 /** A variable in the settings namespace that no field answers to. */
 export interface UnknownVariable {
   readonly name: string;
   readonly origin: Origin;
+  /** The env file it was found in; null for the environment. */
+  readonly file: string | null;
   /** The closest known name, or the replacement of a removed one. */
   readonly suggestion: string | null;
   /** Why the name is gone, for names that were removed on purpose. */
@@ -52,19 +54,15 @@ export function findUnknownVariables(sources: SettingsSources, options: UnknownV
   const known = new Set(options.known);
   const found: UnknownVariable[] = [];
   const seen = new Set<string>();
-  const origins: [Origin, Readonly<Record<string, string | undefined>>][] = [
-    ['env', sources.env],
-    ['env-file', sources.envFile],
-  ];
-  for (const [origin, vars] of origins) {
-    for (const name of Object.keys(vars).sort()) {
+  for (const { origin, file, values } of sourcePlaces(sources)) {
+    for (const name of Object.keys(values).sort()) {
       if (!name.startsWith(options.namespace) || known.has(name) || seen.has(name)) continue;
       seen.add(name);
       const removed = options.removed?.[name];
       found.push(
         removed
-          ? { name, origin, suggestion: removed.use, reason: removed.reason }
-          : { name, origin, suggestion: closestName(name, known), reason: null },
+          ? { name, origin, file, suggestion: removed.use, reason: removed.reason }
+          : { name, origin, file, suggestion: closestName(name, known), reason: null },
       );
     }
   }
@@ -72,7 +70,7 @@ export function findUnknownVariables(sources: SettingsSources, options: UnknownV
 }
 
 export function formatUnknownVariable(unknown: UnknownVariable): string {
-  const where = unknown.origin === 'env-file' ? ' (in .env.local)' : '';
+  const where = placeSuffix(unknown.file);
   if (unknown.reason) return `${unknown.name}${where} is not a setting (${unknown.reason}); use ${unknown.suggestion}`;
   const hint = unknown.suggestion ? `; did you mean ${unknown.suggestion}?` : '';
   return `${unknown.name}${where} is not a known setting and is ignored${hint}`;

@@ -8,6 +8,7 @@ import type { WorkerType } from '../api/contract.js';
 import { TokenService, tokenProvider } from '../auth/tokens.js';
 import { HttpClient } from '../client/http.js';
 import { systemClock, type Clock } from '../common/clock.js';
+import { secondsToMs } from '../config/derived.js';
 import type { ApiClientSettings, AuthSettings, CheckpointSettings, WorkerSettings } from '../config/settings.js';
 import type { Logger } from '../logging/logger.js';
 import { backtestingWorkload } from '../workloads/backtesting/backtesting.js';
@@ -50,18 +51,18 @@ export function assembleWorker(parts: WorkerAssembly): WorkerRuntime {
   const clock = parts.clock ?? systemClock;
   const identity: WorkerIdentity = { workerId: resolveWorkerId(worker.id, parts.workerType), workerType: parts.workerType };
   const tokens = new TokenService(auth.jwtSecret, auth.tokenExpireMinutes, clock);
-  const retryDelayMs = apiClient.retryDelay * 1000;
-  const heartbeatIntervalMs = worker.heartbeatInterval * 1000;
+  const retryDelayMs = secondsToMs(apiClient.retryDelay);
+  const heartbeatIntervalMs = secondsToMs(worker.heartbeatInterval);
   const http = new HttpClient({
     baseUrl: apiClient.baseUrl,
-    timeoutMs: apiClient.timeout * 1000,
+    timeoutMs: secondsToMs(apiClient.timeout),
     token: tokenProvider(tokens, identity.workerId, 'worker', clock),
   });
   const link = new BackendLink({
     http,
     identity,
     logger,
-    registrationTimeoutMs: worker.registrationTimeout * 1000,
+    registrationTimeoutMs: secondsToMs(worker.registrationTimeout),
     registrationRetry: { maxRetries: apiClient.maxRetries, delayMs: retryDelayMs },
     requestRetry: { maxRetries: Math.min(apiClient.maxRetries, MAX_REQUEST_RETRIES), delayMs: retryDelayMs },
     // Between registration attempts, never wait longer than between heartbeats.
@@ -74,7 +75,7 @@ export function assembleWorker(parts: WorkerAssembly): WorkerRuntime {
     reporter: link,
     services: new BackendData(http, { maxRetries: Math.min(apiClient.maxRetries, MAX_REQUEST_RETRIES), delayMs: retryDelayMs }),
     checkpointUnitInterval: checkpoint.epochInterval,
-    checkpointTimeIntervalMs: checkpoint.timeIntervalSeconds * 1000,
+    checkpointTimeIntervalMs: secondsToMs(checkpoint.timeIntervalSeconds),
     clock,
     logger,
   });

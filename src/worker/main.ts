@@ -12,6 +12,7 @@ import {
   getWorkerSettings,
   checkSettingsAtStartup,
 } from '../config/settings.js';
+import { logFormatOf } from '../config/derived.js';
 import { shutdownSignal } from '../common/shutdown.js';
 import { createLogger } from '../logging/logger.js';
 import { assembleWorker } from './assemble.js';
@@ -20,7 +21,7 @@ export async function runWorker(workerType: WorkerType): Promise<number> {
   if (!checkSettingsAtStartup('worker')) return 1; // before any port is bound
 
   const logging = getLoggingSettings();
-  const logger = createLogger({ level: logging.level, format: logging.format, name: `worker-${workerType}` });
+  const logger = createLogger({ level: logging.level, format: logFormatOf(logging), name: `worker-${workerType}` });
   const runtime = assembleWorker({
     workerType,
     worker: getWorkerSettings(),

@@ -128,7 +128,7 @@ describe('ktrdr config check: errors', () => {
     expect(stderr.match(/CONFIGURATION ERROR/g)).toHaveLength(1);
     const block = stderr.slice(stderr.indexOf('CONFIGURATION ERROR'));
     expect(block).toContain("  - KTRDR_WORKER_PORT: 'abc' is not a valid integer");
-    expect(block).toContain("  - KTRDR_ORPHAN_TIMEOUT_SECONDS: must be greater than 0 (got '0')");
+    expect(block).toContain("  - KTRDR_ORPHAN_TIMEOUT_SECONDS: must be between 0.1 and 2147483 (got '0')");
   });
 
   it('names the deprecated variable that held the bad value', () => {
@@ -177,7 +177,7 @@ describe('ktrdr config show --json', () => {
     expect(report.role).toBe('all');
     const port = row(report, 'KTRDR_WORKER_PORT');
     expect(Object.keys(port).sort()).toEqual(
-      ['default', 'deprecated_env', 'description', 'env', 'field', 'group', 'secret', 'source', 'source_name', 'type', 'value'].sort(),
+      ['default', 'deprecated_env', 'description', 'env', 'field', 'group', 'secret', 'source', 'source_file', 'source_name', 'type', 'value'].sort(),
     );
     expect(port).toMatchObject({
       group: 'worker',
@@ -329,7 +329,7 @@ describe('insecure defaults through ktrdr config check', () => {
   it('passes in production with a JWT secret and the pglite driver (its default password does not count)', () => {
     const { code, stderr } = runCli(['config', 'check'], {
       KTRDR_ENV: 'production',
-      KTRDR_AUTH_JWT_SECRET: 'a-real-secret',
+      KTRDR_AUTH_JWT_SECRET: 'a-real-secret-of-at-least-32-bytes',
       KTRDR_DB_DRIVER: 'pglite',
     });
     expect(code).toBe(0);
@@ -340,7 +340,7 @@ describe('insecure defaults through ktrdr config check', () => {
   it('refuses the default database password in production with the postgres driver', () => {
     const { code, stderr } = runCli(['config', 'check'], {
       KTRDR_ENV: 'production',
-      KTRDR_AUTH_JWT_SECRET: 'a-real-secret',
+      KTRDR_AUTH_JWT_SECRET: 'a-real-secret-of-at-least-32-bytes',
       KTRDR_DB_DRIVER: 'postgres',
     });
     expect(code).toBe(1);
@@ -352,7 +352,7 @@ describe('insecure defaults through ktrdr config check', () => {
 
     const withPassword = runCli(['config', 'check'], {
       KTRDR_ENV: 'production',
-      KTRDR_AUTH_JWT_SECRET: 'a-real-secret',
+      KTRDR_AUTH_JWT_SECRET: 'a-real-secret-of-at-least-32-bytes',
       KTRDR_DB_DRIVER: 'postgres',
       KTRDR_DB_PASSWORD: 'a-real-password',
     });
@@ -371,7 +371,7 @@ describe('insecure defaults through ktrdr config check', () => {
     expect(refused.stderr).toContain('WARNING: ENVIRONMENT is deprecated, use KTRDR_ENV');
     expect(refused.stderr).toContain('  - KTRDR_AUTH_JWT_SECRET:');
 
-    const { code, report } = showJson({ ENVIRONMENT: 'production', KTRDR_AUTH_JWT_SECRET: 'a-real-secret' });
+    const { code, report } = showJson({ ENVIRONMENT: 'production', KTRDR_AUTH_JWT_SECRET: 'a-real-secret-of-at-least-32-bytes' });
     expect(code).toBe(0);
     expect(report.env).toBe('production');
   });

@@ -13,7 +13,11 @@ import { describeGroup } from '../../src/settings-engine/index.js';
 
 type Row = [group: string, env: string, defaultValue: unknown, deprecated: string[], sample: string, sampleValue: unknown];
 
-/** DESIGN §2.2: group, variable, default, deprecated names, and a valid non-default value. */
+/**
+ * DESIGN §2.2, and the names added for parity with the earlier ktrdr (CORS details, JWT algorithm, JSON logs,
+ * OTel console output, the API log level, the WORKER_HEALTH_* names): group, variable, default, deprecated names,
+ * and a valid non-default value.
+ */
 const DESIGN: Row[] = [
   ['database', 'KTRDR_DB_DRIVER', 'pglite', [], 'postgres', 'postgres'],
   ['database', 'KTRDR_DB_DIR', './data/db', [], '/tmp/db', '/tmp/db'],
@@ -26,13 +30,21 @@ const DESIGN: Row[] = [
   ['api', 'KTRDR_API_HOST', '127.0.0.1', [], '0.0.0.0', '0.0.0.0'],
   ['api', 'KTRDR_API_PORT', 8000, [], '8080', 8080],
   ['api', 'KTRDR_API_CORS_ORIGINS', ['*'], [], 'http://a,http://b', ['http://a', 'http://b']],
+  ['api', 'KTRDR_API_CORS_ALLOW_CREDENTIALS', false, [], 'true', true],
+  ['api', 'KTRDR_API_CORS_ALLOW_METHODS', ['GET', 'POST', 'DELETE'], [], '["GET","OPTIONS"]', ['GET', 'OPTIONS']],
+  ['api', 'KTRDR_API_CORS_ALLOW_HEADERS', ['authorization', 'content-type'], [], '*', ['*']],
+  ['api', 'KTRDR_API_CORS_MAX_AGE', 600, [], '60', 60],
+  ['api', 'KTRDR_API_LOG_LEVEL', null, [], 'info', 'INFO'],
   ['auth', 'KTRDR_AUTH_JWT_SECRET', 'local-dev-secret-do-not-use-in-production', ['JWT_SECRET'], 'x'.repeat(40), 'x'.repeat(40)],
+  ['auth', 'KTRDR_AUTH_JWT_ALGORITHM', 'HS256', [], 'hs256', 'HS256'],
   ['auth', 'KTRDR_AUTH_TOKEN_EXPIRE_MINUTES', 60, [], '5', 5],
   ['logging', 'KTRDR_LOG_LEVEL', 'INFO', ['LOG_LEVEL', 'KTRDR_LOGGING_LEVEL'], 'debug', 'DEBUG'],
   ['logging', 'KTRDR_LOG_FORMAT', 'text', ['KTRDR_LOGGING_FORMAT'], 'json', 'json'],
+  ['logging', 'KTRDR_LOG_JSON_OUTPUT', false, [], 'true', true],
   ['observability', 'KTRDR_OTEL_ENABLED', false, [], 'true', true],
   ['observability', 'KTRDR_OTEL_OTLP_ENDPOINT', null, ['OTLP_ENDPOINT'], 'http://otel:4318', 'http://otel:4318'],
   ['observability', 'KTRDR_OTEL_SERVICE_NAME', 'ktrdr', [], 'svc', 'svc'],
+  ['observability', 'KTRDR_OTEL_CONSOLE_OUTPUT', false, [], 'yes', true],
   ['api_client', 'KTRDR_API_CLIENT_BASE_URL', 'http://localhost:8000/api/v1', ['KTRDR_API_URL'], 'http://b:9/api/v1', 'http://b:9/api/v1'],
   ['api_client', 'KTRDR_API_CLIENT_TIMEOUT', 30, [], '2.5', 2.5],
   ['api_client', 'KTRDR_API_CLIENT_MAX_RETRIES', 3, [], '0', 0],
@@ -43,10 +55,10 @@ const DESIGN: Row[] = [
   ['worker', 'KTRDR_WORKER_REGISTRATION_TIMEOUT', 10, [], '3', 3],
   ['worker', 'KTRDR_WORKER_ENDPOINT_URL', null, ['WORKER_ENDPOINT_URL'], 'http://h:5003', 'http://h:5003'],
   ['worker', 'KTRDR_WORKER_PUBLIC_BASE_URL', null, ['WORKER_PUBLIC_BASE_URL'], 'https://w.example', 'https://w.example'],
-  ['worker', 'KTRDR_WORKER_HEALTH_CHECK_INTERVAL', 10, [], '2', 2],
-  ['worker', 'KTRDR_WORKER_HEALTH_CHECK_TIMEOUT', 5, [], '1', 1],
-  ['worker', 'KTRDR_WORKER_HEALTH_CHECK_FAILURES', 3, [], '1', 1],
-  ['worker', 'KTRDR_WORKER_REMOVAL_THRESHOLD', 300, [], '60', 60],
+  ['worker', 'KTRDR_WORKER_HEALTH_CHECK_INTERVAL', 10, ['WORKER_HEALTH_CHECK_INTERVAL'], '2', 2],
+  ['worker', 'KTRDR_WORKER_HEALTH_CHECK_TIMEOUT', 5, ['WORKER_HEALTH_CHECK_TIMEOUT'], '1', 1],
+  ['worker', 'KTRDR_WORKER_HEALTH_CHECK_FAILURES', 3, ['WORKER_HEALTH_CHECK_FAILURES'], '1', 1],
+  ['worker', 'KTRDR_WORKER_REMOVAL_THRESHOLD', 300, ['WORKER_REMOVAL_THRESHOLD'], '60', 60],
   ['checkpoint', 'KTRDR_CHECKPOINT_EPOCH_INTERVAL', 10, ['CHECKPOINT_EPOCH_INTERVAL'], '3', 3],
   ['checkpoint', 'KTRDR_CHECKPOINT_TIME_INTERVAL_SECONDS', 300, ['CHECKPOINT_TIME_INTERVAL_SECONDS'], '60', 60],
   ['checkpoint', 'KTRDR_CHECKPOINT_DIR', './data/checkpoints', ['CHECKPOINT_DIR'], '/cp', '/cp'],
@@ -84,6 +96,8 @@ function read(env: string): unknown {
   const key = Object.entries(group?.variables ?? {}).find(([, v]) => v === env)?.[0];
   return (GETTERS[row[0]]?.() as Record<string, unknown>)[key as string];
 }
+
+const STRONG_SECRET = 'b7f0c2d9e4a1f6b3c8d5e2a9f4b1c6d3';
 
 const savedEnv = { ...process.env };
 const savedCwd = process.cwd();
@@ -157,17 +171,52 @@ describe('rules', () => {
     ['KTRDR_WORKER_PORT', '0', "must be between 1 and 65535 (got '0')"],
     ['KTRDR_WORKER_PORT', '65536', "must be between 1 and 65535 (got '65536')"],
     ['KTRDR_WORKER_PORT', '5.5', "'5.5' is not a valid integer"],
-    ['KTRDR_CHECKPOINT_EPOCH_INTERVAL', '0', "must be greater than 0 (got '0')"],
-    ['KTRDR_ORPHAN_TIMEOUT_SECONDS', '-1', "must be greater than 0 (got '-1')"],
-    ['KTRDR_ORPHAN_TIMEOUT_SECONDS', '0', "must be greater than 0 (got '0')"],
-    ['KTRDR_OPS_CACHE_TTL', '-0.5', "must be greater than or equal to 0 (got '-0.5')"],
-    ['KTRDR_API_CLIENT_TIMEOUT', '0', "must be greater than 0 (got '0')"],
-    ['KTRDR_API_CLIENT_MAX_RETRIES', '-1', "must be greater than or equal to 0 (got '-1')"],
+    ['KTRDR_CHECKPOINT_EPOCH_INTERVAL', '0', "must be between 1 and 1000000 (got '0')"],
+    ['KTRDR_ORPHAN_TIMEOUT_SECONDS', '-1', "must be between 0.1 and 2147483 (got '-1')"],
+    ['KTRDR_ORPHAN_TIMEOUT_SECONDS', '0', "must be between 0.1 and 2147483 (got '0')"],
+    ['KTRDR_OPS_CACHE_TTL', '-0.5', "must be between 0 and 3600 (got '-0.5')"],
+    ['KTRDR_API_CLIENT_TIMEOUT', '0', "must be between 0.1 and 3600 (got '0')"],
+    ['KTRDR_API_CLIENT_MAX_RETRIES', '-1', "must be between 0 and 10 (got '-1')"],
     ['KTRDR_LOG_LEVEL', 'verbose', "'verbose' is not one of: DEBUG, INFO, WARNING, ERROR, CRITICAL"],
     ['KTRDR_DB_DRIVER', 'sqlite', "'sqlite' is not one of: pglite, postgres"],
     ['KTRDR_API_CLIENT_BASE_URL', 'localhost:8000', "'localhost:8000' is not a valid http(s) URL"],
     ['KTRDR_DB_ECHO', 'sometimes', "'sometimes' is not a valid boolean (use true/false, 1/0, yes/no or on/off)"],
+    // Values that used to validate and then broke the process.
+    ['KTRDR_WORKER_HEARTBEAT_INTERVAL', '1e-320', "must be between 0.1 and 3600 (got '1e-320')"],
+    ['KTRDR_WORKER_HEARTBEAT_INTERVAL', '0.05', "must be between 0.1 and 3600 (got '0.05')"],
+    ['KTRDR_ORPHAN_TIMEOUT_SECONDS', '2147484', "must be between 0.1 and 2147483 (got '2147484')"],
+    ['KTRDR_OPS_CLEANUP_INTERVAL_SECONDS', '3000000', "must be between 0.1 and 86400 (got '3000000')"],
+    ['KTRDR_CHECKPOINT_TIME_INTERVAL_SECONDS', '1e9', "must be between 0.1 and 2147483 (got '1e9')"],
+    ['KTRDR_API_CLIENT_TIMEOUT', '1.0005', "must be a whole number of milliseconds (at most 3 decimal places) (got '1.0005')"],
+    ['KTRDR_WORKER_HEALTH_CHECK_TIMEOUT', '0.0001', "must be a whole number of milliseconds (at most 3 decimal places) (got '0.0001')"],
+    ['KTRDR_OPS_CACHE_TTL', '0.5005', "must be a whole number of milliseconds (at most 3 decimal places) (got '0.5005')"],
+    ['KTRDR_AUTH_TOKEN_EXPIRE_MINUTES', '100000000000000000000', "'100000000000000000000' is not a valid integer"],
+    ['KTRDR_AUTH_TOKEN_EXPIRE_MINUTES', '525601', "must be between 1 and 525600 (got '525601')"],
+    ['KTRDR_OPS_MAX_OPERATIONS', '2.5', "'2.5' is not a valid integer"],
+    ['KTRDR_WORKER_HEALTH_CHECK_FAILURES', '2.5', "'2.5' is not a valid integer"],
+    ['KTRDR_API_CLIENT_MAX_RETRIES', '11', "must be between 0 and 10 (got '11')"],
+    ['KTRDR_API_CLIENT_RETRY_DELAY', '61', "must be between 0 and 60 (got '61')"],
+    ['KTRDR_CHECKPOINT_EPOCH_INTERVAL', '2.5', "'2.5' is not a valid integer"],
+    // Parity settings.
+    ['KTRDR_AUTH_JWT_ALGORITHM', 'HS512', "'HS512' is not supported: ktrdr signs and checks tokens with HS256 only"],
+    ['KTRDR_API_CORS_ALLOW_METHODS', 'GET,FETCH', "must list HTTP methods (GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS) or * (got 'GET,FETCH')"],
+    ['KTRDR_API_CORS_ALLOW_HEADERS', 'x-ok,bad header', "must list HTTP header names or * (got 'x-ok,bad header')"],
+    ['KTRDR_API_CORS_MAX_AGE', '-1', "must be between 0 and 86400 (got '-1')"],
+    ['KTRDR_API_LOG_LEVEL', 'verbose', "'verbose' is not one of: DEBUG, INFO, WARNING, ERROR, CRITICAL"],
+    ['KTRDR_LOG_JSON_OUTPUT', 'maybe', "'maybe' is not a valid boolean (use true/false, 1/0, yes/no or on/off)"],
+    ['KTRDR_OTEL_CONSOLE_OUTPUT', '2', "'2' is not a valid boolean (use true/false, 1/0, yes/no or on/off)"],
   ];
+
+  it.each([
+    ['KTRDR_WORKER_HEARTBEAT_INTERVAL', '0.1', 0.1],
+    ['KTRDR_WORKER_HEARTBEAT_INTERVAL', '3600', 3600],
+    ['KTRDR_API_CLIENT_TIMEOUT', '1.001', 1.001],
+    ['KTRDR_ORPHAN_TIMEOUT_SECONDS', '2147483', 2147483],
+    ['KTRDR_AUTH_TOKEN_EXPIRE_MINUTES', '525600', 525600],
+  ])('%s=%s is accepted at the bound', (env, raw, value) => {
+    process.env[env] = raw;
+    expect(read(env)).toBe(value);
+  });
 
   it.each(rejects)('%s=%s is rejected', (env, raw, message) => {
     process.env[env] = raw;
@@ -196,6 +245,28 @@ describe('.env.local', () => {
     const given: string[] = [];
     settings.warnDeprecatedEnvVars((m) => given.push(m));
     expect(given).toEqual(['ORPHAN_TIMEOUT_SECONDS (in .env.local) is deprecated, use KTRDR_ORPHAN_TIMEOUT_SECONDS']);
+  });
+});
+
+describe('.env', () => {
+  it('is read after .env.local: each value comes from the first place that sets it', () => {
+    writeFileSync('.env.local', 'KTRDR_WORKER_PORT=5020\n');
+    writeFileSync('.env', 'KTRDR_WORKER_PORT=5021\nKTRDR_API_PORT=8101\nKTRDR_OPS_RETENTION_DAYS=3\nWORKER_REMOVAL_THRESHOLD=90\n');
+    process.env.KTRDR_OPS_RETENTION_DAYS = '4';
+    expect(settings.getWorkerSettings().port).toBe(5020);
+    expect(settings.getApiSettings().port).toBe(8101);
+    expect(settings.getOperationsSettings().retentionDays).toBe(4);
+    expect(settings.getWorkerSettings().removalThreshold).toBe(90);
+    const given: string[] = [];
+    settings.warnDeprecatedEnvVars((m) => given.push(m));
+    expect(given).toEqual(['WORKER_REMOVAL_THRESHOLD (in .env) is deprecated, use KTRDR_WORKER_REMOVAL_THRESHOLD']);
+  });
+
+  it('a bad value in .env is reported like any other', () => {
+    writeFileSync('.env', 'KTRDR_WORKER_HEARTBEAT_INTERVAL=1.0005\n');
+    expect(() => settings.validateAll('worker', () => {})).toThrow(
+      "  - KTRDR_WORKER_HEARTBEAT_INTERVAL: must be a whole number of milliseconds (at most 3 decimal places) (got '1.0005')",
+    );
   });
 });
 
@@ -237,7 +308,7 @@ describe('validateAll', () => {
         '====================',
         'Invalid settings:',
         "  - KTRDR_WORKER_PORT: 'abc' is not a valid integer",
-        "  - KTRDR_ORPHAN_TIMEOUT_SECONDS: must be greater than 0 (got '0')",
+        "  - KTRDR_ORPHAN_TIMEOUT_SECONDS: must be between 0.1 and 2147483 (got '0')",
         '',
         'See: docs/configuration.md for all available settings',
         '====================',
@@ -285,7 +356,7 @@ describe('KTRDR_ENV and insecure defaults', () => {
   });
 
   it('no warning once the secrets are set', () => {
-    expect(outcome({ KTRDR_AUTH_JWT_SECRET: 'a-real-secret', KTRDR_DB_DRIVER: 'postgres', KTRDR_DB_PASSWORD: 'pw' })).toEqual({
+    expect(outcome({ KTRDR_AUTH_JWT_SECRET: STRONG_SECRET, KTRDR_DB_DRIVER: 'postgres', KTRDR_DB_PASSWORD: 'pw' })).toEqual({
       error: null,
       warnings: [],
     });
@@ -307,7 +378,34 @@ describe('KTRDR_ENV and insecure defaults', () => {
   });
 
   it('production with real secrets is valid (the password does not matter on pglite)', () => {
-    expect(outcome({ KTRDR_ENV: 'production', KTRDR_AUTH_JWT_SECRET: 'real' })).toEqual({ error: null, warnings: [] });
+    expect(outcome({ KTRDR_ENV: 'production', KTRDR_AUTH_JWT_SECRET: STRONG_SECRET })).toEqual({ error: null, warnings: [] });
+  });
+
+  it.each([
+    ['a', 'is 1 byte long; at least 32 bytes are needed'],
+    ['x'.repeat(31), 'is 31 bytes long; at least 32 bytes are needed'],
+    ['changeme', 'is a well-known placeholder, not a secret'],
+    ['Your-256-Bit-Secret', 'is a well-known placeholder, not a secret'],
+    ['insecure-dev-secret', 'is a well-known placeholder, not a secret'],
+    ['z'.repeat(40), 'is one character repeated, not a secret'],
+  ])('production refuses the weak secret %j, saying why and never quoting it', (secret, reason) => {
+    const { error } = outcome({ KTRDR_ENV: 'production', KTRDR_AUTH_JWT_SECRET: secret });
+    expect(error).toContain(`  - KTRDR_AUTH_JWT_SECRET: ${reason}, which is refused in production (KTRDR_ENV=production)`);
+    expect(error).not.toContain(`'${secret}'`);
+  });
+
+  it('a 32-byte secret is enough in production, counted in bytes not characters', () => {
+    // 16 characters, 31 bytes: refused; 22 characters, 33 bytes: accepted.
+    expect(outcome({ KTRDR_ENV: 'production', KTRDR_AUTH_JWT_SECRET: 'é'.repeat(15) + 'a' }).error).toContain('is 31 bytes long');
+    expect(outcome({ KTRDR_ENV: 'production', KTRDR_AUTH_JWT_SECRET: 'ék'.repeat(11) }).error).toBeNull();
+  });
+
+  it.each(['development', 'test'])('%s: a short secret joins the warning box, with its reason', (env) => {
+    const result = outcome({ KTRDR_ENV: env, KTRDR_AUTH_JWT_SECRET: 'short' });
+    expect(result.error).toBeNull();
+    expect(result.warnings).toHaveLength(1);
+    expect(result.warnings[0]).toContain('WARNING: INSECURE DEFAULT CONFIGURATION');
+    expect(result.warnings[0]).toContain('KTRDR_AUTH_JWT_SECRET is 5 bytes long; at least 32 bytes are needed');
   });
 
   it('an unknown KTRDR_ENV is an error', () => {
@@ -336,6 +434,13 @@ describe('unknown variables', () => {
 });
 
 describe('settings accepted but not acted on', () => {
+  it('KTRDR_OTEL_CONSOLE_OUTPUT=true is valid and says that nothing is written', () => {
+    process.env.KTRDR_OTEL_CONSOLE_OUTPUT = 'true';
+    const given: string[] = [];
+    settings.validateAll('worker', (m) => given.push(m));
+    expect(given.some((m) => m.startsWith('KTRDR_OTEL_CONSOLE_OUTPUT=true: this version writes no traces'))).toBe(true);
+  });
+
   it('KTRDR_OTEL_ENABLED=true is valid and says that no traces are exported', () => {
     process.env.KTRDR_OTEL_ENABLED = 'true';
     const given: string[] = [];

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { insecureWarningBox, insecureWarningLines, inspect } from '../../src/config/inspect.js';
 import { buildReport } from '../../src/config/report.js';
 
-const sources = (env: Record<string, string>) => ({ env, envFile: {}, envFilePath: null });
+const sources = (env: Record<string, string>) => ({ env, files: [] });
 
 describe('insecure-defaults warning and KTRDR_ENV', () => {
   it.each(['prod', 'staging'])('KTRDR_ENV=%s (invalid): an error, and no box or warning line claiming it was accepted', (value) => {

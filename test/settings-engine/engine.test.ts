@@ -9,6 +9,8 @@ import {
   describeGroup,
   findUnknownVariables,
   insecureDefaults,
+  insecureSettings,
+  INSECURE_DEFAULT_REASON,
   loadSources,
   resolveGroup,
   setting,
@@ -16,10 +18,12 @@ import {
   type SettingsSources,
 } from '../../src/settings-engine/index.js';
 
-const sources = (env: Record<string, string> = {}, envFile: Record<string, string> = {}): SettingsSources => ({
+const sources = (env: Record<string, string> = {}, envFile: Record<string, string> = {}, dotEnv?: Record<string, string>): SettingsSources => ({
   env,
-  envFile,
-  envFilePath: null,
+  files: [
+    { name: '.env.local', path: '/nowhere/.env.local', values: envFile },
+    ...(dotEnv ? [{ name: '.env', path: '/nowhere/.env', values: dotEnv }] : []),
+  ],
 });
 
 const demo = defineGroup({
@@ -43,8 +47,8 @@ const demo = defineGroup({
   },
 });
 
-function resolve(env: Record<string, string>, envFile: Record<string, string> = {}) {
-  return resolveGroup(demo, sources({ APP_DEMO_REQUIRED: 'r', ...env }, envFile));
+function resolve(env: Record<string, string>, envFile: Record<string, string> = {}, dotEnv?: Record<string, string>) {
+  return resolveGroup(demo, sources({ APP_DEMO_REQUIRED: 'r', ...env }, envFile, dotEnv));
 }
 
 function issueOf(env: Record<string, string>) {
@@ -128,9 +132,9 @@ describe('sources and tracing', () => {
   });
 
   it('notes deprecated names, used or ignored', () => {
-    expect(resolve({ PORT: '1' }).deprecations).toEqual([{ name: 'PORT', canonical: 'APP_DEMO_PORT', origin: 'env', used: true }]);
+    expect(resolve({ PORT: '1' }).deprecations).toEqual([{ name: 'PORT', canonical: 'APP_DEMO_PORT', origin: 'env', file: null, used: true }]);
     expect(resolve({ PORT: '1', APP_DEMO_PORT: '2' }).deprecations).toEqual([
-      { name: 'PORT', canonical: 'APP_DEMO_PORT', origin: 'env', used: false },
+      { name: 'PORT', canonical: 'APP_DEMO_PORT', origin: 'env', file: null, used: false },
     ]);
   });
 
@@ -138,13 +142,29 @@ describe('sources and tracing', () => {
     expect(issueOf({ LEGACY_PORT: 'abc' })).toEqual(["LEGACY_PORT: 'abc' is not a valid integer"]);
   });
 
-  it('reads .env.local from the working directory', () => {
+  it('reads .env.local, then .env, from the working directory', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ktrdr-src-'));
     writeFileSync(join(dir, '.env.local'), '# comment\nAPP_DEMO_PORT=1234\nQUOTED="a b"\n');
+    writeFileSync(join(dir, '.env'), 'APP_DEMO_PORT=1\nAPP_DEMO_RATIO=2\n');
     const loaded = loadSources({ env: { X: '1' }, cwd: dir });
-    expect(loaded.envFile).toEqual({ APP_DEMO_PORT: '1234', QUOTED: 'a b' });
-    expect(loaded.envFilePath).toBe(join(dir, '.env.local'));
-    expect(loadSources({ env: {}, cwd: mkdtempSync(join(tmpdir(), 'ktrdr-none-')) }).envFilePath).toBeNull();
+    expect(loaded.files).toEqual([
+      { name: '.env.local', path: join(dir, '.env.local'), values: { APP_DEMO_PORT: '1234', QUOTED: 'a b' } },
+      { name: '.env', path: join(dir, '.env'), values: { APP_DEMO_PORT: '1', APP_DEMO_RATIO: '2' } },
+    ]);
+    expect(loadSources({ env: {}, cwd: mkdtempSync(join(tmpdir(), 'ktrdr-none-')) }).files).toEqual([]);
+  });
+
+  it('takes a value from .env only when neither the environment nor .env.local sets it, and says which file', () => {
+    const traced = (env: Record<string, string>, local: Record<string, string>, dotEnv: Record<string, string>) => {
+      const f = resolve(env, local, dotEnv).fields.find((t) => t.key === 'port');
+      return [f?.value, f?.source, f?.sourceName, f?.sourceFile];
+    };
+    expect(traced({}, {}, { APP_DEMO_PORT: '5' })).toEqual([5, 'env-file', 'APP_DEMO_PORT', '.env']);
+    expect(traced({}, { PORT: '6' }, { APP_DEMO_PORT: '5' })).toEqual([6, 'env-file', 'PORT', '.env.local']);
+    expect(traced({ APP_DEMO_PORT: '7' }, { PORT: '6' }, { APP_DEMO_PORT: '5' })).toEqual([7, 'env', 'APP_DEMO_PORT', null]);
+    expect(resolve({}, {}, { LEGACY_PORT: '5' }).deprecations).toEqual([
+      { name: 'LEGACY_PORT', canonical: 'APP_DEMO_PORT', origin: 'env-file', file: '.env', used: true },
+    ]);
   });
 });
 
@@ -153,6 +173,70 @@ describe('insecure defaults', () => {
     expect(insecureDefaults(resolve({})).map((t) => t.env)).toEqual([]);
     expect(insecureDefaults(resolve({ APP_DEMO_MODE: 'slow' })).map((t) => t.env)).toEqual(['APP_DEMO_TOKEN']);
     expect(insecureDefaults(resolve({ APP_DEMO_MODE: 'slow', APP_DEMO_TOKEN: 'strong' }))).toEqual([]);
+  });
+
+  it('flags weak values other than the default, with the reason the check gives', () => {
+    const keyed = defineGroup({
+      name: 'keyed',
+      title: 'Keyed',
+      prefix: 'APP_KEY_',
+      description: '',
+      fields: {
+        secret: setting
+          .string()
+          .default('placeholder')
+          .insecureDefault()
+          .insecureValue((value) => (value.length < 8 ? `is ${value.length} characters long; at least 8 are needed` : null)),
+      },
+    });
+    const reasons = (env: Record<string, string>) =>
+      insecureSettings(resolveGroup(keyed, sources(env))).map((s) => `${s.trace.env} ${s.reason}`);
+    expect(reasons({})).toEqual([`APP_KEY_SECRET ${INSECURE_DEFAULT_REASON}`]);
+    expect(reasons({ APP_KEY_SECRET: 'abc' })).toEqual(['APP_KEY_SECRET is 3 characters long; at least 8 are needed']);
+    expect(reasons({ APP_KEY_SECRET: 'long-enough' })).toEqual([]);
+    expect(describeGroup(keyed)[0]?.secret).toBe(true);
+  });
+});
+
+describe('numbers that would break a process', () => {
+  const timing = defineGroup({
+    name: 'timing',
+    title: 'Timing',
+    prefix: 'APP_T_',
+    description: '',
+    fields: {
+      interval: setting.float().wholeMilliseconds().range(0.1, 86400).default(1),
+      count: setting.int().ge(0).default(1),
+    },
+  });
+  const outcome = (env: Record<string, string>) => {
+    const result = resolveGroup(timing, sources(env));
+    return result.values ?? result.issues.map((i) => `${i.sourceName}: ${i.message}`);
+  };
+
+  it('integers refuse fractions, exponents and values past 2^53', () => {
+    for (const raw of ['2.5', '2.0', '1e3', '99999999999999999999']) {
+      expect(outcome({ APP_T_COUNT: raw })).toEqual([`APP_T_COUNT: '${raw}' is not a valid integer`]);
+    }
+    expect(outcome({ APP_T_COUNT: '9007199254740991' })).toMatchObject({ count: 9007199254740991 });
+  });
+
+  it('numbers refuse what overflows to Infinity', () => {
+    expect(outcome({ APP_T_INTERVAL: '1e400' })).toEqual(["APP_T_INTERVAL: '1e400' is not a valid number"]);
+  });
+
+  it('durations are whole milliseconds: 1.5 and 1.001 pass, 1.0005 is refused saying why', () => {
+    expect(outcome({ APP_T_INTERVAL: '1.5' })).toMatchObject({ interval: 1.5 });
+    expect(outcome({ APP_T_INTERVAL: '1.001' })).toMatchObject({ interval: 1.001 });
+    expect(outcome({ APP_T_INTERVAL: '1.0005' })).toEqual([
+      "APP_T_INTERVAL: must be a whole number of milliseconds (at most 3 decimal places) (got '1.0005')",
+    ]);
+  });
+
+  it('durations have a floor and a ceiling', () => {
+    expect(outcome({ APP_T_INTERVAL: '1e-320' })).toEqual(["APP_T_INTERVAL: must be between 0.1 and 86400 (got '1e-320')"]);
+    expect(outcome({ APP_T_INTERVAL: '86400.001' })).toEqual(["APP_T_INTERVAL: must be between 0.1 and 86400 (got '86400.001')"]);
+    expect(describeGroup(timing)[0]?.rule).toBe('whole milliseconds, 0.1..86400');
   });
 });
 
@@ -178,15 +262,15 @@ describe('unknown variables', () => {
       removed: { APP_DEMO_URL: { use: 'APP_OTHER_URL', reason: 'moved' } },
     });
     expect(found).toEqual([
-      { name: 'APP_DEMO_PROT', origin: 'env', suggestion: 'APP_DEMO_PORT', reason: null },
-      { name: 'APP_ZZZZZZZZZZZZZZZZ', origin: 'env', suggestion: null, reason: null },
+      { name: 'APP_DEMO_PROT', origin: 'env', file: null, suggestion: 'APP_DEMO_PORT', reason: null },
+      { name: 'APP_ZZZZZZZZZZZZZZZZ', origin: 'env', file: null, suggestion: null, reason: null },
     ]);
     const removed = findUnknownVariables(sources({}, { APP_DEMO_URL: 'x' }), {
       namespace: 'APP_',
       known,
       removed: { APP_DEMO_URL: { use: 'APP_OTHER_URL', reason: 'moved' } },
     });
-    expect(removed).toEqual([{ name: 'APP_DEMO_URL', origin: 'env-file', suggestion: 'APP_OTHER_URL', reason: 'moved' }]);
+    expect(removed).toEqual([{ name: 'APP_DEMO_URL', origin: 'env-file', file: '.env.local', suggestion: 'APP_OTHER_URL', reason: 'moved' }]);
   });
 
   it('suggests nothing when no name is close', () => {

@@ -62,7 +62,7 @@ export function buildTestWorker(options: TestWorkerOptions): TestWorker {
       maxRetries: options.maxRetries ?? 2,
       retryDelay: options.retryDelaySeconds ?? 0.01,
     },
-    auth: { jwtSecret: SECRET, tokenExpireMinutes: 60 },
+    auth: { jwtSecret: SECRET, jwtAlgorithm: 'HS256', tokenExpireMinutes: 60 },
     checkpoint: {
       epochInterval: options.checkpointUnitInterval ?? 1000,
       timeIntervalSeconds: options.checkpointTimeIntervalSeconds ?? 3600,
