@@ -223,7 +223,7 @@ export class OperationsService {
         workerId: outcome.worker_id,
         errorMessage: outcome.error_message,
         resultSummary: outcome.result_summary,
-        completedAt: parseDate(outcome.completed_at) ?? this.now(),
+        completedAt: completionTime(outcome.completed_at, row, this.now()),
         ...(outcome.progress ? { progress: outcome.progress } : {}),
         ...(from === 'failed' ? { metadata: withoutOrphanMark(row.metadata) } : {}),
       },
@@ -349,6 +349,18 @@ function withoutOrphanMark(metadata: JsonObject): JsonObject {
   const rest = { ...metadata };
   delete rest[ORPHANED_WORKER_KEY];
   return rest;
+}
+
+/**
+ * When the operation finished, as recorded: the worker's time, kept within [started, now]. A worker's clock
+ * (or a hostile worker) must not decide retention: a year 2001 would delete the operation at the next clean-up,
+ * a year 9999 would keep it forever.
+ */
+export function completionTime(reported: string, row: Pick<OperationRow, 'startedAt' | 'createdAt'>, now: Date): Date {
+  const parsed = parseDate(reported);
+  if (parsed === null || parsed > now) return now;
+  const earliest = row.startedAt ?? row.createdAt;
+  return parsed < earliest ? earliest : parsed;
 }
 
 function parseDate(value: string): Date | null {
