@@ -3,9 +3,9 @@ import { emptyProgress, TERMINAL_STATUSES } from '../api/contract.js';
 import type { JsonObject, OperationStatus, OperationType, Progress, WorkerType } from '../api/contract.js';
 import { conflict, notFound } from '../common/errors.js';
 import { FOREIGN_KEY_VIOLATION, sqlState, UNIQUE_VIOLATION } from './errors.js';
-import type { SqlExecutor, SqlParam } from './sql-client.js';
+import type { SqlClient, SqlExecutor, SqlParam } from './sql-client.js';
 import { jsonParam, nullableJsonParam, nullableTimeParam, timeParam, toDate, toNullableDate, toNumber } from './sql-values.js';
-import type { NewOperation, OperationFilter, OperationPatch, OperationRepository, OperationRow } from './types.js';
+import type { BoundedCreation, NewOperation, OperationFilter, OperationPatch, OperationRepository, OperationRow } from './types.js';
 
 interface OperationRecord {
   operation_id: string;
@@ -58,30 +58,64 @@ const PATCH_COLUMNS: { [K in keyof Required<OperationPatch>]: (value: Required<O
 
 const TERMINAL_SQL = `status IN (${TERMINAL_STATUSES.map((status) => `'${status}'`).join(', ')})`;
 
+/**
+ * Serialises submissions that must respect the maximum number of operations, across every
+ * backend process sharing the database. Any constant works; it differs from the migrations' one.
+ */
+const OPERATION_LIMIT_LOCK_KEY = 7_469_082_032;
+
+async function insertOperation(sql: SqlExecutor, operation: NewOperation): Promise<OperationRow> {
+  try {
+    const [record] = await sql.query<OperationRecord>(
+      `INSERT INTO operations (operation_id, operation_type, worker_type, status, params, metadata, progress, created_at)
+       VALUES ($1, $2, $3, 'pending', $4::text::jsonb, $5::text::jsonb, $6::text::jsonb, $7::timestamptz)
+       RETURNING ${COLUMNS}`,
+      [
+        operation.operationId,
+        operation.operationType,
+        operation.workerType,
+        jsonParam(operation.params),
+        jsonParam(operation.metadata),
+        jsonParam(emptyProgress()),
+        timeParam(operation.createdAt),
+      ],
+    );
+    return toRow(record!);
+  } catch (error) {
+    if (sqlState(error) === UNIQUE_VIOLATION) throw conflict(`operation '${operation.operationId}' already exists`);
+    throw error;
+  }
+}
+
+async function deleteOldestTerminal(sql: SqlExecutor, count: number): Promise<string[]> {
+  if (count <= 0) return [];
+  // Oldest means first created (seq), the order the operations were submitted in.
+  const rows = await sql.query<{ operation_id: string }>(
+    `DELETE FROM operations WHERE operation_id IN (
+       SELECT operation_id FROM operations WHERE ${TERMINAL_SQL} ORDER BY seq LIMIT $1
+     ) RETURNING operation_id`,
+    [count],
+  );
+  return rows.map((row) => row.operation_id);
+}
+
 export class SqlOperationRepository implements OperationRepository {
-  constructor(private readonly sql: SqlExecutor) {}
+  constructor(private readonly sql: SqlClient) {}
 
   async create(operation: NewOperation): Promise<OperationRow> {
-    try {
-      const [record] = await this.sql.query<OperationRecord>(
-        `INSERT INTO operations (operation_id, operation_type, worker_type, status, params, metadata, progress, created_at)
-         VALUES ($1, $2, $3, 'pending', $4::text::jsonb, $5::text::jsonb, $6::text::jsonb, $7::timestamptz)
-         RETURNING ${COLUMNS}`,
-        [
-          operation.operationId,
-          operation.operationType,
-          operation.workerType,
-          jsonParam(operation.params),
-          jsonParam(operation.metadata),
-          jsonParam(emptyProgress()),
-          timeParam(operation.createdAt),
-        ],
-      );
-      return toRow(record!);
-    } catch (error) {
-      if (sqlState(error) === UNIQUE_VIOLATION) throw conflict(`operation '${operation.operationId}' already exists`);
-      throw error;
-    }
+    return insertOperation(this.sql, operation);
+  }
+
+  async createWithinLimit(operation: NewOperation, maxOperations: number): Promise<BoundedCreation> {
+    // Count, evict and insert in one transaction under one lock: two submissions can no longer both see room.
+    return this.sql.transaction(async (tx) => {
+      await tx.query(`SELECT pg_advisory_xact_lock(${OPERATION_LIMIT_LOCK_KEY})`);
+      const [counted] = await tx.query<{ n: unknown }>('SELECT count(*) AS n FROM operations');
+      const excess = toNumber(counted?.n ?? 0) - maxOperations + 1;
+      const evicted = await deleteOldestTerminal(tx, excess);
+      if (excess - evicted.length > 0) return { row: null, evicted };
+      return { row: await insertOperation(tx, operation), evicted };
+    });
   }
 
   async get(operationId: string): Promise<OperationRow | null> {
@@ -183,15 +217,7 @@ export class SqlOperationRepository implements OperationRepository {
   }
 
   async deleteOldestTerminal(count: number): Promise<string[]> {
-    if (count <= 0) return [];
-    // Oldest means first created (seq), the order the operations were submitted in.
-    const rows = await this.sql.query<{ operation_id: string }>(
-      `DELETE FROM operations WHERE operation_id IN (
-         SELECT operation_id FROM operations WHERE ${TERMINAL_SQL} ORDER BY seq LIMIT $1
-       ) RETURNING operation_id`,
-      [count],
-    );
-    return rows.map((row) => row.operation_id);
+    return deleteOldestTerminal(this.sql, count);
   }
 
   async count(): Promise<number> {

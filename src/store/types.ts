@@ -37,6 +37,13 @@ export type OperationPatch = Partial<
   Pick<OperationRow, 'status' | 'metadata' | 'progress' | 'startedAt' | 'completedAt' | 'errorMessage' | 'resultSummary' | 'workerId'>
 >;
 
+export interface BoundedCreation {
+  /** The new operation; null when the limit is reached by active operations alone. */
+  readonly row: OperationRow | null;
+  /** Terminal operations deleted to make room. */
+  readonly evicted: readonly string[];
+}
+
 export interface OperationFilter {
   readonly status?: OperationStatus;
   readonly operationType?: OperationType;
@@ -45,6 +52,11 @@ export interface OperationFilter {
 
 export interface OperationRepository {
   create(operation: NewOperation): Promise<OperationRow>;
+  /**
+   * Creates `operation` keeping at most `maxOperations`, atomically (even across processes): the oldest
+   * terminal operations in the way are deleted; when every kept operation is active nothing is created.
+   */
+  createWithinLimit(operation: NewOperation, maxOperations: number): Promise<BoundedCreation>;
   get(operationId: string): Promise<OperationRow | null>;
   /** Newest first. `total` counts every match, not only the page. */
   list(filter?: OperationFilter): Promise<{ rows: OperationRow[]; total: number }>;

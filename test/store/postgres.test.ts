@@ -23,6 +23,7 @@ const server = {
 const runId = `${process.pid}_${Date.now().toString(36)}`;
 const suiteDatabase = `ktrdr_store_test_${runId}`;
 const migrationRaceDatabase = `ktrdr_store_race_${runId}`;
+const limitRaceDatabase = `ktrdr_store_limit_${runId}`;
 
 const postgresOptions = (name: string, extra: Partial<StoreOptions> = {}): StoreOptions => ({
   driver: 'postgres',
@@ -60,11 +61,13 @@ if (admin instanceof Error) {
   });
 } else {
   beforeAll(async () => {
-    for (const name of [suiteDatabase, migrationRaceDatabase]) await admin.query(`CREATE DATABASE ${name}`);
+    for (const name of [suiteDatabase, migrationRaceDatabase, limitRaceDatabase]) await admin.query(`CREATE DATABASE ${name}`);
   });
 
   afterAll(async () => {
-    for (const name of [suiteDatabase, migrationRaceDatabase]) await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    for (const name of [suiteDatabase, migrationRaceDatabase, limitRaceDatabase]) {
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    }
     await admin.end();
   });
 
@@ -89,6 +92,24 @@ function registerDriverTests(): void {
       try {
         const recorded = await stores[0]!.client.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version');
         expect(recorded.map((row) => Number(row.version))).toEqual(MIGRATIONS.map((migration) => migration.version));
+      } finally {
+        await Promise.all(stores.map((store) => store.close()));
+      }
+    });
+
+    it('two backends submitting at once on one database keep KTRDR_OPS_MAX_OPERATIONS', async () => {
+      const stores = await Promise.all([1, 2].map(() => openStore(postgresOptions(limitRaceDatabase))));
+      try {
+        const limit = 50;
+        const submissions = Array.from({ length: 80 }, (_, i) =>
+          stores[i % 2]!.operations.createWithinLimit(
+            { operationId: `race-${i}`, operationType: 'dummy', workerType: 'training', params: {}, metadata: {}, createdAt: new Date() },
+            limit,
+          ),
+        );
+        const created = (await Promise.all(submissions)).filter((result) => result.row !== null);
+        expect(created).toHaveLength(limit);
+        expect(await stores[0]!.operations.count()).toBe(limit);
       } finally {
         await Promise.all(stores.map((store) => store.close()));
       }

@@ -314,6 +314,29 @@ export function registerStoreSuite(label: string, harness: StoreHarness): void {
         expect(await store.operations.count()).toBe(2);
       });
 
+      it('createWithinLimit evicts the oldest terminal operations, and creates nothing when all kept ones are active', async () => {
+        await operationIn('t1', 'completed', { createdAt: at(0) });
+        await operationIn('active', 'running', { createdAt: at(1) });
+        const first = await store.operations.createWithinLimit(newOperation('n1'), 2);
+        expect([first.row?.operationId, first.evicted]).toEqual(['n1', ['t1']]);
+        const refused = await store.operations.createWithinLimit(newOperation('n2'), 2);
+        expect(refused).toEqual({ row: null, evicted: [] });
+        expect((await store.operations.list()).rows.map((row) => row.operationId).sort()).toEqual(['active', 'n1']);
+      });
+
+      it('createWithinLimit never exceeds the limit under concurrent submissions', async () => {
+        // 3 terminal and 5 active of a limit of 10: room for 5, evicting the 3 terminal ones.
+        for (const [i, status] of (['completed', 'failed', 'cancelled'] as const).entries()) {
+          await operationIn(`t${i}`, status, { createdAt: at(i) });
+        }
+        for (let i = 0; i < 5; i += 1) await operationIn(`a${i}`, i % 2 === 0 ? 'pending' : 'running', { createdAt: at(10 + i) });
+        const submissions = Array.from({ length: 24 }, (_, i) => store.operations.createWithinLimit(newOperation(`c${i}`, { createdAt: at(20) }), 10));
+        const results = await Promise.all(submissions);
+        expect(results.filter((result) => result.row !== null)).toHaveLength(5);
+        expect(results.flatMap((result) => result.evicted).sort()).toEqual(['t0', 't1', 't2']);
+        expect(await store.operations.count()).toBe(10);
+      });
+
       it('results round-trip, including large JSON, and are replaced when saved again', async () => {
         await store.operations.create(newOperation('op-1'));
         expect(await store.operations.getResults('op-1')).toBeNull();

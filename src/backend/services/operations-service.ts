@@ -71,35 +71,31 @@ export class OperationsService {
     return this.deps.store.operations;
   }
 
-  async submit(submission: Submission): Promise<OperationRow> {
-    await this.makeRoom();
-    const row = await this.operations.create({
-      operationId: `op_${submission.operationType}_${randomUUID().replace(/-/g, '').slice(0, 16)}`,
-      operationType: submission.operationType,
-      workerType: submission.workerType,
-      params: submission.params,
-      metadata: submission.metadata ?? {},
-      createdAt: this.now(),
-    });
-    this.deps.logger.info({ operation_id: row.operationId, operation_type: row.operationType }, 'operation submitted');
-    this.deps.wake();
-    return row;
-  }
-
   /** Keeps at most maxOperations: the oldest terminal ones go first; when all are active the submission is refused. */
-  private async makeRoom(): Promise<void> {
+  async submit(submission: Submission): Promise<OperationRow> {
     const max = this.options.maxOperations;
-    const count = await this.operations.count();
-    if (count < max) return;
-    const deleted = await this.operations.deleteOldestTerminal(count - max + 1);
-    for (const operationId of deleted) await this.forget(operationId);
-    if (count - deleted.length >= max) {
+    const { row, evicted } = await this.operations.createWithinLimit(
+      {
+        operationId: `op_${submission.operationType}_${randomUUID().replace(/-/g, '').slice(0, 16)}`,
+        operationType: submission.operationType,
+        workerType: submission.workerType,
+        params: submission.params,
+        metadata: submission.metadata ?? {},
+        createdAt: this.now(),
+      },
+      max,
+    );
+    for (const operationId of evicted) await this.forget(operationId);
+    if (!row) {
       throw new KtrdrError(
         'TOO_MANY_OPERATIONS',
         `too many operations: all ${max} kept operations are active (KTRDR_OPS_MAX_OPERATIONS=${max}); wait for some to finish or cancel some`,
         { max_operations: max },
       );
     }
+    this.deps.logger.info({ operation_id: row.operationId, operation_type: row.operationType }, 'operation submitted');
+    this.deps.wake();
+    return row;
   }
 
   async get(operationId: string): Promise<OperationRow> {
