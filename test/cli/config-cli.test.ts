@@ -21,6 +21,7 @@ const DEPRECATED_NAMES = [
   'CHECKPOINT_EPOCH_INTERVAL', 'CHECKPOINT_TIME_INTERVAL_SECONDS', 'CHECKPOINT_DIR', 'CHECKPOINT_MAX_AGE_DAYS',
   'ORPHAN_TIMEOUT_SECONDS', 'ORPHAN_CHECK_INTERVAL_SECONDS', 'OPERATIONS_CACHE_TTL',
   'DATA_DIR', 'MODELS_DIR', 'STRATEGIES_DIR', 'ENVIRONMENT',
+  'WORKER_HEALTH_CHECK_INTERVAL', 'WORKER_HEALTH_CHECK_TIMEOUT', 'WORKER_HEALTH_CHECK_FAILURES', 'WORKER_REMOVAL_THRESHOLD',
 ];
 
 const JWT_DEFAULT = 'local-dev-secret-do-not-use-in-production';
@@ -290,6 +291,97 @@ describe('.env.local', () => {
     writeFileSync(join(withFile, '.env.local'), 'KTRDR_WORKER_PORT=6001\n');
     const { report } = showJson({}, [], freshDir());
     expect(row(report, 'KTRDR_WORKER_PORT')).toMatchObject({ value: 5003, source: 'default' });
+  });
+});
+
+describe('.env', () => {
+  it('is read after .env.local, and show, explain and the warnings name the file', () => {
+    const cwd = freshDir();
+    writeFileSync(join(cwd, '.env.local'), 'KTRDR_WORKER_PORT=6001\n');
+    writeFileSync(join(cwd, '.env'), 'KTRDR_WORKER_PORT=6002\nKTRDR_API_PORT=8102\nWORKER_HEALTH_CHECK_FAILURES=7\n');
+
+    const { code, report } = showJson({ KTRDR_API_PORT: '8103' }, [], cwd);
+    expect(code).toBe(0);
+    expect(row(report, 'KTRDR_WORKER_PORT')).toMatchObject({ value: 6001, source: 'env-file', source_file: '.env.local' });
+    expect(row(report, 'KTRDR_API_PORT')).toMatchObject({ value: 8103, source: 'env', source_file: null });
+    expect(row(report, 'KTRDR_WORKER_HEALTH_CHECK_FAILURES')).toMatchObject({
+      value: 7,
+      source: 'env-file',
+      source_name: 'WORKER_HEALTH_CHECK_FAILURES',
+      source_file: '.env',
+    });
+    expect(count(report.warnings, 'WORKER_HEALTH_CHECK_FAILURES (in .env) is deprecated, use KTRDR_WORKER_HEALTH_CHECK_FAILURES')).toBe(1);
+
+    const table = runCli(['config', 'show'], {}, cwd).stdout;
+    expect(table).toMatch(/KTRDR_API_PORT\s+8102\s+KTRDR_API_PORT \(\.env\)/);
+    expect(table).toMatch(/KTRDR_WORKER_PORT\s+6001\s+KTRDR_WORKER_PORT \(\.env\.local\)/);
+    expect(runCli(['config', 'explain', 'KTRDR_API_PORT'], {}, cwd).stdout).toContain('comes from:  KTRDR_API_PORT in .env');
+  });
+});
+
+describe('settings that used to validate and then break the process', () => {
+  it('are refused by config check, each naming the variable, the value and the rule', () => {
+    const { code, stderr } = runCli(['config', 'check'], {
+      KTRDR_API_CLIENT_TIMEOUT: '1.0005',
+      KTRDR_WORKER_HEARTBEAT_INTERVAL: '1e-320',
+      KTRDR_ORPHAN_CHECK_INTERVAL_SECONDS: '2147484',
+      KTRDR_AUTH_TOKEN_EXPIRE_MINUTES: '100000000000000000000',
+      KTRDR_CHECKPOINT_EPOCH_INTERVAL: '2.5',
+      KTRDR_AUTH_JWT_ALGORITHM: 'HS512',
+    });
+    expect(code).toBe(1);
+    for (const line of [
+      "  - KTRDR_API_CLIENT_TIMEOUT: must be a whole number of milliseconds (at most 3 decimal places) (got '1.0005')",
+      "  - KTRDR_WORKER_HEARTBEAT_INTERVAL: must be between 0.1 and 3600 (got '1e-320')",
+      "  - KTRDR_ORPHAN_CHECK_INTERVAL_SECONDS: must be between 0.1 and 3600 (got '2147484')",
+      "  - KTRDR_AUTH_TOKEN_EXPIRE_MINUTES: '100000000000000000000' is not a valid integer",
+      "  - KTRDR_CHECKPOINT_EPOCH_INTERVAL: '2.5' is not a valid integer",
+      "  - KTRDR_AUTH_JWT_ALGORITHM: 'HS512' is not supported: ktrdr signs and checks tokens with HS256 only",
+    ]) {
+      expect(stderr).toContain(line);
+    }
+  });
+
+  it('the parity settings have their defaults and accept their values', () => {
+    const { code, report } = showJson({
+      KTRDR_API_CORS_ALLOW_METHODS: '*',
+      KTRDR_API_LOG_LEVEL: 'debug',
+      KTRDR_LOG_JSON_OUTPUT: 'true',
+      KTRDR_AUTH_JWT_ALGORITHM: 'hs256',
+    });
+    expect(code).toBe(0);
+    expect(row(report, 'KTRDR_API_CORS_ALLOW_METHODS').value).toEqual(['*']);
+    expect(row(report, 'KTRDR_API_CORS_ALLOW_HEADERS').value).toEqual(['authorization', 'content-type']);
+    expect(row(report, 'KTRDR_API_CORS_ALLOW_CREDENTIALS').value).toBe(false);
+    expect(row(report, 'KTRDR_API_CORS_MAX_AGE').value).toBe(600);
+    expect(row(report, 'KTRDR_API_LOG_LEVEL').value).toBe('DEBUG');
+    expect(row(report, 'KTRDR_LOG_JSON_OUTPUT').value).toBe(true);
+    expect(row(report, 'KTRDR_AUTH_JWT_ALGORITHM').value).toBe('HS256');
+    expect(row(report, 'KTRDR_OTEL_CONSOLE_OUTPUT').value).toBe(false);
+  });
+});
+
+describe('a weak KTRDR_AUTH_JWT_SECRET through ktrdr config check', () => {
+  it('is refused in production, with its length and never its value', () => {
+    const { code, stderr } = runCli(['config', 'check'], { KTRDR_ENV: 'production', KTRDR_AUTH_JWT_SECRET: 'a' });
+    expect(code).toBe(1);
+    expect(stderr).toContain(
+      '  - KTRDR_AUTH_JWT_SECRET: is 1 byte long; at least 32 bytes are needed, which is refused in production (KTRDR_ENV=production)',
+    );
+  });
+
+  it('is refused in production when it is a well-known placeholder', () => {
+    const { code, stderr } = runCli(['config', 'check'], { KTRDR_ENV: 'production', KTRDR_AUTH_JWT_SECRET: 'your-256-bit-secret' });
+    expect(code).toBe(1);
+    expect(stderr).toContain('  - KTRDR_AUTH_JWT_SECRET: is a well-known placeholder, not a secret, which is refused in production');
+    expect(stderr).not.toContain('your-256-bit-secret');
+  });
+
+  it('is warned about in development', () => {
+    const { code, stderr } = runCli(['config', 'check'], { KTRDR_AUTH_JWT_SECRET: 'short' });
+    expect(code).toBe(0);
+    expect(stderr).toContain('WARNING: INSECURE DEFAULT CONFIGURATION');
+    expect(stderr).toContain('KTRDR_AUTH_JWT_SECRET is 5 bytes long; at least 32 bytes are needed');
   });
 });
 
