@@ -1,5 +1,5 @@
 /**
- * The catalogue against DESIGN §2.2, row by row, through the real getters and
+ * The catalogue against docs/architecture.md §3.2, row by row, through the real getters and
  * the process environment (as the processes use them).
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -13,7 +13,7 @@ import { describeGroup } from '../../src/settings-engine/index.js';
 
 type Row = [group: string, env: string, defaultValue: unknown, deprecated: string[], sample: string, sampleValue: unknown];
 
-/** DESIGN §2.2: group, variable, default, deprecated names, and a valid non-default value. */
+/** docs/architecture.md §3.2: group, variable, default, deprecated names, and a valid non-default value. */
 const DESIGN: Row[] = [
   ['database', 'KTRDR_DB_DRIVER', 'pglite', [], 'postgres', 'postgres'],
   ['database', 'KTRDR_DB_DIR', './data/db', [], '/tmp/db', '/tmp/db'],
@@ -102,7 +102,7 @@ afterEach(() => {
   settings.clearSettingsCache();
 });
 
-describe('catalogue matches DESIGN §2.2', () => {
+describe('catalogue matches docs/architecture.md §3.2', () => {
   it('has exactly the variables of the design, group by group', () => {
     const actual = GROUPS.flatMap((g) => describeGroup(g).map((d) => [g.name, d.env, [...d.deprecatedEnv]]));
     expect(actual).toEqual(DESIGN.map(([group, env, , deprecated]) => [group, env, deprecated]));

@@ -115,7 +115,7 @@ describe('compatibility', () => {
   it('accepts a registration body exactly as the earlier Python workers send it', async () => {
     cluster = new Cluster();
     await cluster.startBackend();
-    // DESIGN §3's example, but for the host: tests only ever send traffic to loopback.
+    // docs/architecture.md §4's example, but for the host: tests only ever send traffic to loopback.
     const endpoint = `http://127.0.0.1:${await freePort()}`;
     const record = (await cluster.send('POST', '/workers/register', {
       worker_id: 'backtest-worker-1',
