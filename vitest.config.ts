@@ -1,10 +1,56 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+
+/**
+ * Two projects. `unit` runs in-process tests with every core. `process` holds every test that starts real ktrdr
+ * processes (backend, workers, `ktrdr up`, the CLI); it runs after `unit`, on fewer workers, so that children of
+ * parallel files do not starve each other (and their heartbeats and health checks) on a small machine.
+ *
+ * A test file is a process test when it uses the helpers that start processes or `node:child_process` itself,
+ * so a new process test lands in the right project without being listed here.
+ */
+const STARTS_PROCESSES = /\b(runCli|KtrdrProcess|Cluster)\b|node:child_process/;
+
+const ROOT = fileURLToPath(new URL('.', import.meta.url));
+
+const processTests = (readdirSync(join(ROOT, 'test'), { recursive: true }) as string[])
+  .map((path) => `test/${path.replaceAll('\\', '/')}`)
+  .filter((path) => path.endsWith('.test.ts') && STARTS_PROCESSES.test(readFileSync(join(ROOT, path), 'utf8')))
+  .sort();
+
+/** Measured on the 2-core machine: see "Tests" in the README. */
+const PROCESS_WORKERS = 2;
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
     pool: 'forks',
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['test/**/*.test.ts'],
+          exclude: processTests,
+          testTimeout: 30_000,
+          hookTimeout: 30_000,
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'process',
+          include: processTests,
+          // Longer than any one wait of a CLI run or a process start (CLI_MS, STARTUP_MS in test/support and
+          // test/cli/helpers); a test that waits on several things sets its own timeout with budget(…).
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
+          maxWorkers: PROCESS_WORKERS,
+          sequence: { groupOrder: 1 },
+        },
+      },
+    ],
   },
 });

@@ -8,11 +8,42 @@ import { Mlp } from '../src/nn/mlp.js';
 import { Rng } from '../src/nn/rng.js';
 import { Trainer } from '../src/nn/trainer.js';
 import type { Dataset } from '../src/nn/dataset.js';
-import type * as TfjsModule from '@tensorflow/tfjs';
+import { loadBenchPeer } from './peers.js';
 import { median } from './stats.js';
 
-/** Loaded on demand (see trainingBench), so that other benchmarks neither pay for TensorFlow.js nor see its banner. */
-type Tfjs = typeof TfjsModule;
+interface TfTensor {
+  dispose(): void;
+}
+
+interface TfSequential {
+  add(layer: unknown): void;
+  compile(args: { optimizer: unknown; loss: string }): void;
+  fit(x: TfTensor, y: TfTensor, args: { epochs: number; batchSize: number; shuffle: boolean; verbose: number }): Promise<{ history: Record<string, unknown[]> }>;
+  dispose(): void;
+}
+
+/**
+ * The slice of TensorFlow.js this benchmark calls, typed here so that type-checking never needs the ~270 MB
+ * optional peer. Loaded on demand (see trainingBench), so that other benchmarks neither pay for it nor see its banner.
+ */
+interface Tfjs {
+  version: { tfjs: string };
+  setBackend(name: string): Promise<boolean>;
+  ready(): Promise<void>;
+  sequential(): TfSequential;
+  layers: { dense(args: { units: number; activation: string; inputShape?: number[] }): unknown };
+  train: { adam(learningRate: number, beta1: number, beta2: number, epsilon: number): unknown };
+  tensor2d(values: Float32Array, shape: [number, number]): TfTensor;
+  tensor1d(values: Int32Array, dtype: 'int32'): TfTensor;
+  oneHot(indices: TfTensor, depth: number): TfTensor;
+}
+
+async function loadTfjs(): Promise<Tfjs | null> {
+  const loaded = (await loadBenchPeer('@tensorflow/tfjs')) as (Partial<Tfjs> & { default?: Tfjs }) | null;
+  if (!loaded) return null;
+  // An ES import of its CommonJS build may put the API under `default`.
+  return typeof loaded.sequential === 'function' ? (loaded as Tfjs) : (loaded.default ?? null);
+}
 
 const ROWS = 20_000;
 const COLS = 30;
@@ -79,23 +110,24 @@ async function trainTfjs(tf: Tfjs, data: Dataset, epochs: number): Promise<{ ms:
 const perSecond = (ms: number) => Math.round((ROWS * EPOCHS) / (ms / 1000)).toLocaleString('en-US');
 
 export async function trainingBench(): Promise<void> {
-  const tf: Tfjs = await import('@tensorflow/tfjs');
-  await tf.setBackend('cpu');
-  await tf.ready();
+  const tf = await loadTfjs();
+  if (tf) {
+    await tf.setBackend('cpu');
+    await tf.ready();
+  }
   const data = syntheticData(ROWS);
   const warmup = syntheticData(2000);
   await trainOurs(warmup, 1);
-  await trainTfjs(tf, warmup, 1);
+  if (tf) await trainTfjs(tf, warmup, 1);
 
   const runs = 3;
   const ours: { ms: number; loss: number }[] = [];
   const theirs: { ms: number; loss: number }[] = [];
   for (let i = 0; i < runs; i++) {
     ours.push(await trainOurs(data, EPOCHS));
-    theirs.push(await trainTfjs(tf, data, EPOCHS));
+    if (tf) theirs.push(await trainTfjs(tf, data, EPOCHS));
   }
   const oursMs = median(ours.map((r) => r.ms));
-  const theirsMs = median(theirs.map((r) => r.ms));
   console.log(
     `training: ${ROWS.toLocaleString('en-US')} × ${COLS} features, hidden [${HIDDEN.join(', ')}] relu, ` +
       `batch ${BATCH}, Adam ${LEARNING_RATE}, ${EPOCHS} epochs (median of ${runs})`,
@@ -106,8 +138,11 @@ export async function trainingBench(): Promise<void> {
         `  last-epoch loss ${loss?.toFixed(4)}`,
     );
   line('ktrdr MLP (Float64)', oursMs, ours[0]?.loss);
-  line(`tfjs ${tf.version.tfjs}, cpu backend (Float32)`, theirsMs, theirs[0]?.loss);
-  console.log(`  ${'ratio ktrdr / tfjs'.padEnd(34)} ${(theirsMs / oursMs).toFixed(1)}× the throughput`);
+  if (tf) {
+    const theirsMs = median(theirs.map((r) => r.ms));
+    line(`tfjs ${tf.version.tfjs}, cpu backend (Float32)`, theirsMs, theirs[0]?.loss);
+    console.log(`  ${'ratio ktrdr / tfjs'.padEnd(34)} ${(theirsMs / oursMs).toFixed(1)}× the throughput`);
+  }
 
   // Single-row inference, as the backtester calls it bar by bar.
   const model = Mlp.create(

@@ -1,5 +1,5 @@
 /**
- * The wire contract (DESIGN §3): every HTTP body between the CLI, the backend
+ * The wire contract (docs/architecture.md §4): every HTTP body between the CLI, the backend
  * and the workers, as zod schemas. Each schema is the single source of its
  * TypeScript type, its validation (400s name the field) and its OpenAPI docs.
  * JSON is snake_case, compatible with the earlier Python system.

@@ -1,5 +1,5 @@
 /**
- * The backend's HTTP application: zod-validated routes (DESIGN §3) under
+ * The backend's HTTP application: zod-validated routes (docs/architecture.md §4) under
  * /api/v1, GET /health and GET /metrics at the root, OpenAPI docs at
  * /api/v1/docs, bearer-token auth and one error shape.
  */
@@ -45,7 +45,7 @@ export async function buildBackendApp(deps: BackendAppDeps): Promise<FastifyInst
   }
   await app.register(fastifySwagger, {
     openapi: {
-      info: { title: 'ktrdr backend', description: 'Workers, operations and their progress (DESIGN §3).', version: deps.version },
+      info: { title: 'ktrdr backend', description: 'Workers, operations and their progress (docs/architecture.md §4).', version: deps.version },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
       security: [{ bearer: [] }],
     },

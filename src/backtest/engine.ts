@@ -1,5 +1,5 @@
 /**
- * Bar-by-bar account of a backtest (DESIGN §5.4): long, flat or short, one position at a time.
+ * Bar-by-bar account of a backtest (docs/architecture.md §6.4): long, flat or short, one position at a time.
  *
  * Timing: the decision at bar t is made with data up to t and filled at bar t's close, adjusted for
  * slippage — a buy fills at close × (1 + slippage), a sell at close × (1 − slippage). Nothing about

@@ -1,4 +1,4 @@
-/** The engine's options, validated once (zod) with the defaults of DESIGN §5.4. */
+/** The engine's options, validated once (zod) with the defaults of docs/architecture.md §6.4. */
 import { z } from 'zod';
 import { BacktestError } from './errors.js';
 

@@ -7,7 +7,7 @@
  * mean of TR[1 .. period]: first value at t = period.
  * Warm-up: period leading NaNs.
  *
- * ATR reads high, low and close. `source` is accepted (DESIGN §5.2 lists it for
+ * ATR reads high, low and close. `source` is accepted (docs/architecture.md §6.2 lists it for
  * atr) but may only be 'close', so a setting that would be ignored is refused.
  */
 import { z } from 'zod';

@@ -1,6 +1,6 @@
 /**
  * Reads and checks market data CSV files (`date,open,high,low,close,volume`,
- * DESIGN §5.1). Every bad row is reported with its line, never silently used:
+ * docs/architecture.md §6.1). Every bad row is reported with its line, never silently used:
  * a file with any error yields no series.
  */
 import { readFile } from 'node:fs/promises';

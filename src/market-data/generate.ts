@@ -1,5 +1,5 @@
 /**
- * Deterministic synthetic bars (DESIGN §5.1) so that the demo and the tests
+ * Deterministic synthetic bars (docs/architecture.md §6.1) so that the demo and the tests
  * need no download: a regime-switching random walk on the log price. Three
  * regimes (trending up, trending down, ranging) follow a Markov chain; each
  * has its own drift and volatility, ranging pulls back towards the price the

@@ -1,5 +1,5 @@
 /**
- * The strategy file (DESIGN §5.2, the earlier system's "v3" YAML format, subset):
+ * The strategy file (docs/architecture.md §6.2, the earlier system's "v3" YAML format, subset):
  * ONE zod schema that is its TypeScript type, its validation and its documentation
  * (docs/strategies.md is rendered from the `.describe()` texts below).
  *

@@ -1,6 +1,6 @@
 /**
  * The workloads' view of the backend: bars to compute on, models to load, and
- * the place trained models go. Workers keep no data of their own (DESIGN §1).
+ * the place trained models go. Workers keep no data of their own (docs/architecture.md §1).
  */
 import { BarsResponse, ModelArtifact, ModelCreated } from '../api/contract.js';
 import type { HttpClient, RetryPolicy } from '../client/http.js';

@@ -1,5 +1,5 @@
 /**
- * Who a worker is (DESIGN §2.3): its id, and the URL the backend reaches it at.
+ * Who a worker is (docs/architecture.md §3.3): its id, and the URL the backend reaches it at.
  * Pure functions of their inputs; the entry point passes the settings and the
  * machine's facts in.
  */

@@ -30,7 +30,7 @@ export interface BarsRequest {
 
 /**
  * What a workload reads and writes beyond its own state. Workers never touch
- * the data directories: these go through the backend (DESIGN §1).
+ * the data directories: these go through the backend (docs/architecture.md §1).
  */
 export interface WorkloadServices {
   bars(request: BarsRequest): Promise<BarSeries>;

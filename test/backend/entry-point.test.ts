@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createServer } from 'node:net';
-import { cleanEnv, freePort, KtrdrProcess, stopAll, tempDir, waitFor } from '../support/processes.js';
+import { budget, cleanEnv, freePort, KtrdrProcess, STARTUP_MS, STOP_MS, stopAll, tempDir, waitFor } from '../support/processes.js';
 
 const started: KtrdrProcess[] = [];
 afterEach(() => stopAll(started.splice(0)));
@@ -13,7 +13,7 @@ function backendProcess(env: Record<string, string>): KtrdrProcess {
 }
 
 describe('ktrdr backend', () => {
-  it('exits 1 with the CONFIGURATION ERROR block before binding any port', async () => {
+  it('exits 1 with the CONFIGURATION ERROR block before binding any port', { timeout: budget(STARTUP_MS) }, async () => {
     const port = await freePort();
     const child = backendProcess({ KTRDR_API_PORT: String(port), KTRDR_OPS_CACHE_TTL: '-1' });
     const { code } = await child.exited;
@@ -27,14 +27,14 @@ describe('ktrdr backend', () => {
     });
   });
 
-  it('listens on KTRDR_API_HOST:KTRDR_API_PORT, logs its URL once, and exits 0 on SIGTERM', async () => {
+  it('listens on KTRDR_API_HOST:KTRDR_API_PORT, logs its URL once, and exits 0 on SIGTERM', { timeout: budget(STARTUP_MS, STARTUP_MS, STOP_MS) }, async () => {
     const port = await freePort();
     const child = backendProcess({ KTRDR_API_HOST: '127.0.0.1', KTRDR_API_PORT: String(port), KTRDR_LOG_FORMAT: 'json' });
     await child.waitForOutput(/backend listening on/);
     const health = await waitFor('GET /health', async () => {
       const response = await fetch(`http://127.0.0.1:${port}/health`);
       return response.ok ? ((await response.json()) as { status: string }) : null;
-    });
+    }, { timeoutMs: STARTUP_MS, whileAlive: [child] });
     expect(health.status).toBe('ok');
     const urlLines = child.stdout.split('\n').filter((line) => line.includes(`http://127.0.0.1:${port}`));
     expect(urlLines).toHaveLength(1);

@@ -1,5 +1,5 @@
 /**
- * The backtest account (DESIGN §5.4): hand-worked trades, the cash + position value = equity
+ * The backtest account (docs/architecture.md §6.4): hand-worked trades, the cash + position value = equity
  * identity, costs applied once per fill, no look-ahead, and snapshot/restore continuing exactly.
  */
 import { describe, expect, it } from 'vitest';

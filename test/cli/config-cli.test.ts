@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
 
-/** Deprecated names without the KTRDR_ prefix (DESIGN §2.2); the KTRDR_ ones go with the prefix. */
+/** Deprecated names without the KTRDR_ prefix (docs/architecture.md §3.2); the KTRDR_ ones go with the prefix. */
 const DEPRECATED_NAMES = [
   'DB_HOST', 'DB_PORT', 'DB_NAME', 'DB_USER', 'DB_PASSWORD', 'DB_ECHO',
   'JWT_SECRET', 'LOG_LEVEL', 'OTLP_ENDPOINT',

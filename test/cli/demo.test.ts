@@ -3,10 +3,12 @@ import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { assertBuilt, freePortRun } from '../support/processes.js';
+import { assertBuilt, budget, freePortRun } from '../support/processes.js';
 import { REPO_ROOT, cleanEnv, type CliResult } from './helpers/run-cli.js';
 
 const DEMO = join(REPO_ROOT, 'dist/src/demo/main.js');
+/** The whole demo: a stack starting, a training and a backtest (about 10 s when the machine is idle). */
+const DEMO_MS = 300_000;
 
 
 function runDemo(env: NodeJS.ProcessEnv): Promise<CliResult> {
@@ -16,7 +18,7 @@ function runDemo(env: NodeJS.ProcessEnv): Promise<CliResult> {
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), DEMO_MS);
     child.once('error', reject);
     child.once('close', (code) => {
       clearTimeout(timer);
@@ -32,7 +34,7 @@ describe('npm run demo', () => {
     blocker = null;
   });
 
-  it('generates data, trains a strategy and backtests the model with progress bars, prints the metrics and the workers, exits 0', { timeout: 120_000 }, async () => {
+  it('generates data, trains a strategy and backtests the model with progress bars, prints the metrics and the workers, exits 0', { timeout: budget(DEMO_MS) }, async () => {
     assertBuilt('dist/src/demo/main.js', 'dist/src/backend/main.js', 'dist/src/worker/main.js');
     const apiPort = await freePortRun(1);
     let workerPort = await freePortRun(2);
@@ -53,7 +55,7 @@ describe('npm run demo', () => {
     expect(result.stdout.trim().split('\n').at(-1)).toBe('Demo completed.');
   });
 
-  it('fails with a message naming a taken port and its variable', async () => {
+  it('fails with a message naming a taken port and its variable', { timeout: budget(DEMO_MS) }, async () => {
     assertBuilt('dist/src/demo/main.js', 'dist/src/backend/main.js', 'dist/src/worker/main.js');
     const apiPort = await freePortRun(1);
     blocker = createServer();

@@ -4,21 +4,14 @@
  * then SIGTERM (exit 0, every child gone) or a child killed (exit 1, the rest
  * stopped). Bounded waits on output, never fixed sleeps.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WorkerRecord } from '../../src/api/contract.js';
-import { assertBuilt, freePortRun } from '../support/processes.js';
-import { BIN, cleanEnv, runCli } from './helpers/run-cli.js';
-
-interface UpProcess {
-  readonly child: ChildProcess;
-  readonly output: () => string;
-  readonly exited: Promise<number | null>;
-}
+import { assertBuilt, budget, freePortRun, KtrdrProcess, OPERATION_MS, STARTUP_MS, waitFor } from '../support/processes.js';
+import { cleanEnv, runCli } from './helpers/run-cli.js';
 
 const cleanups: (() => void | Promise<void>)[] = [];
 afterEach(async () => {
@@ -41,33 +34,17 @@ async function stackEnv(): Promise<NodeJS.ProcessEnv> {
   });
 }
 
-function startUp(env: NodeJS.ProcessEnv): UpProcess {
-  const child = spawn(process.execPath, [BIN, 'up'], { env, cwd: tmpdir(), stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  cleanups.push(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
-  return { child, output: () => output, exited };
-}
-
-async function waitFor<T>(what: string, probe: () => T | null | undefined | false | Promise<T | null | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+function startUp(env: NodeJS.ProcessEnv): KtrdrProcess {
+  const up = new KtrdrProcess('ktrdr up', ['up'], env, tmpdir());
+  cleanups.push(async () => void (await up.stop('SIGKILL', 5_000)));
+  return up;
 }
 
 /** The pids `up` reports in its ready line, by child name. */
-async function readyChildren(up: UpProcess): Promise<Map<string, number>> {
-  const line = await waitFor('the ready line of `ktrdr up`', () => {
-    if (up.child.exitCode !== null) throw new Error(`ktrdr up exited early:\n${up.output()}`);
-    return up.output().split('\n').find((text) => /^up\s+\| ready:/.test(text));
+async function readyChildren(up: KtrdrProcess): Promise<Map<string, number>> {
+  const line = await waitFor('the ready line of `ktrdr up`', () => up.output.split('\n').find((text) => /^up\s+\| ready:/.test(text)), {
+    timeoutMs: STARTUP_MS,
+    whileAlive: [up],
   });
   return new Map([...line.matchAll(/([\w-]+) :\d+ \(pid (\d+)\)/g)].map((match) => [match[1] as string, Number(match[2])]));
 }
@@ -81,7 +58,10 @@ function isAlive(pid: number): boolean {
   }
 }
 
-async function withTimeout<T>(what: string, promise: Promise<T>, timeoutMs = 30_000): Promise<T> {
+/** `up` stopping its children (each given KtrdrProcess's stop bound) and exiting. */
+const EXIT_MS = 30_000;
+
+async function withTimeout<T>(what: string, promise: Promise<T>, timeoutMs = EXIT_MS): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), timeoutMs)));
   try {
@@ -93,7 +73,9 @@ async function withTimeout<T>(what: string, promise: Promise<T>, timeoutMs = 30_
 
 describe('ktrdr up (real backend and workers)', () => {
   beforeAll(() => assertBuilt('dist/src/backend/main.js', 'dist/src/worker/main.js'));
-  it('lists two workers, runs a dummy operation, and stops everything on SIGTERM (exit 0)', async () => {
+  it('lists two workers, runs a dummy operation, and stops everything on SIGTERM (exit 0)', {
+    timeout: budget(STARTUP_MS, STARTUP_MS, OPERATION_MS, EXIT_MS),
+  }, async () => {
     const env = await stackEnv();
     const up = startUp(env);
     const pids = await readyChildren(up);
@@ -104,32 +86,32 @@ describe('ktrdr up (real backend and workers)', () => {
       if (result.code !== 0) return null;
       const listed = WorkerRecord.array().parse(JSON.parse(result.stdout));
       return listed.length === 2 ? listed : null;
-    });
+    }, { timeoutMs: STARTUP_MS, whileAlive: [up] });
     expect(workers.map((worker) => worker.worker_type).sort()).toEqual(['backtesting', 'training']);
     expect(workers.map((worker) => new URL(worker.endpoint_url).port).sort()).toEqual([env.KTRDR_WORKER_PORT, String(Number(env.KTRDR_WORKER_PORT) + 1)].sort());
 
-    const dummy = await runCli(['dummy', 'start', '--steps', '3', '--step-delay-ms', '10', '--watch', '--interval-ms', '50'], env, { timeoutMs: 60_000 });
+    const dummy = await runCli(['dummy', 'start', '--steps', '3', '--step-delay-ms', '10', '--watch', '--interval-ms', '50'], env, { timeoutMs: OPERATION_MS });
     expect(dummy.stderr).toBe('');
     expect(dummy.code).toBe(0);
     expect(dummy.stdout.trim().split('\n').at(-1)).toMatch(/^operation \S+ completed: steps=3 /);
 
     up.child.kill('SIGTERM');
-    expect(await withTimeout('ktrdr up to exit after SIGTERM', up.exited)).toBe(0);
+    expect((await withTimeout('ktrdr up to exit after SIGTERM', up.exited)).code).toBe(0);
     for (const [name, pid] of pids) expect(isAlive(pid), `${name} (pid ${pid}) still running`).toBe(false);
 
     // Workers are stopped before the backend: the backend hears of SIGTERM only after the workers' last words.
-    const lines = up.output().split('\n');
+    const lines = up.output.split('\n');
     const lastWorkerLine = Math.max(...['training-1', 'backtesting-1'].map((name) => lines.findLastIndex((line) => line.startsWith(name))));
     const backendSignalLine = lines.findIndex((line) => line.startsWith('backend') && line.includes('SIGTERM'));
     expect(backendSignalLine).toBeGreaterThan(lastWorkerLine);
   });
 
-  it('stops the rest and exits 1 when a child dies unexpectedly', async () => {
+  it('stops the rest and exits 1 when a child dies unexpectedly', { timeout: budget(STARTUP_MS, EXIT_MS) }, async () => {
     const up = startUp(await stackEnv());
     const pids = await readyChildren(up);
     process.kill(pids.get('training-1') as number, 'SIGKILL');
-    expect(await withTimeout('ktrdr up to exit after a child died', up.exited)).toBe(1);
-    expect(up.output()).toMatch(/training-1 exited unexpectedly \(SIGKILL\); stopping the rest/);
+    expect((await withTimeout('ktrdr up to exit after a child died', up.exited)).code).toBe(1);
+    expect(up.output).toMatch(/training-1 exited unexpectedly \(SIGKILL\); stopping the rest/);
     for (const [name, pid] of pids) expect(isAlive(pid), `${name} (pid ${pid}) still running`).toBe(false);
   });
 });

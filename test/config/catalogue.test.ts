@@ -1,5 +1,5 @@
 /**
- * The catalogue against DESIGN §2.2, row by row, through the real getters and
+ * The catalogue against docs/architecture.md §3.2, row by row, through the real getters and
  * the process environment (as the processes use them).
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -14,7 +14,7 @@ import { describeGroup } from '../../src/settings-engine/index.js';
 type Row = [group: string, env: string, defaultValue: unknown, deprecated: string[], sample: string, sampleValue: unknown];
 
 /**
- * DESIGN §2.2, and the names added for parity with the earlier ktrdr (CORS details, JWT algorithm, JSON logs,
+ * docs/architecture.md §3.2, and the names added for parity with the earlier ktrdr (CORS details, JWT algorithm, JSON logs,
  * OTel console output, the API log level, the WORKER_HEALTH_* names): group, variable, default, deprecated names,
  * and a valid non-default value.
  */
@@ -116,7 +116,7 @@ afterEach(() => {
   settings.clearSettingsCache();
 });
 
-describe('catalogue matches DESIGN §2.2', () => {
+describe('catalogue matches docs/architecture.md §3.2', () => {
   it('has exactly the variables of the design, group by group', () => {
     const actual = GROUPS.flatMap((g) => describeGroup(g).map((d) => [g.name, d.env, [...d.deprecatedEnv]]));
     expect(actual).toEqual(DESIGN.map(([group, env, , deprecated]) => [group, env, deprecated]));

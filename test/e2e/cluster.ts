@@ -8,13 +8,17 @@ import type { OperationRecord} from '../../src/api/contract.js';
 import { GetOperationResponse, WorkerRecord, type WorkerType } from '../../src/api/contract.js';
 import { TokenService, tokenProvider } from '../../src/auth/tokens.js';
 import { HttpClient } from '../../src/client/http.js';
-import { cleanEnv, freePort, KtrdrProcess, tempDir, waitFor } from '../support/processes.js';
+import { cleanEnv, freePort, KtrdrProcess, OPERATION_MS, STARTUP_MS, tempDir, waitFor } from '../support/processes.js';
 
-/** Fast loops so that failures show within seconds. */
+/**
+ * Fast loops so that failures show within seconds. A dead worker refuses connections at once, so only the health
+ * check timeout decides how a slow one is judged: a training worker on a busy 2-core machine can take seconds to
+ * answer, and a tight timeout there would fail its operation as an orphan. Only the SIGSTOP test waits it out.
+ */
 export const FAST_LOOPS: Record<string, string> = {
   KTRDR_WORKER_HEARTBEAT_INTERVAL: '0.3',
   KTRDR_WORKER_HEALTH_CHECK_INTERVAL: '0.3',
-  KTRDR_WORKER_HEALTH_CHECK_TIMEOUT: '0.5',
+  KTRDR_WORKER_HEALTH_CHECK_TIMEOUT: '10',
   KTRDR_WORKER_HEALTH_CHECK_FAILURES: '2',
   KTRDR_WORKER_REMOVAL_THRESHOLD: '2',
   KTRDR_ORPHAN_TIMEOUT_SECONDS: '1.5',
@@ -61,7 +65,10 @@ export class Cluster {
     const backend = new KtrdrProcess('backend', ['backend'], this.env());
     this.processes.push(backend);
     this.backend = backend;
-    await waitFor('backend /health', async () => (await fetch(`http://127.0.0.1:${this.apiPort}/health`)).ok);
+    await waitFor('backend /health', async () => (await fetch(`http://127.0.0.1:${this.apiPort}/health`)).ok, {
+      timeoutMs: STARTUP_MS,
+      whileAlive: [backend],
+    });
     return backend;
   }
 
@@ -70,32 +77,36 @@ export class Cluster {
     const id = `${type}-e2e-${port}`;
     const worker = new KtrdrProcess(id, ['worker', type], this.env({ KTRDR_WORKER_PORT: String(port), KTRDR_WORKER_ID: id, ...extra }));
     this.processes.push(worker);
-    await this.waitForWorker(id);
+    await this.waitForWorker(id, () => true, STARTUP_MS, worker);
     return { process: worker, port, id };
   }
 
   /** A client of the backend as the CLI would make it (the default secret). */
   get http(): HttpClient {
-    return new HttpClient({ baseUrl: this.baseUrl, timeoutMs: 5_000, token: this.token });
+    return new HttpClient({ baseUrl: this.baseUrl, timeoutMs: 30_000, token: this.token });
   }
 
   workers(): Promise<WorkerRecord[]> {
     return this.http.request('GET', '/workers', z.array(WorkerRecord));
   }
 
-  async waitForWorker(id: string, predicate: (w: WorkerRecord) => boolean = () => true, timeoutMs = 20_000): Promise<WorkerRecord> {
-    return waitFor(`worker ${id}`, async () => (await this.workers()).find((w) => w.worker_id === id && predicate(w)), { timeoutMs });
+  /** Waits on the backend's list; fails at once if the backend (or `worker`, when given) exits. */
+  async waitForWorker(id: string, predicate: (w: WorkerRecord) => boolean = () => true, timeoutMs = STARTUP_MS, worker?: KtrdrProcess): Promise<WorkerRecord> {
+    return waitFor(`worker ${id}`, async () => (await this.workers()).find((w) => w.worker_id === id && predicate(w)), {
+      timeoutMs,
+      whileAlive: [this.backend, worker],
+    });
   }
 
   async operation(id: string): Promise<OperationRecord> {
     return (await this.http.request('GET', `/operations/${id}`, GetOperationResponse)).data;
   }
 
-  async waitForOperation(id: string, predicate: (op: OperationRecord) => boolean, what: string, timeoutMs = 30_000): Promise<OperationRecord> {
+  async waitForOperation(id: string, predicate: (op: OperationRecord) => boolean, what: string, timeoutMs = OPERATION_MS): Promise<OperationRecord> {
     return waitFor(`operation ${id} ${what}`, async () => {
       const op = await this.operation(id);
       return predicate(op) ? op : null;
-    }, { timeoutMs });
+    }, { timeoutMs, whileAlive: [this.backend] });
   }
 
   async startDummy(body: Record<string, unknown>): Promise<string> {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpError } from '../../src/client/http.js';
 import { formatCsv, generateBars } from '../../src/market-data/generate.js';
-import { REPO_ROOT } from '../support/processes.js';
+import { budget, OPERATION_MS, REPO_ROOT, STARTUP_MS, STOP_MS } from '../support/processes.js';
 import { Cluster } from './cluster.js';
 
 /** Slow enough per epoch (a wide network, small batches) to be caught mid-run. */
@@ -70,10 +70,16 @@ interface Checkpoint {
 const checkpoints = async (id: string) => ((await cluster.send('GET', `/operations/${id}/checkpoints`)) as { data: Checkpoint[] }).data;
 
 describe('training through real processes', () => {
-  it('checkpoints every 3 epochs; a worker killed with kill -9 is failed as an orphan and resume continues from the last checkpoint epoch', async () => {
+  const EPOCH_7_MS = 180_000;
+  const TRAINING_MS = 300_000;
+  const BACKTEST_MS = 300_000;
+
+  it('checkpoints every 3 epochs; a worker killed with kill -9 is failed as an orphan and resume continues from the last checkpoint epoch', {
+    timeout: budget(STARTUP_MS, EPOCH_7_MS, OPERATION_MS, STARTUP_MS, OPERATION_MS, TRAINING_MS, STOP_MS),
+  }, async () => {
     const first = await cluster.startWorker('training');
     const { operation_id: id } = (await cluster.send('POST', '/trainings/start', { strategy: 'e2e_slow', seed: 3 })) as { operation_id: string };
-    const running = await cluster.waitForOperation(id, (op) => op.status === 'running' && Number(op.progress.context.epoch) >= 7, 'to pass epoch 7', 60_000);
+    const running = await cluster.waitForOperation(id, (op) => op.status === 'running' && Number(op.progress.context.epoch) >= 7, 'to pass epoch 7', EPOCH_7_MS);
     expect(running.progress.current_step).toMatch(/^Epoch \d+\/40$/);
     expect(running.progress.context).toMatchObject({ epochs: 40 });
     expect(typeof running.progress.context.loss).toBe('number');
@@ -92,7 +98,7 @@ describe('training through real processes', () => {
     await cluster.send('POST', `/operations/${id}/resume`);
     const resumed = await cluster.waitForOperation(id, (op) => op.status === 'running' && op.progress.context.resumed_from_epoch != null, 'to resume');
     expect(resumed.progress.context.resumed_from_epoch).toBe(lastEpoch);
-    const done = await cluster.waitForOperation(id, (op) => op.status === 'completed', 'to complete', 120_000);
+    const done = await cluster.waitForOperation(id, (op) => op.status === 'completed', 'to complete', TRAINING_MS);
     expect(done.worker_id).toBe(second.id);
     expect(done.result_summary).toMatchObject({ resumed_from_epoch: lastEpoch, epochs_trained: 40 });
     expect(typeof done.result_summary?.model_id).toBe('string');
@@ -116,11 +122,13 @@ describe('training through real processes', () => {
     expect(((await cluster.send('GET', '/operations')) as { total_count: number }).total_count).toBe(before);
   });
 
-  it('trains an example strategy and backtests the model on its held-out period', async () => {
+  it('trains an example strategy and backtests the model on its held-out period', {
+    timeout: budget(STARTUP_MS, STARTUP_MS, TRAINING_MS, BACKTEST_MS, STOP_MS, STOP_MS),
+  }, async () => {
     const trainer = await cluster.startWorker('training');
     const tester = await cluster.startWorker('backtesting');
     const { operation_id: trainingId } = (await cluster.send('POST', '/trainings/start', { strategy: 'macd_roc_trend' })) as { operation_id: string };
-    const trained = await cluster.waitForOperation(trainingId, (op) => op.status === 'completed' || op.status === 'failed', 'to finish', 120_000);
+    const trained = await cluster.waitForOperation(trainingId, (op) => op.status === 'completed' || op.status === 'failed', 'to finish', TRAINING_MS);
     expect(trained.status).toBe('completed');
     const modelId = trained.result_summary?.model_id as string;
     const models = (await cluster.send('GET', '/models')) as { model_id: string; periods: { test: { start: string } } }[];
@@ -128,7 +136,7 @@ describe('training through real processes', () => {
     expect(model).toBeDefined();
 
     const { operation_id: backtestId } = (await cluster.send('POST', '/backtests/start', { model: modelId })) as { operation_id: string };
-    const tested = await cluster.waitForOperation(backtestId, (op) => op.status === 'completed' || op.status === 'failed', 'to finish', 120_000);
+    const tested = await cluster.waitForOperation(backtestId, (op) => op.status === 'completed' || op.status === 'failed', 'to finish', BACKTEST_MS);
     expect(tested.status).toBe('completed');
     expect(tested.worker_id).toBe(tester.id);
     for (const key of ['total_return', 'annualized_return', 'sharpe_ratio', 'max_drawdown', 'win_rate', 'profit_factor', 'total_trades']) {

@@ -20,7 +20,7 @@ function paramsError(type: string, params: RawIndicatorParams): IndicatorParamsE
 }
 
 describe('registry', () => {
-  it('lists the nine indicators of DESIGN §5.2 with their outputs', () => {
+  it('lists the nine indicators of docs/architecture.md §6.2 with their outputs', () => {
     const outputs = Object.fromEntries(Object.entries(INDICATORS).map(([type, def]) => [type, def.outputs]));
     expect(outputs).toEqual({
       sma: [], ema: [], rsi: [], roc: [], atr: [],

@@ -2,25 +2,23 @@
  * `ktrdr data generate | list | validate` as real child processes of the
  * compiled CLI, with KTRDR_DATA_DIR in a temporary directory.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { formatCsv, generateBars } from '../../src/market-data/generate.js';
-import { BIN, cleanEnv, REPO_ROOT, runCli } from '../cli/helpers/run-cli.js';
+import { cleanEnv, runCli } from '../cli/helpers/run-cli.js';
+import { assertBuilt } from '../support/processes.js';
 
 let dataDir: string;
 
 const ktrdr = (args: string[], dir = dataDir) => runCli(args, cleanEnv({ KTRDR_DATA_DIR: dir, KTRDR_ACKNOWLEDGE_INSECURE_DEFAULTS: 'true' }));
 
 beforeAll(() => {
-  // Other areas may be mid-change and fail to type-check; the build still emits, so check what this test needs exists.
-  spawnSync(process.execPath, [join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: REPO_ROOT, stdio: 'ignore' });
-  expect(existsSync(BIN)).toBe(true);
-  expect(existsSync(join(REPO_ROOT, 'dist', 'src', 'cli', 'commands', 'data.js'))).toBe(true);
+  // `npm test` builds once before any test runs; rebuilding here would swap dist/ under the other process tests.
+  assertBuilt('dist/src/cli/commands/data.js');
   dataDir = mkdtempSync(join(tmpdir(), 'ktrdr-data-cli-'));
-}, 180_000);
+});
 
 describe('ktrdr data generate', () => {
   it('writes <SYMBOL>_<TF>.csv with 5000 bars from seed 42 by default, the same bytes as the library', async () => {

@@ -1,6 +1,6 @@
 /** Strategy texts shared by the strategy tests. */
 
-/** DESIGN §5.2, verbatim. */
+/** docs/architecture.md §6.2, verbatim. */
 export const DESIGN_YAML = `name: rsi_adx_example
 version: "3.0"
 training_data:

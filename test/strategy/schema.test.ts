@@ -1,5 +1,5 @@
 /**
- * The strategy file: DESIGN §5.2's YAML as written, the examples, defaults and
+ * The strategy file: docs/architecture.md §6.2's YAML as written, the examples, defaults and
  * the merge of the two training blocks, and a file with many problems, each
  * reported at its exact path in the file.
  */
@@ -38,7 +38,7 @@ function variant(...replacements: [string, string][]): string {
   return text;
 }
 
-describe('DESIGN §5.2', () => {
+describe('docs/architecture.md §6.2', () => {
   it('validates as written and normalises every section', () => {
     const strategy = parseStrategy(DESIGN_YAML, 'design.yaml');
     expect(strategy.name).toBe('rsi_adx_example');
@@ -168,7 +168,7 @@ describe('the examples under strategies/', () => {
     expect(strategy.model.architecture.hidden_layers.every((units) => units <= 64)).toBe(true);
   });
 
-  it('rsi_adx_example.yaml is DESIGN §5.2 except for its epochs', () => {
+  it('rsi_adx_example.yaml is docs/architecture.md §6.2 except for its epochs', () => {
     const example = readFileSync(join(STRATEGIES_DIR, 'rsi_adx_example.yaml'), 'utf8');
     const fromExample = parseStrategy(example, 'example');
     const fromDesign = parseStrategy(DESIGN_YAML, 'design');

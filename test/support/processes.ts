@@ -12,6 +12,26 @@ import { knownVariableNames } from '../../src/config/inspect.js';
 import { portIsFree } from '../../src/stack/local-stack.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/**
+ * Bounds for waits on real processes. They are ceilings, not delays: a wait returns as soon as its condition holds and
+ * fails at once when the process it is tied to exits, so generous values cost nothing when things work. Measured on the
+ * 2-core machine with eight people building and testing on it: a backend took 38 s to listen (1–2 s when idle).
+ */
+/** A ktrdr process starting until it answers: Node, its imports, the embedded database. */
+export const STARTUP_MS = 120_000;
+/** An operation reaching a state the test drives it to (a dummy operation runs for a few seconds when idle). */
+export const OPERATION_MS = 90_000;
+/** A process stopping after SIGTERM before KtrdrProcess.stop kills it. */
+export const STOP_MS = 15_000;
+
+/**
+ * A test timeout longer than all the waits inside the test together (plus a margin for the steps between them),
+ * so that when something does not happen the wait's own message, not vitest's timeout, says what.
+ */
+export function budget(...waitsMs: number[]): number {
+  return waitsMs.reduce((total, ms) => total + ms, 30_000);
+}
 export const CLI = join(REPO_ROOT, 'dist/src/cli/main.js');
 
 /** Fails (never skips) when a compiled entry point is missing; `files` are relative to the repository. */
@@ -58,25 +78,97 @@ export function tempDir(prefix = 'ktrdr-e2e-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-export async function waitFor<T>(
+/** How a child process ended. */
+export interface ProcessExit {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+}
+
+/** A child process a wait can be tied to: its exit ends the wait at once instead of at the timeout. */
+export interface WatchedProcess {
+  readonly name: string;
+  readonly exited: Promise<ProcessExit>;
+  readonly output: string;
+}
+
+/** The last lines of a process's output, enough to see why it stopped without burying the failure. */
+export function lastLines(output: string, count = 40): string {
+  const lines = output.trimEnd().split('\n');
+  return (lines.length > count ? [`… (${lines.length - count} earlier lines)`, ...lines.slice(-count)] : lines).join('\n');
+}
+
+/** A wait ended because a process it depended on exited. */
+export class ProcessExitedError extends Error {
+  constructor(
+    readonly processName: string,
+    readonly exit: ProcessExit,
+    what: string,
+    output: string,
+  ) {
+    const how = exit.signal ? `signal ${exit.signal}` : `code ${exit.code}`;
+    super(`${processName} exited (${how}) while waiting for ${what}; its last output:\n${lastLines(output)}`);
+    this.name = 'ProcessExitedError';
+  }
+}
+
+export interface WaitOptions {
+  readonly timeoutMs?: number;
+  readonly intervalMs?: number;
+  /** Processes the awaited condition depends on: if one exits, the wait rejects at once with its exit and output. */
+  readonly whileAlive?: readonly (WatchedProcess | null | undefined)[];
+}
+
+/**
+ * Polls `probe` until it returns a truthy value. A probe that throws is retried (the thing probed may not be up yet),
+ * except for a ProcessExitedError, which ends the wait like the exit of a process in `whileAlive`.
+ */
+export function waitFor<T>(
   what: string,
   probe: () => Promise<T | undefined | null | false> | T | undefined | null | false,
-  { timeoutMs = 20_000, intervalMs = 50 } = {},
+  { timeoutMs = 20_000, intervalMs = 50, whileAlive = [] }: WaitOptions = {},
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown = null;
-  for (;;) {
+  const watched = whileAlive.filter((process): process is WatchedProcess => process != null);
+  let settled = false;
+
+  const attempt = async (): Promise<{ value: T } | { error: unknown }> => {
     try {
       const value = await probe();
-      if (value) return value;
+      return value ? { value } : { error: null };
     } catch (error) {
-      lastError = error;
+      return { error };
     }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${String(lastError)})` : ''}`);
+  };
+
+  const polling = (async (): Promise<T> => {
+    const deadline = Date.now() + timeoutMs;
+    let lastError: unknown = null;
+    while (!settled) {
+      const outcome = await attempt();
+      if ('value' in outcome) return outcome.value;
+      if (outcome.error instanceof ProcessExitedError) throw outcome.error;
+      lastError = outcome.error ?? lastError;
+      if (Date.now() > deadline) {
+        const outputs = watched.map((process) => `\n--- last output of ${process.name} ---\n${lastLines(process.output)}`).join('');
+        throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${String(lastError)})` : ''}${outputs}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, intervalMs));
     }
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
+    throw new Error(`wait for ${what} abandoned`);
+  })();
+
+  // The condition may have been met just before the exit (a line printed, then exit 0): probe once more before failing.
+  const exits = watched.map((process) =>
+    process.exited.then(async (exit): Promise<T> => {
+      if (settled) return new Promise<T>(() => {});
+      const last = await attempt();
+      if ('value' in last) return last.value;
+      throw new ProcessExitedError(process.name, exit, what, process.output);
+    }),
+  );
+
+  return Promise.race([polling, ...exits]).finally(() => {
+    settled = true;
+  });
 }
 
 /** A running `ktrdr …` child with its output captured. */
@@ -84,7 +176,8 @@ export class KtrdrProcess {
   readonly child: ChildProcess;
   stdout = '';
   stderr = '';
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Resolves on 'close': the process has ended and all its output has been read. */
+  readonly exited: Promise<ProcessExit>;
 
   constructor(
     readonly name: string,
@@ -96,7 +189,7 @@ export class KtrdrProcess {
     this.child = spawn(process.execPath, [CLI, ...args], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child.stdout?.on('data', (chunk: Buffer) => (this.stdout += chunk.toString()));
     this.child.stderr?.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
-    this.exited = new Promise((resolve) => this.child.on('exit', (code, signal) => resolve({ code, signal })));
+    this.exited = new Promise((resolve) => this.child.on('close', (code, signal) => resolve({ code, signal })));
   }
 
   get output(): string {
@@ -107,15 +200,11 @@ export class KtrdrProcess {
     return this.child.exitCode === null && this.child.signalCode === null;
   }
 
-  waitForOutput(pattern: RegExp, timeoutMs = 20_000): Promise<RegExpMatchArray> {
-    return waitFor(`${this.name} to print ${pattern}\n--- output so far ---\n${this.output}`, () => {
-      const match = this.output.match(pattern);
-      if (!match && !this.alive) throw new Error(`${this.name} exited before printing ${pattern}:\n${this.output}`);
-      return match;
-    }, { timeoutMs });
+  waitForOutput(pattern: RegExp, timeoutMs = STARTUP_MS): Promise<RegExpMatchArray> {
+    return waitFor(`${this.name} to print ${pattern}`, () => this.output.match(pattern), { timeoutMs, whileAlive: [this] });
   }
 
-  async stop(signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 15_000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  async stop(signal: NodeJS.Signals = 'SIGTERM', timeoutMs = STOP_MS): Promise<ProcessExit> {
     if (this.alive) this.child.kill(signal);
     const timer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
     try {

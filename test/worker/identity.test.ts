@@ -1,4 +1,4 @@
-/** Worker identity (DESIGN §2.3): id and endpoint URL resolution. */
+/** Worker identity (docs/architecture.md §3.3): id and endpoint URL resolution. */
 import type { NetworkInterfaceInfo } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { isLoopbackUrl, resolveEndpointUrl, resolveWorkerId } from '../../src/worker/identity.js';

@@ -6,7 +6,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { WorkerHealth, WorkerOperationStatus } from '../../src/api/contract.js';
 import { HttpClient } from '../../src/client/http.js';
-import { assertBuilt, cleanEnv, freePort, KtrdrProcess, stopAll, waitFor } from '../support/processes.js';
+import { assertBuilt, budget, cleanEnv, freePort, KtrdrProcess, OPERATION_MS, STARTUP_MS, STOP_MS, stopAll, waitFor } from '../support/processes.js';
 import { FakeBackend } from './fake-backend.js';
 import { SECRET, tokens } from './harness.js';
 
@@ -37,7 +37,7 @@ const LISTENING = /listening on port (\d+), endpoint (\S+)/;
 const REGISTERED = /registered with the backend/;
 
 describe('ktrdr worker training (child process)', () => {
-  it('exits 1 before binding any port when KTRDR_WORKER_PORT is not an integer, naming the variable and the value', async () => {
+  it('exits 1 before binding any port when KTRDR_WORKER_PORT is not an integer, naming the variable and the value', { timeout: budget(STARTUP_MS) }, async () => {
     const child = worker({ KTRDR_WORKER_PORT: 'abc', KTRDR_API_CLIENT_BASE_URL: 'http://127.0.0.1:9/api/v1' });
     const { code } = await child.exited;
     expect(code).toBe(1);
@@ -46,7 +46,7 @@ describe('ktrdr worker training (child process)', () => {
     expect(child.output).not.toMatch(LISTENING);
   });
 
-  it('uses the deprecated WORKER_PORT with a warning, logs one listening and one registered line, and deregisters on SIGTERM (exit 0)', async () => {
+  it('uses the deprecated WORKER_PORT with a warning, logs one listening and one registered line, and deregisters on SIGTERM (exit 0)', { timeout: budget(STARTUP_MS, STOP_MS) }, async () => {
     const backend = await fakeBackend();
     const port = await freePort();
     const child = worker({ WORKER_PORT: String(port), KTRDR_WORKER_ID: 'training-cli-1', KTRDR_API_CLIENT_BASE_URL: backend.baseUrl });
@@ -71,7 +71,9 @@ describe('ktrdr worker training (child process)', () => {
     expect(backend.deregistrations).toEqual(['training-cli-1']);
   });
 
-  it('on SIGTERM while busy: checkpoints (shutdown), hands the operation back, deregisters, exits 0', async () => {
+  it('on SIGTERM while busy: checkpoints (shutdown), hands the operation back, deregisters, exits 0', {
+    timeout: budget(STARTUP_MS, OPERATION_MS, STOP_MS),
+  }, async () => {
     const backend = await fakeBackend();
     const port = await freePort();
     const child = worker({ KTRDR_WORKER_PORT: String(port), KTRDR_API_CLIENT_BASE_URL: backend.baseUrl });
@@ -84,7 +86,7 @@ describe('ktrdr worker training (child process)', () => {
     await waitFor('a few steps', async () => {
       const status = await client.request('GET', '/operations/op-sigterm/status', WorkerOperationStatus);
       return status.progress.steps_completed >= 3;
-    });
+    }, { timeoutMs: OPERATION_MS, whileAlive: [child] });
 
     const { code } = await child.stop('SIGTERM');
     expect(code).toBe(0);

@@ -93,7 +93,7 @@ export class FakeWorker {
     return Number(new URL(this.url).port);
   }
 
-  /** The body the earlier Python workers send (DESIGN §3), for this worker. */
+  /** The body the earlier Python workers send (docs/architecture.md §4), for this worker. */
   registration(extra: Record<string, unknown> = {}): Record<string, unknown> {
     return {
       worker_id: this.workerId,
