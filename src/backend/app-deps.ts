@@ -1,5 +1,6 @@
 /** What the HTTP layer needs from the backend's services. */
 import type { TokenService } from '../auth/tokens.js';
+import type { PrivatePath } from '../http/private-paths.js';
 import type { Logger } from '../logging/logger.js';
 import type { MarketDataRepository } from '../market-data/repository.js';
 import type { BackendMetrics } from './metrics.js';
@@ -22,4 +23,8 @@ export interface BackendAppDeps {
   readonly version: string;
   /** Origins allowed by CORS; `*` allows any, empty allows none. */
   readonly corsOrigins: readonly string[];
+  /** Body limit of the routes taking uploads (models, checkpoints, outcomes). */
+  readonly uploadLimitBytes: number;
+  /** Server directories answers show as the setting that names them. */
+  readonly privatePaths: readonly PrivatePath[];
 }

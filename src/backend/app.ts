@@ -24,7 +24,14 @@ import { workloadRoutes } from './routes/workloads.js';
 export type { BackendAppDeps } from './app-deps.js';
 
 export async function buildBackendApp(deps: BackendAppDeps): Promise<FastifyInstance> {
-  const app = createHttpServer({ logger: deps.logger, processName: 'backend', tokens: deps.tokens, isOpen: isOpenBackendRoute });
+  const app = createHttpServer({
+    logger: deps.logger,
+    processName: 'backend',
+    tokens: deps.tokens,
+    isOpen: isOpenBackendRoute,
+    uploadLimitBytes: deps.uploadLimitBytes,
+    privatePaths: deps.privatePaths,
+  });
 
   if (deps.corsOrigins.length > 0) {
     await app.register(fastifyCors, {

@@ -9,6 +9,7 @@ import {
   getCheckpointSettings,
   getDataSettings,
   getDatabaseSettings,
+  getHttpSettings,
   getLoggingSettings,
   getOperationsSettings,
   getOrphanDetectorSettings,
@@ -17,6 +18,7 @@ import {
 } from '../config/settings.js';
 import { shutdownSignal } from '../common/shutdown.js';
 import { packageVersion } from '../common/version.js';
+import { megabytes } from '../http/body-limits.js';
 import { createLogger } from '../logging/logger.js';
 import { openStore } from '../store/index.js';
 import { Backend } from './backend.js';
@@ -57,6 +59,7 @@ export async function runBackend(): Promise<number> {
     cleanupIntervalMs: seconds(ops.cleanupIntervalSeconds),
     retentionDays: ops.retentionDays,
     corsOrigins: api.corsOrigins,
+    uploadLimitBytes: megabytes(getHttpSettings().maxUploadMb),
     version: packageVersion(),
   });
 

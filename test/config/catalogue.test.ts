@@ -26,6 +26,7 @@ const DESIGN: Row[] = [
   ['api', 'KTRDR_API_HOST', '127.0.0.1', [], '0.0.0.0', '0.0.0.0'],
   ['api', 'KTRDR_API_PORT', 8000, [], '8080', 8080],
   ['api', 'KTRDR_API_CORS_ORIGINS', ['*'], [], 'http://a,http://b', ['http://a', 'http://b']],
+  ['http', 'KTRDR_HTTP_MAX_UPLOAD_MB', 8, [], '32', 32],
   ['auth', 'KTRDR_AUTH_JWT_SECRET', 'local-dev-secret-do-not-use-in-production', ['JWT_SECRET'], 'x'.repeat(40), 'x'.repeat(40)],
   ['auth', 'KTRDR_AUTH_TOKEN_EXPIRE_MINUTES', 60, [], '5', 5],
   ['logging', 'KTRDR_LOG_LEVEL', 'INFO', ['LOG_LEVEL', 'KTRDR_LOGGING_LEVEL'], 'debug', 'DEBUG'],
@@ -65,6 +66,7 @@ const DESIGN: Row[] = [
 const GETTERS: Record<string, () => Readonly<Record<string, unknown>>> = {
   database: settings.getDatabaseSettings,
   api: settings.getApiSettings,
+  http: settings.getHttpSettings,
   auth: settings.getAuthSettings,
   logging: settings.getLoggingSettings,
   observability: settings.getObservabilitySettings,
@@ -114,7 +116,7 @@ describe('catalogue matches DESIGN §2.2', () => {
 
   it('roles validate the groups of the design', () => {
     expect(ROLE_GROUPS.worker.map((g) => g.name).sort()).toEqual(
-      ['database', 'logging', 'observability', 'worker', 'checkpoint', 'orphan_detector', 'operations', 'api_client', 'auth'].sort(),
+      ['database', 'logging', 'observability', 'worker', 'checkpoint', 'orphan_detector', 'operations', 'api_client', 'auth', 'http'].sort(),
     );
     expect(ROLE_GROUPS.backend).toEqual(GROUPS);
     expect(ROLE_GROUPS.all).toEqual(GROUPS);
