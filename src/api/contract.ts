@@ -33,21 +33,62 @@ const NO_NUL = 'must not contain the NUL character (\\u0000)';
 /** A string the store can keep (ids, messages, names). */
 export const StoredText = () => z.string().refine((value) => !value.includes(NUL), { message: NO_NUL });
 
-/** The path (inside `value`) of the first string or key holding a NUL; null when there is none. Iterative: input may nest deeply. */
-function pathOfNul(value: unknown): (string | number)[] | null {
-  const stack: { value: unknown; path: (string | number)[] }[] = [{ value, path: [] }];
-  for (let item = stack.pop(); item; item = stack.pop()) {
-    const current = item.value;
-    if (typeof current === 'string') {
-      if (current.includes(NUL)) return item.path;
-    } else if (Array.isArray(current)) {
-      const { path } = item;
-      current.forEach((element, index) => stack.push({ value: element, path: [...path, index] }));
-    } else if (current !== null && typeof current === 'object') {
-      for (const [key, element] of Object.entries(current)) {
-        if (key.includes(NUL)) return [...item.path, key];
-        stack.push({ value: element, path: [...item.path, key] });
-      }
+/**
+ * Longest id (worker, operation, model) in characters. Ids travel in URL paths (heartbeats, status, downloads),
+ * and the servers' router admits path parameters of this length and more (MAX_PATH_PARAM_LENGTH), so that an id
+ * accepted once is usable in every later request.
+ */
+export const MAX_ID_LENGTH = 200;
+
+/** A worker or operation id. */
+export const Id = () => StoredText().min(1).max(MAX_ID_LENGTH);
+
+const MODEL_ID_RULE = `a model id is 1 to ${MAX_ID_LENGTH} letters, digits, "_", "." or "-", starting with a letter or digit and not ending in ".summary"`;
+/** Model ids become file names: no `.`, `..` or hidden file, and never the name of a summary file. */
+export const ModelId = z
+  .string()
+  .max(MAX_ID_LENGTH, MODEL_ID_RULE)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, MODEL_ID_RULE)
+  .refine((value) => !value.endsWith('.summary'), { message: MODEL_ID_RULE });
+
+/** A container being walked by `pathOfNul`: where it sits in its parent, and the next entry to look at. */
+interface WalkLevel {
+  readonly container: Readonly<Record<string, unknown>> | readonly unknown[];
+  /** Own keys of an object; null for an array. */
+  readonly keys: readonly string[] | null;
+  readonly key: string | number;
+  next: number;
+}
+
+const isContainer = (value: unknown): value is Record<string, unknown> | unknown[] => value !== null && typeof value === 'object';
+
+/**
+ * The path (inside `value`) of the first string or key holding a NUL; null when there is none. One step per
+ * entry and one record per container (no copy of the path per entry), and no recursion: input may nest deeply.
+ */
+export function pathOfNul(value: unknown): (string | number)[] | null {
+  if (typeof value === 'string') return value.includes(NUL) ? [] : null;
+  if (!isContainer(value)) return null;
+  const levels: WalkLevel[] = [];
+  const enter = (container: Record<string, unknown> | unknown[], key: string | number) =>
+    levels.push({ container, keys: Array.isArray(container) ? null : Object.keys(container), key, next: 0 });
+  const pathTo = (key: string | number) => [...levels.slice(1).map((level) => level.key), key];
+  enter(value, '');
+  while (levels.length > 0) {
+    const level = levels[levels.length - 1] as WalkLevel;
+    const size = level.keys ? level.keys.length : (level.container as readonly unknown[]).length;
+    if (level.next >= size) {
+      levels.pop();
+      continue;
+    }
+    const index = level.next++;
+    const key = level.keys ? (level.keys[index] as string) : index;
+    if (typeof key === 'string' && key.includes(NUL)) return pathTo(key);
+    const child = (level.container as Record<string | number, unknown>)[key];
+    if (typeof child === 'string') {
+      if (child.includes(NUL)) return pathTo(key);
+    } else if (isContainer(child)) {
+      enter(child, key);
     }
   }
   return null;
@@ -81,7 +122,7 @@ const IsoDate = z.iso
 
 /** How earlier workers report what finished while the backend was away. */
 export const CompletedOperationReport = z.object({
-  operation_id: StoredText().min(1).max(200),
+  operation_id: Id(),
   status: z.enum(['COMPLETED', 'FAILED', 'CANCELLED']),
   result: JsonObject.nullish(),
   error_message: StoredText().nullish(),
@@ -90,11 +131,11 @@ export const CompletedOperationReport = z.object({
 export type CompletedOperationReport = z.infer<typeof CompletedOperationReport>;
 
 export const RegisterWorkerBody = z.object({
-  worker_id: StoredText().min(1).max(200),
+  worker_id: Id(),
   worker_type: WorkerType,
   endpoint_url: z.url({ protocol: /^https?$/ }).refine((value) => !value.includes(NUL), { message: NO_NUL }),
   capabilities: JsonObject.optional(),
-  current_operation_id: StoredText().min(1).max(200).nullish(),
+  current_operation_id: Id().nullish(),
   /**
    * CompletedOperationReport entries, each validated on its own by the backend: a malformed one is skipped (and
    * logged) rather than refusing the registration, since the worker would report it again at every attempt.
@@ -220,7 +261,7 @@ export type DummyStartBody = z.infer<typeof DummyStartBody>;
 
 /** Backend → worker: run this operation (continuing from `checkpoint` when given). */
 export const WorkerStartBody = z.object({
-  operation_id: z.string().min(1),
+  operation_id: z.string().min(1).max(MAX_ID_LENGTH),
   operation_type: OperationType,
   params: JsonObject,
   checkpoint: z
@@ -254,7 +295,7 @@ export type WorkerOperationStatus = z.infer<typeof WorkerOperationStatus>;
 
 /** Worker → backend: a checkpoint of a running operation. */
 export const CheckpointUpload = z.object({
-  worker_id: StoredText().min(1).max(200),
+  worker_id: Id(),
   units: z.number().int().min(0),
   state: z.unknown(),
   reason: z.enum(['interval', 'time', 'shutdown', 'cancel', 'failure']),
@@ -265,7 +306,7 @@ export const CheckpointCreated = z.object({ success: z.literal(true), checkpoint
 
 /** Worker → backend: the terminal outcome, pushed so that none is lost if nobody polls. */
 export const OperationOutcome = z.object({
-  worker_id: StoredText().min(1).max(200),
+  worker_id: Id(),
   status: z.enum(['completed', 'failed', 'cancelled']),
   result_summary: JsonObject.nullable().default(null),
   error_message: StoredText().nullable().default(null),
@@ -278,7 +319,7 @@ export type OperationOutcome = z.infer<typeof OperationOutcome>;
 
 /** Worker → backend: a stopping worker hands an operation back, to be resumed elsewhere. */
 export const OperationRelease = z.object({
-  worker_id: StoredText().min(1).max(200),
+  worker_id: Id(),
   reason: StoredText().min(1),
   progress: Progress.optional(),
 });
@@ -342,7 +383,7 @@ const Period = z.object({ start: IsoDate, end: IsoDate, rows: z.number().int() }
 
 /** What `GET /models` lists: everything about a model but its weights. */
 export const ModelSummary = z.object({
-  model_id: z.string().regex(/^[A-Za-z0-9_.-]{1,200}$/, 'a model id is 1 to 200 letters, digits, "_", "." or "-"'),
+  model_id: ModelId,
   created_at: IsoDate,
   operation_id: z.string().nullable(),
   strategy_name: z.string(),
@@ -378,7 +419,7 @@ export const TrainingStartBody = z.object({
 export type TrainingStartBody = z.infer<typeof TrainingStartBody>;
 
 export const BacktestStartBody = z.object({
-  model: StoredText().min(1).describe('a model id from GET /models'),
+  model: ModelId.describe('a model id from GET /models'),
   symbol: Symbol.optional(),
   timeframe: Timeframe.optional(),
   start_date: DateParam.optional().describe("defaults to the start of the model's held-out test period"),

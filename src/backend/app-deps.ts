@@ -1,5 +1,6 @@
 /** What the HTTP layer needs from the backend's services. */
 import type { TokenService } from '../auth/tokens.js';
+import type { PrivatePath } from '../http/private-paths.js';
 import type { Logger, LogLevelName } from '../logging/logger.js';
 import type { MarketDataRepository } from '../market-data/repository.js';
 import type { BackendMetrics } from './metrics.js';
@@ -26,6 +27,10 @@ export interface BackendAppDeps {
   readonly cors?: CorsPolicy;
   /** KTRDR_API_LOG_LEVEL; null or omitted: warnings and errors only. */
   readonly httpLogLevel?: LogLevelName | null;
+  /** Body limit of the routes taking uploads (models, checkpoints, outcomes). */
+  readonly uploadLimitBytes: number;
+  /** Server directories answers show as the setting that names them. */
+  readonly privatePaths: readonly PrivatePath[];
 }
 
 export interface CorsPolicy {

@@ -30,6 +30,8 @@ export async function buildBackendApp(deps: BackendAppDeps): Promise<FastifyInst
     tokens: deps.tokens,
     isOpen: isOpenBackendRoute,
     logLevel: deps.httpLogLevel ?? null,
+    uploadLimitBytes: deps.uploadLimitBytes,
+    privatePaths: deps.privatePaths,
   });
 
   if (deps.corsOrigins.length > 0) {

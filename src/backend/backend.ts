@@ -48,6 +48,8 @@ export interface BackendOptions {
   readonly maxOperations: number;
   readonly cleanupIntervalMs: number;
   readonly retentionDays: number;
+  /** KTRDR_HTTP_MAX_UPLOAD_MB in bytes: the body limit of models, checkpoints and outcomes. */
+  readonly uploadLimitBytes: number;
   /** Origins allowed by CORS (KTRDR_API_CORS_ORIGINS); `*` allows any. Defaults to none. */
   readonly corsOrigins?: readonly string[];
   /** KTRDR_API_CORS_ALLOW_*, KTRDR_API_CORS_MAX_AGE. */
@@ -186,6 +188,13 @@ export class Backend {
       corsOrigins: this.options.corsOrigins ?? [],
       ...(this.options.cors ? { cors: this.options.cors } : {}),
       httpLogLevel: this.options.httpLogLevel ?? null,
+      uploadLimitBytes: this.options.uploadLimitBytes,
+      privatePaths: [
+        { path: this.options.dataDir, label: '$KTRDR_DATA_DIR' },
+        { path: this.options.modelsDir, label: '$KTRDR_DATA_MODELS_DIR' },
+        { path: this.options.strategiesDir, label: '$KTRDR_DATA_STRATEGIES_DIR' },
+        { path: this.options.checkpointDir, label: '$KTRDR_CHECKPOINT_DIR' },
+      ],
     });
     await this.app.listen({ host: this.options.host, port: this.options.port });
     for (const task of this.tasks) task.start();

@@ -9,6 +9,7 @@ import {
   getCheckpointSettings,
   getDataSettings,
   getDatabaseSettings,
+  getHttpSettings,
   getLoggingSettings,
   getOperationsSettings,
   getOrphanDetectorSettings,
@@ -18,6 +19,7 @@ import {
 import { logFormatOf, secondsToMs as seconds } from '../config/derived.js';
 import { shutdownSignal } from '../common/shutdown.js';
 import { packageVersion } from '../common/version.js';
+import { megabytes } from '../http/body-limits.js';
 import { createLogger } from '../logging/logger.js';
 import { openStore } from '../store/index.js';
 import { Backend } from './backend.js';
@@ -63,6 +65,7 @@ export async function runBackend(): Promise<number> {
       maxAgeSeconds: api.corsMaxAge,
     },
     httpLogLevel: api.logLevel,
+    uploadLimitBytes: megabytes(getHttpSettings().maxUploadMb),
     version: packageVersion(),
   });
 

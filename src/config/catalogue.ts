@@ -85,6 +85,20 @@ export const api = defineGroup({
   },
 });
 
+export const http = defineGroup({
+  name: 'http',
+  title: 'HTTP limits',
+  prefix: 'KTRDR_HTTP_',
+  description: 'Bounds of the request bodies the backend and the workers accept (other routes take 64 KiB, submissions 256 KiB).',
+  fields: {
+    maxUploadMb: setting
+      .int()
+      .range(1, 1024)
+      .default(8)
+      .describe('Largest upload, in MiB: a model, a checkpoint, an outcome with its results (backend), a start carrying checkpoint state (worker).'),
+  },
+});
+
 export const auth = defineGroup({
   name: 'auth',
   title: 'Auth',
@@ -257,14 +271,14 @@ export const environment = defineGroup({
 export type EnvironmentName = GroupValues<typeof environment.fields>['env'];
 
 /** Every group in report order (the environment group is reported on its own). */
-export const GROUPS = [database, api, auth, logging, observability, apiClient, worker, checkpoint, orphanDetector, operations, data] as const satisfies readonly SettingsGroup[];
+export const GROUPS = [database, api, http, auth, logging, observability, apiClient, worker, checkpoint, orphanDetector, operations, data] as const satisfies readonly SettingsGroup[];
 
 export const ROLES = ['backend', 'worker', 'all'] as const;
 export type Role = (typeof ROLES)[number];
 
 /** What `validateAll(role)` checks. Workers read the API client (backend URL) and Auth (tokens) too. */
 export const ROLE_GROUPS: Readonly<Record<Role, readonly SettingsGroup[]>> = {
-  worker: [database, logging, observability, worker, checkpoint, orphanDetector, operations, apiClient, auth],
+  worker: [database, logging, observability, worker, checkpoint, orphanDetector, operations, apiClient, auth, http],
   backend: GROUPS,
   all: GROUPS,
 };

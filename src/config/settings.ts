@@ -13,6 +13,7 @@ import {
   database,
   DOCS_HINT,
   environment,
+  http,
   logging,
   observability,
   operations,
@@ -27,6 +28,7 @@ const store = new SettingsStore(() => loadSources(), { docsHint: DOCS_HINT });
 export const getDatabaseSettings = store.getter(database);
 export const getApiSettings = store.getter(api);
 export const getAuthSettings = store.getter(auth);
+export const getHttpSettings = store.getter(http);
 export const getLoggingSettings = store.getter(logging);
 export const getObservabilitySettings = store.getter(observability);
 export const getApiClientSettings = store.getter(apiClient);
@@ -40,6 +42,7 @@ export const getEnvironmentSettings = store.getter(environment);
 export type DatabaseSettings = GroupValues<typeof database.fields>;
 export type ApiSettings = GroupValues<typeof api.fields>;
 export type AuthSettings = GroupValues<typeof auth.fields>;
+export type HttpSettings = GroupValues<typeof http.fields>;
 export type LoggingSettings = GroupValues<typeof logging.fields>;
 export type ObservabilitySettings = GroupValues<typeof observability.fields>;
 export type ApiClientSettings = GroupValues<typeof apiClient.fields>;

@@ -1,14 +1,20 @@
 /**
  * The Fastify instance every ktrdr HTTP server starts from: zod validation,
- * one error shape, bearer-token auth on all but the open routes, and a logger
- * that leaves per-request lines out (health checks and polling never stop).
+ * one error shape, bearer-token auth on all but the open routes, bounded
+ * input (a small default body limit, JSON depth and entries checked before
+ * parsing, path parameters of bounded length), and a logger that leaves
+ * per-request lines out (health checks and polling never stop).
  */
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { TokenService } from '../auth/tokens.js';
 import { pinoLevel, type Logger, type LogLevelName } from '../logging/logger.js';
 import { registerBearerAuth, type OpenRoute } from './bearer-auth.js';
+import { DEFAULT_BODY_LIMIT_BYTES, MAX_PATH_PARAM_LENGTH } from './body-limits.js';
+import { registerBoundedJsonParser } from './bounded-json-parser.js';
 import { registerErrorHandling } from './error-handling.js';
+import { pathScrubber, type PrivatePath } from './private-paths.js';
+import { recordRoutes } from './route-table.js';
 
 /** pino's numeric level of `warn`. */
 const WARN = 40;
@@ -19,12 +25,15 @@ export interface HttpServerOptions {
   readonly processName: string;
   readonly tokens: TokenService;
   readonly isOpen: OpenRoute;
-  readonly bodyLimitBytes?: number;
   /**
    * The HTTP log's own level (KTRDR_API_LOG_LEVEL); at INFO or DEBUG every request is logged.
    * Unset: warnings and errors only (or the process's level when higher), and no per-request lines.
    */
   readonly logLevel?: LogLevelName | null;
+  /** The upload limit (KTRDR_HTTP_MAX_UPLOAD_MB in bytes): routes taking uploads set it as their bodyLimit. */
+  readonly uploadLimitBytes: number;
+  /** Server directories shown as their label in answers (the working, temporary and home directories always are). */
+  readonly privatePaths?: readonly PrivatePath[];
 }
 
 export function createHttpServer(options: HttpServerOptions): FastifyInstance {
@@ -34,11 +43,14 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     loggerInstance: options.logger.child({ component: 'http' }, { level }) as FastifyBaseLogger,
     // Health checks and polling never stop: request lines only when a level is asked for.
     logController: new LogController({ disableRequestLogging: !options.logLevel }),
-    ...(options.bodyLimitBytes ? { bodyLimit: options.bodyLimitBytes } : {}),
+    bodyLimit: DEFAULT_BODY_LIMIT_BYTES,
+    routerOptions: { maxParamLength: MAX_PATH_PARAM_LENGTH },
   });
+  recordRoutes(app);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  registerErrorHandling(app, options.processName);
+  registerBoundedJsonParser(app);
+  registerErrorHandling(app, { processName: options.processName, scrubPaths: pathScrubber(options.privatePaths), uploadLimitBytes: options.uploadLimitBytes });
   registerBearerAuth(app, options.tokens, options.isOpen);
   return app;
 }

@@ -1,11 +1,14 @@
 /**
  * One error shape for every failure (ErrorBody). Validation errors name the
- * field, its value and the rule; bad input of any kind is a 4xx, never a 500.
+ * field, its value and the rule; bad input of any kind is a 4xx, never a 500;
+ * a body over its route's limit is a 413 naming the limit (and the setting that
+ * raises it); no answer shows a server directory.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import type { ErrorBody } from '../api/contract.js';
 import { HTTP_STATUS_OF, KtrdrError } from '../common/errors.js';
+import { UPLOAD_LIMIT_SETTING } from './body-limits.js';
 
 const CODE_OF_STATUS: Record<number, string> = { 400: 'VALIDATION_ERROR', 401: 'UNAUTHORIZED', 404: 'NOT_FOUND', 409: 'CONFLICT', 413: 'PAYLOAD_TOO_LARGE', 415: 'UNSUPPORTED_MEDIA_TYPE' };
 
@@ -14,9 +17,30 @@ interface ValidationIssue {
   readonly message?: string;
 }
 
-function send(reply: FastifyReply, status: number, code: string, message: string, details?: unknown): FastifyReply {
-  const body: ErrorBody = { success: false, error: { code, message, ...(details === undefined ? {} : { details }) } };
-  return reply.status(status).type('application/json').send(body);
+export interface ErrorHandlingOptions {
+  /** `backend` or `worker`: tells a user which log holds the details of an unexpected error. */
+  readonly processName: string;
+  /** Removes server directories from a text (see private-paths.ts). */
+  readonly scrubPaths: (text: string) => string;
+  /** Routes with at least this body limit take it from UPLOAD_LIMIT_SETTING, which a 413 then names. */
+  readonly uploadLimitBytes: number;
+}
+
+type Send = (reply: FastifyReply, status: number, code: string, message: string, details?: unknown) => FastifyReply;
+
+function sender(scrubPaths: (text: string) => string): Send {
+  return (reply, status, code, message, details) => {
+    const scrubbedDetails = details === undefined ? undefined : (JSON.parse(scrubPaths(JSON.stringify(details) ?? 'null')) as unknown);
+    const body: ErrorBody = { success: false, error: { code, message: scrubPaths(message), ...(scrubbedDetails === undefined ? {} : { details: scrubbedDetails }) } };
+    return reply.status(status).type('application/json').send(body);
+  };
+}
+
+function bodyTooLargeMessage(request: FastifyRequest, uploadLimitBytes: number): string {
+  const limit = request.routeOptions.bodyLimit;
+  const route = `${request.method} ${request.routeOptions.url ?? request.url.split('?')[0]}`;
+  const raise = limit >= uploadLimitBytes ? `; ${UPLOAD_LIMIT_SETTING} raises it` : '';
+  return `body: larger than the ${limit} bytes ${route} accepts${raise}`;
 }
 
 /** "body.steps: Too small: expected number to be >=1 (got 0)" */
@@ -43,8 +67,9 @@ function describeDataException(error: unknown): string | null {
   return `a value in the request is invalid for the database (SQLSTATE ${code}): ${reason || 'data exception'}`;
 }
 
-/** `processName` tells a user which log holds the details of an unexpected error. */
-export function registerErrorHandling(app: FastifyInstance, processName: string): void {
+export function registerErrorHandling(app: FastifyInstance, options: ErrorHandlingOptions): void {
+  const { processName, uploadLimitBytes } = options;
+  const send = sender(options.scrubPaths);
   app.setNotFoundHandler((request, reply) => send(reply, 404, 'NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]} on the ${processName}`));
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
@@ -67,6 +92,7 @@ export function registerErrorHandling(app: FastifyInstance, processName: string)
       return send(reply, 400, 'VALIDATION_ERROR', `${request.method} ${request.url.split('?')[0]}: ${dataException}`);
     }
     const status = typeof error.statusCode === 'number' ? error.statusCode : 500;
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return send(reply, 413, 'PAYLOAD_TOO_LARGE', bodyTooLargeMessage(request, uploadLimitBytes));
     if (status >= 400 && status < 500) {
       // Fastify's own 4xx: malformed JSON, an empty body with a JSON content type, an unsupported media type.
       const message = error.code?.startsWith('FST_ERR_CTP') ? `body: ${error.message}` : error.message;

@@ -5,8 +5,18 @@
 
 const ISO_PATTERN = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 
+/**
+ * Date.UTC, but for every year: Date.UTC maps the years 0 to 99 to 1900 to 1999, so `0099-01-01` would be read as
+ * 1999. The date is built in a year outside that range, then its year is set.
+ */
+function utc(year: number, monthIndex: number, day: number, hour = 0, minute = 0, second = 0, ms = 0): number {
+  const date = new Date(Date.UTC(2000, monthIndex, day, hour, minute, second, ms));
+  date.setUTCFullYear(year, monthIndex, day);
+  return date.getTime();
+}
+
 function daysInMonth(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+  return new Date(utc(year, month, 0)).getUTCDate();
 }
 
 /** Milliseconds since the epoch, or null when `text` is not a valid ISO date or date-time. */
@@ -31,7 +41,7 @@ export function parseIsoUtc(text: string): number | null {
     if (offsetHours > 23 || offsetMins > 59) return null;
     offsetMinutes = (zone.startsWith('-') ? -1 : 1) * (offsetHours * 60 + offsetMins);
   }
-  return Date.UTC(year, month - 1, day, hour, minute, second, ms) - offsetMinutes * 60_000;
+  return utc(year, month - 1, day, hour, minute, second, ms) - offsetMinutes * 60_000;
 }
 
 const DAY_MS = 86_400_000;

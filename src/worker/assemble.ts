@@ -9,7 +9,8 @@ import { TokenService, tokenProvider } from '../auth/tokens.js';
 import { HttpClient } from '../client/http.js';
 import { systemClock, type Clock } from '../common/clock.js';
 import { secondsToMs } from '../config/derived.js';
-import type { ApiClientSettings, AuthSettings, CheckpointSettings, WorkerSettings } from '../config/settings.js';
+import type { ApiClientSettings, AuthSettings, CheckpointSettings, HttpSettings, WorkerSettings } from '../config/settings.js';
+import { megabytes } from '../http/body-limits.js';
 import type { Logger } from '../logging/logger.js';
 import { backtestingWorkload } from '../workloads/backtesting/backtesting.js';
 import { dummyWorkload } from '../workloads/dummy/dummy.js';
@@ -41,6 +42,7 @@ export interface WorkerAssembly {
   readonly apiClient: ApiClientSettings;
   readonly auth: AuthSettings;
   readonly checkpoint: CheckpointSettings;
+  readonly http: HttpSettings;
   readonly logger: Logger;
   readonly workloads?: readonly Workload[];
   readonly clock?: Clock;
@@ -79,7 +81,14 @@ export function assembleWorker(parts: WorkerAssembly): WorkerRuntime {
     clock,
     logger,
   });
-  const server = buildWorkerServer({ identity, runner, tokens, logger, isHealthy: () => !runtime.isStopping });
+  const server = buildWorkerServer({
+    identity,
+    runner,
+    tokens,
+    logger,
+    isHealthy: () => !runtime.isStopping,
+    uploadLimitBytes: megabytes(parts.http.maxUploadMb),
+  });
   const runtime = new WorkerRuntime({
     identity,
     server,

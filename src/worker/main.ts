@@ -8,6 +8,7 @@ import {
   getApiClientSettings,
   getAuthSettings,
   getCheckpointSettings,
+  getHttpSettings,
   getLoggingSettings,
   getWorkerSettings,
   checkSettingsAtStartup,
@@ -28,6 +29,7 @@ export async function runWorker(workerType: WorkerType): Promise<number> {
     apiClient: getApiClientSettings(),
     auth: getAuthSettings(),
     checkpoint: getCheckpointSettings(),
+    http: getHttpSettings(),
     logger,
   });
 

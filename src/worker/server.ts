@@ -7,9 +7,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ErrorBody, WorkerHealth, WorkerOperationStatus, WorkerStartBody } from '../api/contract.js';
+import { ErrorBody, MAX_ID_LENGTH, WorkerHealth, WorkerOperationStatus, WorkerStartBody } from '../api/contract.js';
 import type { TokenService } from '../auth/tokens.js';
 import { notFound } from '../common/errors.js';
+import { START_PARAMS_ALLOWANCE_BYTES } from '../http/body-limits.js';
 import { createHttpServer } from '../http/create-server.js';
 import type { Logger } from '../logging/logger.js';
 import type { WorkerIdentity } from './identity.js';
@@ -22,9 +23,11 @@ export interface WorkerServerOptions {
   readonly logger: Logger;
   /** False once the worker is stopping (reported by /health). */
   readonly isHealthy?: () => boolean;
+  /** KTRDR_HTTP_MAX_UPLOAD_MB in bytes: the checkpoint state a resume start may carry. */
+  readonly uploadLimitBytes: number;
 }
 
-const OperationIdParams = z.object({ id: z.string().min(1) });
+const OperationIdParams = z.object({ id: z.string().min(1).max(MAX_ID_LENGTH) });
 const StartAccepted = z.object({ success: z.literal(true), operation_id: z.string() });
 const Success = z.object({ success: z.literal(true) });
 
@@ -35,8 +38,7 @@ export function buildWorkerServer(options: WorkerServerOptions): FastifyInstance
     processName: 'worker',
     tokens,
     isOpen: (method, path) => (method === 'GET' || method === 'HEAD') && path === '/health',
-    // A resume start carries the checkpoint state (model weights for training).
-    bodyLimitBytes: 256 * 1024 * 1024,
+    uploadLimitBytes: options.uploadLimitBytes,
   });
 
   const routes = app.withTypeProvider<ZodTypeProvider>();
@@ -51,7 +53,8 @@ export function buildWorkerServer(options: WorkerServerOptions): FastifyInstance
 
   routes.post(
     '/operations/start',
-    { schema: { body: WorkerStartBody, response: { 202: StartAccepted, 400: ErrorBody, 409: ErrorBody, 503: ErrorBody } } },
+    // A resume start carries the checkpoint state (model weights for training) besides the params.
+    { bodyLimit: options.uploadLimitBytes + START_PARAMS_ALLOWANCE_BYTES, schema: { body: WorkerStartBody, response: { 202: StartAccepted, 400: ErrorBody, 409: ErrorBody, 503: ErrorBody } } },
     async (request, reply) => {
       const { operationId } = runner.start(request.body);
       return reply.code(202).send({ success: true as const, operation_id: operationId });

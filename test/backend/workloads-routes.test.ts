@@ -16,6 +16,7 @@ import { trainingWorkload } from '../../src/workloads/training/training.js';
 import type { ProgressUpdate, WorkloadContext } from '../../src/workloads/types.js';
 import { FakeWorker } from './support/fake-worker.js';
 import { startTestBackend, type TestBackend } from './support/harness.js';
+import { modelArtifact as artifact } from './support/models.js';
 
 const STRATEGIES = new URL('../../strategies/', import.meta.url);
 const STRATEGY_FILES = readdirSync(STRATEGIES).filter((file) => file.endsWith('.yaml')).sort();
@@ -81,37 +82,6 @@ async function trainOverHttp(operationId?: string): Promise<string> {
   const params = TrainingParams.parse({ strategy_yaml: MACD_YAML, strategy_name: 'macd_roc_trend', symbol: 'EURUSD', timeframe: '1h' });
   const result = await trainingWorkload.run(context(params, backendData(), operationId));
   return result.resultSummary.model_id as string;
-}
-
-function artifact(modelId: string, createdAt: string): ModelArtifact {
-  const period = (start: string, end: string, rows: number) => ({ start, end, rows });
-  return {
-    model_id: modelId,
-    created_at: createdAt,
-    operation_id: null,
-    strategy_name: 'macd_roc_trend',
-    symbol: 'EURUSD',
-    timeframe: '1h',
-    labels: ['BUY', 'HOLD', 'SELL'],
-    confidence_threshold: 0.4,
-    periods: {
-      train: period('2023-01-03T12:00:00.000Z', '2023-03-30T05:00:00.000Z', 2058),
-      validation: period('2023-03-30T06:00:00.000Z', '2023-04-17T14:00:00.000Z', 441),
-      test: period('2023-04-17T15:00:00.000Z', '2023-05-05T23:00:00.000Z', 441),
-    },
-    metrics: {
-      test_accuracy: 0.43,
-      test_loss: 1.0,
-      precision: { BUY: 0.5, HOLD: 0.3, SELL: 0.4 },
-      recall: { BUY: 0.4, HOLD: 0.1, SELL: 0.5 },
-      test_rows: 441,
-      epochs_trained: 9,
-      best_epoch: 4,
-    },
-    strategy_yaml: MACD_YAML,
-    feature_spec: { format: 'whatever the training wrote' },
-    network: { parameters: 'AAAA' },
-  };
 }
 
 describe('POST /trainings/start', () => {

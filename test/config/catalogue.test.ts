@@ -35,6 +35,7 @@ const DESIGN: Row[] = [
   ['api', 'KTRDR_API_CORS_ALLOW_HEADERS', ['authorization', 'content-type'], [], '*', ['*']],
   ['api', 'KTRDR_API_CORS_MAX_AGE', 600, [], '60', 60],
   ['api', 'KTRDR_API_LOG_LEVEL', null, [], 'info', 'INFO'],
+  ['http', 'KTRDR_HTTP_MAX_UPLOAD_MB', 8, [], '32', 32],
   ['auth', 'KTRDR_AUTH_JWT_SECRET', 'local-dev-secret-do-not-use-in-production', ['JWT_SECRET'], 'x'.repeat(40), 'x'.repeat(40)],
   ['auth', 'KTRDR_AUTH_JWT_ALGORITHM', 'HS256', [], 'hs256', 'HS256'],
   ['auth', 'KTRDR_AUTH_TOKEN_EXPIRE_MINUTES', 60, [], '5', 5],
@@ -77,6 +78,7 @@ const DESIGN: Row[] = [
 const GETTERS: Record<string, () => Readonly<Record<string, unknown>>> = {
   database: settings.getDatabaseSettings,
   api: settings.getApiSettings,
+  http: settings.getHttpSettings,
   auth: settings.getAuthSettings,
   logging: settings.getLoggingSettings,
   observability: settings.getObservabilitySettings,
@@ -128,7 +130,7 @@ describe('catalogue matches docs/architecture.md §3.2', () => {
 
   it('roles validate the groups of the design', () => {
     expect(ROLE_GROUPS.worker.map((g) => g.name).sort()).toEqual(
-      ['database', 'logging', 'observability', 'worker', 'checkpoint', 'orphan_detector', 'operations', 'api_client', 'auth'].sort(),
+      ['database', 'logging', 'observability', 'worker', 'checkpoint', 'orphan_detector', 'operations', 'api_client', 'auth', 'http'].sort(),
     );
     expect(ROLE_GROUPS.backend).toEqual(GROUPS);
     expect(ROLE_GROUPS.all).toEqual(GROUPS);

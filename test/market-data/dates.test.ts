@@ -16,6 +16,16 @@ describe('parseIsoUtc', () => {
     expect(parseIsoUtc(text)).toBe(expected);
   });
 
+  it('reads years 0 to 99 as written, not as 1900 to 1999', () => {
+    expect(parseIsoUtc('0099-01-01')).toBe(Date.parse('0099-01-01T00:00:00Z'));
+    expect(new Date(parseIsoUtc('0099-06-30T12:00:00Z') as number).toISOString()).toBe('0099-06-30T12:00:00.000Z');
+    expect(new Date(parseIsoUtc('0001-01-01T00:30:00+01:00') as number).toISOString()).toBe('0000-12-31T23:30:00.000Z');
+    // Leap years by their own calendar: 96 is one, 100 is not, 1996 and 1900 tell nothing about them.
+    expect(parseIsoUtc('0096-02-29')).toBe(Date.parse('0096-02-29T00:00:00Z'));
+    expect(parseIsoUtc('0100-02-29')).toBeNull();
+    expect(parseIsoUtc('0099-02-29')).toBeNull();
+  });
+
   it('agrees with Date.parse on zoned date-times', () => {
     for (const text of ['2019-12-31T23:59:59Z', '2024-06-30T00:00:00+05:30', '2001-02-03T04:05:06.789Z']) {
       expect(parseIsoUtc(text)).toBe(Date.parse(text));

@@ -22,6 +22,7 @@ export interface TestWorkerOptions {
   readonly retryDelaySeconds?: number;
   readonly workloads?: readonly Workload[];
   readonly clock?: Clock;
+  readonly maxUploadMb?: number;
 }
 
 export interface TestWorker {
@@ -69,6 +70,7 @@ export function buildTestWorker(options: TestWorkerOptions): TestWorker {
       dir: './unused',
       maxAgeDays: 30,
     },
+    http: { maxUploadMb: options.maxUploadMb ?? 8 },
     logger,
     ...(options.workloads ? { workloads: options.workloads } : {}),
     ...(options.clock ? { clock: options.clock } : {}),

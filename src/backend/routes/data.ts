@@ -4,7 +4,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { BarsQuery, BarsResponse, DataSetSummary, ModelArtifact, ModelCreated, ModelSummary, Timeframe } from '../../api/contract.js';
 import type { BackendAppDeps } from '../app-deps.js';
-import { IdParams } from './params.js';
+import { ModelIdParams } from './params.js';
 
 const SeriesParams = z.object({ symbol: z.string().min(1).max(32), timeframe: Timeframe });
 
@@ -52,13 +52,13 @@ export function dataRoutes(app: FastifyInstance, deps: BackendAppDeps): void {
 
   routes.get(
     '/models/:id',
-    { schema: { tags: ['models'], summary: 'One model: metadata and the artifact (weights, feature specification)', params: IdParams, response: { 200: ModelArtifact } } },
+    { schema: { tags: ['models'], summary: 'One model: metadata and the artifact (weights, feature specification)', params: ModelIdParams, response: { 200: ModelArtifact } } },
     async (request) => deps.models.get(request.params.id),
   );
 
   routes.post(
     '/models',
-    { bodyLimit: 256 * 1024 * 1024, schema: { tags: ['models'], summary: 'Upload a trained model (training workers)', body: ModelArtifact, response: { 200: ModelCreated } } },
+    { bodyLimit: deps.uploadLimitBytes, schema: { tags: ['models'], summary: 'Upload a trained model (training workers)', body: ModelArtifact, response: { 200: ModelCreated } } },
     async (request) => {
       await deps.models.save(request.body);
       deps.logger.info({ model_id: request.body.model_id }, 'model saved');

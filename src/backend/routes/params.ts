@@ -1,6 +1,7 @@
 /** Path parameters shared by the routes. */
 import { z } from 'zod';
-import { StoredText } from '../../api/contract.js';
+import { Id, ModelId } from '../../api/contract.js';
 
-export const IdParams = z.object({ id: StoredText().min(1).max(200) });
+export const IdParams = z.object({ id: Id() });
+export const ModelIdParams = z.object({ id: ModelId });
 export const Success = z.object({ success: z.literal(true) });

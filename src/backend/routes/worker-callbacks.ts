@@ -13,7 +13,7 @@ export function workerCallbackRoutes(app: FastifyInstance, deps: BackendAppDeps)
 
   routes.post(
     '/operations/:id/checkpoints',
-    { bodyLimit: 256 * 1024 * 1024, schema: { tags, summary: 'Upload a checkpoint of a running operation', params: IdParams, body: CheckpointUpload, response: { 200: CheckpointCreated } } },
+    { bodyLimit: deps.uploadLimitBytes, schema: { tags, summary: 'Upload a checkpoint of a running operation', params: IdParams, body: CheckpointUpload, response: { 200: CheckpointCreated } } },
     async (request) => {
       const { worker_id, units, state, reason } = request.body;
       const row = await operations.addCheckpoint(request.params.id, worker_id, { units, state, reason });
@@ -23,7 +23,7 @@ export function workerCallbackRoutes(app: FastifyInstance, deps: BackendAppDeps)
 
   routes.post(
     '/operations/:id/outcome',
-    { bodyLimit: 256 * 1024 * 1024, schema: { tags, summary: 'Push the terminal outcome (idempotent)', params: IdParams, body: OperationOutcome, response: { 200: Success } } },
+    { bodyLimit: deps.uploadLimitBytes, schema: { tags, summary: 'Push the terminal outcome (idempotent)', params: IdParams, body: OperationOutcome, response: { 200: Success } } },
     async (request) => {
       await operations.recordOutcome(request.params.id, request.body);
       return { success: true as const };

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { CompletedOperationReport, ListWorkersQuery, RegisterWorkerBody, WorkerRecord } from '../../api/contract.js';
+import { SUBMISSION_BODY_LIMIT_BYTES } from '../../http/body-limits.js';
 import type { Logger } from '../../logging/logger.js';
 import type { BackendAppDeps } from '../app-deps.js';
 import { renderWorker } from '../render.js';
@@ -16,7 +17,7 @@ export function workerRoutes(app: FastifyInstance, deps: BackendAppDeps): void {
 
   routes.post(
     '/workers/register',
-    { schema: { tags, summary: 'Register (or re-register) a worker; idempotent', body: RegisterWorkerBody, response: { 200: WorkerRecord } } },
+    { bodyLimit: SUBMISSION_BODY_LIMIT_BYTES, schema: { tags, summary: 'Register (or re-register) a worker; idempotent', body: RegisterWorkerBody, response: { 200: WorkerRecord } } },
     async (request) => {
       const body = request.body;
       const row = await registry.register({

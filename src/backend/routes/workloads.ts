@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { BacktestStartBody, StartOperationResponse, TrainingStartBody } from '../../api/contract.js';
+import { SUBMISSION_BODY_LIMIT_BYTES } from '../../http/body-limits.js';
 import type { OperationRow } from '../../store/types.js';
 import type { BackendAppDeps } from '../app-deps.js';
 
@@ -16,7 +17,7 @@ export function workloadRoutes(app: FastifyInstance, deps: BackendAppDeps): void
   routes.post(
     '/trainings/start',
     {
-      bodyLimit: 1024 * 1024,
+      bodyLimit: SUBMISSION_BODY_LIMIT_BYTES,
       schema: {
         tags: ['training'],
         summary: 'Train a strategy: validates the strategy and the data first, then queues a training operation',

@@ -6,8 +6,8 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ModelArtifact, ModelSummary } from '../../api/contract.js';
-import { notFound } from '../../common/errors.js';
+import { ModelArtifact, ModelId, ModelSummary } from '../../api/contract.js';
+import { KtrdrError, notFound } from '../../common/errors.js';
 import { safeFileName, writeFileAtomic } from '../../common/files.js';
 
 const SUMMARY_SUFFIX = '.summary.json';
@@ -49,14 +49,24 @@ export class ModelStore {
     return summaries.filter((s): s is ModelSummary => s !== null).sort((a, b) => b.created_at.localeCompare(a.created_at));
   }
 
+  /**
+   * The artifact of a model; NOT_FOUND when there is none, including when its id could not name a model (too long,
+   * `..`, a summary file's name) and when its file does not hold a valid model (a corrupt or foreign file).
+   */
   async get(modelId: string): Promise<ModelArtifact> {
+    if (!ModelId.safeParse(modelId).success) throw notFound('model', modelId);
     let text: string;
     try {
       text = await readFile(join(this.directory, `${safeFileName(modelId)}.json`), 'utf8');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw notFound('model', modelId);
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'EISDIR' || code === 'ENAMETOOLONG') throw notFound('model', modelId);
       throw error;
     }
-    return ModelArtifact.parse(JSON.parse(text));
+    const parsed = ModelArtifact.safeParse(parseJsonOrNull(text));
+    if (!parsed.success) {
+      throw new KtrdrError('NOT_FOUND', `model '${modelId}' cannot be used: its file under KTRDR_DATA_MODELS_DIR does not hold a valid model (corrupt or not a model); train it again`);
+    }
+    return parsed.data;
   }
 }

@@ -23,6 +23,8 @@ export interface WorkSubmissionsDeps {
 }
 
 const STRATEGY_NAME = /^[A-Za-z0-9_.-]+$/;
+/** File names beyond this are refused before the file system is asked (it refuses names over 255 bytes). */
+const MAX_STRATEGY_NAME_LENGTH = 200;
 
 export class WorkSubmissions {
   constructor(private readonly deps: WorkSubmissionsDeps) {}
@@ -78,21 +80,26 @@ export class WorkSubmissions {
   private async strategyText(strategy: string): Promise<{ text: string; source: string }> {
     if (strategy.includes('\n')) return { text: strategy, source: 'request body' };
     const name = strategy.trim();
-    if (!STRATEGY_NAME.test(name) || name.startsWith('.')) {
-      throw new KtrdrError('VALIDATION_ERROR', `body.strategy: '${name}' is neither strategy YAML nor a file name (letters, digits, '_', '-', '.')`);
+    if (!STRATEGY_NAME.test(name) || name.startsWith('.') || name.length > MAX_STRATEGY_NAME_LENGTH) {
+      const shown = name.length > 80 ? `${name.slice(0, 77)}...` : name;
+      throw new KtrdrError(
+        'VALIDATION_ERROR',
+        `body.strategy: '${shown}' is neither strategy YAML nor a file name (1 to ${MAX_STRATEGY_NAME_LENGTH} letters, digits, '_', '-', '.', not starting with '.')`,
+      );
     }
     const candidates = /\.ya?ml$/i.test(name) ? [name] : [`${name}.yaml`, `${name}.yml`, name];
     for (const candidate of candidates) {
       try {
         return { text: await readFile(join(this.deps.strategiesDir, candidate), 'utf8'), source: candidate };
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code !== 'ENOENT' && code !== 'EISDIR') throw error;
       }
     }
     const available = (await readdir(this.deps.strategiesDir).catch(() => [] as string[])).filter((f) => /\.ya?ml$/i.test(f));
     throw new KtrdrError(
       'NOT_FOUND',
-      `strategy '${name}' not found in ${this.deps.strategiesDir} (KTRDR_DATA_STRATEGIES_DIR)${available.length ? `; available: ${available.join(', ')}` : ''}`,
+      `strategy '${name}' not found in KTRDR_DATA_STRATEGIES_DIR${available.length ? `; available: ${available.join(', ')}` : ''}`,
     );
   }
 }

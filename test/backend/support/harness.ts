@@ -63,6 +63,7 @@ export async function startTestBackend(overrides: Partial<BackendOptions> & { st
     retentionDays: 7,
     dispatchIntervalMs: HOUR,
     workerRequestTimeoutMs: 2_000,
+    uploadLimitBytes: 8 * 1024 * 1024,
     ...overrides,
     clock,
   });
