@@ -1,7 +1,7 @@
 /**
  * The backend's HTTP application: zod-validated routes (DESIGN §3) under
  * /api/v1, GET /health and GET /metrics at the root, OpenAPI docs at
- * /api/v1/docs, bearer-token auth and one error shape.
+ * /api/v1/docs, access control by role and one error shape.
  */
 import fastifyCors from '@fastify/cors';
 import fastifySwagger from '@fastify/swagger';
@@ -11,7 +11,7 @@ import { jsonSchemaTransform } from 'fastify-type-provider-zod';
 import { API_PREFIX } from '../api/contract.js';
 import { createHttpServer } from '../http/create-server.js';
 import type { BackendAppDeps } from './app-deps.js';
-import { DOCS_PREFIX, isOpenBackendRoute } from './auth.js';
+import { DOCS_PREFIX, isPublicBackendPluginRoute } from './auth.js';
 import { dataRoutes } from './routes/data.js';
 import { dummyRoutes } from './routes/dummy.js';
 import { healthRoutes } from './routes/health.js';
@@ -24,7 +24,7 @@ import { workloadRoutes } from './routes/workloads.js';
 export type { BackendAppDeps } from './app-deps.js';
 
 export async function buildBackendApp(deps: BackendAppDeps): Promise<FastifyInstance> {
-  const app = createHttpServer({ logger: deps.logger, processName: 'backend', tokens: deps.tokens, isOpen: isOpenBackendRoute });
+  const app = createHttpServer({ logger: deps.logger, processName: 'backend', tokens: deps.tokens, isPublicPluginRoute: isPublicBackendPluginRoute });
 
   if (deps.corsOrigins.length > 0) {
     await app.register(fastifyCors, {

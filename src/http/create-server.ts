@@ -1,13 +1,13 @@
 /**
  * The Fastify instance every ktrdr HTTP server starts from: zod validation,
- * one error shape, bearer-token auth on all but the open routes, and a logger
+ * one error shape, access control by the roles each route declares, and a logger
  * that leaves per-request lines out (health checks and polling never stop).
  */
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { TokenService } from '../auth/tokens.js';
 import type { Logger } from '../logging/logger.js';
-import { registerBearerAuth, type OpenRoute } from './bearer-auth.js';
+import { registerAccessControl, type PublicPluginRoute } from './access-control.js';
 import { registerErrorHandling } from './error-handling.js';
 
 /** pino's numeric level of `warn`. */
@@ -18,7 +18,8 @@ export interface HttpServerOptions {
   /** `backend` or `worker`: named in errors that point at a log. */
   readonly processName: string;
   readonly tokens: TokenService;
-  readonly isOpen: OpenRoute;
+  /** Routes registered by plugins that need no token (their own routes declare `config.roles`). */
+  readonly isPublicPluginRoute?: PublicPluginRoute;
   readonly bodyLimitBytes?: number;
 }
 
@@ -33,6 +34,6 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandling(app, options.processName);
-  registerBearerAuth(app, options.tokens, options.isOpen);
+  registerAccessControl(app, options.tokens, options.isPublicPluginRoute ?? (() => false));
   return app;
 }
