@@ -100,7 +100,7 @@ export function registerAccessControl(app: FastifyInstance, tokens: TokenService
     const workerId = actingFor(request, actsFor);
     if (workerId !== claims.subject) {
       throw forbidden(
-        `the token of worker '${claims.subject}' may not act for worker ${JSON.stringify(workerId)} (${actsFor}) on ${request.method} ${request.routeOptions.url}; a worker acts only for itself`,
+        `the token of worker '${claims.subject}' may not act for worker '${String(workerId)}' (${actsFor}) on ${request.method} ${request.routeOptions.url}; a worker acts only for itself`,
       );
     }
   });

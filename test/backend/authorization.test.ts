@@ -162,7 +162,7 @@ describe('worker callbacks from other workers', () => {
     const checkpoint = { units: 50, state: { step: 50 }, reason: 'interval' };
     const impersonating = await backend.as('worker', other).call('POST', `/operations/${id}/checkpoints`, { ...checkpoint, worker_id: owner });
     expect(impersonating.status).toBe(403);
-    expect(impersonating.body.error.message).toContain(`the token of worker '${other}' may not act for worker "${owner}"`);
+    expect(impersonating.body.error.message).toContain(`the token of worker '${other}' may not act for worker '${owner}' (body.worker_id) on POST /api/v1/operations/:id/checkpoints; a worker acts only for itself`);
     const ownName = await backend.as('worker', other).call('POST', `/operations/${id}/checkpoints`, { ...checkpoint, worker_id: other });
     expect(ownName.status).toBe(403);
     expect(ownName.body.error.message).toContain(`assigned to worker '${owner}'`);
