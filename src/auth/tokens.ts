@@ -8,6 +8,14 @@ import { systemClock, type Clock } from '../common/clock.js';
 
 export const TOKEN_ISSUER = 'ktrdr';
 
+/**
+ * How much longer than KTRDR_AUTH_TOKEN_EXPIRE_MINUTES a token may live and still be accepted: minting rounds to
+ * whole seconds, and the clocks of the machines that mint and check a token are never quite the same.
+ */
+export const TOKEN_LIFETIME_LEEWAY_SECONDS = 60;
+
+const LIFETIME_SETTING = 'KTRDR_AUTH_TOKEN_EXPIRE_MINUTES';
+
 export type TokenRole = 'cli' | 'worker' | 'backend';
 
 export interface TokenClaims {
@@ -34,7 +42,11 @@ export class TokenService {
     this.key = new TextEncoder().encode(secret);
   }
 
+  /** A token for `subject` in `role`; its lifetime may be shorter than the configured one, never longer (it would be refused). */
   async issue(subject: string, role: TokenRole, expireMinutes = this.expireMinutes): Promise<string> {
+    if (expireMinutes > this.expireMinutes) {
+      throw new AuthError(`a token lifetime of ${expireMinutes} minutes exceeds ${LIFETIME_SETTING}=${this.expireMinutes}; ask for less or raise the setting`);
+    }
     const now = Math.floor(this.clock.now() / 1000);
     return new SignJWT({ role })
       .setProtectedHeader({ alg: 'HS256' })
@@ -53,18 +65,31 @@ export class TokenService {
     return this.verify(match[1] as string);
   }
 
+  /**
+   * Checks signature, issuer, expiry, role and subject, and that the token does not live longer than the configured
+   * lifetime (plus TOKEN_LIFETIME_LEEWAY_SECONDS): a token without `exp`, or valid for years, would outlive any
+   * rotation of the secret.
+   */
   async verify(token: string): Promise<TokenClaims> {
     try {
       const { payload } = await jwtVerify(token, this.key, {
         issuer: TOKEN_ISSUER,
         algorithms: ['HS256'],
         currentDate: new Date(this.clock.now()),
+        requiredClaims: ['exp', 'sub'],
       });
       const role = payload.role;
-      if (role !== 'cli' && role !== 'worker' && role !== 'backend') throw new AuthError('token has no valid role claim');
-      return { subject: payload.sub ?? '', role, expiresAt: new Date((payload.exp ?? 0) * 1000) };
+      if (role !== 'cli' && role !== 'worker' && role !== 'backend') throw new AuthError(`token has no valid role claim (got ${JSON.stringify(role) ?? 'none'}; expected cli, worker or backend)`);
+      const subject = payload.sub;
+      if (!subject) throw new AuthError('token has an empty subject (sub claim); it must name who the token is for');
+      const expiresAt = payload.exp as number;
+      this.checkLifetime(expiresAt, payload.iat);
+      return { subject, role, expiresAt: new Date(expiresAt * 1000) };
     } catch (error) {
       if (error instanceof AuthError) throw error;
+      if (error instanceof errors.JWTClaimValidationFailed && error.claim === 'exp' && error.reason === 'missing') {
+        throw new AuthError(`token has no expiry (exp claim); every token must expire within ${LIFETIME_SETTING}=${this.expireMinutes} minutes`);
+      }
       if (error instanceof errors.JWTExpired) {
         throw new AuthError(`token expired at ${new Date(Number(error.payload.exp) * 1000).toISOString()}; get a new one`);
       }
@@ -75,6 +100,22 @@ export class TokenService {
       throw new AuthError(`invalid token: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
+
+  /** The lifetime is exp − iat, or exp − now when that is longer (no iat, or an iat in the future). */
+  private checkLifetime(expiresAt: number, issuedAt: number | undefined): void {
+    const now = this.clock.now() / 1000;
+    const lifetimeSeconds = Math.max(expiresAt - now, issuedAt === undefined ? -Infinity : expiresAt - issuedAt);
+    const maxSeconds = this.expireMinutes * 60 + TOKEN_LIFETIME_LEEWAY_SECONDS;
+    if (lifetimeSeconds > maxSeconds) {
+      throw new AuthError(
+        `token lifetime of ${formatMinutes(lifetimeSeconds / 60)} minutes exceeds ${LIFETIME_SETTING}=${this.expireMinutes} (+${TOKEN_LIFETIME_LEEWAY_SECONDS} s leeway); mint a shorter-lived token (\`ktrdr auth token\`)`,
+      );
+    }
+  }
+}
+
+function formatMinutes(minutes: number): string {
+  return minutes < 1e6 ? String(Math.round(minutes * 10) / 10) : minutes.toExponential(2);
 }
 
 /** A token provider for `HttpClient`: mints once, and again shortly before expiry. */

@@ -1,7 +1,7 @@
 /**
  * The backend's HTTP application: zod-validated routes (docs/architecture.md §4) under
  * /api/v1, GET /health and GET /metrics at the root, OpenAPI docs at
- * /api/v1/docs, bearer-token auth and one error shape.
+ * /api/v1/docs, access control by role and one error shape.
  */
 import fastifyCors from '@fastify/cors';
 import fastifySwagger from '@fastify/swagger';
@@ -11,7 +11,7 @@ import { jsonSchemaTransform } from 'fastify-type-provider-zod';
 import { API_PREFIX } from '../api/contract.js';
 import { createHttpServer } from '../http/create-server.js';
 import { DEFAULT_CORS_POLICY, type BackendAppDeps } from './app-deps.js';
-import { DOCS_PREFIX, isOpenBackendRoute } from './auth.js';
+import { DOCS_PREFIX, isPublicBackendPluginRoute } from './auth.js';
 import { dataRoutes } from './routes/data.js';
 import { dummyRoutes } from './routes/dummy.js';
 import { healthRoutes } from './routes/health.js';
@@ -28,7 +28,7 @@ export async function buildBackendApp(deps: BackendAppDeps): Promise<FastifyInst
     logger: deps.logger,
     processName: 'backend',
     tokens: deps.tokens,
-    isOpen: isOpenBackendRoute,
+    isPublicPluginRoute: isPublicBackendPluginRoute,
     logLevel: deps.httpLogLevel ?? null,
     uploadLimitBytes: deps.uploadLimitBytes,
     privatePaths: deps.privatePaths,

@@ -1,15 +1,11 @@
 /**
- * Which backend routes need no token: GET /health, GET /metrics, the API docs
- * (so that monitoring and people reading the docs need none) and CORS
- * preflights (browsers send them without credentials).
+ * The backend routes registered by plugins, which cannot declare their roles: the API docs (open, so that people
+ * reading them need no token) and CORS preflights (browsers send them without credentials).
  */
 import { API_PREFIX } from '../api/contract.js';
-import type { OpenRoute } from '../http/bearer-auth.js';
+import type { PublicPluginRoute } from '../http/access-control.js';
 
 export const DOCS_PREFIX = `${API_PREFIX}/docs`;
 
-export const isOpenBackendRoute: OpenRoute = (method, path) => {
-  if (method === 'OPTIONS') return true;
-  if (path === DOCS_PREFIX || path.startsWith(`${DOCS_PREFIX}/`)) return true;
-  return (method === 'GET' || method === 'HEAD') && (path === '/health' || path === '/metrics');
-};
+export const isPublicBackendPluginRoute: PublicPluginRoute = (method, url) =>
+  method === 'OPTIONS' || url === DOCS_PREFIX || url.startsWith(`${DOCS_PREFIX}/`);

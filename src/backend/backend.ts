@@ -98,6 +98,12 @@ export class Backend {
     this.registry = new WorkerRegistry(store.workers, clock, {
       failureThreshold: options.healthCheckFailures,
       retryAfterSeconds: options.retryAfterSeconds ?? 5,
+      // Probed like a health check: an answer naming another worker means this id is no longer there.
+      isLiveAt: (endpointUrl, workerId) =>
+        client.health(endpointUrl, options.healthCheckTimeoutMs).then(
+          (health) => health.worker_id === workerId,
+          () => false,
+        ),
     });
     this.checkpoints = new CheckpointStore(store.checkpoints, options.checkpointDir, clock);
     this.metrics = new BackendMetrics({

@@ -4,6 +4,7 @@ export type ErrorCode =
   | 'NOT_FOUND'
   | 'CONFLICT'
   | 'UNAUTHORIZED'
+  | 'FORBIDDEN'
   | 'TOO_MANY_OPERATIONS'
   | 'SHUTTING_DOWN'
   | 'UPSTREAM_UNAVAILABLE';
@@ -12,6 +13,7 @@ export type ErrorCode =
 export const HTTP_STATUS_OF: Readonly<Record<ErrorCode, number>> = {
   VALIDATION_ERROR: 400,
   UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
   NOT_FOUND: 404,
   CONFLICT: 409,
   TOO_MANY_OPERATIONS: 429,
@@ -32,3 +34,4 @@ export class KtrdrError extends Error {
 
 export const notFound = (what: string, id: string) => new KtrdrError('NOT_FOUND', `${what} '${id}' not found`);
 export const conflict = (message: string) => new KtrdrError('CONFLICT', message);
+export const forbidden = (message: string) => new KtrdrError('FORBIDDEN', message);

@@ -1,4 +1,4 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { link, mkdir, rename, unlink, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 /** Writes to a temporary name then renames, so a crash never leaves a half-written file behind. */
@@ -7,6 +7,25 @@ export async function writeFileAtomic(path: string, content: string): Promise<vo
   const temporary = `${path}.tmp-${process.pid}-${Date.now()}`;
   await writeFile(temporary, content, 'utf8');
   await rename(temporary, path);
+}
+
+/**
+ * Writes `content` to `path` only if nothing is there yet, atomically (a temporary file hard-linked into place):
+ * false when `path` already exists, whose content is then left untouched.
+ */
+export async function writeFileIfAbsent(path: string, content: string): Promise<boolean> {
+  await mkdir(dirname(path), { recursive: true });
+  const temporary = `${path}.tmp-${process.pid}-${Date.now()}`;
+  await writeFile(temporary, content, 'utf8');
+  try {
+    await link(temporary, path);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  } finally {
+    await unlink(temporary).catch(() => undefined);
+  }
 }
 
 /** A file-name-safe version of an id (ids come from requests). */

@@ -1,6 +1,6 @@
 /**
  * The Fastify instance every ktrdr HTTP server starts from: zod validation,
- * one error shape, bearer-token auth on all but the open routes, bounded
+ * one error shape, access control by the roles each route declares, bounded
  * input (a small default body limit, JSON depth and entries checked before
  * parsing, path parameters of bounded length), and a logger that leaves
  * per-request lines out (health checks and polling never stop).
@@ -9,7 +9,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { TokenService } from '../auth/tokens.js';
 import { pinoLevel, type Logger, type LogLevelName } from '../logging/logger.js';
-import { registerBearerAuth, type OpenRoute } from './bearer-auth.js';
+import { registerAccessControl, type PublicPluginRoute } from './access-control.js';
 import { DEFAULT_BODY_LIMIT_BYTES, MAX_PATH_PARAM_LENGTH } from './body-limits.js';
 import { registerBoundedJsonParser } from './bounded-json-parser.js';
 import { registerErrorHandling } from './error-handling.js';
@@ -24,7 +24,8 @@ export interface HttpServerOptions {
   /** `backend` or `worker`: named in errors that point at a log. */
   readonly processName: string;
   readonly tokens: TokenService;
-  readonly isOpen: OpenRoute;
+  /** Routes registered by plugins that need no token (their own routes declare `config.roles`). */
+  readonly isPublicPluginRoute?: PublicPluginRoute;
   /**
    * The HTTP log's own level (KTRDR_API_LOG_LEVEL); at INFO or DEBUG every request is logged.
    * Unset: warnings and errors only (or the process's level when higher), and no per-request lines.
@@ -51,6 +52,6 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   app.setSerializerCompiler(serializerCompiler);
   registerBoundedJsonParser(app);
   registerErrorHandling(app, { processName: options.processName, scrubPaths: pathScrubber(options.privatePaths), uploadLimitBytes: options.uploadLimitBytes });
-  registerBearerAuth(app, options.tokens, options.isOpen);
+  registerAccessControl(app, options.tokens, options.isPublicPluginRoute ?? (() => false));
   return app;
 }

@@ -10,7 +10,7 @@ import type { ErrorBody } from '../api/contract.js';
 import { HTTP_STATUS_OF, KtrdrError } from '../common/errors.js';
 import { UPLOAD_LIMIT_SETTING } from './body-limits.js';
 
-const CODE_OF_STATUS: Record<number, string> = { 400: 'VALIDATION_ERROR', 401: 'UNAUTHORIZED', 404: 'NOT_FOUND', 409: 'CONFLICT', 413: 'PAYLOAD_TOO_LARGE', 415: 'UNSUPPORTED_MEDIA_TYPE' };
+const CODE_OF_STATUS: Record<number, string> = { 400: 'VALIDATION_ERROR', 401: 'UNAUTHORIZED', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 409: 'CONFLICT', 413: 'PAYLOAD_TOO_LARGE', 415: 'UNSUPPORTED_MEDIA_TYPE' };
 
 interface ValidationIssue {
   readonly instancePath: string;

@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { WorkerRecord } from '../api/contract.js';
 import { PeriodicTask, type Timers } from '../common/periodic-task.js';
+import { declaredRoutes, type DeclaredRoute } from '../http/access-control.js';
 import type { Logger } from '../logging/logger.js';
 import type { BackendLink, WorkerState } from './backend-link.js';
 import type { WorkerIdentity } from './identity.js';
@@ -62,6 +63,11 @@ export class WorkerRuntime {
 
   get isStopping(): boolean {
     return this.phase === 'stopping' || this.phase === 'stopped';
+  }
+
+  /** The worker API's routes and the roles each admits. */
+  get routes(): readonly DeclaredRoute[] {
+    return declaredRoutes(this.options.server);
   }
 
   /** Where the worker listens; null before `start()`. */

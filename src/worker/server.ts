@@ -1,8 +1,9 @@
 /**
- * The worker's HTTP API (no prefix): GET /health (open), and, with a bearer
- * token, POST /operations/start, POST /operations/{id}/cancel and
- * GET /operations/{id}/status. Bad input gets a 4xx naming the field; nothing
- * reaches a 500 on bad input.
+ * The worker's HTTP API (no prefix): GET /health (open), and, for the backend's
+ * token only, POST /operations/start, POST /operations/{id}/cancel and
+ * GET /operations/{id}/status: only the backend gives a worker work, so CLI and
+ * worker tokens are refused (403). Bad input gets a 4xx naming the field;
+ * nothing reaches a 500 on bad input.
  */
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -11,6 +12,7 @@ import { ErrorBody, MAX_ID_LENGTH, WorkerHealth, WorkerOperationStatus, WorkerSt
 import type { TokenService } from '../auth/tokens.js';
 import { notFound } from '../common/errors.js';
 import { START_PARAMS_ALLOWANCE_BYTES } from '../http/body-limits.js';
+import { PUBLIC } from '../http/access-control.js';
 import { createHttpServer } from '../http/create-server.js';
 import type { Logger } from '../logging/logger.js';
 import type { WorkerIdentity } from './identity.js';
@@ -30,6 +32,7 @@ export interface WorkerServerOptions {
 const OperationIdParams = z.object({ id: z.string().min(1).max(MAX_ID_LENGTH) });
 const StartAccepted = z.object({ success: z.literal(true), operation_id: z.string() });
 const Success = z.object({ success: z.literal(true) });
+const BACKEND_ONLY = { roles: ['backend'] } as const;
 
 export function buildWorkerServer(options: WorkerServerOptions): FastifyInstance {
   const { identity, runner, tokens } = options;
@@ -37,13 +40,12 @@ export function buildWorkerServer(options: WorkerServerOptions): FastifyInstance
     logger: options.logger,
     processName: 'worker',
     tokens,
-    isOpen: (method, path) => (method === 'GET' || method === 'HEAD') && path === '/health',
     uploadLimitBytes: options.uploadLimitBytes,
   });
 
   const routes = app.withTypeProvider<ZodTypeProvider>();
 
-  routes.get('/health', { schema: { response: { 200: WorkerHealth } } }, async () => ({
+  routes.get('/health', { config: { roles: PUBLIC }, schema: { response: { 200: WorkerHealth } } }, async () => ({
     healthy: options.isHealthy?.() ?? true,
     worker_id: identity.workerId,
     worker_type: identity.workerType,
@@ -54,7 +56,7 @@ export function buildWorkerServer(options: WorkerServerOptions): FastifyInstance
   routes.post(
     '/operations/start',
     // A resume start carries the checkpoint state (model weights for training) besides the params.
-    { bodyLimit: options.uploadLimitBytes + START_PARAMS_ALLOWANCE_BYTES, schema: { body: WorkerStartBody, response: { 202: StartAccepted, 400: ErrorBody, 409: ErrorBody, 503: ErrorBody } } },
+    { config: BACKEND_ONLY, bodyLimit: options.uploadLimitBytes + START_PARAMS_ALLOWANCE_BYTES, schema: { body: WorkerStartBody, response: { 202: StartAccepted, 400: ErrorBody, 409: ErrorBody, 503: ErrorBody } } },
     async (request, reply) => {
       const { operationId } = runner.start(request.body);
       return reply.code(202).send({ success: true as const, operation_id: operationId });
@@ -63,7 +65,7 @@ export function buildWorkerServer(options: WorkerServerOptions): FastifyInstance
 
   routes.post(
     '/operations/:id/cancel',
-    { schema: { params: OperationIdParams, response: { 200: Success, 404: ErrorBody } } },
+    { config: BACKEND_ONLY, schema: { params: OperationIdParams, response: { 200: Success, 404: ErrorBody } } },
     async (request) => {
       if (!runner.cancel(request.params.id)) throw notFound('running operation', request.params.id);
       return { success: true as const };
@@ -72,7 +74,7 @@ export function buildWorkerServer(options: WorkerServerOptions): FastifyInstance
 
   routes.get(
     '/operations/:id/status',
-    { schema: { params: OperationIdParams, response: { 200: WorkerOperationStatus, 404: ErrorBody } } },
+    { config: BACKEND_ONLY, schema: { params: OperationIdParams, response: { 200: WorkerOperationStatus, 404: ErrorBody } } },
     async (request) => {
       const status = runner.status(request.params.id);
       if (!status) throw notFound('operation', request.params.id);

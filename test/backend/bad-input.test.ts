@@ -57,9 +57,9 @@ describe('NUL characters', () => {
     backend = await startTestBackend();
     const { id } = await runningOperation();
     const outcome = (extra: Record<string, unknown>) => ({ worker_id: 'train-a', status: 'failed', completed_at: now(), ...extra });
-    expectValidationError(await backend.call('POST', `/operations/${id}/outcome`, outcome({ error_message: 'bo\u0000om' })), 'body.error_message');
-    expectValidationError(await backend.call('POST', `/operations/${id}/outcome`, outcome({ result_summary: { s: '\u0000' } })), 'body.result_summary.s');
-    expectValidationError(await backend.call('POST', `/operations/${id}/outcome`, outcome({ results: { trades: ['\u0000'] } })), 'body.results.trades.0');
+    expectValidationError(await backend.as('worker', 'train-a').call('POST', `/operations/${id}/outcome`, outcome({ error_message: 'bo\u0000om' })), 'body.error_message');
+    expectValidationError(await backend.as('worker', 'train-a').call('POST', `/operations/${id}/outcome`, outcome({ result_summary: { s: '\u0000' } })), 'body.result_summary.s');
+    expectValidationError(await backend.as('worker', 'train-a').call('POST', `/operations/${id}/outcome`, outcome({ results: { trades: ['\u0000'] } })), 'body.results.trades.0');
     expect((await backend.call('GET', `/operations/${id}`)).body.data.status).toBe('running');
   });
 });
@@ -69,10 +69,10 @@ describe('dates', () => {
     backend = await startTestBackend();
     const { id } = await runningOperation();
     for (const completedAt of ['-010000-01-01T00:00:00Z', '+010000-01-01T00:00:00Z', '0000-06-01T00:00:00Z', '9999-12-31T23:00:00-02:00', 'yesterday', '2024-01-01']) {
-      const response = await backend.call('POST', `/operations/${id}/outcome`, { worker_id: 'train-a', status: 'completed', completed_at: completedAt });
+      const response = await backend.as('worker', 'train-a').call('POST', `/operations/${id}/outcome`, { worker_id: 'train-a', status: 'completed', completed_at: completedAt });
       expectValidationError(response, 'body.completed_at');
     }
-    const accepted = await backend.call('POST', `/operations/${id}/outcome`, { worker_id: 'train-a', status: 'completed', completed_at: '2024-05-01T12:00:00+02:00' });
+    const accepted = await backend.as('worker', 'train-a').call('POST', `/operations/${id}/outcome`, { worker_id: 'train-a', status: 'completed', completed_at: '2024-05-01T12:00:00+02:00' });
     expect(accepted.status).toBe(200);
     expect((await backend.call('GET', `/operations/${id}`)).body.data).toMatchObject({ status: 'completed', completed_at: '2024-05-01T10:00:00.000Z' });
   });
@@ -82,7 +82,7 @@ describe('completed_operations of a registration', () => {
   it('skips a malformed report (the registration succeeds, and succeeds again) and applies the valid ones', async () => {
     backend = await startTestBackend();
     const { id, worker: a } = await runningOperation();
-    await backend.call('DELETE', '/workers/train-a');
+    await backend.as('worker', 'train-a').call('DELETE', '/workers/train-a');
     const reports = [
       { operation_id: 'op_dummy_bad', status: 'COMPLETED', completed_at: '-010000-01-01T00:00:00Z' },
       { operation_id: 'op\u0000', status: 'FAILED' },

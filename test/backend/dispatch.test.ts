@@ -43,7 +43,7 @@ describe('dispatcher', () => {
 
     // A finishes: it gets the next one in line, nobody gets a second one at once.
     a.finish();
-    await backend.call('POST', `/operations/${first}/outcome`, {
+    await backend.as('worker', 'train-a').call('POST', `/operations/${first}/outcome`, {
       worker_id: 'train-a',
       status: 'completed',
       result_summary: { steps: 5, resumed_from_step: null },
@@ -93,7 +93,7 @@ describe('dispatcher', () => {
     expect((await status(id)).status).toBe('pending');
     expect((await backend.call('GET', '/workers/train-busy')).body).toMatchObject({ status: 'busy', health_check_failures: 0 });
 
-    await backend.call('DELETE', '/workers/train-busy');
+    await backend.as('worker', 'train-busy').call('DELETE', '/workers/train-busy');
     const picky = await worker('train-picky');
     picky.startBehaviour = 'reject';
     await backend.register(picky);

@@ -21,7 +21,7 @@ describe('backend HTTP API', () => {
       current_operation_id: null,
       completed_operations: [],
     };
-    const response = await backend.call('POST', '/workers/register', body);
+    const response = await backend.as('worker', 'backtest-worker-1').call('POST', '/workers/register', body);
     expect(response.status).toBe(200);
     expect(response.body).toMatchObject({
       worker_id: 'backtest-worker-1',
@@ -47,11 +47,11 @@ describe('backend HTTP API', () => {
     expect((await backend.call('GET', '/workers?status=available')).body).toHaveLength(2);
     expect((await backend.call('GET', '/workers/train-a')).body.worker_type).toBe('training');
 
-    expect((await backend.call('DELETE', '/workers/train-a')).body).toEqual({ success: true, worker_id: 'train-a' });
+    expect((await backend.as('worker', 'train-a').call('DELETE', '/workers/train-a')).body).toEqual({ success: true, worker_id: 'train-a' });
     const gone = await backend.call('GET', '/workers/train-a');
     expect(gone.status).toBe(404);
     expect(gone.body).toEqual({ success: false, error: { code: 'NOT_FOUND', message: "worker 'train-a' not found" } });
-    expect((await backend.call('DELETE', '/workers/train-a')).status).toBe(404);
+    expect((await backend.as('worker', 'train-a').call('DELETE', '/workers/train-a')).status).toBe(404);
     expect((await backend.call('GET', '/operations/op_nope')).status).toBe(404);
     expect((await backend.call('DELETE', '/operations/op_nope')).status).toBe(404);
     expect((await backend.call('POST', '/operations/op_nope/resume')).status).toBe(404);
@@ -66,7 +66,7 @@ describe('backend HTTP API', () => {
     expect((await backend.register(fake)).status).toBe(200);
     expect((await backend.call('GET', '/workers')).body).toHaveLength(1);
 
-    const registered = await backend.call('POST', '/workers/register', { ...fake.registration(), worker_id: 'train-new', endpoint_url: `${fake.url}/` });
+    const registered = await backend.as('worker', 'train-new').call('POST', '/workers/register', { ...fake.registration(), worker_id: 'train-new', endpoint_url: `${fake.url}/` });
     expect(registered.status).toBe(200);
     const ids = (await backend.call('GET', '/workers')).body.map((w: { worker_id: string }) => w.worker_id);
     expect(ids).toEqual(['train-new']);
@@ -152,16 +152,16 @@ describe('backend HTTP API', () => {
     expect(malformedJson.status).toBe(400);
     expect(malformedJson.body.error.message).toMatch(/^body: /);
 
-    const missingFields = await backend.call('POST', '/workers/register', { worker_id: 'x' });
+    const missingFields = await backend.as('worker', 'x').call('POST', '/workers/register', { worker_id: 'x' });
     expect(missingFields.status).toBe(400);
     expect(missingFields.body.error.message).toMatch(/body\.worker_type: .*\(missing\)/);
     expect(missingFields.body.error.message).toMatch(/body\.endpoint_url: .*\(missing\)/);
 
-    const badUrl = await backend.call('POST', '/workers/register', { worker_id: 'x', worker_type: 'training', endpoint_url: 'ftp://nope' });
+    const badUrl = await backend.as('worker', 'x').call('POST', '/workers/register', { worker_id: 'x', worker_type: 'training', endpoint_url: 'ftp://nope' });
     expect(badUrl.status).toBe(400);
     expect(badUrl.body.error.message).toMatch(/body\.endpoint_url/);
 
-    const notAnObject = await backend.call('POST', '/workers/register', '[1,2]');
+    const notAnObject = await backend.as('worker', 'x').call('POST', '/workers/register', '[1,2]');
     expect(notAnObject.status).toBe(400);
     expect(notAnObject.body.error.message).toMatch(/^body: /);
 
@@ -175,7 +175,7 @@ describe('backend HTTP API', () => {
     expect(badStatus.body.error.message).toMatch(/^querystring\.status: .*\(got "finished"\)/);
     expect((await backend.call('GET', '/workers?status=sleeping')).body.error.message).toMatch(/^querystring\.status/);
 
-    const badOutcome = await backend.call('POST', '/operations/op_x/outcome', { worker_id: 'w', status: 'done' });
+    const badOutcome = await backend.as('worker', 'w').call('POST', '/operations/op_x/outcome', { worker_id: 'w', status: 'done' });
     expect(badOutcome.status).toBe(400);
     expect(badOutcome.body.error.message).toMatch(/body\.status/);
 

@@ -185,11 +185,11 @@ describe('outcomes after an orphan failure', () => {
       result_summary: { steps: 10, resumed_from_step: null },
       completed_at: now(),
     });
-    expect((await backend.call('POST', `/operations/${id}/outcome`, outcome('train-z', 'completed'))).status).toBe(200);
-    expect((await backend.call('POST', `/operations/${id}/outcome`, outcome('train-a', 'cancelled'))).status).toBe(200);
+    expect((await backend.as('worker', 'train-z').call('POST', `/operations/${id}/outcome`, outcome('train-z', 'completed'))).status).toBe(403);
+    expect((await backend.as('worker', 'train-a').call('POST', `/operations/${id}/outcome`, outcome('train-a', 'cancelled'))).status).toBe(200);
     expect((await show(id)).status).toBe('failed');
 
-    expect((await backend.call('POST', `/operations/${id}/outcome`, outcome('train-a', 'completed'))).status).toBe(200);
+    expect((await backend.as('worker', 'train-a').call('POST', `/operations/${id}/outcome`, outcome('train-a', 'completed'))).status).toBe(200);
     const shown = await show(id);
     expect(shown).toMatchObject({ status: 'completed', error_message: null, worker_id: 'train-a', result_summary: { steps: 10, resumed_from_step: null } });
     expect(shown.metadata).not.toHaveProperty('orphaned_worker_id');
@@ -207,7 +207,7 @@ describe('progress cache of operations that moved', () => {
     expect(a.statusRequests).toBe(1);
 
     a.finish();
-    expect((await backend.call('POST', `/operations/${id}/release`, { worker_id: 'train-a', reason: 'shutdown' })).status).toBe(200);
+    expect((await backend.as('worker', 'train-a').call('POST', `/operations/${id}/release`, { worker_id: 'train-a', reason: 'shutdown' })).status).toBe(200);
     const b = await worker('train-b');
     await backend.register(b);
     await dispatch();

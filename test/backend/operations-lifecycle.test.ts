@@ -36,7 +36,7 @@ describe('operations lifecycle', () => {
     expect(a.starts[0]?.operation_id).toBe(id);
 
     for (const units of [2, 4]) {
-      const saved = await backend.call('POST', `/operations/${id}/checkpoints`, { worker_id: 'train-a', units, state: { step: units }, reason: 'interval' });
+      const saved = await backend.as('worker', 'train-a').call('POST', `/operations/${id}/checkpoints`, { worker_id: 'train-a', units, state: { step: units }, reason: 'interval' });
       expect(saved.status).toBe(200);
       expect(saved.body.checkpoint_id).toMatch(/^ckpt_/);
     }
@@ -46,7 +46,7 @@ describe('operations lifecycle', () => {
 
     // Worker A stops: it hands the operation back and gets nothing more.
     a.finish();
-    const released = await backend.call('POST', `/operations/${id}/release`, { worker_id: 'train-a', reason: 'shutdown' });
+    const released = await backend.as('worker', 'train-a').call('POST', `/operations/${id}/release`, { worker_id: 'train-a', reason: 'shutdown' });
     expect(released.body).toEqual({ success: true });
     await idle();
     expect(await show(id)).toMatchObject({ status: 'pending', worker_id: null });
@@ -59,7 +59,7 @@ describe('operations lifecycle', () => {
     expect(b.starts[0]).toMatchObject({ operation_id: id, checkpoint: { units: 4, state: { step: 4 } } });
 
     b.finish();
-    const done = await backend.call('POST', `/operations/${id}/outcome`, outcome('train-b', 'completed', {
+    const done = await backend.as('worker', 'train-b').call('POST', `/operations/${id}/outcome`, outcome('train-b', 'completed', {
       result_summary: { steps: 10, resumed_from_step: 4 },
       results: { trace: [1, 2, 3] },
     }));
@@ -71,10 +71,10 @@ describe('operations lifecycle', () => {
     expect((await backend.call('GET', '/workers/train-b')).body).toMatchObject({ status: 'available', current_operation_id: null });
 
     // Idempotent: a repeated (or late) outcome changes nothing.
-    const again = await backend.call('POST', `/operations/${id}/outcome`, outcome('train-b', 'failed', { error_message: 'late' }));
+    const again = await backend.as('worker', 'train-b').call('POST', `/operations/${id}/outcome`, outcome('train-b', 'failed', { error_message: 'late' }));
     expect(again.status).toBe(200);
     expect((await show(id)).status).toBe('completed');
-    expect((await backend.call('POST', `/operations/${id}/checkpoints`, { worker_id: 'train-b', units: 9, state: {}, reason: 'interval' })).status).toBe(409);
+    expect((await backend.as('worker', 'train-b').call('POST', `/operations/${id}/checkpoints`, { worker_id: 'train-b', units: 9, state: {}, reason: 'interval' })).status).toBe(409);
   });
 
   it('cancels pending operations directly and running ones through their worker; resumes from the latest checkpoint', async () => {
@@ -88,14 +88,14 @@ describe('operations lifecycle', () => {
     await backend.register(a);
     const running = await submit();
     await idle();
-    await backend.call('POST', `/operations/${running}/checkpoints`, { worker_id: 'train-a', units: 3, state: { step: 3 }, reason: 'interval' });
+    await backend.as('worker', 'train-a').call('POST', `/operations/${running}/checkpoints`, { worker_id: 'train-a', units: 3, state: { step: 3 }, reason: 'interval' });
     const cancelled = await backend.call('DELETE', `/operations/${running}`);
     expect(cancelled.body.data.status).toBe('cancelled');
     expect(a.cancels).toEqual([running]);
     // The worker stays busy until it confirms: no new operation is pushed onto a worker still stopping.
     expect((await backend.call('GET', '/workers/train-a')).body.status).toBe('busy');
     a.finish();
-    await backend.call('POST', `/operations/${running}/outcome`, outcome('train-a', 'cancelled'));
+    await backend.as('worker', 'train-a').call('POST', `/operations/${running}/outcome`, outcome('train-a', 'cancelled'));
     expect((await show(running)).status).toBe('cancelled');
 
     const resumed = await backend.call('POST', `/operations/${running}/resume`);
@@ -107,7 +107,7 @@ describe('operations lifecycle', () => {
 
     // A failed operation resumes too.
     a.finish();
-    await backend.call('POST', `/operations/${running}/outcome`, outcome('train-a', 'failed', { error_message: 'step 5 failed' }));
+    await backend.as('worker', 'train-a').call('POST', `/operations/${running}/outcome`, outcome('train-a', 'failed', { error_message: 'step 5 failed' }));
     expect(await show(running)).toMatchObject({ status: 'failed', error_message: 'step 5 failed' });
     expect((await backend.call('POST', `/operations/${running}/resume`)).body.data.status).toBe('pending');
   });
@@ -142,7 +142,7 @@ describe('operations lifecycle', () => {
 
     // Resume on another worker continues from the latest checkpoint.
     steady.finish();
-    await backend.call('POST', `/operations/${kept}/outcome`, outcome('training-y', 'completed'));
+    await backend.as('worker', 'training-y').call('POST', `/operations/${kept}/outcome`, outcome('training-y', 'completed'));
     await backend.call('POST', `/operations/${orphan}/resume`);
     await idle();
     expect(steady.starts.at(-1)?.operation_id).toBe(orphan);
@@ -176,7 +176,7 @@ describe('operations lifecycle', () => {
     expect((await show(runningNow)).status).toBe('pending');
 
     // The backend forgot the worker (e.g. it was removed); the worker comes back and tells what happened.
-    await backend.call('DELETE', '/workers/train-a');
+    await backend.as('worker', 'train-a').call('DELETE', '/workers/train-a');
     a.current = runningNow;
     const registered = await backend.register(a, {
       current_operation_id: runningNow,
@@ -200,18 +200,18 @@ describe('operations lifecycle', () => {
     const old = await submit();
     await idle();
     a.finish();
-    await backend.call('POST', `/operations/${old}/outcome`, outcome('train-a', 'completed'));
+    await backend.as('worker', 'train-a').call('POST', `/operations/${old}/outcome`, outcome('train-a', 'completed'));
     const failedOld = await submit();
     await idle();
-    await backend.call('POST', `/operations/${failedOld}/checkpoints`, { worker_id: 'train-a', units: 1, state: {}, reason: 'interval' });
+    await backend.as('worker', 'train-a').call('POST', `/operations/${failedOld}/checkpoints`, { worker_id: 'train-a', units: 1, state: {}, reason: 'interval' });
     a.finish();
-    await backend.call('POST', `/operations/${failedOld}/outcome`, outcome('train-a', 'failed', { error_message: 'boom' }));
+    await backend.as('worker', 'train-a').call('POST', `/operations/${failedOld}/outcome`, outcome('train-a', 'failed', { error_message: 'boom' }));
     const stillPending = await backend.call('POST', '/dummy/start', { worker_type: 'backtesting' });
 
     backend.clock.advance(4 * DAY);
     const recent = await submit();
     await idle();
-    await backend.call('POST', `/operations/${recent}/checkpoints`, { worker_id: 'train-a', units: 1, state: {}, reason: 'interval' });
+    await backend.as('worker', 'train-a').call('POST', `/operations/${recent}/checkpoints`, { worker_id: 'train-a', units: 1, state: {}, reason: 'interval' });
     let report = await backend.backend.retention.cleanUp();
     expect(report).toEqual({ operationsDeleted: 0, checkpointsDeleted: 1 }); // failedOld's checkpoint is 4 days old
     expect(existsSync(join(backend.checkpointDir, failedOld))).toBe(true); // the directory, not the file

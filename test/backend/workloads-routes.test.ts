@@ -16,7 +16,7 @@ import { trainingWorkload } from '../../src/workloads/training/training.js';
 import type { ProgressUpdate, WorkloadContext } from '../../src/workloads/types.js';
 import { FakeWorker } from './support/fake-worker.js';
 import { startTestBackend, type TestBackend } from './support/harness.js';
-import { modelArtifact as artifact } from './support/models.js';
+import { modelArtifact } from './support/models.js';
 
 const STRATEGIES = new URL('../../strategies/', import.meta.url);
 const STRATEGY_FILES = readdirSync(STRATEGIES).filter((file) => file.endsWith('.yaml')).sort();
@@ -59,11 +59,26 @@ const operationCount = async () => {
 };
 const paramsOf = async (operationId: string) => (await store.operations.get(operationId))?.params;
 
-/** The workloads' services over HTTP, as a worker builds them. */
-const backendData = () =>
-  new BackendData(new HttpClient({ baseUrl: backend.api, timeoutMs: 30_000, token: () => backend.backend.tokens.issue('worker-test', 'worker') }), NO_RETRY);
+const TRAINER = 'train-1';
+const TRAINING_OPERATION = 'op_training_0123456789abcdef';
+/** Uploads come from the worker the training is assigned to, so the model names that operation. */
+const artifact = (modelId: string, createdAt: string): ModelArtifact => modelArtifact(modelId, createdAt, TRAINING_OPERATION);
 
-function context<P>(params: P, services: BackendData, operationId = 'op_training_0123456789abcdef'): WorkloadContext<P> & { updates: ProgressUpdate[] } {
+/** The workloads' services over HTTP, as the worker TRAINER builds them. */
+const backendData = () =>
+  new BackendData(new HttpClient({ baseUrl: backend.api, timeoutMs: 30_000, token: () => backend.backend.tokens.issue(TRAINER, 'worker') }), NO_RETRY);
+
+/** A training operation running on `workerId`: the only worker that may upload its model. */
+async function runningTraining(workerId = TRAINER, operationId = TRAINING_OPERATION): Promise<string> {
+  await store.operations.create({ operationId, operationType: 'training', workerType: 'training', params: {}, metadata: {}, createdAt: new Date(backend.clock.now()) });
+  await store.operations.update(operationId, { status: 'running', workerId, startedAt: new Date(backend.clock.now()) }, ['pending']);
+  return operationId;
+}
+
+/** Uploads `model` as the worker its operation runs on. */
+const upload = (model: ModelArtifact) => backend.as('worker', TRAINER).call('POST', '/models', model);
+
+function context<P>(params: P, services: BackendData, operationId = TRAINING_OPERATION): WorkloadContext<P> & { updates: ProgressUpdate[] } {
   const updates: ProgressUpdate[] = [];
   return {
     operationId,
@@ -79,6 +94,7 @@ function context<P>(params: P, services: BackendData, operationId = 'op_training
 
 /** Trains macd_roc_trend on the backend's data through HTTP, as a training worker does; the model ends up in the backend. */
 async function trainOverHttp(operationId?: string): Promise<string> {
+  await runningTraining(TRAINER, operationId);
   const params = TrainingParams.parse({ strategy_yaml: MACD_YAML, strategy_name: 'macd_roc_trend', symbol: 'EURUSD', timeframe: '1h' });
   const result = await trainingWorkload.run(context(params, backendData(), operationId));
   return result.resultSummary.model_id as string;
@@ -230,7 +246,9 @@ describe('POST /backtests/start', () => {
 
   it("backtests a saved model on its held-out test period by default, or from the start date given", async () => {
     const saved = artifact('model_a', '2024-01-01T00:00:00.000Z');
-    expect((await backend.call('POST', '/models', saved)).status).toBe(200);
+    await runningTraining();
+    expect((await upload(saved)).status).toBe(200);
+    const trainings = await operationCount();
 
     const response = await backend.call('POST', '/backtests/start', { model: 'model_a' });
     expect(response.status).toBe(200);
@@ -273,7 +291,7 @@ describe('POST /backtests/start', () => {
     // Checked before queueing: data for another symbol, and a range after the data.
     expect((await backend.call('POST', '/backtests/start', { model: 'model_a', symbol: 'GBPUSD' })).status).toBe(404);
     expect((await backend.call('POST', '/backtests/start', { model: 'model_a', start_date: '2031-01-01' })).status).toBe(400);
-    expect(await operationCount()).toBe(2);
+    expect(await operationCount()).toBe(trainings + 2);
   });
 });
 
@@ -330,8 +348,9 @@ describe('models', () => {
     const older = artifact('model_old', '2024-01-01T00:00:00.000Z');
     const newer = artifact('model_new', '2024-02-01T00:00:00.000Z');
     expect((await backend.call('GET', '/models')).body).toEqual([]);
+    await runningTraining();
     for (const model of [older, newer]) {
-      const created = await backend.call('POST', '/models', model);
+      const created = await upload(model);
       expect(created.status).toBe(200);
       expect(created.body).toEqual({ success: true, model_id: model.model_id });
     }
@@ -350,14 +369,18 @@ describe('models', () => {
     expect(one.body).toEqual(older);
     expect((await backend.call('GET', '/models/model_unknown')).status).toBe(404);
 
-    // Re-uploading an id replaces the model.
-    await backend.call('POST', '/models', { ...older, confidence_threshold: 0.6 });
-    expect((await backend.call('GET', '/models/model_old')).body.confidence_threshold).toBe(0.6);
+    // The same upload again (a retry after a lost answer) is accepted; another model under a taken id is refused.
+    expect((await upload(older)).status).toBe(200);
+    const overwrite = await upload({ ...older, confidence_threshold: 0.6 });
+    expect(overwrite.status).toBe(409);
+    expect(overwrite.body.error.message).toContain("model 'model_old' already exists");
+    expect((await backend.call('GET', '/models/model_old')).body).toEqual(older);
     expect((await backend.call('GET', '/models')).body).toHaveLength(2);
   });
 
   it('GET /models skips a corrupt summary file instead of failing the whole list', async () => {
-    await backend.call('POST', '/models', artifact('model_ok', '2024-01-01T00:00:00.000Z'));
+    await runningTraining();
+    expect((await upload(artifact('model_ok', '2024-01-01T00:00:00.000Z'))).status).toBe(200);
     writeFileSync(join(modelsDir, 'model_truncated.summary.json'), '{"model_id": "model_trunc');
     writeFileSync(join(modelsDir, 'model_other.summary.json'), JSON.stringify({ model_id: 'model_other' }));
     const listed = await backend.call('GET', '/models');
@@ -367,15 +390,15 @@ describe('models', () => {
 
   it('400 naming the field for a malformed model upload, and nothing is stored', async () => {
     const { metrics: _metrics, ...withoutMetrics } = artifact('model_bad', '2024-01-01T00:00:00.000Z');
-    const missing = await backend.call('POST', '/models', withoutMetrics);
+    const missing = await upload(withoutMetrics as ModelArtifact);
     expect(missing.status).toBe(400);
     expect(missing.body.error.message).toContain('metrics');
 
-    const wrongType = await backend.call('POST', '/models', { ...artifact('model_bad', '2024-01-01T00:00:00.000Z'), timeframe: '2h' });
+    const wrongType = await upload({ ...artifact('model_bad', '2024-01-01T00:00:00.000Z'), timeframe: '2h' } as unknown as ModelArtifact);
     expect(wrongType.status).toBe(400);
     expect(wrongType.body.error.message).toContain('timeframe');
 
-    const notJson = await backend.call('POST', '/models', '{"model_id":');
+    const notJson = await backend.as('worker', TRAINER).call('POST', '/models', '{"model_id":');
     expect(notJson.status).toBe(400);
     expect((await backend.call('GET', '/models')).body).toEqual([]);
     expect((await backend.call('GET', '/models/model_bad')).status).toBe(404);
@@ -400,7 +423,7 @@ describe('workload services over HTTP (BackendData)', () => {
     const listed = (await backend.call('GET', '/models')).body as ModelSummary[];
     expect(listed.map((m) => m.model_id)).toEqual([modelId]);
     const stored = ModelArtifact.parse((await backend.call('GET', `/models/${modelId}`)).body);
-    expect(stored.operation_id).toBe('op_training_0123456789abcdef');
+    expect(stored.operation_id).toBe(TRAINING_OPERATION);
     expect(readdirSync(modelsDir).sort()).toEqual([`${modelId}.json`, `${modelId}.summary.json`]);
 
     const start = await backend.call('POST', '/backtests/start', { model: modelId });

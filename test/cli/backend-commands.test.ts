@@ -73,6 +73,13 @@ describe('authentication', () => {
     expect((exp ?? 0) - (iat ?? 0)).toBe(5 * 60);
   });
 
+  it('`auth token` refuses a lifetime beyond KTRDR_AUTH_TOKEN_EXPIRE_MINUTES (the backend would refuse the token)', async () => {
+    const result = await ktrdr(['auth', 'token', '--expire-minutes', '61'], { KTRDR_AUTH_TOKEN_EXPIRE_MINUTES: '60' });
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain('--expire-minutes: a token lifetime of 61 minutes exceeds KTRDR_AUTH_TOKEN_EXPIRE_MINUTES=60');
+  });
+
   it('`auth token` refuses a non-numeric lifetime as a usage error', async () => {
     const result = await ktrdr(['auth', 'token', '--expire-minutes', 'soon']);
     expect(result.code).toBe(2);

@@ -35,7 +35,9 @@ export class Cluster {
   backend: KtrdrProcess | null = null;
   apiPort = 0;
   private readonly settings: Record<string, string>;
-  private readonly token = tokenProvider(new TokenService('local-dev-secret-do-not-use-in-production', 60), 'e2e-test', 'cli');
+  /** The default secret, as every process of the cluster uses it. */
+  private readonly tokens = new TokenService('local-dev-secret-do-not-use-in-production', 60);
+  private readonly token = tokenProvider(this.tokens, 'e2e-test', 'cli');
 
   constructor(settings: Record<string, string> = {}) {
     this.settings = { ...FAST_LOOPS, ...settings };
@@ -116,6 +118,12 @@ export class Cluster {
 
   send(method: string, path: string, body?: unknown): Promise<unknown> {
     return this.http.send(method, path, body === undefined ? {} : { body });
+  }
+
+  /** The same as the worker `workerId` (a worker token for that subject). */
+  sendAsWorker(workerId: string, method: string, path: string, body?: unknown): Promise<unknown> {
+    const http = new HttpClient({ baseUrl: this.baseUrl, timeoutMs: 5_000, token: () => this.tokens.issue(workerId, 'worker') });
+    return http.send(method, path, body === undefined ? {} : { body });
   }
 
   async stop(): Promise<void> {

@@ -117,7 +117,7 @@ describe('compatibility', () => {
     await cluster.startBackend();
     // docs/architecture.md §4's example, but for the host: tests only ever send traffic to loopback.
     const endpoint = `http://127.0.0.1:${await freePort()}`;
-    const record = (await cluster.send('POST', '/workers/register', {
+    const record = (await cluster.sendAsWorker('backtest-worker-1', 'POST', '/workers/register', {
       worker_id: 'backtest-worker-1',
       worker_type: 'backtesting',
       endpoint_url: endpoint,

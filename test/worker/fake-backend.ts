@@ -8,7 +8,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
 import { CheckpointUpload, OperationOutcome, OperationRelease, RegisterWorkerBody, type WorkerRecord } from '../../src/api/contract.js';
-import type { TokenService } from '../../src/auth/tokens.js';
+import type { TokenClaims, TokenService } from '../../src/auth/tokens.js';
 
 export type Route = 'register' | 'heartbeat' | 'checkpoint' | 'outcome' | 'release' | 'deregister';
 
@@ -25,6 +25,8 @@ export class FakeBackend {
   readonly releases: Recorded<OperationRelease>[] = [];
   readonly deregistrations: string[] = [];
   readonly unauthorized: string[] = [];
+  /** The claims of every authenticated request, in order. */
+  readonly claims: TokenClaims[] = [];
   /** Workers the backend knows; GET /workers/{id} answers 404 for the others. */
   readonly known = new Map<string, WorkerRecord>();
   /** Per route: how many of the next requests get a 503. */
@@ -48,7 +50,7 @@ export class FakeBackend {
     const app = Fastify();
     app.addHook('onRequest', async (request, reply) => {
       try {
-        await this.tokens.verifyHeader(request.headers.authorization);
+        this.claims.push(await this.tokens.verifyHeader(request.headers.authorization));
       } catch (error) {
         this.unauthorized.push(`${request.method} ${request.url}: ${(error as Error).message}`);
         return reply.code(401).send({ success: false, error: { code: 'UNAUTHORIZED', message: (error as Error).message } });

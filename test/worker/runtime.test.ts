@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { WorkerHealth, WorkerOperationStatus, type WorkerStartBody } from '../../src/api/contract.js';
 import { HttpClient, HttpError } from '../../src/client/http.js';
 import { TokenService } from '../../src/auth/tokens.js';
+import { PUBLIC } from '../../src/http/access-control.js';
 import { freePort, waitFor } from '../support/processes.js';
 import { FakeBackend } from './fake-backend.js';
 import { buildTestWorker, tokens, type TestWorker, type TestWorkerOptions } from './harness.js';
@@ -356,8 +357,37 @@ describe('auth', () => {
     expect(health).toMatchObject({ healthy: true, worker_id: worker.runtime.workerId, worker_status: 'idle', current_operation: null });
   });
 
-  it('sends its own worker token to the backend', async () => {
-    const { backend } = await registeredWorker();
+  it('answers 403 to cli and worker tokens: only the backend gives a worker work', async () => {
+    const { worker } = await registeredWorker();
+    const port = worker.runtime.address?.port;
+    for (const role of ['cli', 'worker'] as const) {
+      const client = new HttpClient({ baseUrl: `http://127.0.0.1:${port}`, timeoutMs: 5000, token: () => tokens.issue(worker.runtime.workerId, role) });
+      const start = await httpError(client.send('POST', '/operations/start', { body: dummyStart('op-x', {}) }));
+      expect(start.status, role).toBe(403);
+      expect(start.message).toContain(`a ${role} token may not call POST /operations/start; it admits: backend`);
+      expect((await httpError(client.send('POST', '/operations/op-x/cancel', { body: {} }))).status, role).toBe(403);
+      expect((await httpError(client.send('GET', '/operations/op-x/status'))).status, role).toBe(403);
+    }
+    expect(await httpError(worker.client().send('GET', '/operations/op-x/status'))).toMatchObject({ status: 404 });
+  });
+
+  it('declares the roles of every route of its API', async () => {
+    const { worker } = await registeredWorker();
+    const declared = Object.fromEntries(worker.runtime.routes.map((route) => [`${route.method} ${route.url}`, route.roles]));
+    expect(declared).toEqual({
+      'GET /health': PUBLIC,
+      'HEAD /health': PUBLIC,
+      'POST /operations/start': ['backend'],
+      'POST /operations/:id/cancel': ['backend'],
+      'GET /operations/:id/status': ['backend'],
+      'HEAD /operations/:id/status': ['backend'],
+    });
+  });
+
+  it('sends its own worker token to the backend: role worker, subject its worker id', async () => {
+    const { backend, worker } = await registeredWorker({ workerId: 'training-own-token' });
     expect(backend.unauthorized).toEqual([]);
+    expect(backend.claims.length).toBeGreaterThan(0);
+    for (const claims of backend.claims) expect(claims).toMatchObject({ role: 'worker', subject: worker.runtime.workerId });
   });
 });

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { BarsQuery, BarsResponse, DataSetSummary, ModelArtifact, ModelCreated, ModelSummary, Timeframe } from '../../api/contract.js';
+import { requireClaims } from '../../http/access-control.js';
 import type { BackendAppDeps } from '../app-deps.js';
 import { ModelIdParams } from './params.js';
 
@@ -13,13 +14,14 @@ export function dataRoutes(app: FastifyInstance, deps: BackendAppDeps): void {
 
   routes.get(
     '/data',
-    { schema: { tags: ['data'], summary: 'The market data available (one entry per <SYMBOL>_<TIMEFRAME>.csv)', response: { 200: z.array(DataSetSummary) } } },
+    { config: { roles: ['cli'] }, schema: { tags: ['data'], summary: 'The market data available (one entry per <SYMBOL>_<TIMEFRAME>.csv)', response: { 200: z.array(DataSetSummary) } } },
     async () => (await deps.marketData.list()).map(({ symbol, timeframe, bars, start, end }) => ({ symbol, timeframe, bars, start, end })),
   );
 
   routes.get(
     '/data/:symbol/:timeframe',
     {
+      config: { roles: ['cli', 'worker'] },
       schema: {
         tags: ['data'],
         summary: 'Bars of one series as columns, within [start_date, end_date)',
@@ -46,20 +48,30 @@ export function dataRoutes(app: FastifyInstance, deps: BackendAppDeps): void {
 
   routes.get(
     '/models',
-    { schema: { tags: ['models'], summary: 'Trained models, newest first (without their weights)', response: { 200: z.array(ModelSummary) } } },
+    { config: { roles: ['cli'] }, schema: { tags: ['models'], summary: 'Trained models, newest first (without their weights)', response: { 200: z.array(ModelSummary) } } },
     async () => deps.models.list(),
   );
 
   routes.get(
     '/models/:id',
-    { schema: { tags: ['models'], summary: 'One model: metadata and the artifact (weights, feature specification)', params: ModelIdParams, response: { 200: ModelArtifact } } },
+    { config: { roles: ['cli', 'worker'] }, schema: { tags: ['models'], summary: 'One model: metadata and the artifact (weights, feature specification)', params: ModelIdParams, response: { 200: ModelArtifact } } },
     async (request) => deps.models.get(request.params.id),
   );
 
   routes.post(
     '/models',
-    { bodyLimit: deps.uploadLimitBytes, schema: { tags: ['models'], summary: 'Upload a trained model (training workers)', body: ModelArtifact, response: { 200: ModelCreated } } },
+    {
+      bodyLimit: deps.uploadLimitBytes,
+      config: { roles: ['worker'] },
+      schema: {
+        tags: ['models'],
+        summary: 'Upload a trained model (the worker its training operation is assigned to); a model id is never overwritten (409)',
+        body: ModelArtifact,
+        response: { 200: ModelCreated },
+      },
+    },
     async (request) => {
+      await deps.operations.requireAssignedTo(request.body.operation_id, requireClaims(request).subject, `model '${request.body.model_id}'`);
       await deps.models.save(request.body);
       deps.logger.info({ model_id: request.body.model_id }, 'model saved');
       return { success: true as const, model_id: request.body.model_id };

@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { PUBLIC } from '../../http/access-control.js';
 import type { BackendAppDeps } from '../app-deps.js';
 
 const BackendHealth = z.object({
@@ -14,7 +15,7 @@ const BackendHealth = z.object({
 export function healthRoutes(app: FastifyInstance, deps: BackendAppDeps): void {
   app.withTypeProvider<ZodTypeProvider>().get(
     '/health',
-    { schema: { tags: ['health'], summary: 'Backend liveness (no token needed)', response: { 200: BackendHealth } } },
+    { config: { roles: PUBLIC }, schema: { tags: ['health'], summary: 'Backend liveness (no token needed)', response: { 200: BackendHealth } } },
     async () => ({ status: 'ok' as const, service: 'ktrdr-backend' as const, version: deps.version, uptime_seconds: deps.uptimeSeconds() }),
   );
 }

@@ -7,6 +7,8 @@ import { renderOperation } from '../render.js';
 import { IdParams } from './params.js';
 
 const tags = ['operations'];
+/** Operations are the CLI's: workers act on theirs through the worker-callback routes only. */
+const config = { roles: ['cli'] } as const;
 
 export function operationRoutes(app: FastifyInstance, deps: BackendAppDeps): void {
   const routes = app.withTypeProvider<ZodTypeProvider>();
@@ -14,7 +16,7 @@ export function operationRoutes(app: FastifyInstance, deps: BackendAppDeps): voi
 
   routes.get(
     '/operations',
-    { schema: { tags, summary: 'List operations, newest first', querystring: ListOperationsQuery, response: { 200: ListOperationsResponse } } },
+    { config, schema: { tags, summary: 'List operations, newest first', querystring: ListOperationsQuery, response: { 200: ListOperationsResponse } } },
     async (request) => {
       const { status, operation_type, limit } = request.query;
       const list = await operations.list({ status, operationType: operation_type, limit });
@@ -24,25 +26,25 @@ export function operationRoutes(app: FastifyInstance, deps: BackendAppDeps): voi
 
   routes.get(
     '/operations/:id',
-    { schema: { tags, summary: 'One operation, with progress at most KTRDR_OPS_CACHE_TTL old', params: IdParams, response: { 200: GetOperationResponse } } },
+    { config, schema: { tags, summary: 'One operation, with progress at most KTRDR_OPS_CACHE_TTL old', params: IdParams, response: { 200: GetOperationResponse } } },
     async (request) => ({ success: true as const, data: renderOperation(await operations.get(request.params.id)) }),
   );
 
   routes.delete(
     '/operations/:id',
-    { schema: { tags, summary: 'Cancel a pending or running operation', params: IdParams, response: { 200: GetOperationResponse } } },
+    { config, schema: { tags, summary: 'Cancel a pending or running operation', params: IdParams, response: { 200: GetOperationResponse } } },
     async (request) => ({ success: true as const, data: renderOperation(await operations.cancel(request.params.id)) }),
   );
 
   routes.post(
     '/operations/:id/resume',
-    { schema: { tags, summary: 'Resume a failed or cancelled operation from its latest checkpoint', params: IdParams, response: { 200: GetOperationResponse } } },
+    { config, schema: { tags, summary: 'Resume a failed or cancelled operation from its latest checkpoint', params: IdParams, response: { 200: GetOperationResponse } } },
     async (request) => ({ success: true as const, data: renderOperation(await operations.resume(request.params.id)) }),
   );
 
   routes.get(
     '/operations/:id/checkpoints',
-    { schema: { tags, summary: "Checkpoints of an operation, oldest first (a completed operation's are removed)", params: IdParams, response: { 200: CheckpointsResponse } } },
+    { config, schema: { tags, summary: "Checkpoints of an operation, oldest first (a completed operation's are removed)", params: IdParams, response: { 200: CheckpointsResponse } } },
     async (request) => ({
       success: true as const,
       data: (await operations.checkpoints(request.params.id)).map((row) => ({
@@ -57,7 +59,7 @@ export function operationRoutes(app: FastifyInstance, deps: BackendAppDeps): voi
 
   routes.get(
     '/operations/:id/results',
-    { schema: { tags, summary: 'Results of an operation', params: IdParams, response: { 200: OperationResultsResponse } } },
+    { config, schema: { tags, summary: 'Results of an operation', params: IdParams, response: { 200: OperationResultsResponse } } },
     async (request) => {
       const { row, results } = await operations.results(request.params.id);
       return {

@@ -1,4 +1,8 @@
-/** Routes workers call about the operations they run: checkpoints, terminal outcomes, hand-backs. */
+/**
+ * Routes workers call about the operations they run: checkpoints, terminal outcomes, hand-backs. Only worker tokens,
+ * each acting for itself (body.worker_id is the token's subject); the service then accepts each only from the
+ * worker the operation is assigned to.
+ */
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { CheckpointCreated, CheckpointUpload, OperationOutcome, OperationRelease } from '../../api/contract.js';
@@ -6,6 +10,7 @@ import type { BackendAppDeps } from '../app-deps.js';
 import { IdParams, Success } from './params.js';
 
 const tags = ['worker callbacks'];
+const config = { roles: ['worker'], actsFor: 'body.worker_id' } as const;
 
 export function workerCallbackRoutes(app: FastifyInstance, deps: BackendAppDeps): void {
   const routes = app.withTypeProvider<ZodTypeProvider>();
@@ -13,7 +18,7 @@ export function workerCallbackRoutes(app: FastifyInstance, deps: BackendAppDeps)
 
   routes.post(
     '/operations/:id/checkpoints',
-    { bodyLimit: deps.uploadLimitBytes, schema: { tags, summary: 'Upload a checkpoint of a running operation', params: IdParams, body: CheckpointUpload, response: { 200: CheckpointCreated } } },
+    { bodyLimit: deps.uploadLimitBytes, config, schema: { tags, summary: 'Upload a checkpoint of a running operation', params: IdParams, body: CheckpointUpload, response: { 200: CheckpointCreated } } },
     async (request) => {
       const { worker_id, units, state, reason } = request.body;
       const row = await operations.addCheckpoint(request.params.id, worker_id, { units, state, reason });
@@ -23,7 +28,7 @@ export function workerCallbackRoutes(app: FastifyInstance, deps: BackendAppDeps)
 
   routes.post(
     '/operations/:id/outcome',
-    { bodyLimit: deps.uploadLimitBytes, schema: { tags, summary: 'Push the terminal outcome (idempotent)', params: IdParams, body: OperationOutcome, response: { 200: Success } } },
+    { bodyLimit: deps.uploadLimitBytes, config, schema: { tags, summary: 'Push the terminal outcome (idempotent)', params: IdParams, body: OperationOutcome, response: { 200: Success } } },
     async (request) => {
       await operations.recordOutcome(request.params.id, request.body);
       return { success: true as const };
@@ -32,7 +37,7 @@ export function workerCallbackRoutes(app: FastifyInstance, deps: BackendAppDeps)
 
   routes.post(
     '/operations/:id/release',
-    { schema: { tags, summary: 'Hand a running operation back (stopping worker); it becomes pending again', params: IdParams, body: OperationRelease, response: { 200: Success } } },
+    { config, schema: { tags, summary: 'Hand a running operation back (stopping worker); it becomes pending again', params: IdParams, body: OperationRelease, response: { 200: Success } } },
     async (request) => {
       await operations.release(request.params.id, request.body);
       return { success: true as const };

@@ -17,7 +17,7 @@ export function workerRoutes(app: FastifyInstance, deps: BackendAppDeps): void {
 
   routes.post(
     '/workers/register',
-    { bodyLimit: SUBMISSION_BODY_LIMIT_BYTES, schema: { tags, summary: 'Register (or re-register) a worker; idempotent', body: RegisterWorkerBody, response: { 200: WorkerRecord } } },
+    { bodyLimit: SUBMISSION_BODY_LIMIT_BYTES, config: { roles: ['worker'], actsFor: 'body.worker_id' }, schema: { tags, summary: 'Register (or re-register) a worker; idempotent; a live worker id is never moved to another endpoint (409)', body: RegisterWorkerBody, response: { 200: WorkerRecord } } },
     async (request) => {
       const body = request.body;
       const row = await registry.register({
@@ -36,19 +36,19 @@ export function workerRoutes(app: FastifyInstance, deps: BackendAppDeps): void {
 
   routes.get(
     '/workers',
-    { schema: { tags, summary: 'List workers', querystring: ListWorkersQuery, response: { 200: z.array(WorkerRecord) } } },
+    { config: { roles: ['cli'] }, schema: { tags, summary: 'List workers', querystring: ListWorkersQuery, response: { 200: z.array(WorkerRecord) } } },
     async (request) => (await registry.list({ workerType: request.query.worker_type, status: request.query.status })).map(renderWorker),
   );
 
   routes.get(
     '/workers/:id',
-    { schema: { tags, summary: 'One worker (404 tells a worker to re-register)', params: IdParams, response: { 200: WorkerRecord } } },
+    { config: { roles: ['cli', 'worker'], actsFor: 'params.id' }, schema: { tags, summary: 'One worker (404 tells a worker to re-register)', params: IdParams, response: { 200: WorkerRecord } } },
     async (request) => renderWorker(await registry.require(request.params.id)),
   );
 
   routes.delete(
     '/workers/:id',
-    { schema: { tags, summary: 'Deregister a worker', params: IdParams, response: { 200: z.object({ success: z.literal(true), worker_id: z.string() }) } } },
+    { config: { roles: ['worker'], actsFor: 'params.id' }, schema: { tags, summary: 'Deregister a worker (the worker itself)', params: IdParams, response: { 200: z.object({ success: z.literal(true), worker_id: z.string() }) } } },
     async (request) => {
       await registry.require(request.params.id);
       await registry.remove(request.params.id);

@@ -18,6 +18,7 @@ export function workloadRoutes(app: FastifyInstance, deps: BackendAppDeps): void
     '/trainings/start',
     {
       bodyLimit: SUBMISSION_BODY_LIMIT_BYTES,
+      config: { roles: ['cli'] },
       schema: {
         tags: ['training'],
         summary: 'Train a strategy: validates the strategy and the data first, then queues a training operation',
@@ -30,6 +31,7 @@ export function workloadRoutes(app: FastifyInstance, deps: BackendAppDeps): void
   routes.post(
     '/backtests/start',
     {
+      config: { roles: ['cli'] },
       schema: {
         tags: ['backtesting'],
         summary: "Backtest a trained model (by default on its held-out test period)",

@@ -2,13 +2,15 @@
  * Trained models under KTRDR_DATA_MODELS_DIR: `<id>.json` holds the whole
  * artifact (weights included) and `<id>.summary.json` what `GET /models`
  * lists, so listing never reads weights. Both are written atomically, the
- * summary last, so a model is listed only once it is complete.
+ * summary last, so a model is listed only once it is complete. A model id is
+ * never overwritten: the same upload again (a retry) is accepted, another one
+ * under a taken id is a conflict.
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ModelArtifact, ModelId, ModelSummary } from '../../api/contract.js';
-import { KtrdrError, notFound } from '../../common/errors.js';
-import { safeFileName, writeFileAtomic } from '../../common/files.js';
+import { conflict, KtrdrError, notFound } from '../../common/errors.js';
+import { safeFileName, writeFileAtomic, writeFileIfAbsent } from '../../common/files.js';
 
 const SUMMARY_SUFFIX = '.summary.json';
 
@@ -25,7 +27,11 @@ export class ModelStore {
 
   async save(artifact: ModelArtifact): Promise<void> {
     const name = safeFileName(artifact.model_id);
-    await writeFileAtomic(join(this.directory, `${name}.json`), JSON.stringify(artifact));
+    const path = join(this.directory, `${name}.json`);
+    const content = JSON.stringify(artifact);
+    if (!(await writeFileIfAbsent(path, content)) && (await readFile(path, 'utf8')) !== content) {
+      throw conflict(`model '${artifact.model_id}' already exists and a model id is never overwritten; upload it under another id`);
+    }
     await writeFileAtomic(join(this.directory, `${name}${SUMMARY_SUFFIX}`), JSON.stringify(ModelSummary.parse(artifact)));
   }
 

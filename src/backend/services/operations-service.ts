@@ -17,7 +17,7 @@ import {
   type WorkerType,
 } from '../../api/contract.js';
 import type { Clock } from '../../common/clock.js';
-import { conflict, KtrdrError, notFound } from '../../common/errors.js';
+import { conflict, forbidden, KtrdrError, notFound } from '../../common/errors.js';
 import type { Logger } from '../../logging/logger.js';
 import type { CheckpointRow, OperationFilter, OperationPatch, OperationRow, Store, WorkerRow } from '../../store/types.js';
 import type { CheckpointStore, NewCheckpoint } from './checkpoint-store.js';
@@ -185,11 +185,15 @@ export class OperationsService {
 
   async addCheckpoint(operationId: string, workerId: string, checkpoint: NewCheckpoint): Promise<CheckpointRow> {
     const row = await this.require(operationId);
+    requireAssigned(row, workerId, 'a checkpoint');
     if (row.status === 'completed') throw conflict(`operation '${operationId}' is completed; it takes no more checkpoints`);
-    if (row.workerId && row.workerId !== workerId) {
-      throw conflict(`operation '${operationId}' runs on worker '${row.workerId}', not '${workerId}'`);
-    }
     return this.deps.checkpoints.save(operationId, checkpoint);
+  }
+
+  /** For uploads about an operation (models): refused unless the operation is assigned to `workerId`. */
+  async requireAssignedTo(operationId: string | null, workerId: string, what: string): Promise<void> {
+    if (operationId === null) throw forbidden(`${what} names no operation; a worker uploads only what an operation assigned to it produced`);
+    requireAssigned(await this.require(operationId), workerId, what);
   }
 
   /**
@@ -199,6 +203,7 @@ export class OperationsService {
    */
   async recordOutcome(operationId: string, outcome: OperationOutcome): Promise<void> {
     const row = await this.require(operationId);
+    requireAssigned(row, outcome.worker_id, 'an outcome');
     await this.deps.registry.releaseOperation(outcome.worker_id, operationId);
     this.deps.wake();
     const from = outcomeAcceptedFrom(row, outcome.worker_id, outcome.status);
@@ -233,12 +238,14 @@ export class OperationsService {
   /** A stopping worker hands a running operation back: pending again, resumed from its latest checkpoint elsewhere. */
   async release(operationId: string, release: OperationRelease): Promise<void> {
     const row = await this.require(operationId);
-    this.deps.registry.drain(release.worker_id);
-    await this.deps.registry.releaseOperation(release.worker_id, operationId);
-    this.refreshedAt.delete(operationId);
+    requireAssigned(row, release.worker_id, 'a release');
+    // Checked before draining: a refused release must leave the worker dispatchable.
     if (row.status !== 'running' || row.workerId !== release.worker_id) {
       throw conflict(`operation '${operationId}' is ${row.status}${row.workerId ? ` on worker '${row.workerId}'` : ''}; worker '${release.worker_id}' cannot release it`);
     }
+    this.deps.registry.drain(release.worker_id);
+    await this.deps.registry.releaseOperation(release.worker_id, operationId);
+    this.refreshedAt.delete(operationId);
     await this.operations.update(
       operationId,
       {
@@ -336,9 +343,19 @@ export class OperationsService {
  * (not 'cancelled': that is only the backend's own cancel of an operation it had given up on).
  */
 function outcomeAcceptedFrom(row: OperationRow, workerId: string, status: OperationOutcome['status']): 'running' | 'failed' | null {
-  if (row.status === 'running' && (row.workerId === null || row.workerId === workerId)) return 'running';
+  if (row.status === 'running' && row.workerId === workerId) return 'running';
   if (row.status === 'failed' && row.metadata[ORPHANED_WORKER_KEY] === workerId && status !== 'cancelled') return 'failed';
   return null;
+}
+
+/**
+ * Callbacks about an operation count only from the worker it is assigned to, or was when the orphan detector failed
+ * it (that worker's late outcome, checkpoint or model is still its own); anyone else gets 403.
+ */
+function requireAssigned(row: OperationRow, workerId: string, what: string): void {
+  if (row.workerId === workerId || row.metadata[ORPHANED_WORKER_KEY] === workerId) return;
+  const owner = row.workerId ? `worker '${row.workerId}'` : 'no worker';
+  throw forbidden(`${what} from worker '${workerId}' for operation '${row.operationId}' is refused: the operation is ${row.status} and assigned to ${owner}`);
 }
 
 function withoutOrphanMark(metadata: JsonObject): JsonObject {

@@ -1,13 +1,13 @@
 /**
  * The registry of workers: registration (idempotent, replacing a stale worker id
- * on the same endpoint), the status of each worker and the operation it runs.
+ * on the same endpoint, never moving a live worker id to another endpoint), the status of each worker and the operation it runs.
  * Rows live in the store so that workers' last known state survives a backend
  * restart; every change goes through one queue so that the health checker, the
  * dispatcher and the routes never overwrite each other's read-modify-write.
  */
 import type { CompletedOperationReport, JsonObject, WorkerHealth, WorkerStatus, WorkerType } from '../../api/contract.js';
 import type { Clock } from '../../common/clock.js';
-import { KtrdrError, notFound } from '../../common/errors.js';
+import { conflict, KtrdrError, notFound } from '../../common/errors.js';
 import type { WorkerRepository, WorkerRow } from '../../store/types.js';
 
 export interface Registration {
@@ -28,6 +28,11 @@ export interface WorkerRegistryOptions {
   readonly failureThreshold: number;
   /** Seconds a refused registration should wait (Retry-After) while shutting down. */
   readonly retryAfterSeconds: number;
+  /**
+   * Whether `workerId` still answers at `endpointUrl` (its /health, with a short timeout). A registration that would
+   * move a live worker id elsewhere is refused: it would hand that worker's operations to whoever registered.
+   */
+  readonly isLiveAt: (endpointUrl: string, workerId: string) => Promise<boolean>;
 }
 
 export interface WorkerFilter {
@@ -74,12 +79,18 @@ export class WorkerRegistry {
       });
     }
     const endpointUrl = registration.endpointUrl.replace(/\/+$/, '');
+    // Probed outside the queue (a slow endpoint must not hold up every other registry change), checked again inside.
+    const before = await this.repository.get(registration.workerId);
+    const deadEndpoint = before && before.endpointUrl !== endpointUrl ? await this.refuseMoveIfLive(before, endpointUrl) : null;
     const row = await this.exclusive(async () => {
+      const existing = await this.repository.get(registration.workerId);
+      if (existing && existing.endpointUrl !== endpointUrl && existing.endpointUrl !== deadEndpoint) {
+        throw conflict(`worker '${registration.workerId}' changed endpoint while registering at ${endpointUrl}; try again`);
+      }
       for (const other of await this.repository.list()) {
         // A worker restarted under a new id on the same endpoint: the old id is gone for good.
         if (other.endpointUrl === endpointUrl && other.workerId !== registration.workerId) await this.forget(other.workerId);
       }
-      const existing = await this.repository.get(registration.workerId);
       const current = registration.currentOperationId ?? null;
       const now = this.now();
       this.draining.delete(registration.workerId);
@@ -100,6 +111,16 @@ export class WorkerRegistry {
     });
     for (const hook of this.hooks) await hook(row, registration);
     return (await this.repository.get(row.workerId)) ?? row;
+  }
+
+  /** Returns the old endpoint when the worker no longer answers there; throws CONFLICT while it does. */
+  private async refuseMoveIfLive(existing: WorkerRow, endpointUrl: string): Promise<string> {
+    if (await this.options.isLiveAt(existing.endpointUrl, existing.workerId)) {
+      throw conflict(
+        `worker '${existing.workerId}' is registered at ${existing.endpointUrl} and still answers there; a registration at ${endpointUrl} is refused until it stops (or register under another KTRDR_WORKER_ID)`,
+      );
+    }
+    return existing.endpointUrl;
   }
 
   async get(workerId: string): Promise<WorkerRow | null> {

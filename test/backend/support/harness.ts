@@ -8,6 +8,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
+import type { TokenRole } from '../../../src/auth/tokens.js';
 import { Backend, type BackendOptions } from '../../../src/backend/backend.js';
 import { ManualClock } from '../../../src/common/clock.js';
 import { openMemoryStore } from '../../../src/store/index.js';
@@ -24,11 +25,17 @@ export interface TestBackend {
   readonly api: string;
   readonly checkpointDir: string;
   /** fetch with a valid cli token (paths outside /health, /metrics get /api/v1 in front); JSON in, {status, body, headers} out. */
-  call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<TestResponse>;
+  call: Call;
+  /** The same with a token of `role` for `subject` (a worker's subject is its worker id). */
+  as(role: TokenRole, subject: string): { call: Call };
+  /** A cli token. */
   token(): Promise<string>;
+  /** Registers with the worker's own token (subject: the worker_id sent). */
   register(worker: FakeWorker, extra?: Record<string, unknown>): Promise<TestResponse>;
   stop(): Promise<void>;
 }
+
+export type Call = (method: string, path: string, body?: unknown, headers?: Record<string, string>) => Promise<TestResponse>;
 
 export interface TestResponse {
   readonly status: number;
@@ -70,8 +77,8 @@ export async function startTestBackend(overrides: Partial<BackendOptions> & { st
   const url = await backend.start();
   const api = `${url}/api/v1`;
   const token = () => backend.tokens.issue('test', 'cli');
-  const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<TestResponse> => {
-    const auth: Record<string, string> = 'authorization' in headers ? {} : { authorization: `Bearer ${await token()}` };
+  const caller = (mint: () => Promise<string>): Call => async (method, path, body, headers = {}) => {
+    const auth: Record<string, string> = 'authorization' in headers ? {} : { authorization: `Bearer ${await mint()}` };
     const json: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/json' };
     const full = ['/health', '/metrics', '/api/v1'].some((root) => path.startsWith(root)) ? path : `/api/v1${path}`;
     const response = await fetch(`${url}${full}`, {
@@ -88,15 +95,20 @@ export async function startTestBackend(overrides: Partial<BackendOptions> & { st
     }
     return { status: response.status, body: parsed, headers: response.headers };
   };
+  const as = (role: TokenRole, subject: string) => ({ call: caller(() => backend.tokens.issue(subject, role)) });
   return {
     backend,
     clock,
     url,
     api,
     checkpointDir,
-    call,
+    call: caller(token),
+    as,
     token,
-    register: (worker, extra) => call('POST', '/workers/register', worker.registration(extra)),
+    register: (worker, extra) => {
+      const registration = worker.registration(extra);
+      return as('worker', String(registration.worker_id)).call('POST', '/workers/register', registration);
+    },
     stop: () => backend.stop(),
   };
 }

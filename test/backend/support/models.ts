@@ -5,12 +5,12 @@ import type { ModelArtifact } from '../../../src/api/contract.js';
 const MACD_YAML = readFileSync(new URL('../../../strategies/macd_roc_trend.yaml', import.meta.url), 'utf8');
 
 /** A valid model artifact (weights are not looked at by the backend). */
-export function modelArtifact(modelId: string, createdAt = '2024-01-01T00:00:00.000Z'): ModelArtifact {
+export function modelArtifact(modelId: string, createdAt = '2024-01-01T00:00:00.000Z', operationId: string | null = null): ModelArtifact {
   const period = (start: string, end: string, rows: number) => ({ start, end, rows });
   return {
     model_id: modelId,
     created_at: createdAt,
-    operation_id: null,
+    operation_id: operationId,
     strategy_name: 'macd_roc_trend',
     symbol: 'EURUSD',
     timeframe: '1h',
