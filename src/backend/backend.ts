@@ -92,7 +92,7 @@ export class Backend {
       failureThreshold: options.healthCheckFailures,
       retryAfterSeconds: options.retryAfterSeconds ?? 5,
     });
-    this.checkpoints = new CheckpointStore(store.checkpoints, options.checkpointDir, clock);
+    this.checkpoints = new CheckpointStore(store.checkpoints, options.checkpointDir, clock, logger);
     this.metrics = new BackendMetrics({
       workersByStatus: () => this.registry.countByStatus(),
       operationsByStatus: () => store.operations.countByStatus(),
