@@ -72,7 +72,7 @@ export function assembleWorker(parts: WorkerAssembly): WorkerRuntime {
     workerType: parts.workerType,
     workloads: parts.workloads ?? WORKLOADS,
     reporter: link,
-    services: new BackendData(http, { maxRetries: Math.min(apiClient.maxRetries, MAX_REQUEST_RETRIES), delayMs: retryDelayMs }),
+    services: new BackendData(http, { maxRetries: Math.min(apiClient.maxRetries, MAX_REQUEST_RETRIES), delayMs: retryDelayMs }, link),
     checkpointUnitInterval: checkpoint.epochInterval,
     checkpointTimeIntervalMs: checkpoint.timeIntervalSeconds * 1000,
     clock,

@@ -27,7 +27,8 @@ import { formatZodIssues } from './zod-issues.js';
 
 /** Where checkpoints and outcomes go (the backend link, or a fake in tests). */
 export interface OperationReporter {
-  uploadCheckpoint(operationId: string, upload: Omit<CheckpointUpload, 'worker_id'>): Promise<unknown>;
+  /** `final`: the last checkpoint of a run that failed or was cancelled, kept until delivered (ahead of the outcome). */
+  uploadCheckpoint(operationId: string, upload: Omit<CheckpointUpload, 'worker_id'>, options?: { final?: boolean }): Promise<unknown>;
   reportOutcome(operationId: string, outcome: Omit<OperationOutcome, 'worker_id'>): Promise<unknown>;
 }
 
@@ -179,14 +180,15 @@ export class OperationRunner {
     // The latest unit reported in this run, so that a stop can checkpoint exactly there.
     let latest: { units: number; getState: () => unknown } | null = null;
 
-    const checkpoint = async (units: number, state: unknown, reason: CheckpointUpload['reason']) => {
-      await reporter.uploadCheckpoint(operation.operationId, { units, state, reason });
+    const checkpoint = async (units: number, state: unknown, reason: CheckpointUpload['reason'], final = false) => {
+      await reporter.uploadCheckpoint(operation.operationId, { units, state, reason }, final ? { final } : undefined);
       policy.taken(units);
     };
     const finalCheckpoint = async (reason: CheckpointUpload['reason']): Promise<number | null> => {
       if (!latest) return null;
       try {
-        await checkpoint(latest.units, latest.getState(), reason);
+        // A shutdown checkpoint is handed over at once (the release that follows needs it); the others may wait.
+        await checkpoint(latest.units, latest.getState(), reason, reason !== 'shutdown');
         return latest.units;
       } catch (error) {
         this.options.logger.warn(`final checkpoint of operation ${operation.operationId} failed: ${describe(error)}`);
