@@ -123,7 +123,7 @@ export class OperationRunner {
     this.finished.delete(operation.operationId);
     this.current = operation;
     const resumeFrom = request.checkpoint ? { units: request.checkpoint.units, state: request.checkpoint.state } : null;
-    operation.done = this.execute(operation, workload, parsed.data, resumeFrom);
+    operation.done = this.execute(operation, workload, parsed.data, resumeFrom, request.checkpoint?.checkpoint_id ?? null);
     this.options.logger.info(
       `operation ${operation.operationId} (${operation.operationType}) started${resumeFrom ? ` from checkpoint at ${resumeFrom.units} units` : ''}`,
     );
@@ -169,6 +169,7 @@ export class OperationRunner {
     workload: Workload,
     params: unknown,
     resumeFrom: { units: number; state: unknown } | null,
+    checkpointId: string | null,
   ): Promise<StoppedOperation | null> {
     const { reporter, clock } = this.options;
     const policy = new CheckpointPolicy({
@@ -233,7 +234,18 @@ export class OperationRunner {
         operation.status = 'failed';
         this.options.logger.warn(`operation ${operation.operationId} failed: ${describe(error)}`);
       }
-      outcome = this.outcome(operation, operation.status === 'cancelled' ? 'cancelled' : 'failed', null, operation.status === 'cancelled' ? 'cancelled by request' : describe(error));
+      // A resumed run that fails before its first unit most likely could not use its checkpoint, and every
+      // resume would fail the same way: say which checkpoint, and how to drop it.
+      const unusableCheckpoint =
+        resumeFrom && latest === null && checkpointId
+          ? ` (resumed from checkpoint ${checkpointId} at ${resumeFrom.units} units; if that checkpoint is unusable, delete it with \`ktrdr ops checkpoints ${operation.operationId} --delete ${checkpointId}\` and resume again)`
+          : '';
+      outcome = this.outcome(
+        operation,
+        operation.status === 'cancelled' ? 'cancelled' : 'failed',
+        null,
+        operation.status === 'cancelled' ? 'cancelled by request' : `${describe(error)}${unusableCheckpoint}`,
+      );
     }
 
     this.remember(operation);

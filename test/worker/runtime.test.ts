@@ -74,6 +74,8 @@ const modelMaker: Workload<{ fail: boolean }> = {
   workerTypes: ['training'],
   paramsSchema: z.object({ fail: z.boolean().default(false) }),
   async run(context) {
+    const resumed = context.resumeFrom?.state as { unit?: unknown } | undefined;
+    if (context.resumeFrom && typeof resumed?.unit !== 'number') throw new Error('the checkpoint state does not parse');
     await context.unitDone(1, () => ({ unit: 1 }));
     if (context.params.fail) throw new Error('failed after unit 1');
     const model_id = `model_${context.operationId}`;
@@ -262,6 +264,17 @@ describe('outbox: nothing finished is lost', () => {
     await waitFor('the outcome', () => outcomeOf(backend, operationId));
     expect(outcomeOf(backend, operationId)?.body).toMatchObject({ status: 'failed', error_message: expect.stringContaining('model refused (test)') });
     expect(backend.models).toHaveLength(0);
+  });
+
+  it('names the checkpoint a resumed run could not use, and how to delete it', async () => {
+    const { backend, worker } = await registeredWorker({ workloads: [modelMaker as Workload] });
+    const checkpoint = { checkpoint_id: 'ckpt_bad', units: 1, state: { garbage: true }, created_at: new Date().toISOString() };
+    const operationId = await startOperation(worker, { ...trainingStart('op-bad-state'), checkpoint });
+    await waitFor('the outcome', () => outcomeOf(backend, operationId));
+    expect(outcomeOf(backend, operationId)?.body.error_message).toBe(
+      'the checkpoint state does not parse (resumed from checkpoint ckpt_bad at 1 units; if that checkpoint is unusable, ' +
+        'delete it with `ktrdr ops checkpoints op-bad-state --delete ckpt_bad` and resume again)',
+    );
   });
 
   it('does not deregister on stop while a model is undelivered, and says so', async () => {
