@@ -33,8 +33,12 @@ export class Cluster {
   private readonly settings: Record<string, string>;
   private readonly token = tokenProvider(new TokenService('local-dev-secret-do-not-use-in-production', 60), 'e2e-test', 'cli');
 
-  constructor(settings: Record<string, string> = {}) {
+  /** How long a backend or worker may take to come up (a busy machine needs more than the default). */
+  private readonly startTimeoutMs: number;
+
+  constructor(settings: Record<string, string> = {}, options: { startTimeoutMs?: number } = {}) {
     this.settings = { ...FAST_LOOPS, ...settings };
+    this.startTimeoutMs = options.startTimeoutMs ?? 20_000;
   }
 
   get baseUrl(): string {
@@ -61,7 +65,7 @@ export class Cluster {
     const backend = new KtrdrProcess('backend', ['backend'], this.env());
     this.processes.push(backend);
     this.backend = backend;
-    await waitFor('backend /health', async () => (await fetch(`http://127.0.0.1:${this.apiPort}/health`)).ok);
+    await waitFor('backend /health', async () => (await fetch(`http://127.0.0.1:${this.apiPort}/health`)).ok, { timeoutMs: this.startTimeoutMs });
     return backend;
   }
 
@@ -70,7 +74,7 @@ export class Cluster {
     const id = `${type}-e2e-${port}`;
     const worker = new KtrdrProcess(id, ['worker', type], this.env({ KTRDR_WORKER_PORT: String(port), KTRDR_WORKER_ID: id, ...extra }));
     this.processes.push(worker);
-    await this.waitForWorker(id);
+    await this.waitForWorker(id, undefined, this.startTimeoutMs);
     return { process: worker, port, id };
   }
 
