@@ -242,6 +242,9 @@ export const CheckpointsResponse = z.object({
   ),
 });
 
+/** How many checkpoints a DELETE removed. */
+export const CheckpointsDeleted = z.object({ success: z.literal(true), deleted: z.number().int().nonnegative() });
+
 export const StartOperationResponse = z.object({
   success: z.literal(true),
   operation_id: z.string(),

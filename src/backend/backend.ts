@@ -105,7 +105,7 @@ export class Backend {
           () => false,
         ),
     });
-    this.checkpoints = new CheckpointStore(store.checkpoints, options.checkpointDir, clock);
+    this.checkpoints = new CheckpointStore(store.checkpoints, options.checkpointDir, clock, logger);
     this.metrics = new BackendMetrics({
       workersByStatus: () => this.registry.countByStatus(),
       operationsByStatus: () => store.operations.countByStatus(),

@@ -33,7 +33,7 @@ export async function runBackend(): Promise<number> {
     getApiSettings(), getAuthSettings(), getWorkerSettings(), getCheckpointSettings(), getOrphanDetectorSettings(), getOperationsSettings(),
     getDataSettings(),
   ];
-  const store = await openStore(getDatabaseSettings());
+  const store = await openStore({ ...getDatabaseSettings(), onStaleLock: (message) => logger.warn(message) });
   await store.migrate();
   const backend = new Backend({
     store,

@@ -6,6 +6,8 @@
 import { z } from 'zod';
 import {
   API_PREFIX,
+  CheckpointsDeleted,
+  CheckpointsResponse,
   DataSetSummary,
   DummyStartBody,
   GetOperationResponse,
@@ -38,6 +40,7 @@ export interface OperationFilter {
 
 export type ListOperationsResult = z.infer<typeof ListOperationsResponse>;
 export type OperationResults = z.infer<typeof OperationResultsResponse>['data'];
+export type CheckpointInfo = z.infer<typeof CheckpointsResponse>['data'][number];
 
 const HealthResponse = z.looseObject({});
 /** Cancel and resume answer at least `{success: true}`; the CLI reads the operation afterwards. */
@@ -99,6 +102,17 @@ export class BackendApi {
 
   async getResults(operationId: string): Promise<OperationResults> {
     return (await this.api.request('GET', `${operationPath(operationId)}/results`, OperationResultsResponse)).data;
+  }
+
+  /** The checkpoints an operation holds, oldest first. */
+  async listCheckpoints(operationId: string): Promise<CheckpointInfo[]> {
+    return (await this.api.request('GET', `${operationPath(operationId)}/checkpoints`, CheckpointsResponse)).data;
+  }
+
+  /** Deletes one checkpoint, or every one when `checkpointId` is omitted; returns how many went. */
+  async deleteCheckpoints(operationId: string, checkpointId?: string): Promise<number> {
+    const path = `${operationPath(operationId)}/checkpoints${checkpointId === undefined ? '' : `/${encodeURIComponent(checkpointId)}`}`;
+    return (await this.api.request('DELETE', path, CheckpointsDeleted)).deleted;
   }
 
   /** Requests cancellation and returns the operation as it stands afterwards. */

@@ -7,7 +7,8 @@ export type ErrorCode =
   | 'FORBIDDEN'
   | 'TOO_MANY_OPERATIONS'
   | 'SHUTTING_DOWN'
-  | 'UPSTREAM_UNAVAILABLE';
+  | 'UPSTREAM_UNAVAILABLE'
+  | 'STORAGE_UNAVAILABLE';
 
 /** The HTTP status each error code is answered with, by the backend and the workers alike. */
 export const HTTP_STATUS_OF: Readonly<Record<ErrorCode, number>> = {
@@ -19,6 +20,8 @@ export const HTTP_STATUS_OF: Readonly<Record<ErrorCode, number>> = {
   TOO_MANY_OPERATIONS: 429,
   UPSTREAM_UNAVAILABLE: 502,
   SHUTTING_DOWN: 503,
+  // Insufficient Storage: not retried by clients (the disk will not free itself within a retry's delay).
+  STORAGE_UNAVAILABLE: 507,
 };
 
 export class KtrdrError extends Error {

@@ -1,12 +1,22 @@
-import { link, mkdir, rename, unlink, writeFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { link, mkdir, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
-/** Writes to a temporary name then renames, so a crash never leaves a half-written file behind. */
+/**
+ * Writes to a temporary name then renames, so a crash never leaves a half-written file behind.
+ * When the write or the rename fails (disk full, read-only directory), the temporary file is removed:
+ * a failing directory must not fill up with half-written leftovers.
+ */
 export async function writeFileAtomic(path: string, content: string): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
-  const temporary = `${path}.tmp-${process.pid}-${Date.now()}`;
-  await writeFile(temporary, content, 'utf8');
-  await rename(temporary, path);
+  const temporary = `${path}.tmp-${process.pid}-${randomUUID()}`;
+  try {
+    await writeFile(temporary, content, 'utf8');
+    await rename(temporary, path);
+  } catch (error) {
+    await rm(temporary, { force: true }).catch(() => undefined);
+    throw error;
+  }
 }
 
 /**
@@ -15,7 +25,7 @@ export async function writeFileAtomic(path: string, content: string): Promise<vo
  */
 export async function writeFileIfAbsent(path: string, content: string): Promise<boolean> {
   await mkdir(dirname(path), { recursive: true });
-  const temporary = `${path}.tmp-${process.pid}-${Date.now()}`;
+  const temporary = `${path}.tmp-${process.pid}-${randomUUID()}`;
   await writeFile(temporary, content, 'utf8');
   try {
     await link(temporary, path);

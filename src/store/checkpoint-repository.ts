@@ -76,6 +76,14 @@ export class SqlCheckpointRepository implements CheckpointRepository {
     return records.map(toRow);
   }
 
+  async deleteOne(operationId: string, checkpointId: string): Promise<CheckpointRow | null> {
+    const [record] = await this.sql.query<CheckpointRecord>(
+      `DELETE FROM checkpoints WHERE operation_id = $1 AND checkpoint_id = $2 RETURNING ${COLUMNS}`,
+      [operationId, checkpointId],
+    );
+    return record === undefined ? null : toRow(record);
+  }
+
   async deleteBefore(cutoff: Date): Promise<CheckpointRow[]> {
     const records = await this.sql.query<CheckpointRecord>(
       `DELETE FROM checkpoints WHERE created_at < $1::timestamptz RETURNING ${COLUMNS}`,

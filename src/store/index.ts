@@ -23,6 +23,8 @@ export interface StoreOptions {
   readonly echo: boolean;
   /** Where echoed SQL goes; stderr when omitted. */
   readonly log?: SqlLog;
+  /** Told when a PGlite directory lock left by a dead process is taken over. */
+  readonly onStaleLock?: (message: string) => void;
 }
 
 const stderrLog: SqlLog = (sql) => void process.stderr.write(`SQL: ${sql}\n`);
@@ -30,7 +32,7 @@ const stderrLog: SqlLog = (sql) => void process.stderr.write(`SQL: ${sql}\n`);
 async function openClient(options: StoreOptions): Promise<SqlClient> {
   switch (options.driver) {
     case 'pglite':
-      return openPgliteClient({ dir: options.dir });
+      return openPgliteClient({ dir: options.dir, ...(options.onStaleLock ? { onStaleLock: options.onStaleLock } : {}) });
     case 'postgres':
       return openPostgresClient(options);
   }
@@ -62,6 +64,7 @@ export async function openMemoryStore(): Promise<SqlStore> {
   return migrated(new SqlStore('pglite', await openPgliteClient()));
 }
 
+export { DirectoryLockedError } from './directory-lock.js';
 export { StoreConnectionError } from './errors.js';
 export type { StoreDriver } from './errors.js';
 export { SqlStore } from './sql-store.js';

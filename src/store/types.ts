@@ -118,6 +118,8 @@ export interface CheckpointRepository {
   forOperation(operationId: string): Promise<CheckpointRow[]>;
   /** Removes the rows and returns them (the caller removes the files). */
   deleteForOperation(operationId: string): Promise<CheckpointRow[]>;
+  /** Deletes one checkpoint of an operation; null when it has no such checkpoint. */
+  deleteOne(operationId: string, checkpointId: string): Promise<CheckpointRow | null>;
   deleteBefore(cutoff: Date): Promise<CheckpointRow[]>;
 }
 

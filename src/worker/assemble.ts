@@ -75,7 +75,7 @@ export function assembleWorker(parts: WorkerAssembly): WorkerRuntime {
     workerType: parts.workerType,
     workloads: parts.workloads ?? WORKLOADS,
     reporter: link,
-    services: new BackendData(http, { maxRetries: Math.min(apiClient.maxRetries, MAX_REQUEST_RETRIES), delayMs: retryDelayMs }),
+    services: new BackendData(http, { maxRetries: Math.min(apiClient.maxRetries, MAX_REQUEST_RETRIES), delayMs: retryDelayMs }, link),
     checkpointUnitInterval: checkpoint.epochInterval,
     checkpointTimeIntervalMs: secondsToMs(checkpoint.timeIntervalSeconds),
     clock,

@@ -2,15 +2,21 @@
  * The workloads' view of the backend: bars to compute on, models to load, and
  * the place trained models go. Workers keep no data of their own (docs/architecture.md §1).
  */
-import { BarsResponse, ModelArtifact, ModelCreated } from '../api/contract.js';
+import { BarsResponse, ModelArtifact } from '../api/contract.js';
 import type { HttpClient, RetryPolicy } from '../client/http.js';
 import type { BarSeries } from '../market-data/types.js';
 import type { BarsRequest, WorkloadServices } from '../workloads/types.js';
+
+/** Where trained models go: the backend link, which holds them in its outbox while the backend is away. */
+export interface ModelSink {
+  deliverModel(artifact: ModelArtifact): Promise<unknown>;
+}
 
 export class BackendData implements WorkloadServices {
   constructor(
     private readonly http: HttpClient,
     private readonly retry: RetryPolicy,
+    private readonly models: ModelSink,
   ) {}
 
   async bars(request: BarsRequest): Promise<BarSeries> {
@@ -35,8 +41,9 @@ export class BackendData implements WorkloadServices {
     return this.http.request('GET', `/models/${encodeURIComponent(modelId)}`, ModelArtifact, { retry: this.retry });
   }
 
+  /** Resolves once the backend has the model or the outbox holds it for later; rejects when the backend refuses it. */
   async saveModel(artifact: ModelArtifact): Promise<void> {
-    await this.http.request('POST', '/models', ModelCreated, { body: artifact, retry: this.retry, timeoutMs: 120_000 });
+    await this.models.deliverModel(artifact);
   }
 }
 

@@ -1,15 +1,20 @@
 /**
  * Everything a worker says to the backend: registration (with retries and
  * back-off), heartbeat (re-registering when the backend forgot it), checkpoint
- * uploads, terminal outcomes (kept in an outbox until the backend takes them),
- * releases and deregistration. Failures to reach the backend are logged and
- * absorbed here: the worker keeps serving and tries again later.
+ * uploads, trained models, terminal outcomes, releases and deregistration.
+ * What a finished operation leaves behind (its model, its final checkpoint, its
+ * outcome) waits in an outbox until the backend takes it, delivered per
+ * operation in the order it was produced: the backend never hears that a
+ * training completed before it holds the model. Failures to reach the backend
+ * are logged and absorbed here: the worker keeps serving and tries again later.
  */
 import { z } from 'zod';
 import {
   CheckpointCreated,
+  ModelCreated,
   WorkerRecord,
   type CheckpointUpload,
+  type ModelArtifact,
   type CompletedOperationReport,
   type JsonObject,
   type OperationOutcome,
@@ -45,6 +50,18 @@ export interface BackendLinkOptions {
 
 export type HeartbeatResult = 'ok' | 're-registered' | 'unreachable' | 'rejected';
 
+/** Something an operation produced that the backend must get, in order. */
+type Delivery =
+  | { readonly kind: 'model'; readonly artifact: ModelArtifact }
+  | { readonly kind: 'checkpoint'; readonly upload: CheckpointUpload }
+  | { readonly kind: 'outcome'; outcome: OperationOutcome };
+
+/** What became of one delivery attempt. */
+type Sent = 'taken' | 'refused' | 'later';
+
+/** Models are the largest bodies a worker sends. */
+const MODEL_UPLOAD_TIMEOUT_MS = 120_000;
+
 const SuccessBody = z.object({ success: z.literal(true) }).loose();
 
 const DEFAULT_MAX_RETRY_DELAY_MS = 30_000;
@@ -66,9 +83,12 @@ function defaultSleep(ms: number, signal: AbortSignal): Promise<void> {
 
 const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 const isClientError = (error: unknown): error is HttpError => error instanceof HttpError && error.status >= 400 && error.status < 500;
+/** A 4xx that resending will not change (401, 408 and 429 may pass: a token refreshes, a timeout or a limit passes). */
+const isRefusal = (error: unknown): error is HttpError => isClientError(error) && error.status !== 401 && error.status !== 408 && error.status !== 429;
 
 export class BackendLink {
-  private readonly outbox = new Map<string, OperationOutcome>();
+  /** Per operation, what the backend has not taken yet, oldest first. */
+  private readonly outbox = new Map<string, Delivery[]>();
   private registered = false;
 
   constructor(private readonly options: BackendLinkOptions) {}
@@ -88,7 +108,17 @@ export class BackendLink {
 
   /** Outcomes the backend has not acknowledged yet, oldest first. */
   get pendingOutcomes(): ReadonlyMap<string, OperationOutcome> {
-    return this.outbox;
+    const outcomes = new Map<string, OperationOutcome>();
+    for (const [operationId, queue] of this.outbox) {
+      const outcome = queue.find((delivery) => delivery.kind === 'outcome');
+      if (outcome?.kind === 'outcome') outcomes.set(operationId, outcome.outcome);
+    }
+    return outcomes;
+  }
+
+  /** Operations with something (model, final checkpoint, outcome) the backend has not taken yet. */
+  get pendingOperations(): readonly string[] {
+    return [...this.outbox.keys()];
   }
 
   /** One registration attempt, reporting the current operation and the unacknowledged outcomes. */
@@ -140,7 +170,7 @@ export class BackendLink {
       if (error instanceof HttpError && error.status === 404) {
         this.registered = false;
         this.options.logger.warn(
-          `backend does not know worker ${this.workerId}; re-registering (current operation: ${state.currentOperationId ?? 'none'}, ${this.outbox.size} unacknowledged outcome(s))`,
+          `backend does not know worker ${this.workerId}; re-registering (current operation: ${state.currentOperationId ?? 'none'}, ${this.outbox.size} operation(s) with undelivered results)`,
         );
         try {
           await this.register(state);
@@ -162,34 +192,81 @@ export class BackendLink {
     return result;
   }
 
-  /** Uploads a checkpoint; returns its id, or null when it could not be stored (the operation goes on). */
-  async uploadCheckpoint(operationId: string, upload: Omit<CheckpointUpload, 'worker_id'>): Promise<string | null> {
+  /**
+   * Uploads a checkpoint; returns its id, or null when it was not stored now (the operation goes on). A `final`
+   * checkpoint (the last one of a run that failed or was cancelled) that cannot reach the backend waits in the
+   * outbox, ahead of the outcome that follows it.
+   */
+  async uploadCheckpoint(
+    operationId: string,
+    upload: Omit<CheckpointUpload, 'worker_id'>,
+    options: { final?: boolean } = {},
+  ): Promise<string | null> {
+    const body: CheckpointUpload = { ...upload, worker_id: this.workerId };
+    if (options.final && this.outbox.has(operationId)) {
+      this.enqueue(operationId, { kind: 'checkpoint', upload: body });
+      return null;
+    }
     try {
-      const created = await this.options.http.request('POST', `/operations/${encodeURIComponent(operationId)}/checkpoints`, CheckpointCreated, {
-        body: { ...upload, worker_id: this.workerId } satisfies CheckpointUpload,
-        retry: this.options.requestRetry,
-      });
-      return created.checkpoint_id;
+      return await this.postCheckpoint(operationId, body, this.options.requestRetry);
     } catch (error) {
+      if (options.final && !isRefusal(error)) {
+        this.enqueue(operationId, { kind: 'checkpoint', upload: body });
+        this.options.logger.warn(`final checkpoint of operation ${operationId} at ${upload.units} units kept for a later retry: ${describe(error)}`);
+        return null;
+      }
       this.options.logger.warn(`checkpoint of operation ${operationId} at ${upload.units} units (${upload.reason}) was not stored: ${describe(error)}`);
       return null;
     }
   }
 
   /**
+   * Hands a trained model to the backend. When the backend cannot take it now, the model waits in the outbox
+   * (the run goes on: its outcome will follow the model there); a model the backend refuses (4xx) throws, and
+   * the run fails with that reason.
+   */
+  async deliverModel(artifact: ModelArtifact): Promise<'stored' | 'held'> {
+    const operationId = artifact.operation_id;
+    if (operationId === null) {
+      // No operation to hold it for (not made by a run): the caller hears of a failure directly.
+      await this.postModel(artifact, this.options.requestRetry);
+      return 'stored';
+    }
+    if (this.outbox.has(operationId)) {
+      this.enqueue(operationId, { kind: 'model', artifact });
+      return 'held';
+    }
+    try {
+      await this.postModel(artifact, this.options.requestRetry);
+      return 'stored';
+    } catch (error) {
+      if (isRefusal(error)) {
+        if (error.status === 409) return 'stored'; // an earlier attempt got through; its answer was lost
+        throw error;
+      }
+      this.enqueue(operationId, { kind: 'model', artifact });
+      this.options.logger.warn(
+        `model ${artifact.model_id} of operation ${operationId} kept for a later retry (its outcome waits behind it): ${describe(error)}`,
+      );
+      return 'held';
+    }
+  }
+
+  /**
    * Pushes a terminal outcome. One the backend cannot take now waits in the
-   * outbox (retried on every heartbeat, and reported when re-registering);
+   * outbox (retried on every heartbeat, and reported when re-registering), behind
+   * the model and final checkpoint of the same operation that still wait there;
    * one it refuses (4xx) is dropped with an error, since resending cannot help.
    */
   async reportOutcome(operationId: string, outcome: Omit<OperationOutcome, 'worker_id'>): Promise<boolean> {
-    this.outbox.set(operationId, { ...outcome, worker_id: this.workerId });
-    return this.pushOutcome(operationId, this.options.requestRetry);
+    this.enqueue(operationId, { kind: 'outcome', outcome: { ...outcome, worker_id: this.workerId } });
+    return this.deliver(operationId, this.options.requestRetry);
   }
 
-  /** Pushes every outcome in the outbox once; returns how many are still waiting. */
+  /** Pushes what waits in the outbox, operation by operation, once; returns how many operations still wait. */
   async flushOutbox(): Promise<number> {
     for (const operationId of [...this.outbox.keys()]) {
-      if (!(await this.pushOutcome(operationId, NO_RETRY))) break; // the backend is away again: try next time
+      if (!(await this.deliver(operationId, NO_RETRY))) break; // the backend is away again: try next time
     }
     return this.outbox.size;
   }
@@ -228,26 +305,80 @@ export class BackendLink {
       endpoint_url: state.endpointUrl,
       capabilities: this.options.capabilities ?? {},
       current_operation_id: state.currentOperationId,
-      completed_operations: [...this.outbox.entries()].map(([operationId, outcome]) => completedReport(operationId, outcome)),
+      // Only outcomes with nothing queued ahead of them: a completed training is reported once its model is stored.
+      completed_operations: [...this.outbox.entries()].flatMap(([operationId, queue]) => {
+        const first = queue[0];
+        return first?.kind === 'outcome' ? [completedReport(operationId, first.outcome)] : [];
+      }),
     };
   }
 
-  /** True when the outcome left the outbox (taken, or refused for good). */
-  private async pushOutcome(operationId: string, retry: RetryPolicy): Promise<boolean> {
-    const outcome = this.outbox.get(operationId);
-    if (!outcome) return true;
+  private enqueue(operationId: string, delivery: Delivery): void {
+    const queue = this.outbox.get(operationId);
+    if (queue) queue.push(delivery);
+    else this.outbox.set(operationId, [delivery]);
+  }
+
+  private async postCheckpoint(operationId: string, body: CheckpointUpload, retry: RetryPolicy): Promise<string> {
+    const created = await this.options.http.request('POST', `/operations/${encodeURIComponent(operationId)}/checkpoints`, CheckpointCreated, {
+      body,
+      retry,
+    });
+    return created.checkpoint_id;
+  }
+
+  private async postModel(artifact: ModelArtifact, retry: RetryPolicy): Promise<void> {
+    await this.options.http.request('POST', '/models', ModelCreated, { body: artifact, retry, timeoutMs: MODEL_UPLOAD_TIMEOUT_MS });
+  }
+
+  /** Delivers an operation's queue in order; true when it is empty (everything taken, or refused for good). */
+  private async deliver(operationId: string, retry: RetryPolicy): Promise<boolean> {
+    const queue = this.outbox.get(operationId);
+    while (queue && queue.length > 0) {
+      const next = queue[0] as Delivery;
+      const sent = await this.send(operationId, next, retry);
+      if (sent === 'later') return false;
+      queue.shift();
+      if (sent === 'refused' && next.kind === 'model') this.failQueuedOutcome(queue, next.artifact);
+    }
+    this.outbox.delete(operationId);
+    return true;
+  }
+
+  private async send(operationId: string, delivery: Delivery, retry: RetryPolicy): Promise<Sent> {
     try {
-      await this.options.http.request('POST', `/operations/${encodeURIComponent(operationId)}/outcome`, SuccessBody, { body: outcome, retry });
-      this.outbox.delete(operationId);
-      return true;
+      if (delivery.kind === 'model') await this.postModel(delivery.artifact, retry);
+      else if (delivery.kind === 'checkpoint') await this.postCheckpoint(operationId, delivery.upload, retry);
+      else await this.options.http.request('POST', `/operations/${encodeURIComponent(operationId)}/outcome`, SuccessBody, { body: delivery.outcome, retry });
+      if (delivery.kind === 'model') this.options.logger.info(`model ${delivery.artifact.model_id} of operation ${operationId} delivered`);
+      return 'taken';
     } catch (error) {
-      if (isClientError(error) && error.status !== 401 && error.status !== 408 && error.status !== 429) {
-        this.outbox.delete(operationId);
-        this.options.logger.error(`backend refused the outcome of operation ${operationId}: ${describe(error)}`);
-        return true;
+      const what =
+        delivery.kind === 'model'
+          ? `model ${delivery.artifact.model_id} of operation ${operationId}`
+          : delivery.kind === 'checkpoint'
+            ? `final checkpoint of operation ${operationId}`
+            : `outcome of operation ${operationId}`;
+      if (isRefusal(error)) {
+        if (delivery.kind === 'model' && error.status === 409) return 'taken'; // stored by an attempt whose answer was lost
+        this.options.logger.error(`backend refused the ${what}: ${describe(error)}`);
+        return 'refused';
       }
-      this.options.logger.warn(`outcome of operation ${operationId} kept for a later retry: ${describe(error)}`);
-      return false;
+      this.options.logger.warn(`${what} kept for a later retry: ${describe(error)}`);
+      return 'later';
+    }
+  }
+
+  /** A model refused for good: the completed outcome behind it would name a model that does not exist. */
+  private failQueuedOutcome(queue: Delivery[], artifact: ModelArtifact): void {
+    for (const delivery of queue) {
+      if (delivery.kind !== 'outcome' || delivery.outcome.status !== 'completed') continue;
+      delivery.outcome = {
+        ...delivery.outcome,
+        status: 'failed',
+        result_summary: null,
+        error_message: `the backend refused model ${artifact.model_id}; the training's result is lost`,
+      };
     }
   }
 }

@@ -27,7 +27,8 @@ import { formatZodIssues } from './zod-issues.js';
 
 /** Where checkpoints and outcomes go (the backend link, or a fake in tests). */
 export interface OperationReporter {
-  uploadCheckpoint(operationId: string, upload: Omit<CheckpointUpload, 'worker_id'>): Promise<unknown>;
+  /** `final`: the last checkpoint of a run that failed or was cancelled, kept until delivered (ahead of the outcome). */
+  uploadCheckpoint(operationId: string, upload: Omit<CheckpointUpload, 'worker_id'>, options?: { final?: boolean }): Promise<unknown>;
   reportOutcome(operationId: string, outcome: Omit<OperationOutcome, 'worker_id'>): Promise<unknown>;
 }
 
@@ -122,7 +123,7 @@ export class OperationRunner {
     this.finished.delete(operation.operationId);
     this.current = operation;
     const resumeFrom = request.checkpoint ? { units: request.checkpoint.units, state: request.checkpoint.state } : null;
-    operation.done = this.execute(operation, workload, parsed.data, resumeFrom);
+    operation.done = this.execute(operation, workload, parsed.data, resumeFrom, request.checkpoint?.checkpoint_id ?? null);
     this.options.logger.info(
       `operation ${operation.operationId} (${operation.operationType}) started${resumeFrom ? ` from checkpoint at ${resumeFrom.units} units` : ''}`,
     );
@@ -168,6 +169,7 @@ export class OperationRunner {
     workload: Workload,
     params: unknown,
     resumeFrom: { units: number; state: unknown } | null,
+    checkpointId: string | null,
   ): Promise<StoppedOperation | null> {
     const { reporter, clock } = this.options;
     const policy = new CheckpointPolicy({
@@ -179,14 +181,15 @@ export class OperationRunner {
     // The latest unit reported in this run, so that a stop can checkpoint exactly there.
     let latest: { units: number; getState: () => unknown } | null = null;
 
-    const checkpoint = async (units: number, state: unknown, reason: CheckpointUpload['reason']) => {
-      await reporter.uploadCheckpoint(operation.operationId, { units, state, reason });
+    const checkpoint = async (units: number, state: unknown, reason: CheckpointUpload['reason'], final = false) => {
+      await reporter.uploadCheckpoint(operation.operationId, { units, state, reason }, final ? { final } : undefined);
       policy.taken(units);
     };
     const finalCheckpoint = async (reason: CheckpointUpload['reason']): Promise<number | null> => {
       if (!latest) return null;
       try {
-        await checkpoint(latest.units, latest.getState(), reason);
+        // A shutdown checkpoint is handed over at once (the release that follows needs it); the others may wait.
+        await checkpoint(latest.units, latest.getState(), reason, reason !== 'shutdown');
         return latest.units;
       } catch (error) {
         this.options.logger.warn(`final checkpoint of operation ${operation.operationId} failed: ${describe(error)}`);
@@ -231,7 +234,18 @@ export class OperationRunner {
         operation.status = 'failed';
         this.options.logger.warn(`operation ${operation.operationId} failed: ${describe(error)}`);
       }
-      outcome = this.outcome(operation, operation.status === 'cancelled' ? 'cancelled' : 'failed', null, operation.status === 'cancelled' ? 'cancelled by request' : describe(error));
+      // A resumed run that fails before its first unit most likely could not use its checkpoint, and every
+      // resume would fail the same way: say which checkpoint, and how to drop it.
+      const unusableCheckpoint =
+        resumeFrom && latest === null && checkpointId
+          ? ` (resumed from checkpoint ${checkpointId} at ${resumeFrom.units} units; if that checkpoint is unusable, delete it with \`ktrdr ops checkpoints ${operation.operationId} --delete ${checkpointId}\` and resume again)`
+          : '';
+      outcome = this.outcome(
+        operation,
+        operation.status === 'cancelled' ? 'cancelled' : 'failed',
+        null,
+        operation.status === 'cancelled' ? 'cancelled by request' : `${describe(error)}${unusableCheckpoint}`,
+      );
     }
 
     this.remember(operation);

@@ -123,7 +123,7 @@ export class WorkerRuntime {
   }
 
   /**
-   * Deregisters only when the backend has everything: every outcome delivered (one last try) and the running
+   * Deregisters only when the backend has everything: every model, final checkpoint and outcome delivered (one last try) and the running
    * operation handed back. Otherwise the worker stays registered, so that the backend treats its silence as a
    * lost worker (the orphan detector fails what it ran) instead of a clean departure.
    */
@@ -132,7 +132,7 @@ export class WorkerRuntime {
     const undelivered = await link.flushOutbox();
     if (undelivered > 0 || !handedBack) {
       const lost = [
-        ...(undelivered > 0 ? [`${undelivered} outcome(s) not delivered (${[...link.pendingOutcomes.keys()].join(', ')})`] : []),
+        ...(undelivered > 0 ? [`the results (model, final checkpoint, outcome) of ${undelivered} operation(s) not delivered (${link.pendingOperations.join(', ')})`] : []),
         ...(handedBack ? [] : [`operation ${stoppedOperationId} not handed back`]),
       ];
       logger.error(`worker ${this.workerId} stops without deregistering: ${lost.join('; ')}`);

@@ -1,6 +1,7 @@
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ModelArtifact, ModelSummary } from '../../src/api/contract.js';
 import { HttpClient, NO_RETRY } from '../../src/client/http.js';
@@ -9,6 +10,7 @@ import { formatCsv, generateBars } from '../../src/market-data/generate.js';
 import { openMemoryStore } from '../../src/store/index.js';
 import type { Store } from '../../src/store/types.js';
 import { BackendData } from '../../src/worker/backend-data.js';
+import { BackendLink } from '../../src/worker/backend-link.js';
 import { BacktestingParams } from '../../src/workloads/backtesting/params.js';
 import { backtestingWorkload } from '../../src/workloads/backtesting/backtesting.js';
 import { TrainingParams } from '../../src/workloads/training/params.js';
@@ -63,10 +65,20 @@ const TRAINER = 'train-1';
 const TRAINING_OPERATION = 'op_training_0123456789abcdef';
 /** Uploads come from the worker the training is assigned to, so the model names that operation. */
 const artifact = (modelId: string, createdAt: string): ModelArtifact => modelArtifact(modelId, createdAt, TRAINING_OPERATION);
+/** The workloads' services over HTTP, as the worker TRAINER builds them (models through the link's outbox). */
+const backendData = () => {
+  const http = new HttpClient({ baseUrl: backend.api, timeoutMs: 30_000, token: () => backend.backend.tokens.issue(TRAINER, 'worker') });
+  const link = new BackendLink({
+    http,
+    identity: { workerId: TRAINER, workerType: 'training' },
+    logger: pino({ level: 'silent' }),
+    registrationTimeoutMs: 5_000,
+    registrationRetry: NO_RETRY,
+    requestRetry: NO_RETRY,
+  });
+  return new BackendData(http, NO_RETRY, link);
+};
 
-/** The workloads' services over HTTP, as the worker TRAINER builds them. */
-const backendData = () =>
-  new BackendData(new HttpClient({ baseUrl: backend.api, timeoutMs: 30_000, token: () => backend.backend.tokens.issue(TRAINER, 'worker') }), NO_RETRY);
 
 /** A training operation running on `workerId`: the only worker that may upload its model. */
 async function runningTraining(workerId = TRAINER, operationId = TRAINING_OPERATION): Promise<string> {

@@ -252,6 +252,41 @@ describe('ktrdr ops', () => {
     expect(stub.apiRequests()[0]).toMatchObject({ method: 'POST', path: '/operations/op_x/resume' });
   });
 
+  it('show prints a checkpoint warning when the backend could not store checkpoints', async () => {
+    const [last] = progression('op_ckpt', 'completed').slice(1, 2);
+    stub.operations.set('op_ckpt', [{ ...last!, metadata: { checkpoint_error: { message: 'checkpoint at 3 units was not stored: full', units: 3, at: '2030-01-01T00:00:03.000Z' } } }]);
+    const result = await ktrdr(['ops', 'show', 'op_ckpt']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^checkpoint warning:\s+checkpoint at 3 units was not stored: full \(2030-01-01T00:00:03\.000Z\)$/m);
+    expect((await ktrdr(['ops', 'show', 'op_done'])).stdout).not.toContain('checkpoint warning');
+  });
+
+  it('checkpoints lists them (table, or --json), deletes one by id or all, and exits 1 for an unknown checkpoint', async () => {
+    const checkpoint = (id: string, units: number) => ({ checkpoint_id: id, units, reason: 'interval', size_bytes: 1200 + units, created_at: `2030-01-01T00:00:0${units}.000Z` });
+    stub.checkpoints.set('op_done', [checkpoint('ckpt_a', 2), checkpoint('ckpt_b', 4), checkpoint('ckpt_c', 6)]);
+
+    const table = await ktrdr(['ops', 'checkpoints', 'op_done']);
+    expect(table.code).toBe(0);
+    const [header, ...rows] = lines(table.stdout);
+    expect(header).toMatch(/^CHECKPOINT\s+UNITS\s+REASON\s+BYTES\s+CREATED$/);
+    expect(rows[0]).toMatch(/^ckpt_a\s+2\s+interval\s+1202\s+2030-01-01T00:00:02\.000Z$/);
+    expect(rows[3]).toBe('3 checkpoint(s); a resume continues from the newest that loads');
+    const json = await ktrdr(['ops', 'checkpoints', 'op_done', '--json']);
+    expect((JSON.parse(json.stdout) as { checkpoint_id: string }[]).map((c) => c.checkpoint_id)).toEqual(['ckpt_a', 'ckpt_b', 'ckpt_c']);
+
+    const one = await ktrdr(['ops', 'checkpoints', 'op_done', '--delete', 'ckpt_c']);
+    expect(one).toMatchObject({ code: 0, stdout: 'deleted 1 checkpoint(s) of op_done\n' });
+    expect(stub.apiRequests().at(-1)).toMatchObject({ method: 'DELETE', path: '/operations/op_done/checkpoints/ckpt_c' });
+    const missing = await ktrdr(['ops', 'checkpoints', 'op_done', '--delete', 'ckpt_c']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain("'ckpt_c' not found");
+
+    const all = await ktrdr(['ops', 'checkpoints', 'op_done', '--delete', 'all', '--json']);
+    expect(JSON.parse(all.stdout)).toEqual({ operation_id: 'op_done', deleted: 2 });
+    expect(stub.apiRequests().at(-1)).toMatchObject({ method: 'DELETE', path: '/operations/op_done/checkpoints' });
+    expect((await ktrdr(['ops', 'checkpoints', 'op_done'])).stdout).toBe('operation op_done holds no checkpoints\n');
+  }, 90_000); // seven CLI processes in a row
+
   it('cancel of an unknown id exits 1', async () => {
     const result = await ktrdr(['ops', 'cancel', 'op_nope']);
     expect(result.code).toBe(1);
@@ -304,7 +339,7 @@ describe('ktrdr dummy start', () => {
 });
 
 describe('--help', () => {
-  it.each(['workers', 'ops list', 'ops show', 'ops watch', 'ops cancel', 'ops resume', 'dummy start', 'auth token', 'up'])(
+  it.each(['workers', 'ops list', 'ops show', 'ops watch', 'ops cancel', 'ops resume', 'ops checkpoints', 'dummy start', 'auth token', 'up'])(
     '`ktrdr %s --help` exits 0 with usage, whatever the environment holds',
     async (command) => {
       const result = await runCli([...command.split(' '), '--help'], cleanEnv({ KTRDR_WORKER_PORT: 'abc', KTRDR_API_CLIENT_TIMEOUT: 'abc' }));

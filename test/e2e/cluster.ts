@@ -39,8 +39,12 @@ export class Cluster {
   private readonly tokens = new TokenService('local-dev-secret-do-not-use-in-production', 60);
   private readonly token = tokenProvider(this.tokens, 'e2e-test', 'cli');
 
-  constructor(settings: Record<string, string> = {}) {
+  /** How long a backend or worker may take to come up (a busy machine needs more than the default). */
+  private readonly startTimeoutMs: number;
+
+  constructor(settings: Record<string, string> = {}, options: { startTimeoutMs?: number } = {}) {
     this.settings = { ...FAST_LOOPS, ...settings };
+    this.startTimeoutMs = options.startTimeoutMs ?? STARTUP_MS;
   }
 
   get baseUrl(): string {
@@ -68,7 +72,7 @@ export class Cluster {
     this.processes.push(backend);
     this.backend = backend;
     await waitFor('backend /health', async () => (await fetch(`http://127.0.0.1:${this.apiPort}/health`)).ok, {
-      timeoutMs: STARTUP_MS,
+      timeoutMs: this.startTimeoutMs,
       whileAlive: [backend],
     });
     return backend;
@@ -79,7 +83,7 @@ export class Cluster {
     const id = `${type}-e2e-${port}`;
     const worker = new KtrdrProcess(id, ['worker', type], this.env({ KTRDR_WORKER_PORT: String(port), KTRDR_WORKER_ID: id, ...extra }));
     this.processes.push(worker);
-    await this.waitForWorker(id, () => true, STARTUP_MS, worker);
+    await this.waitForWorker(id, () => true, this.startTimeoutMs, worker);
     return { process: worker, port, id };
   }
 

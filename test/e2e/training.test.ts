@@ -12,40 +12,9 @@ import { HttpError } from '../../src/client/http.js';
 import { formatCsv, generateBars } from '../../src/market-data/generate.js';
 import { budget, OPERATION_MS, REPO_ROOT, STARTUP_MS, STOP_MS } from '../support/processes.js';
 import { Cluster } from './cluster.js';
+import { slowStrategy } from './strategies.js';
 
-/** Slow enough per epoch (a wide network, small batches) to be caught mid-run. */
-const SLOW_STRATEGY = `
-name: e2e_slow
-version: "1.0"
-training_data:
-  symbols: {mode: single, symbol: EURUSD}
-  timeframes: {mode: single, timeframe: "1h"}
-indicators:
-  rsi_14: {type: rsi, period: 14}
-  roc_10: {type: roc, period: 10}
-fuzzy_sets:
-  rsi_momentum:
-    indicator: rsi_14
-    oversold: [0, 25, 45]
-    neutral: [35, 50, 65]
-    overbought: [55, 75, 100]
-  direction:
-    indicator: roc_10
-    falling: [-100, -100, -1, 0]
-    rising: [0, 1, 100, 100]
-nn_inputs:
-  - {fuzzy_set: rsi_momentum, timeframes: all}
-  - {fuzzy_set: direction, timeframes: all}
-model:
-  type: mlp
-  architecture: {hidden_layers: [256, 128], activation: relu, dropout: 0.1}
-  features: {lookback_periods: 4}
-  training: {learning_rate: 0.001, batch_size: 8, epochs: 40, optimizer: adam}
-decisions: {output_format: classification, confidence_threshold: 0.4}
-training:
-  labels: {source: zigzag, zigzag_threshold: 0.01, label_lookahead: 24}
-  data_split: {train: 0.7, validation: 0.15, test: 0.15}
-`;
+const SLOW_STRATEGY = slowStrategy();
 
 const cluster = new Cluster({ KTRDR_CHECKPOINT_EPOCH_INTERVAL: '3', KTRDR_CHECKPOINT_TIME_INTERVAL_SECONDS: '3600' });
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { applyMigrations } from '../../src/store/migrations.js';
-import { openMemoryStore, openStore, StoreConnectionError } from '../../src/store/index.js';
+import { DirectoryLockedError, openMemoryStore, openStore, StoreConnectionError } from '../../src/store/index.js';
 import type { StoreOptions } from '../../src/store/index.js';
 import { registerStoreSuite } from './store-suite.js';
 
@@ -107,5 +107,18 @@ describe('pglite driver', () => {
     } finally {
       await store.close();
     }
+  });
+});
+
+describe('pglite directory lock', () => {
+  it('refuses a second store on an open directory naming the holder pid, and allows it once the first is closed', async () => {
+    const dir = join(scratch, 'locked');
+    const first = await openStore(pgliteOptions(dir));
+    const error: unknown = await openStore(pgliteOptions(dir)).catch((rejection: unknown) => rejection);
+    expect(error).toBeInstanceOf(DirectoryLockedError);
+    expect((error as Error).message).toContain(`${dir} is in use by process ${process.pid}`);
+    await first.close();
+    const second = await openStore(pgliteOptions(dir));
+    await second.close();
   });
 });

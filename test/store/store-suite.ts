@@ -466,6 +466,18 @@ export function registerStoreSuite(label: string, harness: StoreHarness): void {
         expect(await store.checkpoints.deleteForOperation('op-1')).toEqual([]);
       });
 
+      it('deleteOne removes and returns one checkpoint of that operation only', async () => {
+        const first = newCheckpoint('cp-1', 'op-1', { createdAt: at(1) });
+        const other = newCheckpoint('cp-2', 'op-2', { createdAt: at(1) });
+        for (const checkpoint of [first, other]) await store.checkpoints.add(checkpoint);
+
+        expect(await store.checkpoints.deleteOne('op-2', 'cp-1')).toBeNull(); // not that operation's
+        expect(await store.checkpoints.deleteOne('op-1', 'cp-1')).toEqual(first);
+        expect(await store.checkpoints.forOperation('op-1')).toEqual([]);
+        expect(await store.checkpoints.forOperation('op-2')).toEqual([other]);
+        expect(await store.checkpoints.deleteOne('op-1', 'cp-1')).toBeNull();
+      });
+
       it('deleteBefore removes and returns checkpoints older than the cutoff, of every operation', async () => {
         await store.checkpoints.add(newCheckpoint('old-1', 'op-1', { createdAt: at(1) }));
         await store.checkpoints.add(newCheckpoint('old-2', 'op-2', { createdAt: at(2) }));

@@ -7,10 +7,10 @@
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
-import { CheckpointUpload, OperationOutcome, OperationRelease, RegisterWorkerBody, type WorkerRecord } from '../../src/api/contract.js';
+import { CheckpointUpload, ModelArtifact, OperationOutcome, OperationRelease, RegisterWorkerBody, type WorkerRecord } from '../../src/api/contract.js';
 import type { TokenClaims, TokenService } from '../../src/auth/tokens.js';
 
-export type Route = 'register' | 'heartbeat' | 'checkpoint' | 'outcome' | 'release' | 'deregister';
+export type Route = 'register' | 'heartbeat' | 'checkpoint' | 'outcome' | 'release' | 'deregister' | 'model';
 
 export interface Recorded<T> {
   readonly operationId: string;
@@ -23,6 +23,11 @@ export class FakeBackend {
   readonly checkpoints: Recorded<CheckpointUpload>[] = [];
   readonly outcomes: Recorded<OperationOutcome>[] = [];
   readonly releases: Recorded<OperationRelease>[] = [];
+  readonly models: ModelArtifact[] = [];
+  /** `kind:operation` of every checkpoint, model and outcome taken, in the order they arrived. */
+  readonly arrivals: string[] = [];
+  /** Answer POST /models with 422 (a model the backend will never take). */
+  refuseModels = false;
   readonly deregistrations: string[] = [];
   readonly unauthorized: string[] = [];
   /** The claims of every authenticated request, in order. */
@@ -99,12 +104,22 @@ export class FakeBackend {
     app.post<{ Params: { id: string } }>('/api/v1/operations/:id/checkpoints', async (request, reply) => {
       if (failing('checkpoint')) return reply.code(503).send(unavailable);
       this.checkpoints.push({ operationId: request.params.id, body: CheckpointUpload.parse(request.body) });
+      this.arrivals.push(`checkpoint:${request.params.id}`);
       return { success: true, checkpoint_id: `cp-${++this.checkpointSeq}` };
     });
     app.post<{ Params: { id: string } }>('/api/v1/operations/:id/outcome', async (request, reply) => {
       if (failing('outcome')) return reply.code(503).send(unavailable);
       this.outcomes.push({ operationId: request.params.id, body: OperationOutcome.parse(request.body) });
+      this.arrivals.push(`outcome:${request.params.id}`);
       return { success: true };
+    });
+    app.post('/api/v1/models', { bodyLimit: 64 * 1024 * 1024 }, async (request, reply) => {
+      if (failing('model')) return reply.code(503).send(unavailable);
+      if (this.refuseModels) return reply.code(422).send({ success: false, error: { code: 'VALIDATION_ERROR', message: 'model refused (test)' } });
+      const artifact = ModelArtifact.parse(request.body);
+      this.models.push(artifact);
+      this.arrivals.push(`model:${artifact.operation_id}`);
+      return { success: true, model_id: artifact.model_id };
     });
     app.post<{ Params: { id: string } }>('/api/v1/operations/:id/release', async (request, reply) => {
       if (failing('release')) return reply.code(503).send(unavailable);

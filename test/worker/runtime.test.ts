@@ -9,6 +9,8 @@ import { WorkerHealth, WorkerOperationStatus, type WorkerStartBody } from '../..
 import { HttpClient, HttpError } from '../../src/client/http.js';
 import { TokenService } from '../../src/auth/tokens.js';
 import { PUBLIC } from '../../src/http/access-control.js';
+import type { Workload } from '../../src/workloads/types.js';
+import { modelArtifact } from '../cli/helpers/stub-backend.js';
 import { freePort, waitFor } from '../support/processes.js';
 import { FakeBackend } from './fake-backend.js';
 import { buildTestWorker, tokens, type TestWorker, type TestWorkerOptions } from './harness.js';
@@ -63,6 +65,32 @@ async function httpError(promise: Promise<unknown>): Promise<HttpError> {
   if (!(error instanceof HttpError)) throw new Error(`expected an HttpError, got ${String(error)}`);
   return error;
 }
+
+/**
+ * A training stand-in: one unit (checkpointed), then a model saved through the worker's services, like the
+ * real training ends; `fail` makes it fail after its unit instead.
+ */
+const modelMaker: Workload<{ fail: boolean }> = {
+  type: 'training',
+  workerTypes: ['training'],
+  paramsSchema: z.object({ fail: z.boolean().default(false) }),
+  async run(context) {
+    const resumed = context.resumeFrom?.state as { unit?: unknown } | undefined;
+    if (context.resumeFrom && typeof resumed?.unit !== 'number') throw new Error('the checkpoint state does not parse');
+    await context.unitDone(1, () => ({ unit: 1 }));
+    if (context.params.fail) throw new Error('failed after unit 1');
+    const model_id = `model_${context.operationId}`;
+    await context.services.saveModel(modelArtifact({ model_id, operation_id: context.operationId }));
+    return { resultSummary: { model_id } };
+  },
+};
+
+const trainingStart = (operationId: string, params: Record<string, unknown> = {}): WorkerStartBody => ({
+  operation_id: operationId,
+  operation_type: 'training',
+  params,
+  checkpoint: null,
+});
 
 const outcomeOf = (backend: FakeBackend, operationId: string) => backend.outcomes.find((outcome) => outcome.operationId === operationId);
 
@@ -179,6 +207,85 @@ describe('outbox', () => {
     expect(backend.registrations).toHaveLength(1);
     expect(backend.outcomes.map((outcome) => outcome.operationId)).toEqual([operationId]);
     expect(backend.outcomes[0]?.body.result_summary).toEqual({ steps: 3, resumed_from_step: null });
+  });
+});
+
+describe('outbox: nothing finished is lost', () => {
+  it('keeps a model the backend cannot take, completes the run, and delivers the model before its outcome once the backend is back', async () => {
+    const { backend, worker } = await registeredWorker({ workloads: [modelMaker as Workload] });
+    backend.failNext.model = 1_000; // the backend is in trouble when the model is saved
+    backend.failNext.outcome = 1_000;
+    const operationId = await startOperation(worker, trainingStart('op-model'));
+    await waitFor('the run to complete', async () => (await statusOf(worker, operationId)).status === 'completed');
+    // Kept when it is saved, then again when the outcome's report finds it still at the head of the queue.
+    const keptModel = () => worker.logs.filter((line) => line.includes(`model model_${operationId} of operation ${operationId} kept for a later retry`));
+    await waitFor('the outcome to wait behind the model', () => keptModel().length >= 2);
+    expect(backend.models).toHaveLength(0);
+    expect(backend.outcomes).toHaveLength(0);
+
+    // The backend comes back having forgotten the worker: the re-registration must not report the
+    // operation completed while its model is not stored yet.
+    backend.failNext.model = 0;
+    backend.failNext.outcome = 0;
+    backend.forgetWorkers();
+    await worker.runtime.heartbeat.runOnce();
+    expect(backend.registrations.at(-1)?.completed_operations).toEqual([]);
+    expect(backend.arrivals.filter((arrival) => arrival !== `checkpoint:${operationId}`)).toEqual([`model:${operationId}`, `outcome:${operationId}`]);
+    expect(backend.models[0]?.model_id).toBe(`model_${operationId}`);
+    expect(outcomeOf(backend, operationId)?.body).toMatchObject({ status: 'completed', result_summary: { model_id: `model_${operationId}` } });
+
+    await worker.runtime.heartbeat.runOnce();
+    expect(backend.outcomes).toHaveLength(1); // delivered once
+    expect(backend.models).toHaveLength(1);
+  });
+
+  it('keeps the final checkpoint of a failed run ahead of its outcome while the backend is away', async () => {
+    const { backend, worker } = await registeredWorker({ workloads: [modelMaker as Workload] });
+    backend.failNext.checkpoint = 1_000;
+    backend.failNext.outcome = 1_000;
+    const operationId = await startOperation(worker, trainingStart('op-final', { fail: true }));
+    await waitFor('the run to fail', async () => (await statusOf(worker, operationId)).status === 'failed');
+    // Kept when it is taken, then again when the outcome's report finds it still at the head of the queue.
+    const keptCheckpoint = () => worker.logs.filter((line) => line.includes(`final checkpoint of operation ${operationId}`) && line.includes('kept for a later retry'));
+    await waitFor('the outcome to wait behind the final checkpoint', () => keptCheckpoint().length >= 2);
+    expect(backend.outcomes).toHaveLength(0);
+
+    backend.failNext.checkpoint = 0;
+    backend.failNext.outcome = 0;
+    await worker.runtime.heartbeat.runOnce();
+    expect(backend.arrivals).toEqual([`checkpoint:${operationId}`, `outcome:${operationId}`]);
+    expect(backend.checkpoints[0]?.body).toMatchObject({ units: 1, reason: 'failure', state: { unit: 1 } });
+    expect(outcomeOf(backend, operationId)?.body).toMatchObject({ status: 'failed', error_message: 'failed after unit 1' });
+  });
+
+  it('fails the run, naming the reason, when the backend refuses the model', async () => {
+    const { backend, worker } = await registeredWorker({ workloads: [modelMaker as Workload] });
+    backend.refuseModels = true;
+    const operationId = await startOperation(worker, trainingStart('op-refused'));
+    await waitFor('the outcome', () => outcomeOf(backend, operationId));
+    expect(outcomeOf(backend, operationId)?.body).toMatchObject({ status: 'failed', error_message: expect.stringContaining('model refused (test)') });
+    expect(backend.models).toHaveLength(0);
+  });
+
+  it('names the checkpoint a resumed run could not use, and how to delete it', async () => {
+    const { backend, worker } = await registeredWorker({ workloads: [modelMaker as Workload] });
+    const checkpoint = { checkpoint_id: 'ckpt_bad', units: 1, state: { garbage: true }, created_at: new Date().toISOString() };
+    const operationId = await startOperation(worker, { ...trainingStart('op-bad-state'), checkpoint });
+    await waitFor('the outcome', () => outcomeOf(backend, operationId));
+    expect(outcomeOf(backend, operationId)?.body.error_message).toBe(
+      'the checkpoint state does not parse (resumed from checkpoint ckpt_bad at 1 units; if that checkpoint is unusable, ' +
+        'delete it with `ktrdr ops checkpoints op-bad-state --delete ckpt_bad` and resume again)',
+    );
+  });
+
+  it('does not deregister on stop while a model is undelivered, and says so', async () => {
+    const { backend, worker } = await registeredWorker({ workloads: [modelMaker as Workload] });
+    backend.failNext.model = 1_000;
+    const operationId = await startOperation(worker, trainingStart('op-stop'));
+    await waitFor('the run to complete', async () => (await statusOf(worker, operationId)).status === 'completed');
+    await worker.runtime.stop();
+    expect(backend.deregistrations).toEqual([]);
+    expect(worker.logs.some((line) => line.includes(`not delivered (${operationId})`))).toBe(true);
   });
 });
 

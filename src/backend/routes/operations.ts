@@ -1,10 +1,10 @@
 /** Operations as users see them: list, show (with fresh progress), cancel, resume, results. */
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { CheckpointsResponse, GetOperationResponse, ListOperationsQuery, ListOperationsResponse, OperationResultsResponse } from '../../api/contract.js';
+import { CheckpointsDeleted, CheckpointsResponse, GetOperationResponse, ListOperationsQuery, ListOperationsResponse, OperationResultsResponse } from '../../api/contract.js';
 import type { BackendAppDeps } from '../app-deps.js';
 import { renderOperation } from '../render.js';
-import { IdParams } from './params.js';
+import { CheckpointParams, IdParams } from './params.js';
 
 const tags = ['operations'];
 /** Operations are the CLI's: workers act on theirs through the worker-callback routes only. */
@@ -55,6 +55,26 @@ export function operationRoutes(app: FastifyInstance, deps: BackendAppDeps): voi
         created_at: row.createdAt.toISOString(),
       })),
     }),
+  );
+
+  routes.delete(
+    '/operations/:id/checkpoints',
+    { config, schema: { tags, summary: 'Delete every checkpoint of an operation (a resume then starts from zero)', params: IdParams, response: { 200: CheckpointsDeleted } } },
+    async (request) => ({ success: true as const, deleted: await operations.removeCheckpoints(request.params.id) }),
+  );
+
+  routes.delete(
+    '/operations/:id/checkpoints/:checkpoint_id',
+    {
+      config,
+      schema: {
+        tags,
+        summary: 'Delete one checkpoint of an operation (e.g. one whose state the workload cannot use: a resume then takes the newest other one)',
+        params: CheckpointParams,
+        response: { 200: CheckpointsDeleted },
+      },
+    },
+    async (request) => ({ success: true as const, deleted: await operations.removeCheckpoints(request.params.id, request.params.checkpoint_id) }),
   );
 
   routes.get(

@@ -8,7 +8,9 @@ import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { WorkerStartBody } from '../../api/contract.js';
 import type { Clock } from '../../common/clock.js';
+import { KtrdrError } from '../../common/errors.js';
 import { safeFileName, writeFileAtomic } from '../../common/files.js';
+import type { Logger } from '../../logging/logger.js';
 import type { CheckpointRepository, CheckpointRow } from '../../store/types.js';
 
 export interface NewCheckpoint {
@@ -20,18 +22,57 @@ export interface NewCheckpoint {
 /** What a worker receives to resume from (the `checkpoint` of WorkerStartBody). */
 export type ResumePoint = NonNullable<WorkerStartBody['checkpoint']>;
 
+/**
+ * Why the checkpoint directory refused a write, without its path (answers never carry server paths;
+ * the log line that goes with it does).
+ */
+const WRITE_FAILURES: Readonly<Record<string, string>> = {
+  ENOSPC: 'the disk holding it is full',
+  EDQUOT: 'its disk quota is exhausted',
+  EROFS: 'it is on a read-only file system',
+  EACCES: 'it is not writable',
+  EPERM: 'it is not writable',
+  ENOTDIR: 'a part of its path is a file, not a directory',
+  EEXIST: 'a part of its path is a file, not a directory',
+  EISDIR: 'a directory stands where the checkpoint file goes',
+};
+
+/** The checkpoint directory could not take a checkpoint. */
+export class CheckpointWriteError extends KtrdrError {
+  constructor(
+    readonly operationId: string,
+    readonly units: number,
+    failure: unknown,
+  ) {
+    const code = (failure as NodeJS.ErrnoException | null)?.code ?? 'unknown';
+    const why = WRITE_FAILURES[code] ?? 'it refused the write';
+    super(
+      'STORAGE_UNAVAILABLE',
+      `checkpoint of operation '${operationId}' at ${units} units was not stored: the checkpoint directory (KTRDR_CHECKPOINT_DIR) cannot be written, ${why} (${code})`,
+      { operation_id: operationId, units, errno: code },
+    );
+  }
+}
+
 export class CheckpointStore {
   constructor(
     private readonly repository: CheckpointRepository,
     private readonly directory: string,
     private readonly clock: Clock,
+    private readonly logger: Logger,
   ) {}
 
+  /** Writes the state then its metadata; throws CheckpointWriteError when the directory cannot take it. */
   async save(operationId: string, checkpoint: NewCheckpoint): Promise<CheckpointRow> {
     const checkpointId = `ckpt_${randomUUID()}`;
     const path = join(this.directory, safeFileName(operationId), `${checkpointId}.json`);
     const content = JSON.stringify({ operation_id: operationId, units: checkpoint.units, state: checkpoint.state ?? null });
-    await writeFileAtomic(path, content);
+    try {
+      await writeFileAtomic(path, content);
+    } catch (error) {
+      this.logger.error({ operation_id: operationId, units: checkpoint.units, path, err: error }, 'checkpoint could not be written');
+      throw new CheckpointWriteError(operationId, checkpoint.units, error);
+    }
     const row: CheckpointRow = {
       checkpointId,
       operationId,
@@ -41,7 +82,12 @@ export class CheckpointStore {
       reason: checkpoint.reason,
       createdAt: new Date(this.clock.now()),
     };
-    await this.repository.add(row);
+    try {
+      await this.repository.add(row);
+    } catch (error) {
+      await rm(path, { force: true }); // a file nobody refers to would only take space
+      throw error;
+    }
     return row;
   }
 
@@ -50,17 +96,32 @@ export class CheckpointStore {
     return this.repository.forOperation(operationId);
   }
 
-  /** The latest checkpoint with its state, or null when there is none (or its file is gone). */
+  /**
+   * The newest checkpoint whose state loads, or null when none does. A checkpoint whose file is gone,
+   * truncated or not JSON is skipped (and logged, with why), so that one bad file does not send a resume
+   * back to zero while older good ones exist.
+   */
   async latest(operationId: string): Promise<ResumePoint | null> {
-    const row = await this.repository.latest(operationId);
-    if (!row) return null;
-    let state: unknown;
-    try {
-      state = (JSON.parse(await readFile(row.path, 'utf8')) as { state: unknown }).state;
-    } catch {
-      return null;
+    const newestFirst = (await this.repository.forOperation(operationId)).reverse();
+    for (const row of newestFirst) {
+      const loaded = await loadState(row);
+      if (loaded.ok) {
+        return { checkpoint_id: row.checkpointId, units: row.units, state: loaded.state, created_at: row.createdAt.toISOString() };
+      }
+      this.logger.warn(
+        { operation_id: operationId, checkpoint_id: row.checkpointId, units: row.units, reason: loaded.reason },
+        `checkpoint ${row.checkpointId} (${row.units} units) skipped: ${loaded.reason}; trying an older one`,
+      );
     }
-    return { checkpoint_id: row.checkpointId, units: row.units, state, created_at: row.createdAt.toISOString() };
+    return null;
+  }
+
+  /** Deletes one checkpoint (metadata and file); false when the operation has no such checkpoint. */
+  async remove(operationId: string, checkpointId: string): Promise<boolean> {
+    const row = await this.repository.deleteOne(operationId, checkpointId);
+    if (!row) return false;
+    await removeFiles([row]);
+    return true;
   }
 
   async removeForOperation(operationId: string): Promise<number> {
@@ -75,6 +136,26 @@ export class CheckpointStore {
     await removeFiles(rows);
     return rows.length;
   }
+}
+
+type Loaded = { ok: true; state: unknown } | { ok: false; reason: string };
+
+async function loadState(row: CheckpointRow): Promise<Loaded> {
+  let text: string;
+  try {
+    text = await readFile(row.path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return { ok: false, reason: code === 'ENOENT' ? 'its file is missing' : `its file cannot be read (${code ?? 'unknown error'})` };
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return { ok: false, reason: `its file is not valid JSON (truncated or corrupt, ${Buffer.byteLength(text)} of ${row.sizeBytes} bytes)` };
+  }
+  if (typeof parsed !== 'object' || parsed === null || !('state' in parsed)) return { ok: false, reason: 'its file holds no state' };
+  return { ok: true, state: parsed.state };
 }
 
 async function removeFiles(rows: readonly CheckpointRow[]): Promise<void> {

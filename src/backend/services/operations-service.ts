@@ -20,7 +20,7 @@ import type { Clock } from '../../common/clock.js';
 import { conflict, forbidden, KtrdrError, notFound } from '../../common/errors.js';
 import type { Logger } from '../../logging/logger.js';
 import type { CheckpointRow, OperationFilter, OperationPatch, OperationRow, Store, WorkerRow } from '../../store/types.js';
-import type { CheckpointStore, NewCheckpoint } from './checkpoint-store.js';
+import { CheckpointWriteError, type CheckpointStore, type NewCheckpoint } from './checkpoint-store.js';
 import { QUEUED_AT_KEY } from './dispatcher.js';
 import { ORPHANED_WORKER_KEY } from './orphan-detector.js';
 import type { WorkerClient } from './worker-client.js';
@@ -55,6 +55,9 @@ export interface OperationList {
   readonly total: number;
   readonly activeCount: number;
 }
+
+/** Operation metadata key: why the latest checkpoint could not be stored (cleared by the next one stored). */
+export const CHECKPOINT_ERROR_KEY = 'checkpoint_error';
 
 const REPORTED_STATUS = { COMPLETED: 'completed', FAILED: 'failed', CANCELLED: 'cancelled' } as const;
 
@@ -187,7 +190,40 @@ export class OperationsService {
     const row = await this.require(operationId);
     requireAssigned(row, workerId, 'a checkpoint');
     if (row.status === 'completed') throw conflict(`operation '${operationId}' is completed; it takes no more checkpoints`);
-    return this.deps.checkpoints.save(operationId, checkpoint);
+    let saved: CheckpointRow;
+    try {
+      saved = await this.deps.checkpoints.save(operationId, checkpoint);
+    } catch (error) {
+      if (error instanceof CheckpointWriteError) await this.noteCheckpointError(row, error);
+      throw error;
+    }
+    if (CHECKPOINT_ERROR_KEY in row.metadata) await this.noteCheckpointError(row, null);
+    return saved;
+  }
+
+  /**
+   * Records (or, once a checkpoint is stored again, clears) why checkpoints are not being stored, on the
+   * operation itself: the training goes on, and `ops show` says its progress is not protected.
+   */
+  private async noteCheckpointError(row: OperationRow, error: CheckpointWriteError | null): Promise<void> {
+    const current = (await this.operations.get(row.operationId)) ?? row;
+    const metadata = { ...current.metadata };
+    if (error) metadata[CHECKPOINT_ERROR_KEY] = { message: error.message, units: error.units, at: this.now().toISOString() };
+    else delete metadata[CHECKPOINT_ERROR_KEY];
+    await this.operations.update(row.operationId, { metadata }, [current.status]);
+  }
+
+  /** Deletes one checkpoint of an operation, or all of them; returns how many went. */
+  async removeCheckpoints(operationId: string, checkpointId?: string): Promise<number> {
+    await this.require(operationId);
+    if (checkpointId === undefined) {
+      const removed = await this.deps.checkpoints.removeForOperation(operationId);
+      this.deps.logger.info({ operation_id: operationId, removed }, 'checkpoints deleted on request');
+      return removed;
+    }
+    if (!(await this.deps.checkpoints.remove(operationId, checkpointId))) throw notFound(`checkpoint of operation '${operationId}'`, checkpointId);
+    this.deps.logger.info({ operation_id: operationId, checkpoint_id: checkpointId }, 'checkpoint deleted on request');
+    return 1;
   }
 
   /** For uploads about an operation (models): refused unless the operation is assigned to `workerId`. */

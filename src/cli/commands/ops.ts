@@ -5,7 +5,7 @@ import { withBackend } from '../backend-session.js';
 import { ExitCode } from '../exit-codes.js';
 import { integerOption } from '../options.js';
 import { printJson, printJsonLine } from '../render/json.js';
-import { renderOperationDetails, renderOperationsTable, renderOutcomeLine } from '../render/operations.js';
+import { renderCheckpointsTable, renderOperationDetails, renderOperationsTable, renderOutcomeLine } from '../render/operations.js';
 import { createProgressView, type ProgressFigures } from '../render/progress.js';
 import { outcomeExitCode, watchOperation } from '../watch-operation.js';
 
@@ -132,12 +132,46 @@ function resumeCommand(): Command {
     );
 }
 
+/** `--delete all` removes every checkpoint; anything else names one. */
+export const DELETE_ALL = 'all';
+
+function checkpointsCommand(): Command {
+  return new Command('checkpoints')
+    .description(
+      "List an operation's checkpoints (oldest first), or delete one or all of them. A resume continues from the newest " +
+        'checkpoint that loads; delete one whose state the workload cannot use, or all of them to start again from zero',
+    )
+    .argument('<id>', 'operation id')
+    .option('--delete <checkpoint>', `delete this checkpoint (an id from the list), or '${DELETE_ALL}' for every one`)
+    .option('--json', "print the backend's answer as JSON")
+    .addHelpText('after', `
+Examples:
+  ktrdr ops checkpoints op_training_123
+  ktrdr ops checkpoints op_training_123 --delete ckpt_4f…
+  ktrdr ops checkpoints op_training_123 --delete ${DELETE_ALL}`)
+    .action((id: string, options: { delete?: string; json?: boolean }) =>
+      withBackend(async (api) => {
+        if (options.delete !== undefined) {
+          const deleted = await api.deleteCheckpoints(id, options.delete === DELETE_ALL ? undefined : options.delete);
+          if (options.json) printJson({ operation_id: id, deleted });
+          else process.stdout.write(`deleted ${deleted} checkpoint(s) of ${id}\n`);
+          return ExitCode.Ok;
+        }
+        const checkpoints = await api.listCheckpoints(id);
+        if (options.json) printJson(checkpoints);
+        else process.stdout.write(`${renderCheckpointsTable(id, checkpoints)}\n`);
+        return ExitCode.Ok;
+      }),
+    );
+}
+
 export function opsCommand(): Command {
   return new Command('ops')
-    .description('List, inspect, follow, cancel and resume operations')
+    .description('List, inspect, follow, cancel and resume operations; list and delete their checkpoints')
     .addCommand(listCommand())
     .addCommand(showCommand())
     .addCommand(watchCommand())
     .addCommand(cancelCommand())
-    .addCommand(resumeCommand());
+    .addCommand(resumeCommand())
+    .addCommand(checkpointsCommand());
 }

@@ -1,5 +1,5 @@
 import type { OperationRecord } from '../../api/contract.js';
-import type { ListOperationsResult } from '../../client/backend-api.js';
+import type { CheckpointInfo, ListOperationsResult } from '../../client/backend-api.js';
 import { formatAge, formatFigures, formatPercentage, formatTimestamp, formatValue } from './format.js';
 import { renderTable, type Column } from './table.js';
 
@@ -35,6 +35,8 @@ export function renderOperationDetails(op: OperationRecord): string {
   ];
   if (Object.keys(progress.context).length > 0) lines.push(['figures', formatFigures(progress.context)]);
   if (op.error_message) lines.push(['error', op.error_message]);
+  const checkpointError = checkpointErrorOf(op);
+  if (checkpointError) lines.push(['checkpoint warning', checkpointError]);
   lines.push(['result', renderResultSummary(op.result_summary)]);
   const width = Math.max(...lines.map(([key]) => key.length));
   return lines.map(([key, value]) => `${`${key}:`.padEnd(width + 2)}${value}`).join('\n');
@@ -52,4 +54,26 @@ export function renderOutcomeLine(op: OperationRecord): string {
   const head = `operation ${op.operation_id} ${op.status}`;
   if (op.status === 'completed') return `${head}: ${renderResultSummary(op.result_summary)}`;
   return op.error_message ? `${head}: ${op.error_message}` : head;
+}
+
+/** Why the operation's latest checkpoint was not stored (the backend's `checkpoint_error` metadata), if it says. */
+function checkpointErrorOf(op: OperationRecord): string | null {
+  const recorded = op.metadata.checkpoint_error;
+  if (typeof recorded !== 'object' || recorded === null || Array.isArray(recorded)) return null;
+  const { message, at } = recorded as { message?: unknown; at?: unknown };
+  if (typeof message !== 'string') return null;
+  return typeof at === 'string' ? `${message} (${formatTimestamp(at)})` : message;
+}
+
+/** `ops checkpoints ID`: one line per checkpoint, oldest first. */
+export function renderCheckpointsTable(operationId: string, checkpoints: readonly CheckpointInfo[]): string {
+  if (checkpoints.length === 0) return `operation ${operationId} holds no checkpoints`;
+  const columns: Column<CheckpointInfo>[] = [
+    { header: 'checkpoint', value: (c) => c.checkpoint_id },
+    { header: 'units', value: (c) => String(c.units), align: 'right' },
+    { header: 'reason', value: (c) => c.reason },
+    { header: 'bytes', value: (c) => String(c.size_bytes), align: 'right' },
+    { header: 'created', value: (c) => formatTimestamp(c.created_at) },
+  ];
+  return `${renderTable(columns, checkpoints)}\n${checkpoints.length} checkpoint(s); a resume continues from the newest that loads`;
 }

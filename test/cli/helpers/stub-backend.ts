@@ -7,6 +7,8 @@ import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { z } from 'zod';
 import {
   BacktestStartBody,
+  CheckpointsDeleted,
+  CheckpointsResponse,
   DataSetSummary,
   DummyStartBody,
   GetOperationResponse,
@@ -242,6 +244,8 @@ export class StubBackend {
   /** Served by GET /models (summaries) and GET /models/{id} (artifacts). */
   models: ModelArtifact[] = [modelArtifact()];
   dataSets: DataSetSummary[] = [{ symbol: 'EURUSD', timeframe: '1h', bars: 9000, start: '2023-01-01T00:00:00.000Z', end: '2024-04-01T00:00:00.000Z' }];
+  /** What GET /operations/{id}/checkpoints lists (the operation must exist); DELETE removes from it. */
+  readonly checkpoints = new Map<string, z.input<typeof CheckpointsResponse>['data']>();
   /** What GET /operations/{id}/results answers as `results` (the operation must exist). */
   readonly results = new Map<string, unknown>();
   private readonly tokens = new TokenService(STUB_SECRET, 60);
@@ -351,6 +355,30 @@ export class StubBackend {
       if (!op) return notFound(reply, id);
       this.operations.set(id, [{ ...op, status: 'pending', completed_at: null, error_message: null }]);
       return reply.send({ success: true, operation_id: id, status: 'pending' });
+    });
+
+    app.get('/api/v1/operations/:id/checkpoints', async (request, reply) => {
+      const { id } = request.params as { id: string };
+      if (!this.current(id)) return notFound(reply, id);
+      return send(reply, CheckpointsResponse, { success: true, data: this.checkpoints.get(id) ?? [] });
+    });
+
+    app.delete('/api/v1/operations/:id/checkpoints', async (request, reply) => {
+      const { id } = request.params as { id: string };
+      if (!this.current(id)) return notFound(reply, id);
+      const deleted = this.checkpoints.get(id)?.length ?? 0;
+      this.checkpoints.delete(id);
+      return send(reply, CheckpointsDeleted, { success: true, deleted });
+    });
+
+    app.delete('/api/v1/operations/:id/checkpoints/:checkpoint', async (request, reply) => {
+      const { id, checkpoint } = request.params as { id: string; checkpoint: string };
+      const held = this.checkpoints.get(id) ?? [];
+      if (!this.current(id) || !held.some((c) => c.checkpoint_id === checkpoint)) {
+        return reply.code(404).send({ success: false, error: { code: 'NOT_FOUND', message: `checkpoint of operation '${id}' '${checkpoint}' not found` } });
+      }
+      this.checkpoints.set(id, held.filter((c) => c.checkpoint_id !== checkpoint));
+      return send(reply, CheckpointsDeleted, { success: true, deleted: 1 });
     });
 
     app.post('/api/v1/dummy/start', async (request, reply) => {
