@@ -3,35 +3,49 @@
  * Float64Array per output, as long as the series, NaN where the library gives
  * nothing) so tests can compare them and the benchmark can time them.
  *
- * Their conventions, read from their sources (technicalindicators 3.1,
- * trading-signals 8.3), and how they compare with ours:
- * - technicalindicators: EMA, RSI, ATR, ADX seeded exactly as ours (SMA seed,
- *   Wilder smoothing, TR from bar 1, ADX from 2n-1): equal from our first value.
- *   RSI is rounded to 2 decimals. MACD with SimpleMAOscillator/SimpleMASignal
- *   false uses SMA-seeded EMAs like ours; its line starts before the signal,
- *   ours waits for the signal. Bollinger: population SD, like ours.
- * - trading-signals: EMA seeded with the first price (so MACD too), ATR and ADX
- *   include bar 0's TR = high - low in their Wilder seed, ROC is a fraction
- *   (ours is percent), +DI/-DI are fractions (ours 0..100), and a +DM/-DM tie
- *   counts for both. Seeds decay geometrically, so values agree once enough
- *   bars have passed; the tests compare from bar 1000 (a 14-bar Wilder seed's
- *   weight there is (13/14)^986 ~ 1e-32).
+ * Their conventions (technicalindicators 3.1, trading-signals 8.3) against
+ * ours, which are the earlier ktrdr's (docs/indicators.md):
+ * - Equal from the library's first value: SMA, ROC, WMA, CCI, Williams %R
+ *   (ours reads -50 before), MFI, VWAP (cumulative), Donchian, CMF, the A/D
+ *   line, momentum, RSI (technicalindicators rounds it to 2 decimals),
+ *   trading-signals' EMA (first-price seed = our `adjust: false`), its MACD
+ *   line and Keltner middle line, its slow stochastic (ours averages partial
+ *   windows before), its RVI line (ours starts 3 bars earlier), OBV
+ *   (technicalindicators).
+ * - Equal once a different seed has decayed (compared from bar 1000): ADX (the
+ *   libraries seed Wilder's smoothing with a mean and start later; ours runs
+ *   from bar 0), the MACD signal, technicalindicators' MACD.
+ * - Different conventions, not compared: ATR and Keltner/SuperTrend bands
+ *   (Wilder ATR there, a simple mean of the true range here), Bollinger's
+ *   standard deviation (population there, sample here: the test rescales the
+ *   multiplier by sqrt(n / (n - 1)) instead), Aroon (a period + 1 window
+ *   there), Parabolic SAR (another first trend), the adjusted EMA.
+ * trading-signals reports ROC and the DIs as fractions (scaled here to percent)
+ * and counts a +DM/-DM tie for both sides.
  */
 import * as ti from 'technicalindicators';
 import * as ts from 'trading-signals';
 import type { BarSeries } from '../src/market-data/types.js';
 
 export interface PlainBars {
+  readonly open: number[];
   readonly high: number[];
   readonly low: number[];
   readonly close: number[];
+  readonly volume: number[];
 }
 
 export type LibraryParams = Readonly<Record<string, number>>;
 export type LibraryIndicator = (bars: PlainBars, params: LibraryParams) => Record<string, Float64Array>;
 
 export function plainBars(bars: BarSeries): PlainBars {
-  return { high: Array.from(bars.high), low: Array.from(bars.low), close: Array.from(bars.close) };
+  return {
+    open: Array.from(bars.open),
+    high: Array.from(bars.high),
+    low: Array.from(bars.low),
+    close: Array.from(bars.close),
+    volume: Array.from(bars.volume),
+  };
 }
 
 const num = (params: LibraryParams, name: string): number => {
@@ -61,7 +75,31 @@ function stream<I>(n: number, outputs: readonly string[], input: (t: number) => 
   return out;
 }
 
-const candle = (bars: PlainBars) => (t: number) => ({ high: bars.high[t]!, low: bars.low[t]!, close: bars.close[t]! });
+interface Candle {
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  volume: number;
+}
+
+const candle = (bars: PlainBars) => (t: number): Candle => ({
+  open: bars.open[t]!,
+  high: bars.high[t]!,
+  low: bars.low[t]!,
+  close: bars.close[t]!,
+  volume: bars.volume[t]!,
+});
+
+/** A streaming single-output trading-signals indicator over the candles. */
+function streamCandles(b: PlainBars, indicator: { update(candle: Candle, replace: boolean): unknown; getResultOrThrow(): unknown }) {
+  return stream(b.close.length, ['value'], candle(b), (c) => indicator.update(c, false), (t, o) => (o.value![t] = indicator.getResultOrThrow() as number));
+}
+
+/** A streaming single-output trading-signals indicator over the closes. */
+function streamCloses(b: PlainBars, indicator: { update(price: number, replace: boolean): unknown; getResultOrThrow(): unknown }) {
+  return stream(b.close.length, ['value'], (t) => b.close[t]!, (x) => indicator.update(x, false), (t, o) => (o.value![t] = indicator.getResultOrThrow() as number));
+}
 
 export const TECHNICAL_INDICATORS: Readonly<Record<string, LibraryIndicator>> = {
   sma: (b, p) => ({ value: tail(ti.SMA.calculate({ period: num(p, 'period'), values: b.close }), b.close.length, (v) => v) }),
@@ -105,6 +143,13 @@ export const TECHNICAL_INDICATORS: Readonly<Record<string, LibraryIndicator>> = 
     const n = b.close.length;
     return { k: tail(results, n, (r) => r.k), d: tail(results, n, (r) => r.d) };
   },
+  wma: (b, p) => ({ value: tail(ti.WMA.calculate({ period: num(p, 'period'), values: b.close }), b.close.length, (v) => v) }),
+  cci: (b, p) => ({ value: tail(ti.CCI.calculate({ ...b, period: num(p, 'period') }), b.close.length, (v) => v) }),
+  williamsr: (b, p) => ({ value: tail(ti.WilliamsR.calculate({ ...b, period: num(p, 'period') }), b.close.length, (v) => v) }),
+  obv: (b) => ({ value: tail(ti.OBV.calculate({ close: b.close, volume: b.volume }), b.close.length, (v) => v) }),
+  mfi: (b, p) => ({ value: tail(ti.MFI.calculate({ ...b, period: num(p, 'period') }), b.close.length, (v) => v) }),
+  adline: (b) => ({ line: tail(ti.ADL.calculate(b), b.close.length, (v) => v) }),
+  parabolicsar: (b, p) => ({ value: tail(ti.PSAR.calculate({ high: b.high, low: b.low, step: num(p, 'step_af'), max: num(p, 'max_af') }), b.close.length, (v) => v) }),
 };
 
 export const TRADING_SIGNALS: Readonly<Record<string, LibraryIndicator>> = {
@@ -161,13 +206,67 @@ export const TRADING_SIGNALS: Readonly<Record<string, LibraryIndicator>> = {
     });
   },
   stochastic: (b, p) => {
-    const stoch = new ts.StochasticOscillator({ kPeriod: num(p, 'k_period'), kSlowingPeriod: 1, dPeriod: num(p, 'd_period') });
+    const stoch = new ts.StochasticOscillator({ kPeriod: num(p, 'k_period'), kSlowingPeriod: num(p, 'smooth_k'), dPeriod: num(p, 'd_period') });
     return stream(b.close.length, ['k', 'd'], candle(b), (c) => stoch.update(c, false), (t, o) => {
       const r = stoch.getResultOrThrow();
       o.k![t] = r.stochK;
       o.d![t] = r.stochD;
     });
   },
+  wma: (b, p) => streamCloses(b, new ts.WMA(num(p, 'period'))),
+  momentum: (b, p) => streamCloses(b, new ts.MOM(num(p, 'period'))),
+  cci: (b, p) => streamCandles(b, new ts.CCI(num(p, 'period'))),
+  williamsr: (b, p) => streamCandles(b, new ts.WilliamsR(num(p, 'period'))),
+  mfi: (b, p) => streamCandles(b, new ts.MFI(num(p, 'period'))),
+  vwap: (b) => streamCandles(b, new ts.VWAP()),
+  adline: (b) => {
+    const ad = new ts.AD();
+    return stream(b.close.length, ['line'], candle(b), (c) => ad.update(c, false), (t, o) => (o.line![t] = ad.getResultOrThrow()));
+  },
+  cmf: (b, p) => {
+    const cmf = new ts.CMF(num(p, 'period'));
+    return stream(b.close.length, ['cmf'], candle(b), (c) => cmf.update(c, false), (t, o) => (o.cmf![t] = cmf.getResultOrThrow()));
+  },
+  donchianchannels: (b, p) => {
+    const channels = new ts.DonchianChannels(num(p, 'period'));
+    return stream(b.close.length, ['upper', 'middle', 'lower'], candle(b), (c) => channels.update(c, false), (t, o) => {
+      const r = channels.getResultOrThrow();
+      o.upper![t] = r.upper;
+      o.middle![t] = r.middle;
+      o.lower![t] = r.lower;
+    });
+  },
+  aroon: (b, p) => {
+    const aroon = new ts.Aroon(num(p, 'period'));
+    return stream(b.close.length, ['up', 'down'], candle(b), (c) => aroon.update(c, false), (t, o) => {
+      const r = aroon.getResultOrThrow();
+      o.up![t] = r.aroonUp;
+      o.down![t] = r.aroonDown;
+    });
+  },
+  parabolicsar: (b, p) => streamCandles(b, new ts.PSAR({ accelerationStep: num(p, 'step_af'), accelerationMax: num(p, 'max_af') })),
+  keltnerchannels: (b, p) => {
+    const channels = new ts.KeltnerChannels({ atrInterval: num(p, 'atr_period'), emaInterval: num(p, 'period'), multiplier: num(p, 'multiplier') });
+    return stream(b.close.length, ['upper', 'middle', 'lower'], candle(b), (c) => channels.update(c, false), (t, o) => {
+      const r = channels.getResultOrThrow();
+      o.upper![t] = r.upper;
+      o.middle![t] = r.middle;
+      o.lower![t] = r.lower;
+    });
+  },
+  supertrend: (b, p) => {
+    const st = new ts.SuperTrend({ interval: num(p, 'period'), multiplier: num(p, 'multiplier') });
+    return stream(b.close.length, ['trend'], candle(b), (c) => st.update(c, false), (t, o) => (o.trend![t] = st.getResultOrThrow().supertrend));
+  },
+  rvi: (b, p) => {
+    const rvi = new ts.RelativeVigorIndex(num(p, 'period'));
+    return stream(b.close.length, ['rvi', 'signal'], candle(b), (c) => rvi.update(c, false), (t, o) => {
+      const r = rvi.getResultOrThrow();
+      o.rvi![t] = r.rvgi;
+      o.signal![t] = r.signal;
+    });
+  },
+  fishertransform: (b, p) => streamCandles(b, new ts.FisherTransform(num(p, 'period'))),
 };
 
 /**

@@ -1,35 +1,26 @@
 /**
- * MACD (Appel): line = EMA(fast_period) - EMA(slow_period) of the source,
- * signal = EMA(signal_period) of the line, histogram = line - signal.
- * Every EMA is alpha 2 / (n + 1), seeded with the SMA of its first n inputs,
- * each started at bar 0 (technicalindicators with SimpleMAOscillator and
- * SimpleMASignal false does the same; TA-Lib aligns the fast EMA's seed with the
- * slow one instead). The line exists from slow_period - 1; the signal's seed is
- * the mean of the first signal_period line values.
- * Warm-up: slow_period + signal_period - 2 leading NaNs on every output (the
- * line is held back until the signal exists, so all three start together).
+ * MACD (Appel) as the earlier ktrdr computes it: line = EWM(fast_period) -
+ * EWM(slow_period) of the source, signal = EWM(signal_period) of the line,
+ * histogram = line - signal, every EWM pandas' span form with adjust = false,
+ * started at bar 0 (so line[0] = 0 and nothing is NaN). `fast`, `slow` and
+ * `signal` are accepted as the `_period` names (the original dropped them
+ * silently). As in the original, fast_period need not be below slow_period.
+ * Warm-up: none.
  */
-import { z } from 'zod';
-import { integerParam, sourceColumn, sourceParam } from './params.js';
-import { exponentialMovingAverage } from './smoothing.js';
-import { defineIndicator, fillWarmup } from './types.js';
+import { indicatorParams, intParam, sourceColumn, sourceParam } from './params.js';
+import { emaBySpan } from './smoothing.js';
+import { defineIndicator } from './types.js';
 
-export const macdParams = z
-  .object({
-    fast_period: integerParam('fast_period', 1, 12),
-    slow_period: integerParam('slow_period', 2, 26),
-    signal_period: integerParam('signal_period', 1, 9),
-    source: sourceParam,
-  })
-  .superRefine((params, ctx) => {
-    if (params.fast_period >= params.slow_period) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['fast_period'],
-        message: `fast_period must be < slow_period (got fast_period ${params.fast_period}, slow_period ${params.slow_period})`,
-      });
-    }
-  });
+export const macdParams = indicatorParams(
+  'macd',
+  {
+    fast_period: intParam('fast_period', 12, 1, 100),
+    slow_period: intParam('slow_period', 26, 1, 200),
+    signal_period: intParam('signal_period', 9, 1, 50),
+    source: sourceParam(),
+  },
+  { fast: 'fast_period', slow: 'slow_period', signal: 'signal_period' },
+);
 
 export interface MacdOutputs {
   line: Float64Array;
@@ -37,30 +28,26 @@ export interface MacdOutputs {
   histogram: Float64Array;
 }
 
-export const macdWarmup = (slowPeriod: number, signalPeriod: number): number => slowPeriod + signalPeriod - 2;
-
-export function movingAverageConvergenceDivergence(
-  values: Float64Array,
-  fastPeriod: number,
-  slowPeriod: number,
-  signalPeriod: number,
-): MacdOutputs {
+export function movingAverageConvergenceDivergence(values: Float64Array, fastPeriod: number, slowPeriod: number, signalPeriod: number): MacdOutputs {
   const n = values.length;
-  const fast = exponentialMovingAverage(values, fastPeriod);
-  const line = exponentialMovingAverage(values, slowPeriod);
-  for (let t = slowPeriod - 1; t < n; t++) line[t] = fast[t]! - line[t]!;
-  const signal = exponentialMovingAverage(line, signalPeriod, slowPeriod - 1);
+  const fast = emaBySpan(values, fastPeriod);
+  const slow = emaBySpan(values, slowPeriod);
+  const line = new Float64Array(n);
+  for (let t = 0; t < n; t++) line[t] = fast[t]! - slow[t]!;
+  const signal = emaBySpan(line, signalPeriod);
   const histogram = new Float64Array(n);
   for (let t = 0; t < n; t++) histogram[t] = line[t]! - signal[t]!;
-  const warmup = macdWarmup(slowPeriod, signalPeriod);
-  return { line: fillWarmup(line, warmup), signal, histogram: fillWarmup(histogram, warmup) };
+  return { line, signal, histogram };
 }
 
 export const macd = defineIndicator({
   type: 'macd',
+  aliases: ['macdindicator'],
+  family: 'trend',
   params: macdParams,
   outputs: ['line', 'signal', 'histogram'],
-  warmup: ({ slow_period, signal_period }) => macdWarmup(slow_period, signal_period),
+  warmup: () => 0,
+  minBars: ({ fast_period, slow_period, signal_period }) => Math.max(fast_period, slow_period) + signal_period,
   compute: (bars, { fast_period, slow_period, signal_period, source }) => ({
     ...movingAverageConvergenceDivergence(sourceColumn(bars, source), fast_period, slow_period, signal_period),
   }),

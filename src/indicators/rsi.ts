@@ -1,23 +1,20 @@
 /**
- * Relative Strength Index (Wilder, 1978).
- * change[t] = source[t] - source[t-1]; gain = max(change, 0), loss = max(-change, 0).
- * Average gain and loss use Wilder smoothing (alpha 1 / period) seeded with the
- * simple mean of the first `period` changes (t = 1 .. period), so the first
- * RSI is at t = period; then avg += (x - avg) / period.
- * RSI = 100 * avgGain / (avgGain + avgLoss)  (= 100 - 100 / (1 + RS)).
- * A flat window (no gain, no loss) reads 50, neither overbought nor oversold;
- * technicalindicators and trading-signals report 100 there.
+ * Relative Strength Index (Wilder, 1978), as the earlier ktrdr computes it:
+ * change[t] = source[t] - source[t-1]; the first average gain (loss) is the
+ * simple mean of the gains (losses) of bars 1..period, giving the first RSI at
+ * bar `period`; then avg = (avg * (period - 1) + current) / period.
+ * RSI = 100 - 100 / (1 + avgGain / avgLoss); with no loss it is 100 when
+ * something rose and 50 when nothing moved.
  * Warm-up: period leading NaNs.
  */
-import { z } from 'zod';
-import { integerParam, sourceColumn, sourceParam } from './params.js';
+import { indicatorParams, intParam, sourceColumn, sourceParam } from './params.js';
 import { defineIndicator, SINGLE_OUTPUT } from './types.js';
 
-export const rsiParams = z.object({ period: integerParam('period', 1, 14), source: sourceParam });
+export const rsiParams = indicatorParams('rsi', { period: intParam('period', 14, 2, 100), source: sourceParam() });
 
 const rsiOf = (avgGain: number, avgLoss: number): number => {
-  const total = avgGain + avgLoss;
-  return total === 0 ? 50 : (100 * avgGain) / total;
+  if (avgLoss === 0) return avgGain > 0 ? 100 : 50;
+  return 100 - 100 / (1 + avgGain / avgLoss);
 };
 
 export function relativeStrengthIndex(values: Float64Array, period: number): Float64Array {
@@ -36,8 +33,8 @@ export function relativeStrengthIndex(values: Float64Array, period: number): Flo
   out[period] = rsiOf(avgGain, avgLoss);
   for (let t = period + 1; t < n; t++) {
     const change = values[t]! - values[t - 1]!;
-    avgGain += ((change > 0 ? change : 0) - avgGain) / period;
-    avgLoss += ((change < 0 ? -change : 0) - avgLoss) / period;
+    avgGain = (avgGain * (period - 1) + (change > 0 ? change : 0)) / period;
+    avgLoss = (avgLoss * (period - 1) + (change < 0 ? -change : 0)) / period;
     out[t] = rsiOf(avgGain, avgLoss);
   }
   return out;
@@ -45,8 +42,11 @@ export function relativeStrengthIndex(values: Float64Array, period: number): Flo
 
 export const rsi = defineIndicator({
   type: 'rsi',
+  aliases: ['rsiindicator'],
+  family: 'momentum',
   params: rsiParams,
   outputs: [],
   warmup: ({ period }) => period,
+  minBars: ({ period }) => period + 1,
   compute: (bars, { period, source }) => ({ [SINGLE_OUTPUT]: relativeStrengthIndex(sourceColumn(bars, source), period) }),
 });

@@ -4,7 +4,6 @@
  * registry, so the documentation cannot disagree with the validation.
  * `ktrdr strategy docs --check` keeps the committed copy honest.
  */
-import { z } from 'zod';
 import { MEMBERSHIP_TYPES } from '../fuzzy/membership.js';
 import { INDICATORS, SINGLE_OUTPUT } from '../indicators/registry.js';
 import { strategyJsonSchema } from './json-schema.js';
@@ -112,24 +111,26 @@ function fieldTable(): string[] {
 }
 
 function indicatorTable(): string[] {
-  const lines = ['| type | parameters (default) | outputs | warm-up with the defaults |', '|---|---|---|---|'];
+  const lines = [
+    '| type (other names) | parameters: default, accepted values | outputs | warm-up with the defaults |',
+    '|---|---|---|---|',
+  ];
   for (const [type, definition] of Object.entries(INDICATORS)) {
-    const params = z.toJSONSchema(definition.params, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
-    const required = new Set(params.required ?? []);
-    const parameterText = Object.entries(params.properties ?? {})
-      .map(([name, schema]) => {
-        const text = schema.default !== undefined ? `${name} (${JSON.stringify(schema.default)})` : required.has(name) ? `${name} (required)` : name;
-        return schema.enum ? `${text}: ${schema.enum.join('/')}` : text;
-      })
-      .join(', ');
-    const outputs = definition.outputs.length === 0 ? `one (\`${SINGLE_OUTPUT}\`): reference it as \`<id>\`` : definition.outputs.map((output) => `\`<id>.${output}\``).join(', ');
-    let warmup = '';
-    try {
-      warmup = String(definition.warmup({}));
-    } catch {
-      warmup = '(depends on the required parameters)';
-    }
-    lines.push(`| \`${type}\` | ${cell(parameterText)} | ${outputs} | ${warmup} |`);
+    const names = [`\`${type}\``, ...definition.aliases.map((alias) => `\`${alias}\``)].join(', ');
+    const aliasesOf = (name: string) => Object.entries(definition.paramAliases).filter(([, canonical]) => canonical === name).map(([alias]) => alias);
+    const parameterText =
+      definition.paramDocs
+        .map((param) => {
+          const aliases = aliasesOf(param.name);
+          const name = aliases.length > 0 ? `${param.name} (or ${aliases.join(', ')})` : param.name;
+          return `${name}: ${JSON.stringify(param.default)}, ${param.rule}`;
+        })
+        .join('; ') || 'none';
+    const outputs =
+      definition.outputs.length === 0
+        ? `one (\`${SINGLE_OUTPUT}\`): reference it as \`<id>\``
+        : `${definition.outputs.map((output) => `\`<id>.${output}\``).join(', ')}; \`<id>\` alone is \`${definition.primaryOutput}\``;
+    lines.push(`| ${names} | ${cell(parameterText)} | ${outputs} | ${definition.warmup({})} |`);
   }
   return lines;
 }
@@ -170,7 +171,9 @@ export function renderStrategyDocs(): string {
     '## Indicators',
     '',
     'Parameters are set beside `type` (`rsi_14: {type: rsi, period: 14}`); an unknown parameter is an error. `source` is',
-    'one of open, high, low, close, volume. Every output is NaN during the warm-up.',
+    'one of open, high, low, close, volume. The type is matched ignoring case, by any of its names. The numbers and warm-ups',
+    'are those of the earlier ktrdr (docs/indicators.md has each formula and every deliberate difference); the warm-up column',
+    'is the first bar at which every output is defined.',
     '',
     ...indicatorTable(),
     '',

@@ -70,14 +70,8 @@ const IndicatorEntry = z
       ctx.addIssue({ code: 'custom', path: ['type'], message: `unknown indicator type '${type}' (known: ${knownIndicatorTypes().join(', ')})` });
       return { type, params: given };
     }
-    const known = Object.keys(definition.params.shape);
-    for (const key of Object.keys(given)) {
-      if (!known.includes(key)) {
-        ctx.addIssue({ code: 'custom', path: [key], message: `unknown parameter '${key}' for ${type} (known: ${known.join(', ') || 'none'})` });
-      }
-    }
-    const knownOnly = Object.fromEntries(Object.entries(given).filter(([key]) => known.includes(key)));
-    const parsed = definition.params.safeParse(knownOnly, { reportInput: true });
+    // The indicator's schema renames parameter aliases and refuses unknown keys, naming the allowed ones.
+    const parsed = definition.params.safeParse(given, { reportInput: true });
     if (!parsed.success) {
       // The indicator's own issues keep their code and path (relative to this entry), so they read like any other.
       for (const issue of parsed.error.issues) ctx.addIssue({ ...issue } as Parameters<typeof ctx.addIssue>[0]);

@@ -44,7 +44,7 @@ describe('ktrdr strategy validate', () => {
     expect(result.stdout).toBe('');
     expect(result.stderr.split('\n').filter(Boolean)).toEqual([
       `${path}: invalid strategy, 3 problems:`,
-      `  ${path}:9:18: indicators.adx_14.type: unknown indicator type 'adxx' (known: adx, atr, bbands, ema, macd, roc, rsi, sma, stochastic)`,
+      `  ${path}:9:18: indicators.adx_14.type: unknown indicator type 'adxx' (known: adline, adx, aroon, atr, bollingerbands, bollingerbandwidth, cci, cmf, distancefromma, donchianchannels, ema, fishertransform, ichimoku, keltnerchannels, macd, mfi, momentum, obv, parabolicsar, roc, rsi, rvi, sma, squeezeintensity, stochastic, supertrend, volumeratio, vwap, williamsr, wma, zigzag)`,
       `  ${path}:12:16: fuzzy_sets.rsi_momentum.indicator: unknown indicator 'rsi_41' (defined: rsi_14, adx_14)`,
       `  ${path}:35:15: training.data_split: train + validation + test must sum to 1 (got 0.7 + 0.15 + 0.25 = 1.1)`,
     ]);
@@ -113,7 +113,8 @@ describe('ktrdr strategy docs', () => {
     for (const field of ['`training.labels.zigzag_threshold`', '`model.features.lookback_periods`', '`fuzzy_sets.<name>.<membership>`', '`nn_inputs[].timeframes`']) {
       expect(docs).toContain(field);
     }
-    expect(docs).toContain('| `adx` | period (14) | `<id>.adx`, `<id>.plus_di`, `<id>.minus_di` |');
+    expect(docs).toContain('| `adx`, `adxindicator` | period: 14, [2..200] | `<id>.adx`, `<id>.plus_di`, `<id>.minus_di`; `<id>` alone is `adx` | 0 |');
+    expect(docs).toContain('fast_period (or fast): 12, [1..100]');
   });
 });
 

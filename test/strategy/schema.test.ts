@@ -185,7 +185,7 @@ training_data:
   timeframes: {mode: single, timeframe: "1h"}
 indicators:
   rsi_14: {type: rsi, period: 0}
-  mystery: {type: supertrend, period: 10}
+  mystery: {type: hullmovingaverage, period: 10}
   adx_14: {type: adx, period: 14, perod: 3}
 fuzzy_sets:
   rsi_momentum:
@@ -216,9 +216,9 @@ training:
   it('lists every problem at its exact path, in file order, with its line', () => {
     const problems = problemsOf(BAD);
     expect(pathsAndMessages(problems)).toEqual([
-      'indicators.rsi_14.period: period must be an integer >= 1 (got 0)',
-      "indicators.mystery.type: unknown indicator type 'supertrend' (known: adx, atr, bbands, ema, macd, roc, rsi, sma, stochastic)",
-      "indicators.adx_14.perod: unknown parameter 'perod' for adx (known: period)",
+      'indicators.rsi_14.period: period must be an integer in [2..100] (got 0)',
+      `indicators.mystery.type: unknown indicator type 'hullmovingaverage' (known: adline, adx, aroon, atr, bollingerbands, bollingerbandwidth, cci, cmf, distancefromma, donchianchannels, ema, fishertransform, ichimoku, keltnerchannels, macd, mfi, momentum, obv, parabolicsar, roc, rsi, rvi, sma, squeezeintensity, stochastic, supertrend, volumeratio, vwap, williamsr, wma, zigzag)`,
+      "indicators.adx_14.perod: unknown parameter 'perod' for adx (allowed: period)",
       "fuzzy_sets.rsi_momentum.indicator: unknown indicator 'rsi_41' (defined: rsi_14, mystery, adx_14)",
       "fuzzy_sets.adx_trend.indicator: indicator 'adx_14' has outputs adx, plus_di, minus_di; use e.g. 'adx_14.adx'",
       'fuzzy_sets.adx_trend.weak: triangular [0, 30, 25] must satisfy a <= b <= c',
