@@ -14,7 +14,7 @@ import { describeGroup } from '../../src/settings-engine/index.js';
 type Row = [group: string, env: string, defaultValue: unknown, deprecated: string[], sample: string, sampleValue: unknown];
 
 /**
- * DESIGN §2.2, and the names added for parity with the earlier ktrdr (CORS details, JWT algorithm, JSON logs,
+ * The design's catalogue table, and the names added for parity with the earlier ktrdr (CORS details, JWT algorithm, JSON logs,
  * OTel console output, the API log level, the WORKER_HEALTH_* names): group, variable, default, deprecated names,
  * and a valid non-default value.
  */
