@@ -35,7 +35,7 @@ export interface LoadSourcesOptions {
   envFileNames?: readonly string[];
 }
 
-/** `.env.local` (this machine's overrides) before `.env` (the project's shared file). */
+/** `.env.local` (this machine's overrides) before `.env` (the conventional file other tools write too). */
 export const DEFAULT_ENV_FILE_NAMES: readonly string[] = ['.env.local', '.env'];
 
 export class EnvFileError extends Error {

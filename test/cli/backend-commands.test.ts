@@ -137,6 +137,13 @@ describe('unreachable backend and configuration', () => {
     );
   });
 
+  it('a timeout of 1.001 s reaches the backend (1.001 * 1000 is not an integer a timer accepts)', async () => {
+    const result = await ktrdr(['workers'], { KTRDR_API_CLIENT_TIMEOUT: '1.001' });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(stub.apiRequests()).toHaveLength(1);
+  });
+
   it('prints the configuration block and exits 1 when an API client setting is invalid', async () => {
     const result = await ktrdr(['workers'], { KTRDR_API_CLIENT_TIMEOUT: 'abc' });
     expect(result.code).toBe(1);

@@ -35,6 +35,14 @@ describe('insecure-defaults warning and KTRDR_ENV', () => {
     ]);
   });
 
+  it('a weak secret of your own is an INSECURE VALUE line with its reason, and joins the box', () => {
+    const inspection = inspect('backend', sources({ KTRDR_ENV: 'test', KTRDR_AUTH_JWT_SECRET: 'changeme' }));
+    expect(insecureWarningLines(inspection)).toEqual([
+      'INSECURE VALUE: KTRDR_AUTH_JWT_SECRET is a well-known placeholder, not a secret (accepted in test, refused in production)',
+    ]);
+    expect(insecureWarningBox(inspection)).toContain('  - KTRDR_AUTH_JWT_SECRET is a well-known placeholder, not a secret');
+  });
+
   it('an unset KTRDR_ENV is development and warns', () => {
     const inspection = inspect('backend', sources({}));
     expect(inspection.env).toBe('development');
