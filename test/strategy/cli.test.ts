@@ -7,7 +7,11 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { formatCsv, generateBars } from '../../src/market-data/generate.js';
+import { firstIndexAtOrAfter, sliceByIndex } from '../../src/market-data/types.js';
 import { renderStrategyDocs, STRATEGY_DOCS_PATH } from '../../src/strategy/docs.js';
+import { buildFeatures } from '../../src/strategy/features.js';
+import { parseStrategy } from '../../src/strategy/load.js';
 import { cleanEnv, REPO_ROOT, runCli } from '../cli/helpers/run-cli.js';
 import { DESIGN_YAML, originalStyle } from './fixtures.js';
 
@@ -163,5 +167,51 @@ describe('ktrdr strategy schema', () => {
       'scope', 'backtest', 'backtesting', 'orchestrator', 'risk_management',
     ]);
     expect(schema.properties.fuzzy_sets?.additionalProperties?.additionalProperties?.anyOf?.map((branch) => branch.type)).toEqual(['array', 'object']);
+  });
+});
+
+describe('ktrdr strategy features', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'ktrdr-strategy-features-'));
+  const env = cleanEnv({ KTRDR_DATA_DIR: dataDir });
+  const bars = generateBars({ symbol: 'EURUSD', timeframe: '1h', bars: 400, seed: 3, start: '2023-01-02T00:00:00Z' });
+  writeFileSync(join(dataDir, 'EURUSD_1h.csv'), formatCsv(bars));
+
+  it('prints, without a backend, the indicator, membership and model feature columns of every bar of the range, as training computes them', async () => {
+    const result = await runCli(['strategy', 'features', 'strategies/rsi_adx_example.yaml', '--start', '2023-01-10', '--end', '2023-01-11'], env, { cwd: REPO_ROOT });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const [header, ...rows] = result.stdout.trimEnd().split('\n');
+    const columns = header!.split(',');
+    expect(columns.slice(0, 10)).toEqual([
+      'date', '1h_rsi_14', '1h_adx_14', '1h_adx_14.adx', '1h_adx_14.plus_di', '1h_adx_14.minus_di',
+      '1h_rsi_momentum_oversold', '1h_rsi_momentum_overbought', '1h_adx_trend_weak', '1h_adx_trend_strong',
+    ]);
+    expect(columns.slice(10, 13)).toEqual(['rsi_momentum.oversold[t]', 'rsi_momentum.oversold[t-1]', 'rsi_momentum.oversold[t-2]']);
+    expect(rows).toHaveLength(24);
+    expect(rows[0]!.split(',')[0]).toBe('2023-01-10T00:00:00.000Z');
+
+    // The same numbers as the training's own feature builder on the bars training loads (history_required before the range).
+    const strategy = parseStrategy(readFileSync(join(REPO_ROOT, 'strategies/rsi_adx_example.yaml'), 'utf8'), 'x');
+    const first = firstIndexAtOrAfter(bars.time, Date.parse('2023-01-10T00:00:00Z'));
+    const from = Math.max(0, first - strategy.training_data.history_required);
+    const loaded = sliceByIndex(bars, from, firstIndexAtOrAfter(bars.time, Date.parse('2023-01-11T00:00:00Z')));
+    const features = buildFeatures(strategy, loaded);
+    rows.forEach((row, index) => {
+      const cells = row.split(',').slice(10).map(Number);
+      const expected = Array.from(features.data.subarray((first - from + index) * features.cols, (first - from + index + 1) * features.cols));
+      expect(cells).toEqual(expected);
+    });
+  });
+
+  it('prints JSON with --format json, and refuses what it cannot compute yet (exit 1)', async () => {
+    const json = await runCli(['strategy', 'features', 'strategies/macd_roc_trend.yaml', '--format', 'json', '--start', '2023-01-15', '--end', '2023-01-15T03:00:00Z'], env, { cwd: REPO_ROOT });
+    expect(json.code).toBe(0);
+    const table = JSON.parse(json.stdout) as { columns: string[]; rows: Record<string, unknown>[] };
+    expect(table.columns).toContain('1h_macd_12_26.histogram');
+    expect(table.rows.map((row) => row.date)).toEqual(['2023-01-15T00:00:00.000Z', '2023-01-15T01:00:00.000Z', '2023-01-15T02:00:00.000Z']);
+
+    const multi = await runCli(['strategy', 'features', 'test/strategy/fixtures/v3_multi_timeframe.yaml'], env, { cwd: REPO_ROOT });
+    expect(multi.code).toBe(1);
+    expect(multi.stderr).toContain('not yet computed by this ktrdr: several timeframes (1h, 4h, 1d)');
   });
 });

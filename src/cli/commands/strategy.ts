@@ -1,7 +1,13 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
+import { parseIsoUtc } from '../../market-data/dates.js';
+import { MarketDataError } from '../../market-data/errors.js';
+import { MarketDataRepository } from '../../market-data/repository.js';
+import { firstIndexAtOrAfter, sliceByIndex, Timeframe } from '../../market-data/types.js';
+import { featureTable, featureTableCsv, featureTableJson } from '../../strategy/feature-table.js';
+import { dateRangeProblem, isoDateOption, symbolOption } from '../options.js';
 import { KtrdrError } from '../../common/errors.js';
 import { getDataSettings } from '../../config/settings.js';
 import { featureSpec, FeatureSpecError, warmupBars, type FeatureSpec } from '../../strategy/features.js';
@@ -166,6 +172,81 @@ function validateCommand(): Command {
     });
 }
 
+interface FeaturesOptions {
+  symbol?: string;
+  start?: string;
+  end?: string;
+  format: 'csv' | 'json';
+}
+
+/**
+ * What a training run would see, computed here without a backend: the bars of
+ * the range with `history_required` bars before it for the warm-up, as training
+ * loads them; only the rows of the range are printed.
+ */
+async function printFeatures(argument: string, options: FeaturesOptions): Promise<number> {
+  const read = await readStrategyArgument(argument);
+  if ('error' in read) {
+    process.stderr.write(`error: ${read.error}\n`);
+    return ExitCode.Failure;
+  }
+  let strategy: Strategy;
+  try {
+    strategy = loadStrategyText(read.text, read.label).strategy;
+  } catch (error) {
+    if (!(error instanceof StrategyError)) throw error;
+    process.stderr.write(`${error.message}\n(details: ktrdr strategy validate ${argument})\n`);
+    return ExitCode.Failure;
+  }
+  const symbol = options.symbol ?? strategy.training_data.symbols.symbol;
+  const timeframe = Timeframe.safeParse(strategy.training_data.timeframes.timeframe);
+  if (!timeframe.success) {
+    process.stderr.write(`error: timeframe '${strategy.training_data.timeframes.timeframe}' has no data files here (${Timeframe.options.join(', ')})\n`);
+    return ExitCode.Failure;
+  }
+  const start = options.start ?? strategy.training_data.start_date ?? undefined;
+  const end = options.end ?? strategy.training_data.end_date ?? undefined;
+  try {
+    const history = await new MarketDataRepository(resolve(getDataSettings().dir)).load(symbol, timeframe.data, end === undefined ? {} : { end });
+    const startMs = start === undefined ? null : parseIsoUtc(start);
+    const first = startMs === null ? 0 : firstIndexAtOrAfter(history.time, startMs);
+    const from = Math.max(0, first - strategy.training_data.history_required);
+    if (first >= history.time.length) {
+      process.stderr.write(`error: no ${symbol} ${timeframe.data} bars from ${start} (the data ends before)\n`);
+      return ExitCode.Failure;
+    }
+    const table = featureTable(strategy, sliceByIndex(history, from, history.time.length));
+    if (options.format === 'json') printJson(featureTableJson(table, first - from));
+    else process.stdout.write(featureTableCsv(table, first - from));
+    return ExitCode.Ok;
+  } catch (error) {
+    if (error instanceof MarketDataError || error instanceof FeatureSpecError || error instanceof KtrdrError) {
+      process.stderr.write(`error: ${error.message}\n`);
+      return ExitCode.Failure;
+    }
+    throw error;
+  }
+}
+
+function featuresCommand(): Command {
+  return new Command('features')
+    .description('Compute, without a backend, what a training run sees: indicators, memberships and the model features, one row per bar')
+    .argument('<strategy>', 'a strategy YAML file, or the name of one under KTRDR_DATA_STRATEGIES_DIR')
+    .addOption(new Option('--symbol <symbol>', "symbol (default: the strategy's)").argParser(symbolOption))
+    .addOption(new Option('--start <date>', "first bar printed (default: the strategy's start_date, else the first bar)").argParser(isoDateOption))
+    .addOption(new Option('--end <date>', "end of the bars (exclusive; default: the strategy's end_date, else the last bar)").argParser(isoDateOption))
+    .addOption(new Option('--format <format>', 'csv or json').choices(['csv', 'json']).default('csv'))
+    .action(async (argument: string, options: FeaturesOptions) => {
+      const rangeProblem = dateRangeProblem(options.start, options.end);
+      if (rangeProblem) {
+        process.stderr.write(`error: ${rangeProblem}\n(run with --help for usage)\n`);
+        process.exitCode = ExitCode.Usage;
+        return;
+      }
+      process.exitCode = await printFeatures(argument, options);
+    });
+}
+
 function docsCommand(): Command {
   return new Command('docs')
     .description(`Write ${STRATEGY_DOCS_PATH} from the strategy schema and the indicator registry`)
@@ -203,8 +284,9 @@ function schemaCommand(): Command {
 
 export function strategyCommand(): Command {
   return new Command('strategy')
-    .description('Strategy files (YAML): validate them, document their format')
+    .description('Strategy files (YAML): validate them, compute their features, document their format')
     .addCommand(validateCommand())
+    .addCommand(featuresCommand())
     .addCommand(docsCommand())
     .addCommand(schemaCommand());
 }
