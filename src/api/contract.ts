@@ -409,26 +409,76 @@ export type ModelArtifact = z.infer<typeof ModelArtifact>;
 
 export const ModelCreated = z.object({ success: z.literal(true), model_id: z.string() });
 
-export const TrainingStartBody = z.object({
-  strategy: StoredText()
-    .min(1)
-    .describe('the strategy YAML itself, or the name of a file under KTRDR_DATA_STRATEGIES_DIR (".yaml" optional)'),
-  symbol: Symbol.optional(),
-  timeframe: Timeframe.optional(),
-  start_date: DateParam.optional(),
-  end_date: DateParam.optional(),
-  seed: z.number().int().min(0).max(2 ** 32 - 1).default(42),
-});
+/** A file name under KTRDR_DATA_STRATEGIES_DIR (the earlier ktrdr's `strategy_name`). */
+const StrategyFileName = z
+  .string()
+  .regex(/^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,199}$/, "a strategy name is 1 to 200 letters, digits, '_', '-' or '.' and does not start with '.'");
+
+/** Both spellings of one value were given and differ: say which, naming both. */
+function sameWhenBoth(ctx: z.RefinementCtx, body: Record<string, unknown>, one: string, other: string): void {
+  if (body[one] === undefined || body[other] === undefined) return;
+  if (JSON.stringify(body[one]) !== JSON.stringify(body[other])) {
+    ctx.addIssue({ code: 'custom', path: [other], message: `${other} and ${one} are two spellings of one value: give one (or equal values)` });
+  }
+}
+
+/**
+ * Also the earlier ktrdr's shape: `{strategy_name, symbols, timeframes, start_date, end_date}`.
+ * `symbols` / `timeframes` are lists there; one training runs on one symbol and
+ * the strategy's timeframes, so a list names exactly one entry.
+ */
+export const TrainingStartBody = z
+  .object({
+    strategy: StoredText()
+      .min(1)
+      .optional()
+      .describe('the strategy YAML itself, or the name of a file under KTRDR_DATA_STRATEGIES_DIR (".yaml" optional)'),
+    strategy_name: StrategyFileName.optional().describe('the earlier ktrdr\'s spelling: the name of a file under KTRDR_DATA_STRATEGIES_DIR'),
+    symbol: Symbol.optional(),
+    symbols: z.array(Symbol).min(1).max(1).optional().describe("the earlier ktrdr's spelling of symbol, as a one-entry list"),
+    timeframe: Timeframe.optional(),
+    timeframes: z.array(Timeframe).min(1).max(1).optional().describe("the earlier ktrdr's spelling of timeframe, as a one-entry list"),
+    start_date: DateParam.optional().describe("default: the strategy's training_data.start_date / date_range.start, else the first bar"),
+    end_date: DateParam.optional().describe("default: the strategy's training_data.end_date / date_range.end, else the last bar"),
+    seed: z.number().int().min(0).max(2 ** 32 - 1).default(42),
+  })
+  .superRefine((body, ctx) => {
+    if ((body.strategy === undefined) === (body.strategy_name === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['strategy'], message: 'give the strategy (YAML or a file name) or strategy_name, exactly one of them' });
+    }
+    sameWhenBoth(ctx, { ...body, symbol: body.symbol && [body.symbol] }, 'symbol', 'symbols');
+    sameWhenBoth(ctx, { ...body, timeframe: body.timeframe && [body.timeframe] }, 'timeframe', 'timeframes');
+  })
+  .transform(({ strategy_name: strategyName, symbols, timeframes, ...body }) => ({
+    ...body,
+    strategy: body.strategy ?? (strategyName as string),
+    symbol: body.symbol ?? symbols?.[0],
+    timeframe: body.timeframe ?? timeframes?.[0],
+  }));
 export type TrainingStartBody = z.infer<typeof TrainingStartBody>;
 
-export const BacktestStartBody = z.object({
-  model: ModelId.describe('a model id from GET /models'),
-  symbol: Symbol.optional(),
-  timeframe: Timeframe.optional(),
-  start_date: DateParam.optional().describe("defaults to the start of the model's held-out test period"),
-  end_date: DateParam.optional(),
-  initial_capital: z.number().positive().default(100_000),
-  commission: z.number().min(0).max(0.1).default(0.001).describe('fraction of the notional, per fill'),
-  slippage: z.number().min(0).max(0.1).default(0.0005).describe('fraction of the price, per fill'),
-});
+/**
+ * Also the earlier ktrdr's shape: `{strategy_name, symbol, timeframe, start_date, end_date, model_path}`.
+ * `model_path` is a model id, or a path whose last directory or file name is one
+ * (`models/<id>`, `/data/models/<id>/model.pt`): only that id is looked up in the
+ * models directory, never the path itself. `strategy_name` must be the model's.
+ */
+export const BacktestStartBody = z
+  .object({
+    model: ModelId.optional().describe('a model id from GET /models'),
+    model_path: StoredText().min(1).max(1000).optional().describe("the earlier ktrdr's spelling: a model id, or a path ending in one"),
+    strategy_name: StoredText().min(1).max(200).optional().describe("the earlier ktrdr's field; when given it must be the model's strategy"),
+    symbol: Symbol.optional(),
+    timeframe: Timeframe.optional(),
+    start_date: DateParam.optional().describe("defaults to the start of the model's held-out test period"),
+    end_date: DateParam.optional(),
+    initial_capital: z.number().positive().default(100_000),
+    commission: z.number().min(0).max(0.1).default(0.001).describe('fraction of the notional, per fill'),
+    slippage: z.number().min(0).max(0.1).default(0.0005).describe('fraction of the price, per fill'),
+  })
+  .superRefine((body, ctx) => {
+    if ((body.model === undefined) === (body.model_path === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['model'], message: 'give the model (an id) or model_path, exactly one of them' });
+    }
+  });
 export type BacktestStartBody = z.infer<typeof BacktestStartBody>;

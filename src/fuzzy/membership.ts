@@ -19,20 +19,24 @@
  */
 import { z } from 'zod';
 
+/** The earlier ktrdr's guard against a zero-width edge (double epsilon). */
+const EDGE_EPSILON = 2.220446049250313e-16;
+
 export function triangular(x: number, a: number, b: number, c: number): number {
   if (Number.isNaN(x)) return Number.NaN;
-  if (x < a || x > c) return 0;
-  if (x < b) return (x - a) / (b - a);
-  if (x > b) return (c - x) / (c - b);
-  return 1;
+  if (x === b) return 1;
+  if (x <= a || x >= c) return 0;
+  if (x < b) return (x - a) / Math.max(b - a, EDGE_EPSILON);
+  return (c - x) / Math.max(c - b, EDGE_EPSILON);
 }
 
+/** The outer test comes first, as in the earlier ktrdr: with a = b the value at a is 0. */
 export function trapezoidal(x: number, a: number, b: number, c: number, d: number): number {
   if (Number.isNaN(x)) return Number.NaN;
-  if (x < a || x > d) return 0;
-  if (x < b) return (x - a) / (b - a);
-  if (x > c) return (d - x) / (d - c);
-  return 1;
+  if (x <= a || x >= d) return 0;
+  if (x < b) return (x - a) / Math.max(b - a, EDGE_EPSILON);
+  if (x <= c) return 1;
+  return (d - x) / Math.max(d - c, EDGE_EPSILON);
 }
 
 export function gaussian(x: number, mean: number, sigma: number): number {
@@ -104,12 +108,12 @@ const SHAPES: Record<MembershipType, { names: readonly string[]; check(p: readon
   triangular: {
     names: ['a', 'b', 'c'],
     check: ([a, b, c]) =>
-      !(a! <= b! && b! <= c!) ? 'must satisfy a <= b <= c' : a === c ? 'must satisfy a < c (a set needs some width)' : null,
+      !(a! <= b! && b! <= c!) ? 'must satisfy a <= b <= c' : null,
   },
   trapezoidal: {
     names: ['a', 'b', 'c', 'd'],
     check: ([a, b, c, d]) =>
-      !(a! <= b! && b! <= c! && c! <= d!) ? 'must satisfy a <= b <= c <= d' : a === d ? 'must satisfy a < d (a set needs some width)' : null,
+      !(a! <= b! && b! <= c! && c! <= d!) ? 'must satisfy a <= b <= c <= d' : null,
   },
   gaussian: {
     names: ['mean', 'sigma'],
@@ -191,8 +195,26 @@ const ShorthandFuzzySet = z
  * a shorthand, `parameters` for the explicit form).
  */
 export const FuzzySetDefinition = z.unknown().transform((input, ctx): MembershipFunction => {
-  const result = (Array.isArray(input) ? ShorthandFuzzySet : ExplicitFuzzySet).safeParse(input);
+  const result = (Array.isArray(input) ? ShorthandFuzzySet : ExplicitFuzzySet).safeParse(asWritten(input));
   if (result.success) return result.data;
   for (const issue of result.error.issues) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message, input: issue.input });
   return z.NEVER;
 });
+
+const NUMERIC_TEXT = /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/;
+
+/**
+ * The spellings the earlier ktrdr accepts: the type in any case and with an
+ * `mf` suffix (`Gaussian`, `triangularMF`), and numbers written as strings.
+ */
+function asWritten(input: unknown): unknown {
+  const number = (value: unknown) => (typeof value === 'string' && NUMERIC_TEXT.test(value) ? Number(value) : value);
+  if (Array.isArray(input)) return input.map(number);
+  if (input === null || typeof input !== 'object') return input;
+  const { type, parameters, ...rest } = input as { type?: unknown; parameters?: unknown };
+  return {
+    ...rest,
+    ...(type !== undefined && { type: typeof type === 'string' ? type.toLowerCase().replace(/mf$/, '') : type }),
+    ...(parameters !== undefined && { parameters: Array.isArray(parameters) ? parameters.map(number) : parameters }),
+  };
+}

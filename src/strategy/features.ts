@@ -11,7 +11,7 @@
  * `buildFeaturesFromSpec(featureSpec(strategy), bars)`, so the two cannot diverge.
  */
 import { z } from 'zod';
-import { FuzzySetDefinition, membershipSeries } from '../fuzzy/membership.js';
+import { FuzzySetDefinition, membershipSeries, type MembershipFunction } from '../fuzzy/membership.js';
 import { findIndicator, INDICATORS } from '../indicators/registry.js';
 import { type BarSeries, Timeframe } from '../market-data/types.js';
 import { resolveIndicatorReference, type Strategy } from './schema.js';
@@ -72,7 +72,10 @@ function columnNames(inputs: FeatureSpec['inputs'], lookback: number): string[] 
 /** What a validated strategy's features are made of, as plain JSON. */
 export function featureSpec(strategy: Strategy): FeatureSpec {
   const types = Object.fromEntries(Object.entries(strategy.indicators).map(([id, indicator]) => [id, indicator.type]));
+  const timeframe = Timeframe.safeParse(strategy.training_data.timeframes.timeframe);
+  if (!timeframe.success) throw new FeatureSpecError(`timeframe '${strategy.training_data.timeframes.timeframe}' has no data files here (${Timeframe.options.join(', ')})`);
   const inputs = strategy.nn_inputs.map((input) => {
+    if (input.fuzzy_set === null) throw new FeatureSpecError(`raw_indicator inputs (${input.raw_indicator}) are not yet used by this ktrdr`);
     const fuzzySet = strategy.fuzzy_sets[input.fuzzy_set];
     if (!fuzzySet) throw new FeatureSpecError(`nn_inputs names unknown fuzzy set '${input.fuzzy_set}'`);
     const reference = resolveIndicatorReference(fuzzySet.indicator, types);
@@ -81,7 +84,7 @@ export function featureSpec(strategy: Strategy): FeatureSpec {
       fuzzy_set: input.fuzzy_set,
       indicator: reference.id,
       output: reference.output,
-      memberships: Object.entries(fuzzySet.sets).map(([name, fn]) => ({ name, function: fn })),
+      memberships: Object.entries(fuzzySet.sets).map(([name, fn]) => ({ name, function: fn as MembershipFunction })),
     };
   });
   const used = new Set(inputs.map((input) => input.indicator));
@@ -91,7 +94,7 @@ export function featureSpec(strategy: Strategy): FeatureSpec {
   const lookback = strategy.model.features.lookback_periods;
   return {
     format: FEATURE_SPEC_FORMAT,
-    timeframe: strategy.training_data.timeframes.timeframe,
+    timeframe: timeframe.data,
     lookback_periods: lookback,
     indicators,
     inputs,

@@ -29,6 +29,8 @@ export function strategyJsonSchema(): Record<string, unknown> {
     io: 'input',
     unrepresentable: 'any',
     override: (context) => {
+      // An unquoted YAML date reads as a Date: for an editor it is a date string.
+      if (context.zodSchema instanceof z.ZodDate) Object.assign(context.jsonSchema, { type: 'string', format: 'date' });
       if (context.zodSchema !== MembershipDefinition) return;
       const { description } = context.jsonSchema as Record<string, unknown>;
       for (const key of Object.keys(context.jsonSchema)) delete (context.jsonSchema as Record<string, unknown>)[key];

@@ -10,6 +10,7 @@ import type { z } from 'zod';
 import { KtrdrError } from '../common/errors.js';
 import { closestName } from '../settings-engine/index.js';
 import { strategyJsonSchema } from './json-schema.js';
+import { strategyRemarks } from './notes.js';
 import { StrategySchema, type Strategy } from './schema.js';
 
 export interface StrategyProblem {
@@ -50,11 +51,25 @@ export function formatPath(path: readonly PropertyKey[]): string {
   return text;
 }
 
+/** A strategy that loaded, with what `strategy validate` says about it. */
+export interface LoadedStrategy {
+  readonly strategy: Strategy;
+  /** Keys nobody reads, indicators nothing reads, values the original would read differently. */
+  readonly warnings: StrategyProblem[];
+  /** "ignored: …" (keys the original ignores too) and "not yet used by this ktrdr: …". */
+  readonly notes: StrategyProblem[];
+}
+
 /** Parses and validates a strategy; throws StrategyError listing every problem. */
 export function parseStrategy(yamlText: string, sourceName: string): Strategy {
+  return loadStrategyText(yamlText, sourceName).strategy;
+}
+
+/** Parses and validates a strategy with its warnings and notes; throws StrategyError listing every problem. */
+export function loadStrategyText(yamlText: string, sourceName: string): LoadedStrategy {
   const lineCounter = new LineCounter();
-  // merge: YAML 1.2 dropped `<<: *anchor`, but strategy files use it to share settings between entries.
-  const document = parseDocument(yamlText, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true });
+  // YAML 1.1 like the original's loader: `yes`/`no` are booleans, `2024-01-01` a date, `<<: *anchor` merges.
+  const document = parseDocument(yamlText, { lineCounter, prettyErrors: false, uniqueKeys: true, version: '1.1', merge: true });
   if (document.errors.length > 0) {
     throw new StrategyError(
       sourceName,
@@ -71,13 +86,26 @@ export function parseStrategy(yamlText: string, sourceName: string): Strategy {
     throw new StrategyError(sourceName, [{ path: '', message: `YAML could not be read: ${error instanceof Error ? error.message : String(error)}` }]);
   }
   if (data === null || data === undefined) throw new StrategyError(sourceName, [{ path: '', message: 'the file is empty' }]);
+  if (typeof data !== 'object' || Array.isArray(data)) throw new StrategyError(sourceName, [{ path: '', message: 'a strategy file is a mapping (name:, training_data:, indicators:, …)' }]);
   const result = StrategySchema.safeParse(data, { reportInput: true });
-  if (result.success) return result.data;
-  const problems = result.error.issues.flatMap((issue) => problemsOf(issue, []));
-  throw new StrategyError(sourceName, locateAll(dedupe(problems), document, lineCounter));
+  if (!result.success) {
+    const problems = result.error.issues.flatMap((issue) => problemsOf(issue, []));
+    throw new StrategyError(sourceName, locateAll(dedupe(problems), document, lineCounter));
+  }
+  const remarks = strategyRemarks(data, result.data);
+  return {
+    strategy: result.data,
+    warnings: locateAll(remarks.warnings, document, lineCounter),
+    notes: locateAll(remarks.notes, document, lineCounter),
+  };
 }
 
 export async function loadStrategyFile(path: string): Promise<Strategy> {
+  return (await readStrategyFile(path)).strategy;
+}
+
+/** A strategy file with its warnings and notes. */
+export async function readStrategyFile(path: string): Promise<LoadedStrategy> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -85,7 +113,7 @@ export async function loadStrategyFile(path: string): Promise<Strategy> {
     const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : error instanceof Error ? error.message : String(error);
     throw new StrategyError(path, [{ path: '', message: `cannot read ${path}: ${reason}` }]);
   }
-  return parseStrategy(text, path);
+  return loadStrategyText(text, path);
 }
 
 // ---------------------------------------------------------------------------

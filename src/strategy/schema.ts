@@ -1,87 +1,117 @@
 /**
- * The strategy file (docs/architecture.md §6.2, the earlier system's "v3" YAML format, subset):
- * ONE zod schema that is its TypeScript type, its validation and its documentation
- * (docs/strategies.md is rendered from the `.describe()` texts below).
+ * The strategy file: the earlier ktrdr's "v3" YAML grammar, as ONE zod schema
+ * that is its TypeScript type, its validation and its documentation
+ * (docs/strategies.md is rendered from the `.describe()` texts).
  *
- * Parsing yields a normalised `Strategy`: indicator parameters with their defaults
- * under `params`, fuzzy sets as `{indicator, sets}` with every membership function
- * as `{type, parameters}`, `nn_inputs[].timeframes` resolved to a list, and the
- * training hyper-parameters merged into `model.training` (they may be written there
- * or at the top level under `training:`; the same key in both places must agree).
+ * Every file the original loads loads here, with its shorthands, aliases and
+ * precedence; what the original would only find wrong at run time (an unknown
+ * indicator or membership type, a bad parameter, a string where a list is
+ * required, an unknown label source) is refused here, naming the path.
+ * Unknown keys are not this schema's business: the blocks are loose and the
+ * loader warns about each one (notes.ts); indicator parameters and membership
+ * functions are checked strictly.
+ *
+ * Parsing yields a normalised `Strategy`: indicator types in their canonical
+ * name with parameters defaulted, fuzzy sets as `{indicator, sets}`,
+ * `nn_inputs[].timeframes` as a list, labels with their source's defaults, and
+ * the effective training hyper-parameters under `training`.
  *
  * Cross-references are checked even when other parts of the file are invalid
  * (`when: () => true`), so that one run lists every problem.
  */
 import { z } from 'zod';
-import { findIndicator, INDICATORS, SINGLE_OUTPUT } from '../indicators/registry.js';
 import { FuzzySetDefinition } from '../fuzzy/membership.js';
-import { symbolProblem } from '../market-data/file-name.js';
-import { Timeframe } from '../market-data/types.js';
+import { findIndicator, INDICATORS, SINGLE_OUTPUT } from '../indicators/registry.js';
+import { closestName } from '../settings-engine/index.js';
+import { ContextData, contextSourceIds, Deployment, IGNORED, TimeframeName, TrainingData } from './schema-data.js';
+import { ACTIVATIONS, Decisions, effectiveHyperparameters, Model, normaliseLabels, Training } from './schema-model.js';
 
-/** Indicator ids, fuzzy set names and membership names end up in feature column names (`rsi_momentum.oversold[t-1]`). */
-const NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_]*$/;
-const NAME_RULE = "must start with a letter and contain only letters, digits and '_'";
+/** Ids and names end up in feature names (`1h_rsi_14`, `1h_rsi_fs_low`, `rsi_fs.low[t-1]`), where '.', '[' and blanks have a meaning. */
+const NAME_PATTERN = /^[^\s.[\]]+$/;
+const NAME_RULE = "must not be empty nor contain '.', '[', ']' or blanks";
+const PRICE_COLUMNS = ['open', 'high', 'low', 'close', 'volume'];
 
 export const knownIndicatorTypes = (): string[] => Object.keys(INDICATORS).sort();
 
-const lookupIndicator = findIndicator;
+/** Parameter spellings the original's own files use for the same parameter. */
+const PARAM_ALIASES: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  macd: { fast: 'fast_period', slow: 'slow_period', signal: 'signal_period' },
+};
+
+const ignored = (what: string) => z.unknown().optional().describe(`${IGNORED} ${what}`);
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** A zod object that rejects unknown keys itself; otherwise the keys are checked here against its shape. */
+function isStrictObject(schema: z.ZodType): boolean {
+  const catchall = (schema as { _zod?: { def?: { catchall?: { _zod?: { def?: { type?: string } } } } } })._zod?.def?.catchall;
+  return catchall?._zod?.def?.type === 'never';
+}
+
+/** The parameters an indicator declares, read from its schema (so they cannot drift). */
+function parameterNames(params: z.ZodType): string[] {
+  const shape = (params as { shape?: Record<string, unknown> }).shape;
+  if (shape) return Object.keys(shape);
+  try {
+    const json = z.toJSONSchema(params, { io: 'input', unrepresentable: 'any' }) as { properties?: Record<string, unknown> };
+    return Object.keys(json.properties ?? {});
+  } catch {
+    return [];
+  }
+}
 
 // ---------------------------------------------------------------------------
-// training_data
-
-const TrainingData = z
-  .strictObject({
-    symbols: z
-      .strictObject({
-        mode: z.literal('single').describe("Only 'single' (one symbol) is supported."),
-        symbol: z
-          .string()
-          .superRefine((symbol, ctx) => {
-            const problem = symbolProblem(symbol);
-            if (problem) ctx.addIssue({ code: 'custom', message: problem });
-          })
-          .describe('The symbol to train on, e.g. EURUSD (its data file is `<SYMBOL>_<TIMEFRAME>.csv`).'),
-      })
-      .describe('Which symbol the strategy trains on.'),
-    timeframes: z
-      .strictObject({
-        mode: z.literal('single').describe("Only 'single' (one timeframe) is supported."),
-        timeframe: Timeframe.describe(`The bar timeframe: ${Timeframe.options.join(', ')}.`),
-      })
-      .describe('Which timeframe the strategy trains on.'),
-    history_required: z
-      .int()
-      .min(0)
-      .optional()
-      .describe('Bars of history the strategy needs before its first decision (informative; the warm-up is also computed from the indicators).'),
-  })
-  .describe('The data the strategy is trained on (a training request may override symbol and timeframe).');
-
-// ---------------------------------------------------------------------------
-// indicators: `{type, ...params}` in the file, `{type, params}` once parsed
+// indicators: `{type, ...params, data_source?}` in the file, `{type, params, data_source}` once parsed
 
 const IndicatorEntry = z
-  .object({ type: z.string().describe(`The indicator type: ${knownIndicatorTypes().join(', ')}.`) })
+  .object({
+    type: z.string().describe(`The indicator type, case-insensitive: ${knownIndicatorTypes().join(', ')}.`),
+    data_source: z.string().optional().describe('Compute it on a `context_data` series (its source id) instead of the instrument\'s bars.'),
+  })
   .catchall(z.unknown())
   .transform((entry, ctx) => {
-    const { type, ...given } = entry;
-    const definition = lookupIndicator(type);
+    const { type, data_source: dataSource, ...written } = entry;
+    const definition = findIndicator(type);
     if (!definition) {
-      ctx.addIssue({ code: 'custom', path: ['type'], message: `unknown indicator type '${type}' (known: ${knownIndicatorTypes().join(', ')})` });
-      return { type, params: given };
+      const suggestion = closestName(type.toLowerCase(), knownIndicatorTypes());
+      ctx.addIssue({
+        code: 'custom',
+        path: ['type'],
+        message: `unknown indicator type '${type}'${suggestion ? `; did you mean '${suggestion}'?` : ''} (known: ${knownIndicatorTypes().join(', ')})`,
+      });
+      return z.NEVER;
     }
-    // The indicator's schema renames parameter aliases and refuses unknown keys, naming the allowed ones.
+    const given: Record<string, unknown> = { ...written };
+    for (const [alias, name] of Object.entries(PARAM_ALIASES[definition.type] ?? {})) {
+      if (!(alias in given)) continue;
+      if (name in given && given[name] !== given[alias]) {
+        ctx.addIssue({ code: 'custom', path: [alias], message: `conflicts with ${name} (${String(given[alias])} here, ${String(given[name])} there); give it once` });
+      }
+      given[name] ??= given[alias];
+      delete given[alias];
+    }
+    const allowed = parameterNames(definition.params);
+    const unknownParameter = (key: string) => {
+      const suggestion = closestName(key, allowed);
+      return `unknown parameter '${key}' for ${definition.type}${suggestion ? `; did you mean '${suggestion}'?` : ''} (allowed: ${allowed.join(', ') || 'none'})`;
+    };
+    if (!isStrictObject(definition.params)) {
+      for (const key of Object.keys(given)) if (!allowed.includes(key)) ctx.addIssue({ code: 'custom', path: [key], message: unknownParameter(key) });
+    }
     const parsed = definition.params.safeParse(given, { reportInput: true });
     if (!parsed.success) {
       // The indicator's own issues keep their code and path (relative to this entry), so they read like any other.
-      for (const issue of parsed.error.issues) ctx.addIssue({ ...issue } as Parameters<typeof ctx.addIssue>[0]);
-      return { type, params: given };
+      for (const issue of parsed.error.issues) {
+        if (issue.code === 'unrecognized_keys') {
+          for (const key of issue.keys) ctx.addIssue({ code: 'custom', path: [...issue.path, key], message: unknownParameter(key) });
+        } else {
+          ctx.addIssue({ ...issue } as Parameters<typeof ctx.addIssue>[0]);
+        }
+      }
+      return z.NEVER;
     }
-    return { type, params: parsed.data as Record<string, unknown> };
+    return { type: definition.type, params: parsed.data as Record<string, unknown>, data_source: dataSource ?? null };
   })
-  .describe(
-    'One indicator: `{type, ...parameters}`, e.g. `{type: rsi, period: 14, source: close}`. Parameters are validated by the indicator itself (see "Indicators" below).',
-  );
+  .describe('One indicator: `{type, ...parameters}`, e.g. `{type: RSI, period: 14}`. Parameters are checked by the indicator (see "Indicators" below).');
 export type IndicatorSpec = z.output<typeof IndicatorEntry>;
 
 // ---------------------------------------------------------------------------
@@ -94,174 +124,90 @@ export const MembershipDefinition = FuzzySetDefinition.describe(
 
 const FuzzySetEntry = z
   .object({
-    indicator: z
-      .string()
-      .describe("The indicator id, or `id.output` for a multi-output indicator (e.g. 'rsi_14', 'adx_14.adx', 'macd_12_26.histogram')."),
+    indicator: z.string().describe("The indicator id, or `id.output` (`bbands_20.lower`); a multi-output indicator's bare id means its first output."),
   })
   .catchall(MembershipDefinition)
   .transform(({ indicator, ...sets }) => ({ indicator, sets }))
-  .describe(
-    'A fuzzy set: the indicator it reads and its named membership functions. Each membership is `[a, b, c]` (triangular), `[a, b, c, d]` (trapezoidal) or `{type: triangular|trapezoidal|gaussian, parameters: [...]}`.',
-  );
+  .describe('A fuzzy set: the indicator it reads and its named membership functions, in the order they become features.');
 export type FuzzySetSpec = z.output<typeof FuzzySetEntry>;
 
 // ---------------------------------------------------------------------------
 // nn_inputs
 
+const NORMALIZATIONS = ['minmax', 'zscore', 'none'] as const;
+
 const NnInput = z
-  .strictObject({
-    fuzzy_set: z.string().describe('A fuzzy set name from `fuzzy_sets`.'),
+  .looseObject({
+    fuzzy_set: z.string().nullable().optional().describe('A fuzzy set from `fuzzy_sets`: one feature per membership and timeframe.'),
+    raw_indicator: z.string().nullable().optional().describe('An indicator id or `id.output`: its value is one feature per timeframe.'),
     timeframes: z
-      .union([z.literal('all'), z.array(Timeframe).min(1)])
+      .union([z.array(TimeframeName).min(1), z.string()])
       .default('all')
-      .describe("'all' (the strategy's timeframes) or a list of them."),
+      .describe("'all' (the strategy's timeframes, in their order) or a list of them."),
+    normalization: z.enum(NORMALIZATIONS).nullable().optional().describe('raw_indicator only: minmax, zscore or none, fitted on the training split.'),
   })
-  .describe('A fuzzy set whose memberships become model inputs.');
-
-// ---------------------------------------------------------------------------
-// model
-
-/**
- * Hyper-parameters may sit in `model.training` or in the top-level `training`
- * block; they are optional at both places (the defaults are applied after merging).
- */
-export const TRAINING_DEFAULTS = {
-  learning_rate: 0.001,
-  batch_size: 32,
-  epochs: 50,
-  optimizer: 'adam',
-  early_stopping: { enabled: false, patience: 10, min_delta: 0 },
-} as const;
-
-const EarlyStopping = z
-  .strictObject({
-    enabled: z.boolean().default(true).describe('Stop when the validation loss stops improving.'),
-    patience: z.int().min(1).default(10).describe('Epochs without improvement before stopping.'),
-    min_delta: z.number().min(0).default(0).describe('The smallest decrease of the validation loss that counts as an improvement.'),
-  })
-  .describe('Early stopping on the validation loss (absent: disabled).');
-
-const hyperparameterShape = {
-  learning_rate: z.number().positive().max(10).optional().meta({ description: 'The optimizer step size.', default: TRAINING_DEFAULTS.learning_rate }),
-  batch_size: z.int().min(1).max(1_000_000).optional().meta({ description: 'Samples per mini-batch.', default: TRAINING_DEFAULTS.batch_size }),
-  epochs: z.int().min(1).max(100_000).optional().meta({ description: 'The most epochs to train for.', default: TRAINING_DEFAULTS.epochs }),
-  optimizer: z.enum(['adam', 'sgd']).optional().meta({ description: 'adam or sgd.', default: TRAINING_DEFAULTS.optimizer }),
-  early_stopping: EarlyStopping.optional(),
-};
-const HYPERPARAMETER_KEYS = Object.keys(hyperparameterShape) as (keyof typeof hyperparameterShape)[];
-
-const ModelTraining = z
-  .strictObject(hyperparameterShape)
-  .describe('Training hyper-parameters (also accepted in the top-level `training` block; the same key in both places must agree).');
-
-const Model = z
-  .strictObject({
-    type: z.literal('mlp').describe("Only 'mlp' (a dense multi-layer perceptron with a softmax output) is supported."),
-    architecture: z
-      .strictObject({
-        hidden_layers: z.array(z.int().min(1).max(4096)).min(1).max(16).describe('Units of each hidden layer, e.g. [32, 16].'),
-        activation: z.enum(['relu', 'tanh']).default('relu').describe('The hidden layers\' activation: relu or tanh.'),
-        dropout: z.number().min(0).lt(1).default(0).describe('The fraction of hidden units dropped during training (0 = none).'),
-      })
-      .describe('The network.'),
-    features: z
-      .strictObject({
-        lookback_periods: z
-          .int()
-          .min(0)
-          .max(500)
-          .default(0)
-          .describe('Lags of each membership fed to the model: the row at bar t holds t, t-1, …, t-lookback_periods.'),
-      })
-      .default({ lookback_periods: 0 })
-      .describe('How memberships become features.'),
-    training: ModelTraining.optional(),
-  })
-  .describe('The classifier.');
-
-// ---------------------------------------------------------------------------
-// decisions and training
-
-const Decisions = z
-  .strictObject({
-    output_format: z.literal('classification').default('classification').describe("Only 'classification' (BUY / HOLD / SELL) is supported."),
-    confidence_threshold: z
-      .number()
-      .min(0)
-      .max(1)
-      .default(0.5)
-      .describe('A BUY or SELL is acted on only when its probability is at least this; otherwise HOLD.'),
-  })
-  .default({ output_format: 'classification', confidence_threshold: 0.5 })
-  .describe('How the model\'s output becomes a decision.');
-
-const DATA_SPLIT_TOLERANCE = 1e-9;
-
-const DataSplit = z
-  .strictObject({
-    train: z.number().gt(0).lt(1).describe('The first, oldest part: fitted on.'),
-    validation: z.number().gt(0).lt(1).describe('The middle part: early stopping and progress.'),
-    test: z.number().gt(0).lt(1).describe('The last, newest part: the reported test metrics.'),
-  })
-  .superRefine((split, ctx) => {
-    const sum = split.train + split.validation + split.test;
-    if (Math.abs(sum - 1) > DATA_SPLIT_TOLERANCE) {
-      ctx.addIssue({ code: 'custom', message: `train + validation + test must sum to 1 (got ${split.train} + ${split.validation} + ${split.test} = ${+sum.toFixed(12)})` });
+  .superRefine((input, ctx) => {
+    const fuzzy = typeof input.fuzzy_set === 'string' && input.fuzzy_set !== '';
+    const raw = typeof input.raw_indicator === 'string' && input.raw_indicator !== '';
+    if (fuzzy && raw) ctx.addIssue({ code: 'custom', message: 'give either fuzzy_set or raw_indicator, not both' });
+    if (!fuzzy && !raw) ctx.addIssue({ code: 'custom', message: 'needs a fuzzy_set or a raw_indicator' });
+    if (fuzzy && input.normalization !== undefined && input.normalization !== null) {
+      ctx.addIssue({ code: 'custom', path: ['normalization'], message: 'applies to raw_indicator inputs only' });
+    }
+    if (typeof input.timeframes === 'string' && input.timeframes !== 'all') {
+      ctx.addIssue({ code: 'custom', path: ['timeframes'], message: `must be 'all' or a list (got '${input.timeframes}'; write [${input.timeframes}])` });
     }
   })
-  .default({ train: 0.7, validation: 0.15, test: 0.15 })
-  .describe('The chronological split of the labelled bars (fractions summing to 1).');
-
-const Labels = z
-  .strictObject({
-    source: z.literal('zigzag').default('zigzag').describe("Only 'zigzag' is supported."),
-    zigzag_threshold: z
-      .number()
-      .gt(0)
-      .lt(1)
-      .describe('The move (a fraction: 0.025 = 2.5%) that makes a BUY (up first) or a SELL (down first); HOLD otherwise.'),
-    label_lookahead: z.int().min(1).max(10_000).describe('How many future bars the move must happen within.'),
-  })
-  .describe('BUY / HOLD / SELL labels from the zig-zag of future prices.');
-
-const TrainingBlock = z
-  .strictObject({
-    labels: Labels,
-    data_split: DataSplit,
-    ...hyperparameterShape,
-  })
-  .describe('Labels, the data split and, optionally, the training hyper-parameters (see `model.training`).');
+  .describe('One model input: a fuzzy set or a raw indicator, on some timeframes.');
 
 // ---------------------------------------------------------------------------
 // the file
 
-const StrategyObject = z.strictObject({
-  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, "must start with a letter or digit and contain only letters, digits, '_', '-' and '.'").describe('The strategy name.'),
+const StrategyObject = z.looseObject({
+  name: z
+    .string()
+    .min(1)
+    .max(200)
+    .refine((name) => ![...name].some((char) => char < ' ' || char === '/' || char === '\\'), 'must not contain control characters or slashes')
+    .describe('The strategy name (it names the model).'),
   version: z
-    .union([z.string().min(1), z.number()])
-    .transform((version) => String(version))
-    .describe('The strategy\'s own version, e.g. "3.0" (quote it to keep the ".0").'),
-  description: z.string().optional().describe('Free text.'),
+    .string({
+      error: (issue) =>
+        typeof issue.input === 'number' ? `must be a quoted string such as "3.0" (an unquoted ${issue.input} is a number in YAML, which the original refuses too)` : undefined,
+    })
+    .default('3.0')
+    .describe('The strategy\'s own version, a string: write `version: "3.0"`.'),
+  description: ignored('Free text.'),
   training_data: TrainingData,
+  context_data: ContextData,
+  deployment: Deployment,
   indicators: z.record(z.string(), IndicatorEntry).describe('Indicators by id: `<id>: {type, ...parameters}`.'),
   fuzzy_sets: z.record(z.string(), FuzzySetEntry).describe('Fuzzy sets by name.'),
-  nn_inputs: z.array(NnInput).min(1).describe('The fuzzy sets fed to the model, in column order.'),
+  nn_inputs: z.array(NnInput).min(1).describe('The model inputs, in column order.'),
   model: Model,
-  decisions: Decisions,
-  training: TrainingBlock,
+  decisions: Decisions.default({
+    output_format: 'classification',
+    confidence_threshold: 0.5,
+    position_awareness: true,
+    allow_short_from_flat: false,
+  }),
+  training: Training,
+  scope: ignored('A v2 field (universal, symbol_group, symbol_specific).'),
+  backtest: ignored('Read by the original\'s research agent only.'),
+  backtesting: ignored('Not read.'),
+  orchestrator: ignored('Not read.'),
+  risk_management: ignored('Not read.'),
 });
 
 type Issue = { path: (string | number)[]; message: string };
 
 /** The output a reference `id` or `id.output` names, or the reason it names none (`problem` is null when the indicator itself is invalid). */
-export type IndicatorReference =
-  | { ok: true; id: string; output: string }
-  | { ok: false; problem: string | null };
+export type IndicatorReference = { ok: true; id: string; output: string } | { ok: false; problem: string | null };
 
 /**
- * Resolves a fuzzy set's `indicator` against the strategy's indicators
- * (`types`: id → indicator type as written). A single-output indicator's series
- * is `SINGLE_OUTPUT`.
+ * Resolves `id` or `id.output` (split at the first dot) against the strategy's
+ * indicators (`types`: id → type as written). A single-output indicator's series is
+ * SINGLE_OUTPUT's key; a multi-output indicator's bare id is its first output.
  */
 export function resolveIndicatorReference(reference: string, types: Readonly<Record<string, unknown>>): IndicatorReference {
   const dot = reference.indexOf('.');
@@ -272,19 +218,26 @@ export function resolveIndicatorReference(reference: string, types: Readonly<Rec
     return { ok: false, problem: `unknown indicator '${id}' (defined: ${defined.join(', ') || 'none'})` };
   }
   const type = types[id];
-  const definition = typeof type === 'string' ? lookupIndicator(type) : undefined;
+  const definition = typeof type === 'string' ? findIndicator(type) : undefined;
   if (!definition) return { ok: false, problem: null };
   const outputs = definition.outputs;
   if (outputs.length === 0) {
-    if (output === null || output === SINGLE_OUTPUT) return { ok: true, id, output: SINGLE_OUTPUT };
+    if (output === null) return { ok: true, id, output: SINGLE_OUTPUT };
     return { ok: false, problem: `indicator '${id}' (${definition.type}) has a single output; use '${id}'` };
   }
-  if (output === null) return { ok: false, problem: `indicator '${id}' has outputs ${outputs.join(', ')}; use e.g. '${id}.${outputs[0]}'` };
+  if (output === null) return { ok: true, id, output: outputs[0] as string };
   if (!outputs.includes(output)) return { ok: false, problem: `indicator '${id}' (${definition.type}) has no output '${output}' (outputs: ${outputs.join(', ')})` };
   return { ok: true, id, output };
 }
 
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+/** The timeframes `timeframes: all` stands for, read defensively from a value that may be partly invalid. */
+function availableTimeframes(trainingData: unknown): string[] {
+  if (!isRecord(trainingData) || !isRecord(trainingData.timeframes)) return [];
+  const timeframes = trainingData.timeframes;
+  const list = Array.isArray(timeframes.list) ? timeframes.list : Array.isArray(timeframes.timeframes) ? timeframes.timeframes : [];
+  if (list.length > 0) return list.filter((entry): entry is string => typeof entry === 'string');
+  return typeof timeframes.timeframe === 'string' ? [timeframes.timeframe] : [];
+}
 
 /** Checks between sections, on a value that may be partly invalid (so every field is read defensively). */
 function crossReferenceIssues(value: unknown): Issue[] {
@@ -292,20 +245,27 @@ function crossReferenceIssues(value: unknown): Issue[] {
   if (!isRecord(value)) return issues;
   const indicators = isRecord(value.indicators) ? value.indicators : {};
   const fuzzySets = isRecord(value.fuzzy_sets) ? value.fuzzy_sets : {};
+  const contextIds = new Set(Array.isArray(value.context_data) ? value.context_data.flatMap((entry) => (isRecord(entry) ? contextSourceIds(entry) : [])) : []);
 
   const indicatorTypes: Record<string, unknown> = {};
   for (const [id, entry] of Object.entries(indicators)) {
     if (!NAME_PATTERN.test(id)) issues.push({ path: ['indicators', id], message: `indicator id '${id}' ${NAME_RULE}` });
+    if (PRICE_COLUMNS.includes(id.toLowerCase())) issues.push({ path: ['indicators', id], message: `indicator id '${id}' is a price column's name; choose another` });
     indicatorTypes[id] = isRecord(entry) ? entry.type : undefined;
+    const source = isRecord(entry) ? entry.data_source : undefined;
+    if (typeof source === 'string' && !contextIds.has(source)) {
+      issues.push({
+        path: ['indicators', id, 'data_source'],
+        message: contextIds.size === 0 ? `'${source}' names no context_data series (the strategy has no context_data)` : `'${source}' names no context_data series (known: ${[...contextIds].join(', ')})`,
+      });
+    }
   }
 
   for (const [name, entry] of Object.entries(fuzzySets)) {
     if (!NAME_PATTERN.test(name)) issues.push({ path: ['fuzzy_sets', name], message: `fuzzy set name '${name}' ${NAME_RULE}` });
     if (!isRecord(entry)) continue;
     const memberships = isRecord(entry.sets) ? Object.keys(entry.sets) : Object.keys(entry).filter((key) => key !== 'indicator');
-    if (memberships.length === 0) {
-      issues.push({ path: ['fuzzy_sets', name], message: `fuzzy set '${name}' defines no membership functions (e.g. low: [0, 20, 40])` });
-    }
+    if (memberships.length === 0) issues.push({ path: ['fuzzy_sets', name], message: `fuzzy set '${name}' defines no membership functions (e.g. low: [0, 20, 40])` });
     for (const membership of memberships) {
       if (!NAME_PATTERN.test(membership)) issues.push({ path: ['fuzzy_sets', name, membership], message: `membership name '${membership}' ${NAME_RULE}` });
     }
@@ -314,92 +274,132 @@ function crossReferenceIssues(value: unknown): Issue[] {
     if (!resolved.ok && resolved.problem) issues.push({ path: ['fuzzy_sets', name, 'indicator'], message: resolved.problem });
   }
 
-  const strategyTimeframes: string[] = [];
-  const trainingData = value.training_data;
-  if (isRecord(trainingData) && isRecord(trainingData.timeframes) && Timeframe.safeParse(trainingData.timeframes.timeframe).success) {
-    strategyTimeframes.push(trainingData.timeframes.timeframe as string);
-  }
-  const firstUse = new Map<string, number>();
-  // Without a fuzzy_sets mapping every name would be 'unknown': its own problem says enough.
-  if (Array.isArray(value.nn_inputs) && isRecord(value.fuzzy_sets)) {
+  const available = availableTimeframes(value.training_data);
+  const features = new Map<string, number>();
+  if (Array.isArray(value.nn_inputs)) {
     value.nn_inputs.forEach((input: unknown, index) => {
       if (!isRecord(input)) return;
-      if (typeof input.fuzzy_set === 'string') {
-        const name = input.fuzzy_set;
-        if (!Object.prototype.hasOwnProperty.call(fuzzySets, name)) {
-          issues.push({ path: ['nn_inputs', index, 'fuzzy_set'], message: `unknown fuzzy set '${name}' (defined: ${Object.keys(fuzzySets).join(', ') || 'none'})` });
-        } else if (firstUse.has(name)) {
-          issues.push({ path: ['nn_inputs', index, 'fuzzy_set'], message: `fuzzy set '${name}' is already listed at nn_inputs[${firstUse.get(name)}]` });
-        } else {
-          firstUse.set(name, index);
+      let feature: string | null = null;
+      if (typeof input.fuzzy_set === 'string' && input.fuzzy_set !== '' && isRecord(value.fuzzy_sets)) {
+        if (!Object.prototype.hasOwnProperty.call(fuzzySets, input.fuzzy_set)) {
+          issues.push({ path: ['nn_inputs', index, 'fuzzy_set'], message: `unknown fuzzy set '${input.fuzzy_set}' (defined: ${Object.keys(fuzzySets).join(', ') || 'none'})` });
         }
+        feature = `fuzzy_set ${input.fuzzy_set}`;
       }
-      if (Array.isArray(input.timeframes) && strategyTimeframes.length > 0) {
+      if (typeof input.raw_indicator === 'string' && input.raw_indicator !== '') {
+        const resolved = resolveIndicatorReference(input.raw_indicator, indicatorTypes);
+        if (!resolved.ok && resolved.problem) issues.push({ path: ['nn_inputs', index, 'raw_indicator'], message: resolved.problem });
+        feature = `raw_indicator ${input.raw_indicator}`;
+      }
+      const timeframes = Array.isArray(input.timeframes) ? input.timeframes : available;
+      if (Array.isArray(input.timeframes) && available.length > 0) {
         input.timeframes.forEach((timeframe: unknown, position) => {
-          if (typeof timeframe === 'string' && Timeframe.safeParse(timeframe).success && !strategyTimeframes.includes(timeframe)) {
-            issues.push({
-              path: ['nn_inputs', index, 'timeframes', position],
-              message: `timeframe '${timeframe}' is not among the strategy's timeframes (${strategyTimeframes.join(', ')})`,
-            });
+          if (typeof timeframe === 'string' && !available.includes(timeframe)) {
+            issues.push({ path: ['nn_inputs', index, 'timeframes', position], message: `timeframe '${timeframe}' is not among the strategy's timeframes (${available.join(', ')})` });
           }
         });
       }
+      if (feature === null) return;
+      timeframes.forEach((timeframe: unknown, position) => {
+        const key = `${feature} on ${String(timeframe)}`;
+        const first = features.get(key);
+        if (first === undefined) features.set(key, index);
+        else {
+          issues.push({
+            path: Array.isArray(input.timeframes) ? ['nn_inputs', index, 'timeframes', position] : ['nn_inputs', index],
+            message: `${key} is already an input at nn_inputs[${first}]: its features would be listed twice`,
+          });
+        }
+      });
     });
   }
 
-  const model = value.model;
-  const training = value.training;
-  if (isRecord(model) && isRecord(model.training) && isRecord(training)) {
-    for (const key of HYPERPARAMETER_KEYS) {
-      if (model.training[key] === undefined || training[key] === undefined) continue;
-      if (!sameValue(model.training[key], training[key])) {
-        issues.push({
-          path: ['training', key],
-          message: `conflicts with model.training.${key} (${JSON.stringify(training[key])} here, ${JSON.stringify(model.training[key])} there); give it in one place`,
-        });
-      }
+  issues.push(...regressionIssues(value));
+  return issues;
+}
+
+/** What a regression strategy must state, as the original checks it at load. */
+function regressionIssues(value: Record<string, unknown>): Issue[] {
+  const decisions = isRecord(value.decisions) ? value.decisions : {};
+  if (decisions.output_format !== 'regression') return [];
+  const issues: Issue[] = [];
+  const cost = decisions.cost_model;
+  if (!isRecord(cost)) {
+    issues.push({ path: ['decisions', 'cost_model'], message: 'required for output_format regression: {round_trip_cost, min_edge_multiplier}' });
+  } else {
+    for (const key of ['round_trip_cost', 'min_edge_multiplier']) {
+      if (cost[key] === undefined) issues.push({ path: ['decisions', 'cost_model', key], message: 'required for output_format regression (a number > 0)' });
     }
+  }
+  const training = isRecord(value.training) ? value.training : {};
+  const labels = isRecord(training.labels) ? training.labels : {};
+  if (labels.source === 'forward_return' && labels.horizon === undefined) {
+    issues.push({ path: ['training', 'labels', 'horizon'], message: 'required for forward_return labels with output_format regression (bars ahead, e.g. 20)' });
+  }
+  if (typeof training.loss === 'string' && !['huber', 'mse'].includes(training.loss)) {
+    issues.push({ path: ['training', 'loss'], message: `must be huber or mse for output_format regression (got '${training.loss}')` });
   }
   return issues;
 }
 
-function sameValue(a: unknown, b: unknown): boolean {
-  if (isRecord(a) && isRecord(b)) {
-    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-    return [...keys].every((key) => sameValue(a[key], b[key]));
-  }
-  return Object.is(a, b);
-}
-
 function normalise(file: z.output<typeof StrategyObject>) {
-  const inModel = file.model.training ?? {};
-  const atTop = file.training;
-  const timeframes = [file.training_data.timeframes.timeframe];
+  const available = file.training_data.timeframes.list;
+  const { architecture, features } = file.model;
+  const activation = architecture.activation.toLowerCase();
+  const decisions = file.decisions;
+  const labels = normaliseLabels(file.training.labels ?? { source: 'zigzag' });
   return {
     name: file.name,
     version: file.version,
-    description: file.description,
     training_data: file.training_data,
+    context_data: file.context_data ?? [],
     indicators: file.indicators,
     fuzzy_sets: file.fuzzy_sets,
     nn_inputs: file.nn_inputs.map((input) => ({
-      fuzzy_set: input.fuzzy_set,
-      timeframes: input.timeframes === 'all' ? [...timeframes] : input.timeframes,
+      fuzzy_set: typeof input.fuzzy_set === 'string' && input.fuzzy_set !== '' ? input.fuzzy_set : null,
+      raw_indicator: typeof input.raw_indicator === 'string' && input.raw_indicator !== '' ? input.raw_indicator : null,
+      timeframes: Array.isArray(input.timeframes) ? input.timeframes : [...available],
+      normalization: input.normalization ?? null,
     })),
     model: {
       type: file.model.type,
-      architecture: file.model.architecture,
-      features: file.model.features,
-      training: {
-        learning_rate: inModel.learning_rate ?? atTop.learning_rate ?? TRAINING_DEFAULTS.learning_rate,
-        batch_size: inModel.batch_size ?? atTop.batch_size ?? TRAINING_DEFAULTS.batch_size,
-        epochs: inModel.epochs ?? atTop.epochs ?? TRAINING_DEFAULTS.epochs,
-        optimizer: inModel.optimizer ?? atTop.optimizer ?? TRAINING_DEFAULTS.optimizer,
-        early_stopping: inModel.early_stopping ?? atTop.early_stopping ?? { ...TRAINING_DEFAULTS.early_stopping },
+      architecture: {
+        hidden_layers: architecture.hidden_layers ?? [],
+        // The original turns an unknown activation into relu; the loader warns.
+        activation: ((ACTIVATIONS as readonly string[]).includes(activation) ? activation : 'relu') as (typeof ACTIVATIONS)[number],
+        dropout: architecture.dropout,
+        output_activation: architecture.output_activation ?? null,
+        sequence_length: architecture.sequence_length ?? null,
+        hidden_size: architecture.hidden_size,
+        num_layers: architecture.num_layers,
+      },
+      features: {
+        lookback_periods: features.lookback_periods,
+        include_price_context: features.include_price_context ?? false,
+        scale_features: features.scale_features ?? false,
       },
     },
-    decisions: file.decisions,
-    training: { labels: file.training.labels, data_split: file.training.data_split },
+    decisions: {
+      output_format: decisions.output_format,
+      confidence_threshold: decisions.confidence_threshold,
+      position_awareness: decisions.position_awareness,
+      allow_short_from_flat: decisions.allow_short_from_flat,
+      min_signal_separation: decisions.filters?.min_signal_separation ?? 4,
+      round_trip_cost: decisions.cost_model?.round_trip_cost ?? 0.003,
+      min_edge_multiplier: decisions.cost_model?.min_edge_multiplier ?? 1.5,
+    },
+    training: {
+      ...effectiveHyperparameters(file.training, file.model.training),
+      loss: file.training.loss ?? (decisions.output_format === 'regression' ? 'huber' : 'cross_entropy'),
+      focal_gamma: file.training.focal_gamma,
+      huber_delta: file.training.huber_delta,
+      lr_scheduler: file.training.lr_scheduler ?? null,
+      gradient_clip: file.training.gradient_clip ?? null,
+      weight_decay: file.training.weight_decay ?? null,
+      momentum: file.training.momentum ?? null,
+      labels,
+      data_split: { train: file.training.data_split.train, validation: file.training.data_split.validation, test: file.training.data_split.test },
+    },
   };
 }
 
@@ -416,3 +416,4 @@ export type StrategyFile = z.input<typeof StrategySchema>;
 /** A validated, normalised strategy. */
 export type Strategy = z.output<typeof StrategySchema>;
 export type MembershipSpec = Strategy['fuzzy_sets'][string]['sets'][string];
+export type NnInputSpec = Strategy['nn_inputs'][number];

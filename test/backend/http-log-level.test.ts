@@ -6,6 +6,7 @@ import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { TokenService } from '../../src/auth/tokens.js';
+import { PUBLIC } from '../../src/http/access-control.js';
 import { createHttpServer } from '../../src/http/create-server.js';
 import { createLogger, type LogLevelName } from '../../src/logging/logger.js';
 
@@ -25,8 +26,8 @@ async function serve(logLevel: LogLevelName | null, lines: string[]): Promise<st
     },
   });
   const logger = createLogger({ level: 'INFO', format: 'json', name: 'backend', destination });
-  app = createHttpServer({ logger, processName: 'backend', tokens: new TokenService('x'.repeat(32), 60), isOpen: () => true, logLevel });
-  app.get('/ping', async () => ({ ok: true }));
+  app = createHttpServer({ logger, processName: 'backend', tokens: new TokenService('x'.repeat(32), 60), uploadLimitBytes: 1024, logLevel });
+  app.get('/ping', { config: { roles: PUBLIC } }, async () => ({ ok: true }));
   return app.listen({ host: '127.0.0.1', port: 0 });
 }
 

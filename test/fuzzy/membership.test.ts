@@ -70,16 +70,24 @@ describe('trapezoidal', () => {
     expect(trapezoidal(Number.NaN, 20, 35, 60, 100)).toBeNaN();
   });
 
-  it('shoulders and a rectangle have vertical edges that belong to the set', () => {
-    expect(trapezoidal(0, 0, 0, 20, 40)).toBe(1);
+  it('tests the outer edges first, as the earlier ktrdr: a vertical outer edge is 0 at its point', () => {
+    expect(trapezoidal(0, 0, 0, 20, 40)).toBe(0);
+    expect(trapezoidal(1e-9, 0, 0, 20, 40)).toBe(1);
     expect(trapezoidal(30, 0, 0, 20, 40)).toBe(0.5);
     expect(trapezoidal(-1, 0, 0, 20, 40)).toBe(0);
-    expect(trapezoidal(100, 60, 80, 100, 100)).toBe(1);
+    expect(trapezoidal(100, 60, 80, 100, 100)).toBe(0);
+    expect(trapezoidal(99.999, 60, 80, 100, 100)).toBe(1);
     expect(trapezoidal(70, 60, 80, 100, 100)).toBe(0.5);
-    expect(trapezoidal(10, 10, 10, 20, 20)).toBe(1);
-    expect(trapezoidal(20, 10, 10, 20, 20)).toBe(1);
-    expect(trapezoidal(9.999, 10, 10, 20, 20)).toBe(0);
-    expect(trapezoidal(20.001, 10, 10, 20, 20)).toBe(0);
+    expect(trapezoidal(15, 10, 10, 20, 20)).toBe(1);
+    expect(trapezoidal(10, 10, 10, 20, 20)).toBe(0);
+    expect(trapezoidal(20, 10, 10, 20, 20)).toBe(0);
+    expect(trapezoidal(7, 7, 7, 7, 7)).toBe(0);
+  });
+
+  it('a triangle whose three points coincide is 1 at that point only', () => {
+    expect(triangular(5, 5, 5, 5)).toBe(1);
+    expect(triangular(5.001, 5, 5, 5)).toBe(0);
+    expect(triangular(4.999, 5, 5, 5)).toBe(0);
   });
 
   it('agrees with the closed form max(min((x-a)/(b-a), 1, (d-x)/(d-c)), 0) on a grid', () => {
@@ -145,6 +153,12 @@ describe('FuzzySetDefinition', () => {
     return result.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
   };
 
+  it('reads the type in any case and with an mf suffix, and numbers written as strings, as the earlier ktrdr', () => {
+    expect(FuzzySetDefinition.parse({ type: 'GaussianMF', parameters: ['50', 10] })).toEqual({ type: 'gaussian', parameters: [50, 10] });
+    expect(FuzzySetDefinition.parse({ type: 'Triangular', parameters: [0, '2.5e1', 40] })).toEqual({ type: 'triangular', parameters: [0, 25, 40] });
+    expect(issues({ type: 'gaussian', parameters: ['fifty', 10] })[0]?.message).toMatch(/must be a finite number \(got "fifty"\)/);
+  });
+
   it('reads the shorthand [a, b, c] as triangular and [a, b, c, d] as trapezoidal', () => {
     expect(FuzzySetDefinition.parse([0, 25, 40])).toEqual({ type: 'triangular', parameters: [0, 25, 40] });
     expect(FuzzySetDefinition.parse([20, 35, 60, 100])).toEqual({ type: 'trapezoidal', parameters: [20, 35, 60, 100] });
@@ -160,13 +174,11 @@ describe('FuzzySetDefinition', () => {
     expect(FuzzySetDefinition.parse({ type: 'gaussian', parameters: [50, 10] })).toEqual({ type: 'gaussian', parameters: [50, 10] });
   });
 
-  it('refuses bad orderings, widths and sigmas with the rule and the values', () => {
+  it('refuses bad orderings and sigmas with the rule and the values (zero widths load, as in the earlier ktrdr)', () => {
     expect(issues([40, 25, 0])).toEqual([{ path: '', message: 'triangular [40, 25, 0] must satisfy a <= b <= c' }]);
-    expect(issues([5, 5, 5])).toEqual([{ path: '', message: 'triangular [5, 5, 5] must satisfy a < c (a set needs some width)' }]);
+    expect(FuzzySetDefinition.parse([5, 5, 5])).toEqual({ type: 'triangular', parameters: [5, 5, 5] });
     expect(issues([1, 3, 2, 4])).toEqual([{ path: '', message: 'trapezoidal [1, 3, 2, 4] must satisfy a <= b <= c <= d' }]);
-    expect(issues({ type: 'trapezoidal', parameters: [7, 7, 7, 7] })).toEqual([
-      { path: 'parameters', message: 'trapezoidal [7, 7, 7, 7] must satisfy a < d (a set needs some width)' },
-    ]);
+    expect(FuzzySetDefinition.parse({ type: 'trapezoidal', parameters: [7, 7, 7, 7] })).toEqual({ type: 'trapezoidal', parameters: [7, 7, 7, 7] });
     expect(issues({ type: 'gaussian', parameters: [50, 0] })).toEqual([{ path: 'parameters', message: 'gaussian [50, 0] must have sigma > 0' }]);
     expect(issues({ type: 'gaussian', parameters: [50, -2] })[0]?.message).toBe('gaussian [50, -2] must have sigma > 0');
   });

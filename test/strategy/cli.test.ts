@@ -7,9 +7,13 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { formatCsv, generateBars } from '../../src/market-data/generate.js';
+import { firstIndexAtOrAfter, sliceByIndex } from '../../src/market-data/types.js';
 import { renderStrategyDocs, STRATEGY_DOCS_PATH } from '../../src/strategy/docs.js';
+import { buildFeatures } from '../../src/strategy/features.js';
+import { parseStrategy } from '../../src/strategy/load.js';
 import { cleanEnv, REPO_ROOT, runCli } from '../cli/helpers/run-cli.js';
-import { DESIGN_YAML } from './fixtures.js';
+import { DESIGN_YAML, originalStyle } from './fixtures.js';
 
 const ktrdr = (args: string[]) => runCli(args, cleanEnv(), { cwd: REPO_ROOT });
 const workDir = mkdtempSync(join(tmpdir(), 'ktrdr-strategy-cli-'));
@@ -29,25 +33,55 @@ describe('ktrdr strategy validate', () => {
     expect(result.stdout).toMatch(/indicators\s+rsi_14 = rsi\(period=14, source=close\); adx_14 = adx\(period=14\)/);
     expect(result.stdout).toMatch(/fuzzy sets\s+rsi_momentum on rsi_14 \(oversold, overbought\); adx_trend on adx_14\.adx \(weak, strong\)/);
     // 4 memberships × (lookback 2 + 1) lags.
-    expect(result.stdout).toMatch(/features\s+12 = 4 memberships × 3 lags/);
+    expect(result.stdout).toMatch(/features\s+12 \(3 lags each\)/);
+    expect(result.stdout).toMatch(/range\s+first bar → last bar, 200 bars of warm-up before it/);
     expect(result.stdout).toMatch(/labels\s+zigzag: BUY \/ SELL on a 2\.5% move within 20 bars, else HOLD/);
   });
 
   it('lists every problem with file:line:column and its path, and exits 1', async () => {
     const bad = DESIGN_YAML.replace('indicator: rsi_14\n', 'indicator: rsi_41\n')
-      .replace('indicator: adx_14.adx', 'indicator: adx_14')
-      .replace('test: 0.15}', 'test: 0.25}')
+      .replace('version: "3.0"', 'version: 3.0')
+      .replace('test: 0.15}', 'test: 0.15}\n  labels: {source: triple}')
+      .replace('  labels: {source: zigzag, zigzag_threshold: 0.025, label_lookahead: 20}\n', '')
       .replace('{type: adx, period: 14}', '{type: adxx, period: 14}');
     const path = writeStrategy('bad.yaml', bad);
     const result = await ktrdr(['strategy', 'validate', path]);
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
-    expect(result.stderr.split('\n').filter(Boolean)).toEqual([
-      `${path}: invalid strategy, 3 problems:`,
-      `  ${path}:9:18: indicators.adx_14.type: unknown indicator type 'adxx' (known: adline, adx, aroon, atr, bollingerbands, bollingerbandwidth, cci, cmf, distancefromma, donchianchannels, ema, fishertransform, ichimoku, keltnerchannels, macd, mfi, momentum, obv, parabolicsar, roc, rsi, rvi, sma, squeezeintensity, stochastic, supertrend, volumeratio, vwap, williamsr, wma, zigzag)`,
-      `  ${path}:12:16: fuzzy_sets.rsi_momentum.indicator: unknown indicator 'rsi_41' (defined: rsi_14, adx_14)`,
-      `  ${path}:35:15: training.data_split: train + validation + test must sum to 1 (got 0.7 + 0.15 + 0.25 = 1.1)`,
-    ]);
+    const lines = result.stderr.split('\n').filter(Boolean);
+    expect(lines[0]).toBe(`${path}: invalid strategy, 4 problems:`);
+    expect(lines[1]).toBe(`  ${path}:2:10: version: must be a quoted string such as "3.0" (an unquoted 3 is a number in YAML, which the original refuses too)`);
+    expect(lines[2]).toMatch(new RegExp(`^  ${path}:9:18: indicators\\.adx_14\\.type: unknown indicator type 'adxx'; did you mean 'adx'\\? \\(known: .*\\)$`));
+    expect(lines[3]).toBe(`  ${path}:12:16: fuzzy_sets.rsi_momentum.indicator: unknown indicator 'rsi_41' (defined: rsi_14, adx_14)`);
+    expect(lines[4]).toBe(`  ${path}:35:20: training.labels.source: must be one of 'zigzag', 'forward_return', 'triple_barrier', 'context', 'regime' (got 'triple')`);
+    expect(lines).toHaveLength(5);
+  });
+
+  it('loads what the original loads: warnings and notes, exit 0', async () => {
+    const path = writeStrategy(
+      'notes.yaml',
+      DESIGN_YAML.replace('version: "3.0"', 'version: "3.0"\nscope: universal\nfuzy_sets: {}').replace('type: mlp\n', 'type: gru\n').replace('dropout: 0.2}', 'dropout: 0.2, sequence_length: 12}'),
+    );
+    const result = await ktrdr(['strategy', 'validate', path]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`${path}: valid`);
+    expect(result.stdout).toContain(`warnings (1):\n  ${path}:4:1: fuzy_sets: unknown key 'fuzy_sets' at the top level is not read; did you mean 'fuzzy_sets'?\n`);
+    expect(result.stdout).toContain(`notes (2):\n  ${path}:3:1: ignored: scope\n  ${path}:25:9: not yet used by this ktrdr: model.type gru (a training is refused)\n`);
+  });
+
+  it('validates a name under KTRDR_DATA_STRATEGIES_DIR, as train does', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ktrdr-strategy-dir-'));
+    writeFileSync(join(dir, 'mtf.yaml'), originalStyle('v3_multi_timeframe.yaml'));
+    const env = cleanEnv({ KTRDR_DATA_STRATEGIES_DIR: dir });
+    const found = await runCli(['strategy', 'validate', 'mtf', '--json'], env, { cwd: REPO_ROOT });
+    expect(found.code).toBe(0);
+    const report = JSON.parse(found.stdout) as { valid: boolean; file: string; notes: { path: string; message: string; line: number }[]; summary: { timeframes: string[]; features: null } };
+    expect(report).toMatchObject({ valid: true, file: join(dir, 'mtf.yaml'), summary: { timeframes: ['1h', '4h', '1d'], features: null } });
+    expect(report.notes[0]).toEqual({ path: 'description', message: 'ignored: description', line: 4, column: 1 });
+    const missing = await runCli(['strategy', 'validate', 'nope'], env, { cwd: REPO_ROOT });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain(`strategy 'nope' not found in ${dir} (KTRDR_DATA_STRATEGIES_DIR); available: mtf.yaml`);
   });
 
   it('reports a YAML syntax error with its line and column', async () => {
@@ -60,9 +94,10 @@ describe('ktrdr strategy validate', () => {
   it('prints JSON for scripts with --json, valid or not', async () => {
     const valid = await ktrdr(['strategy', 'validate', 'strategies/macd_roc_trend.yaml', '--json']);
     expect(valid.code).toBe(0);
-    const report = JSON.parse(valid.stdout) as { valid: boolean; problems: unknown[]; summary: { features: number; feature_names: string[] }; strategy: { name: string } };
+    const report = JSON.parse(valid.stdout) as { valid: boolean; problems: unknown[]; notes: unknown[]; summary: { features: number; feature_names: string[] }; strategy: { name: string } };
     expect(report.valid).toBe(true);
     expect(report.problems).toEqual([]);
+    expect(report.notes).toEqual([{ path: 'description', message: 'ignored: description', line: 7, column: 1 }]);
     expect(report.strategy.name).toBe('macd_roc_trend');
     // 8 memberships × 4 lags.
     expect(report.summary.features).toBe(32);
@@ -75,6 +110,8 @@ describe('ktrdr strategy validate', () => {
       valid: false,
       file: path,
       problems: [{ path: 'nn_inputs[1].fuzzy_set', message: "unknown fuzzy set 'adx_trnd' (defined: rsi_momentum, adx_trend)", line: 21, column: 17 }],
+      warnings: [],
+      notes: [],
     });
   });
 
@@ -87,7 +124,7 @@ describe('ktrdr strategy validate', () => {
   it('has --help, and a missing argument is a usage error (exit 2)', async () => {
     const help = await ktrdr(['strategy', 'validate', '--help']);
     expect(help.code).toBe(0);
-    expect(help.stdout).toContain('Usage: ktrdr strategy validate [options] <file>');
+    expect(help.stdout).toContain('Usage: ktrdr strategy validate [options] <strategy>');
     expect(help.stdout).toContain('--json');
     const usage = await ktrdr(['strategy', 'validate']);
     expect(usage.code).toBe(2);
@@ -115,6 +152,9 @@ describe('ktrdr strategy docs', () => {
     }
     expect(docs).toContain('| `adx`, `adxindicator` | period: 14, [2..200] | `<id>.adx`, `<id>.plus_di`, `<id>.minus_di`; `<id>` alone is `adx` | 0 |');
     expect(docs).toContain('fast_period (or fast): 12, [1..100]');
+    for (const field of ['`training_data.date_range.start`', '`decisions.position_awareness`', '`training.loss`', '`model.architecture.sequence_length`', '`nn_inputs[].raw_indicator`', '`context_data[].provider`']) {
+      expect(docs).toContain(field);
+    }
   });
 });
 
@@ -123,7 +163,56 @@ describe('ktrdr strategy schema', () => {
     const result = await ktrdr(['strategy', 'schema']);
     expect(result.code).toBe(0);
     const schema = JSON.parse(result.stdout) as { properties: Record<string, { additionalProperties?: { additionalProperties?: { anyOf?: { type?: string }[] } } }> };
-    expect(Object.keys(schema.properties)).toEqual(['name', 'version', 'description', 'training_data', 'indicators', 'fuzzy_sets', 'nn_inputs', 'model', 'decisions', 'training']);
+    expect(Object.keys(schema.properties)).toEqual([
+      'name', 'version', 'description', 'training_data', 'context_data', 'deployment', 'indicators', 'fuzzy_sets', 'nn_inputs', 'model', 'decisions', 'training',
+      'scope', 'backtest', 'backtesting', 'orchestrator', 'risk_management',
+    ]);
     expect(schema.properties.fuzzy_sets?.additionalProperties?.additionalProperties?.anyOf?.map((branch) => branch.type)).toEqual(['array', 'object']);
+  });
+});
+
+describe('ktrdr strategy features', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'ktrdr-strategy-features-'));
+  const env = cleanEnv({ KTRDR_DATA_DIR: dataDir });
+  const bars = generateBars({ symbol: 'EURUSD', timeframe: '1h', bars: 400, seed: 3, start: '2023-01-02T00:00:00Z' });
+  writeFileSync(join(dataDir, 'EURUSD_1h.csv'), formatCsv(bars));
+
+  it('prints, without a backend, the indicator, membership and model feature columns of every bar of the range, as training computes them', async () => {
+    const result = await runCli(['strategy', 'features', 'strategies/rsi_adx_example.yaml', '--start', '2023-01-10', '--end', '2023-01-11'], env, { cwd: REPO_ROOT });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const [header, ...rows] = result.stdout.trimEnd().split('\n');
+    const columns = header!.split(',');
+    expect(columns.slice(0, 10)).toEqual([
+      'date', '1h_rsi_14', '1h_adx_14', '1h_adx_14.adx', '1h_adx_14.plus_di', '1h_adx_14.minus_di',
+      '1h_rsi_momentum_oversold', '1h_rsi_momentum_overbought', '1h_adx_trend_weak', '1h_adx_trend_strong',
+    ]);
+    expect(columns.slice(10, 13)).toEqual(['rsi_momentum.oversold[t]', 'rsi_momentum.oversold[t-1]', 'rsi_momentum.oversold[t-2]']);
+    expect(rows).toHaveLength(24);
+    expect(rows[0]!.split(',')[0]).toBe('2023-01-10T00:00:00.000Z');
+
+    // The same numbers as the training's own feature builder on the bars training loads (history_required before the range).
+    const strategy = parseStrategy(readFileSync(join(REPO_ROOT, 'strategies/rsi_adx_example.yaml'), 'utf8'), 'x');
+    const first = firstIndexAtOrAfter(bars.time, Date.parse('2023-01-10T00:00:00Z'));
+    const from = Math.max(0, first - strategy.training_data.history_required);
+    const loaded = sliceByIndex(bars, from, firstIndexAtOrAfter(bars.time, Date.parse('2023-01-11T00:00:00Z')));
+    const features = buildFeatures(strategy, loaded);
+    rows.forEach((row, index) => {
+      const cells = row.split(',').slice(10).map(Number);
+      const expected = Array.from(features.data.subarray((first - from + index) * features.cols, (first - from + index + 1) * features.cols));
+      expect(cells).toEqual(expected);
+    });
+  });
+
+  it('prints JSON with --format json, and refuses what it cannot compute yet (exit 1)', async () => {
+    const json = await runCli(['strategy', 'features', 'strategies/macd_roc_trend.yaml', '--format', 'json', '--start', '2023-01-15', '--end', '2023-01-15T03:00:00Z'], env, { cwd: REPO_ROOT });
+    expect(json.code).toBe(0);
+    const table = JSON.parse(json.stdout) as { columns: string[]; rows: Record<string, unknown>[] };
+    expect(table.columns).toContain('1h_macd_12_26.histogram');
+    expect(table.rows.map((row) => row.date)).toEqual(['2023-01-15T00:00:00.000Z', '2023-01-15T01:00:00.000Z', '2023-01-15T02:00:00.000Z']);
+
+    const multi = await runCli(['strategy', 'features', 'test/strategy/fixtures/v3_multi_timeframe.yaml'], env, { cwd: REPO_ROOT });
+    expect(multi.code).toBe(1);
+    expect(multi.stderr).toContain('not yet computed by this ktrdr: several timeframes (1h, 4h, 1d)');
   });
 });

@@ -1,4 +1,5 @@
 /** Strategy texts shared by the strategy tests. */
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** docs/architecture.md §6.2, verbatim. */
 export const DESIGN_YAML = `name: rsi_adx_example
@@ -37,3 +38,8 @@ training:
   labels: {source: zigzag, zigzag_threshold: 0.025, label_lookahead: 20}
   data_split: {train: 0.7, validation: 0.15, test: 0.15}
 `;
+
+/** Strategy files written the way the earlier ktrdr's own files are (test/strategy/fixtures/*.yaml). */
+export const ORIGINAL_STYLE_DIR = new URL('./fixtures/', import.meta.url);
+export const ORIGINAL_STYLE_FILES = readdirSync(ORIGINAL_STYLE_DIR).filter((file) => file.endsWith('.yaml')).sort();
+export const originalStyle = (file: string): string => readFileSync(new URL(file, ORIGINAL_STYLE_DIR), 'utf8');

@@ -216,15 +216,25 @@ describe('training workload', () => {
     expect(services.saved).toEqual([]);
   });
 
-  it('trains on the date range of its params only', async () => {
+  it('trains on the date range of its params only, the history_required bars before it only warming the indicators up', async () => {
     const services = new MemoryServices();
     const start = '2023-01-20T00:00:00Z';
     const end = '2023-04-20T00:00:00Z';
     await trainingWorkload.run(fakeContext({ ...params, start_date: start, end_date: end }, { services }));
-    expect(services.barRequests).toEqual([{ symbol: 'EURUSD', timeframe: '1h', startDate: start, endDate: end }]);
+    // Bars from the beginning: the warm-up is taken from before the range.
+    expect(services.barRequests).toEqual([{ symbol: 'EURUSD', timeframe: '1h', endDate: end }]);
     const { periods } = services.saved[0]!;
-    expect(Date.parse(periods.train.start)).toBeGreaterThanOrEqual(Date.parse(start));
+    // history_required (100) exceeds the strategy's warm-up, so the first bar of the range is already a training row.
+    expect(Date.parse(periods.train.start)).toBe(Date.parse(start));
     expect(Date.parse(periods.test.end)).toBeLessThan(Date.parse(end));
+  });
+
+  it('without history before the range, the indicators warm up inside it', async () => {
+    const services = new MemoryServices();
+    const first = await services.bars({ symbol: 'EURUSD', timeframe: '1h' });
+    const start = new Date(first.time[0]!).toISOString();
+    await trainingWorkload.run(fakeContext({ ...params, start_date: start }, { services }));
+    expect(Date.parse(services.saved[0]!.periods.train.start)).toBeGreaterThan(Date.parse(start));
   });
 
   it('fails with a message naming the set and the bars when the range is too short to train on', async () => {

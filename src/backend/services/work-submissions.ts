@@ -4,11 +4,12 @@
  * the model), so a bad request gets a 4xx naming the problem and no operation
  * is created.
  */
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import type { BacktestStartBody, TrainingStartBody } from '../../api/contract.js';
+import type { BacktestStartBody, ModelArtifact, TrainingStartBody } from '../../api/contract.js';
 import { KtrdrError } from '../../common/errors.js';
 import type { MarketDataRepository } from '../../market-data/repository.js';
+import type { Timeframe } from '../../market-data/types.js';
+import { assertTrainable } from '../../strategy/capabilities.js';
+import { readNamedStrategy, strategyNameProblem } from '../../strategy/files.js';
 import { parseStrategy } from '../../strategy/load.js';
 import type { OperationRow } from '../../store/types.js';
 import type { ModelStore } from './model-store.js';
@@ -22,9 +23,8 @@ export interface WorkSubmissionsDeps {
   readonly strategiesDir: string;
 }
 
-const STRATEGY_NAME = /^[A-Za-z0-9_.-]+$/;
-/** File names beyond this are refused before the file system is asked (it refuses names over 255 bytes). */
-const MAX_STRATEGY_NAME_LENGTH = 200;
+/** The ids models are stored under (ModelSummary's rule). */
+const MODEL_ID = /^[A-Za-z0-9_.-]{1,200}$/;
 
 export class WorkSubmissions {
   constructor(private readonly deps: WorkSubmissionsDeps) {}
@@ -33,9 +33,14 @@ export class WorkSubmissions {
     const { text, source } = await this.strategyText(body.strategy);
     const strategy = parseStrategy(text, source);
     const symbol = body.symbol ?? strategy.training_data.symbols.symbol;
-    const timeframe = body.timeframe ?? strategy.training_data.timeframes.timeframe;
+    // Refuses, naming each reason, what this ktrdr would train differently than the file means.
+    assertTrainable(strategy, body.symbol === undefined ? {} : { symbols: [body.symbol] });
+    const timeframe = body.timeframe ?? (strategy.training_data.timeframes.timeframe as Timeframe);
+    // The request's range wins; otherwise the strategy's own (start_date / end_date / date_range).
+    const startDate = body.start_date ?? strategy.training_data.start_date ?? undefined;
+    const endDate = body.end_date ?? strategy.training_data.end_date ?? undefined;
     // Fails with 404 naming the file looked for, or 400 for a range selecting nothing.
-    await this.deps.marketData.load(symbol, timeframe, { start: body.start_date, end: body.end_date });
+    await this.deps.marketData.load(symbol, timeframe, { start: startDate, end: endDate });
     return this.deps.operations.submit({
       operationType: 'training',
       workerType: 'training',
@@ -44,8 +49,8 @@ export class WorkSubmissions {
         strategy_name: strategy.name,
         symbol,
         timeframe,
-        start_date: body.start_date ?? null,
-        end_date: body.end_date ?? null,
+        start_date: startDate ?? null,
+        end_date: endDate ?? null,
         seed: body.seed,
       },
       metadata: { strategy_name: strategy.name, symbol, timeframe, strategy_source: source },
@@ -53,7 +58,10 @@ export class WorkSubmissions {
   }
 
   async startBacktest(body: BacktestStartBody): Promise<OperationRow> {
-    const model = await this.deps.models.get(body.model); // 404 naming the model when it does not exist
+    const model = body.model !== undefined ? await this.deps.models.get(body.model) : await this.modelAtPath(body.model_path as string);
+    if (body.strategy_name !== undefined && body.strategy_name !== model.strategy_name) {
+      throw new KtrdrError('VALIDATION_ERROR', `body.strategy_name: model '${model.model_id}' was trained on strategy '${model.strategy_name}', not '${body.strategy_name}'`);
+    }
     const symbol = body.symbol ?? model.symbol;
     const timeframe = body.timeframe ?? model.timeframe;
     // By default a model is judged on what it never saw: its held-out test period.
@@ -76,30 +84,33 @@ export class WorkSubmissions {
     });
   }
 
+  /**
+   * The earlier ktrdr's `model_path`: only ids read from its last components
+   * (`<id>`, `<id>.json`, `<id>/<file>`) are looked up, in the models directory;
+   * the path itself is never opened.
+   */
+  private async modelAtPath(modelPath: string): Promise<ModelArtifact> {
+    const parts = modelPath.split(/[\\/]+/).filter((part) => part !== '');
+    const last = parts[parts.length - 1] ?? '';
+    const candidates = [last, last.replace(/(\.summary)?\.json$/i, ''), parts[parts.length - 2] ?? ''];
+    const ids = [...new Set(candidates)].filter((id) => MODEL_ID.test(id) && id !== '.' && id !== '..');
+    for (const id of ids) {
+      try {
+        return await this.deps.models.get(id);
+      } catch (error) {
+        if (!(error instanceof KtrdrError) || error.code !== 'NOT_FOUND') throw error;
+      }
+    }
+    throw new KtrdrError('NOT_FOUND', `body.model_path: '${modelPath}' names no model (looked up by id: ${ids.join(', ') || 'none'}; see GET /models)`);
+  }
+
   /** The YAML itself (anything with a line break) or a file under the strategies directory. */
   private async strategyText(strategy: string): Promise<{ text: string; source: string }> {
     if (strategy.includes('\n')) return { text: strategy, source: 'request body' };
     const name = strategy.trim();
-    if (!STRATEGY_NAME.test(name) || name.startsWith('.') || name.length > MAX_STRATEGY_NAME_LENGTH) {
-      const shown = name.length > 80 ? `${name.slice(0, 77)}...` : name;
-      throw new KtrdrError(
-        'VALIDATION_ERROR',
-        `body.strategy: '${shown}' is neither strategy YAML nor a file name (1 to ${MAX_STRATEGY_NAME_LENGTH} letters, digits, '_', '-', '.', not starting with '.')`,
-      );
-    }
-    const candidates = /\.ya?ml$/i.test(name) ? [name] : [`${name}.yaml`, `${name}.yml`, name];
-    for (const candidate of candidates) {
-      try {
-        return { text: await readFile(join(this.deps.strategiesDir, candidate), 'utf8'), source: candidate };
-      } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        if (code !== 'ENOENT' && code !== 'EISDIR') throw error;
-      }
-    }
-    const available = (await readdir(this.deps.strategiesDir).catch(() => [] as string[])).filter((f) => /\.ya?ml$/i.test(f));
-    throw new KtrdrError(
-      'NOT_FOUND',
-      `strategy '${name}' not found in KTRDR_DATA_STRATEGIES_DIR${available.length ? `; available: ${available.join(', ')}` : ''}`,
-    );
+    const problem = strategyNameProblem(name);
+    if (problem) throw new KtrdrError('VALIDATION_ERROR', `body.strategy: ${problem} and not strategy YAML`);
+    const found = await readNamedStrategy(this.deps.strategiesDir, name);
+    return { text: found.text, source: found.file };
   }
 }

@@ -1,9 +1,19 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { Command } from 'commander';
-import { featureSpec, warmupBars } from '../../strategy/features.js';
+import { Command, Option } from 'commander';
+import { parseIsoUtc } from '../../market-data/dates.js';
+import { MarketDataError } from '../../market-data/errors.js';
+import { MarketDataRepository } from '../../market-data/repository.js';
+import { firstIndexAtOrAfter, sliceByIndex, Timeframe } from '../../market-data/types.js';
+import { featureTable, featureTableCsv, featureTableJson } from '../../strategy/feature-table.js';
+import { dateRangeProblem, isoDateOption, symbolOption } from '../options.js';
+import { KtrdrError } from '../../common/errors.js';
+import { getDataSettings } from '../../config/settings.js';
+import { featureSpec, FeatureSpecError, warmupBars, type FeatureSpec } from '../../strategy/features.js';
+import { readNamedStrategy, strategyNameProblem } from '../../strategy/files.js';
 import { strategyJsonSchema } from '../../strategy/json-schema.js';
-import { formatProblem, loadStrategyFile, StrategyError, type StrategyProblem } from '../../strategy/load.js';
+import { formatProblem, loadStrategyText, StrategyError, type LoadedStrategy, type StrategyProblem } from '../../strategy/load.js';
 import { STRATEGY_DOCS_PATH, renderStrategyDocs } from '../../strategy/docs.js';
 import type { Strategy } from '../../strategy/schema.js';
 import { ExitCode } from '../exit-codes.js';
@@ -13,42 +23,48 @@ import { printJson } from '../render/json.js';
 export interface StrategySummary {
   readonly name: string;
   readonly version: string;
-  readonly symbol: string;
-  readonly timeframe: string;
-  readonly indicators: { id: string; type: string; params: Record<string, unknown>; outputs: string[] }[];
+  readonly symbols: string[];
+  readonly timeframes: string[];
+  readonly base_timeframe: string;
+  readonly training_range: { start: string | null; end: string | null; history_required: number };
+  readonly indicators: { id: string; type: string; params: Record<string, unknown> }[];
   readonly fuzzy_sets: { name: string; indicator: string; memberships: string[] }[];
-  readonly features: number;
-  readonly feature_names: string[];
+  /** Null when the features are not computed by this ktrdr yet (raw inputs, several timeframes). */
+  readonly features: number | null;
+  readonly feature_names: string[] | null;
   readonly lookback_periods: number;
-  readonly warmup_bars: number;
+  readonly warmup_bars: number | null;
   readonly labels: Strategy['training']['labels'];
   readonly model: Strategy['model'];
+  readonly training: Omit<Strategy['training'], 'labels' | 'data_split'>;
   readonly data_split: Strategy['training']['data_split'];
 }
 
 export function summarizeStrategy(strategy: Strategy): StrategySummary {
-  const spec = featureSpec(strategy);
+  let spec: FeatureSpec | null = null;
+  try {
+    spec = featureSpec(strategy);
+  } catch (error) {
+    if (!(error instanceof FeatureSpecError)) throw error;
+  }
+  const { labels, data_split: dataSplit, ...training } = strategy.training;
   return {
     name: strategy.name,
     version: strategy.version,
-    symbol: strategy.training_data.symbols.symbol,
-    timeframe: strategy.training_data.timeframes.timeframe,
-    indicators: spec.indicators.map((indicator) => ({
-      ...indicator,
-      outputs: spec.inputs.filter((input) => input.indicator === indicator.id).map((input) => input.output),
-    })),
-    fuzzy_sets: spec.inputs.map((input) => ({
-      name: input.fuzzy_set,
-      indicator: strategy.fuzzy_sets[input.fuzzy_set]?.indicator ?? input.indicator,
-      memberships: input.memberships.map((membership) => membership.name),
-    })),
-    features: spec.columns.length,
-    feature_names: spec.columns,
-    lookback_periods: spec.lookback_periods,
-    warmup_bars: warmupBars(spec),
-    labels: strategy.training.labels,
+    symbols: strategy.training_data.symbols.list,
+    timeframes: strategy.training_data.timeframes.list,
+    base_timeframe: strategy.training_data.timeframes.base_timeframe,
+    training_range: { start: strategy.training_data.start_date, end: strategy.training_data.end_date, history_required: strategy.training_data.history_required },
+    indicators: Object.entries(strategy.indicators).map(([id, indicator]) => ({ id, type: indicator.type, params: indicator.params })),
+    fuzzy_sets: Object.entries(strategy.fuzzy_sets).map(([name, set]) => ({ name, indicator: set.indicator, memberships: Object.keys(set.sets) })),
+    features: spec ? spec.columns.length : null,
+    feature_names: spec ? spec.columns : null,
+    lookback_periods: strategy.model.features.lookback_periods,
+    warmup_bars: spec ? warmupBars(spec) : null,
+    labels,
     model: strategy.model,
-    data_split: strategy.training.data_split,
+    training,
+    data_split: dataSplit,
   };
 }
 
@@ -57,43 +73,39 @@ const params = (values: Record<string, unknown>) =>
     .map(([key, value]) => `${key}=${String(value)}`)
     .join(', ');
 
-function renderSummary(file: string, summary: StrategySummary, unused: string[]): string {
-  const memberships = summary.fuzzy_sets.reduce((sum, set) => sum + set.memberships.length, 0);
-  const lags = summary.lookback_periods + 1;
-  const { architecture, training } = summary.model;
-  const stopping = training.early_stopping.enabled ? `, early stopping (patience ${training.early_stopping.patience})` : '';
-  const lines: [string, string][] = [
-    ['strategy', `${summary.name} (version ${summary.version})`],
-    ['data', `${summary.symbol} ${summary.timeframe}`],
-    ['indicators', summary.indicators.map((indicator) => `${indicator.id} = ${indicator.type}(${params(indicator.params)})`).join('; ')],
-    ['fuzzy sets', summary.fuzzy_sets.map((set) => `${set.name} on ${set.indicator} (${set.memberships.join(', ')})`).join('; ')],
-    [
-      'features',
-      `${summary.features} = ${memberships} membership${memberships === 1 ? '' : 's'} × ${lags} lag${lags === 1 ? '' : 's'}; first complete row after ${summary.warmup_bars} bars`,
-    ],
-    [
-      'labels',
-      `${summary.labels.source}: BUY / SELL on a ${+(summary.labels.zigzag_threshold * 100).toFixed(6)}% move within ${summary.labels.label_lookahead} bars, else HOLD`,
-    ],
-    [
-      'model',
-      `${summary.model.type} ${architecture.hidden_layers.join('-')} ${architecture.activation}, dropout ${architecture.dropout}; ` +
-        `${training.optimizer} lr ${training.learning_rate}, batch ${training.batch_size}, up to ${training.epochs} epochs${stopping}`,
-    ],
-    ['split', `train ${summary.data_split.train} / validation ${summary.data_split.validation} / test ${summary.data_split.test}`],
-  ];
-  if (unused.length > 0) lines.push(['note', `not used by nn_inputs: ${unused.join(', ')}`]);
-  const width = Math.max(...lines.map(([label]) => label.length));
-  return [`${file}: valid`, ...lines.map(([label, text]) => `  ${label.padEnd(width)}  ${text}`)].join('\n');
+function labelsText(labels: Strategy['training']['labels']): string {
+  if (labels.source === 'zigzag') return `zigzag: BUY / SELL on a ${+(labels.zigzag_threshold * 100).toFixed(6)}% move within ${labels.label_lookahead} bars, else HOLD`;
+  const { source, ...rest } = labels;
+  return `${source} (${params(rest)})`;
 }
 
-function unusedParts(strategy: Strategy, summary: StrategySummary): string[] {
-  const usedSets = new Set(summary.fuzzy_sets.map((set) => set.name));
-  const usedIndicators = new Set(summary.indicators.map((indicator) => indicator.id));
-  return [
-    ...Object.keys(strategy.indicators).filter((id) => !usedIndicators.has(id)).map((id) => `indicator ${id}`),
-    ...Object.keys(strategy.fuzzy_sets).filter((name) => !usedSets.has(name)).map((name) => `fuzzy set ${name}`),
+function renderSummary(file: string, summary: StrategySummary): string {
+  const { architecture } = summary.model;
+  const training = summary.training;
+  const stopping = training.early_stopping.enabled ? `, early stopping (patience ${training.early_stopping.patience})` : '';
+  const range = summary.training_range;
+  const network = summary.model.type === 'mlp' ? `${architecture.hidden_layers.join('-')} ${architecture.activation}` : `${architecture.hidden_size}×${architecture.num_layers}, window ${architecture.sequence_length}`;
+  const features =
+    summary.features === null
+      ? 'computed by a later ktrdr (see the notes)'
+      : `${summary.features} (${summary.lookback_periods + 1} lag${summary.lookback_periods === 0 ? '' : 's'} each); first complete row after ${summary.warmup_bars} bars`;
+  const lines: [string, string][] = [
+    ['strategy', `${summary.name} (version ${summary.version})`],
+    ['data', `${summary.symbols.join(', ')} on ${summary.timeframes.join(', ')}${summary.timeframes.length > 1 ? ` (base ${summary.base_timeframe})` : ''}`],
+    ['range', `${range.start ?? 'first bar'} → ${range.end ?? 'last bar'}, ${range.history_required} bars of warm-up before it`],
+    ['indicators', summary.indicators.map((indicator) => `${indicator.id} = ${indicator.type}(${params(indicator.params)})`).join('; ')],
+    ['fuzzy sets', summary.fuzzy_sets.map((set) => `${set.name} on ${set.indicator} (${set.memberships.join(', ')})`).join('; ')],
+    ['features', features],
+    ['labels', labelsText(summary.labels)],
+    [
+      'model',
+      `${summary.model.type} ${network}, dropout ${architecture.dropout}; ` +
+        `${training.optimizer} lr ${training.learning_rate}, batch ${training.batch_size}, up to ${training.epochs} epochs${stopping}`,
+    ],
+    ['split', `train ${summary.data_split.train} / validation ${summary.data_split.validation} / test ${+summary.data_split.test.toFixed(12)}`],
   ];
+  const width = Math.max(...lines.map(([label]) => label.length));
+  return [`${file}: valid`, ...lines.map(([label, text]) => `  ${label.padEnd(width)}  ${text}`)].join('\n');
 }
 
 function problemLine(file: string, problem: StrategyProblem): string {
@@ -101,20 +113,44 @@ function problemLine(file: string, problem: StrategyProblem): string {
   return `${where}: ${formatProblem(problem)}`;
 }
 
+/** A note's message says what it is ("ignored: scope"); its path only locates it. */
+function noteLine(file: string, note: StrategyProblem): string {
+  const where = note.line === undefined ? file : `${file}:${note.line}:${note.column ?? 1}`;
+  return `${where}: ${note.message}`;
+}
+
+/** A file here, else a name under KTRDR_DATA_STRATEGIES_DIR (as `ktrdr train` and the backend read it). */
+async function readStrategyArgument(argument: string): Promise<{ label: string; text: string } | { label: string; error: string }> {
+  const info = await stat(argument).catch(() => null);
+  if (info?.isFile()) return { label: argument, text: await readFile(argument, 'utf8') };
+  if (info) return { label: argument, error: `'${argument}' is a directory, not a strategy file` };
+  if (/[\\/]/.test(argument) || strategyNameProblem(argument)) return { label: argument, error: `cannot read ${argument}: no such file` };
+  try {
+    const found = await readNamedStrategy(resolve(getDataSettings().strategiesDir), argument);
+    return { label: found.path, text: found.text };
+  } catch (error) {
+    if (error instanceof KtrdrError) return { label: argument, error: error.message };
+    throw error;
+  }
+}
+
 function validateCommand(): Command {
   return new Command('validate')
-    .description('Validate a strategy file: list every problem by its path in the file (exit 1), or summarise it (exit 0)')
-    .argument('<file>', 'a strategy YAML file, e.g. strategies/rsi_adx_example.yaml')
-    .option('--json', 'print {valid, file, problems: [{path, message, line, column}], summary} as JSON')
-    .action(async (file: string, options: { json?: boolean }) => {
-      let strategy: Strategy;
+    .description('Validate a strategy file: every problem by its path, line and column (exit 1); otherwise a summary, warnings and notes (exit 0)')
+    .argument('<strategy>', 'a strategy YAML file, or the name of one under KTRDR_DATA_STRATEGIES_DIR')
+    .option('--json', 'print {valid, file, problems, warnings, notes: [{path, message, line, column}], summary, strategy} as JSON')
+    .action(async (argument: string, options: { json?: boolean }) => {
+      const read = await readStrategyArgument(argument);
+      const file = read.label;
+      let loaded: LoadedStrategy;
       try {
-        strategy = await loadStrategyFile(file);
+        if ('error' in read) throw new StrategyError(file, [{ path: '', message: read.error }]);
+        loaded = loadStrategyText(read.text, file);
       } catch (error) {
         if (!(error instanceof StrategyError)) throw error;
         process.exitCode = ExitCode.Failure;
         if (options.json) {
-          printJson({ valid: false, file, problems: error.problems });
+          printJson({ valid: false, file, problems: error.problems, warnings: [], notes: [] });
           return;
         }
         const count = error.problems.length;
@@ -122,10 +158,92 @@ function validateCommand(): Command {
         for (const problem of error.problems) process.stderr.write(`  ${problemLine(file, problem)}\n`);
         return;
       }
+      const { strategy, warnings, notes } = loaded;
       const summary = summarizeStrategy(strategy);
       process.exitCode = ExitCode.Ok;
-      if (options.json) printJson({ valid: true, file, problems: [], summary, strategy });
-      else process.stdout.write(`${renderSummary(file, summary, unusedParts(strategy, summary))}\n`);
+      if (options.json) {
+        printJson({ valid: true, file, problems: [], warnings, notes, summary, strategy });
+        return;
+      }
+      const out = [renderSummary(file, summary)];
+      if (warnings.length > 0) out.push(`warnings (${warnings.length}):`, ...warnings.map((warning) => `  ${problemLine(file, warning)}`));
+      if (notes.length > 0) out.push(`notes (${notes.length}):`, ...notes.map((note) => `  ${noteLine(file, note)}`));
+      process.stdout.write(`${out.join('\n')}\n`);
+    });
+}
+
+interface FeaturesOptions {
+  symbol?: string;
+  start?: string;
+  end?: string;
+  format: 'csv' | 'json';
+}
+
+/**
+ * What a training run would see, computed here without a backend: the bars of
+ * the range with `history_required` bars before it for the warm-up, as training
+ * loads them; only the rows of the range are printed.
+ */
+async function printFeatures(argument: string, options: FeaturesOptions): Promise<number> {
+  const read = await readStrategyArgument(argument);
+  if ('error' in read) {
+    process.stderr.write(`error: ${read.error}\n`);
+    return ExitCode.Failure;
+  }
+  let strategy: Strategy;
+  try {
+    strategy = loadStrategyText(read.text, read.label).strategy;
+  } catch (error) {
+    if (!(error instanceof StrategyError)) throw error;
+    process.stderr.write(`${error.message}\n(details: ktrdr strategy validate ${argument})\n`);
+    return ExitCode.Failure;
+  }
+  const symbol = options.symbol ?? strategy.training_data.symbols.symbol;
+  const timeframe = Timeframe.safeParse(strategy.training_data.timeframes.timeframe);
+  if (!timeframe.success) {
+    process.stderr.write(`error: timeframe '${strategy.training_data.timeframes.timeframe}' has no data files here (${Timeframe.options.join(', ')})\n`);
+    return ExitCode.Failure;
+  }
+  const start = options.start ?? strategy.training_data.start_date ?? undefined;
+  const end = options.end ?? strategy.training_data.end_date ?? undefined;
+  try {
+    const history = await new MarketDataRepository(resolve(getDataSettings().dir)).load(symbol, timeframe.data, end === undefined ? {} : { end });
+    const startMs = start === undefined ? null : parseIsoUtc(start);
+    const first = startMs === null ? 0 : firstIndexAtOrAfter(history.time, startMs);
+    const from = Math.max(0, first - strategy.training_data.history_required);
+    if (first >= history.time.length) {
+      process.stderr.write(`error: no ${symbol} ${timeframe.data} bars from ${start} (the data ends before)\n`);
+      return ExitCode.Failure;
+    }
+    const table = featureTable(strategy, sliceByIndex(history, from, history.time.length));
+    if (options.format === 'json') printJson(featureTableJson(table, first - from));
+    else process.stdout.write(featureTableCsv(table, first - from));
+    return ExitCode.Ok;
+  } catch (error) {
+    if (error instanceof MarketDataError || error instanceof FeatureSpecError || error instanceof KtrdrError) {
+      process.stderr.write(`error: ${error.message}\n`);
+      return ExitCode.Failure;
+    }
+    throw error;
+  }
+}
+
+function featuresCommand(): Command {
+  return new Command('features')
+    .description('Compute, without a backend, what a training run sees: indicators, memberships and the model features, one row per bar')
+    .argument('<strategy>', 'a strategy YAML file, or the name of one under KTRDR_DATA_STRATEGIES_DIR')
+    .addOption(new Option('--symbol <symbol>', "symbol (default: the strategy's)").argParser(symbolOption))
+    .addOption(new Option('--start <date>', "first bar printed (default: the strategy's start_date, else the first bar)").argParser(isoDateOption))
+    .addOption(new Option('--end <date>', "end of the bars (exclusive; default: the strategy's end_date, else the last bar)").argParser(isoDateOption))
+    .addOption(new Option('--format <format>', 'csv or json').choices(['csv', 'json']).default('csv'))
+    .action(async (argument: string, options: FeaturesOptions) => {
+      const rangeProblem = dateRangeProblem(options.start, options.end);
+      if (rangeProblem) {
+        process.stderr.write(`error: ${rangeProblem}\n(run with --help for usage)\n`);
+        process.exitCode = ExitCode.Usage;
+        return;
+      }
+      process.exitCode = await printFeatures(argument, options);
     });
 }
 
@@ -166,8 +284,9 @@ function schemaCommand(): Command {
 
 export function strategyCommand(): Command {
   return new Command('strategy')
-    .description('Strategy files (YAML): validate them, document their format')
+    .description('Strategy files (YAML): validate them, compute their features, document their format')
     .addCommand(validateCommand())
+    .addCommand(featuresCommand())
     .addCommand(docsCommand())
     .addCommand(schemaCommand());
 }

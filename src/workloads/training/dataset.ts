@@ -51,14 +51,18 @@ function rowIsFinite(features: FeatureMatrix, row: number): boolean {
   return true;
 }
 
-export function prepareData(strategy: Strategy, bars: BarSeries): PreparedData {
+/** `firstRow`: the bars before it only warm the indicators up (history_required before the training range). */
+export function prepareData(strategy: Strategy, bars: BarSeries, firstRow = 0): PreparedData {
   const features = buildFeatures(strategy, bars);
-  const { zigzag_threshold: threshold, label_lookahead: lookahead } = strategy.training.labels;
+  const spec = strategy.training.labels;
+  // Submission refuses other sources (assertTrainable); this keeps a stale operation from training on other labels.
+  if (spec.source !== 'zigzag') throw new KtrdrError('VALIDATION_ERROR', `training.labels.source ${spec.source} is not yet used by this ktrdr`);
+  const { zigzag_threshold: threshold, label_lookahead: lookahead } = spec;
   const labels = zigzagLabels(bars.close, threshold, lookahead);
 
   const usable: number[] = [];
   let rowsDroppedNan = 0;
-  for (let row = features.firstValidRow; row < features.rows; row++) {
+  for (let row = Math.max(features.firstValidRow, firstRow); row < features.rows; row++) {
     if (labels[row] === UNLABELLED) continue;
     if (rowIsFinite(features, row)) usable.push(row);
     else rowsDroppedNan++;

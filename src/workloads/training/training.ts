@@ -6,9 +6,12 @@
  */
 import type { ModelArtifact } from '../../api/contract.js';
 import { LABELS } from '../../labels/zigzag.js';
+import { parseIsoUtc } from '../../market-data/dates.js';
+import { firstIndexAtOrAfter, sliceByIndex } from '../../market-data/types.js';
 import { classificationReport } from '../../nn/metrics.js';
 import { Trainer, TrainingAborted, type EpochReport, type TrainerConfigInput } from '../../nn/trainer.js';
 import { featureSpec } from '../../strategy/features.js';
+import { assertTrainable } from '../../strategy/capabilities.js';
 import { parseStrategy } from '../../strategy/load.js';
 import type { Strategy } from '../../strategy/schema.js';
 import { throwIfAborted } from '../abort.js';
@@ -23,15 +26,16 @@ interface TrainingState {
 
 function trainerConfig(strategy: Strategy, seed: number): TrainerConfigInput {
   const { architecture } = strategy.model;
-  const training = strategy.model.training;
+  const { training } = strategy;
   return {
-    architecture: { hidden_layers: architecture.hidden_layers, activation: architecture.activation, dropout: architecture.dropout },
+    // assertTrainable admits only what the trainer has (relu/tanh, adam/sgd); the trainer's own schema checks again.
+    architecture: { hidden_layers: architecture.hidden_layers, activation: architecture.activation as 'relu' | 'tanh', dropout: architecture.dropout },
     classes: LABELS.length,
     epochs: training.epochs,
     batch_size: training.batch_size,
     learning_rate: training.learning_rate,
-    optimizer: training.optimizer,
-    early_stopping: training.early_stopping,
+    optimizer: training.optimizer as 'adam' | 'sgd',
+    early_stopping: { enabled: training.early_stopping.enabled, patience: training.early_stopping.patience, min_delta: training.early_stopping.min_delta },
     seed,
   };
 }
@@ -42,16 +46,21 @@ const period = (split: Split) => ({ start: iso(split.start), end: iso(split.end)
 async function runTraining(context: WorkloadContext<TrainingParams>): Promise<WorkloadResult> {
   const { params, services, signal } = context;
   const strategy = parseStrategy(params.strategy_yaml, params.strategy_name);
+  assertTrainable(strategy, { symbols: [params.symbol] });
   context.progress({ current_step: `Loading ${params.symbol} ${params.timeframe} bars`, context: {} });
-  const bars = await services.bars({
+  // From the first bar: history_required bars before the range warm the indicators up and are not trained on.
+  const history = await services.bars({
     symbol: params.symbol,
     timeframe: params.timeframe,
-    ...(params.start_date ? { startDate: params.start_date } : {}),
     ...(params.end_date ? { endDate: params.end_date } : {}),
   });
   throwIfAborted(signal);
-  context.progress({ current_step: 'Building features and labels' });
-  const data = prepareData(strategy, bars);
+  const startMs = params.start_date ? parseIsoUtc(params.start_date) : null;
+  const firstInRange = startMs === null ? 0 : firstIndexAtOrAfter(history.time, startMs);
+  const warmupFrom = Math.max(0, firstInRange - strategy.training_data.history_required);
+  const bars = sliceByIndex(history, warmupFrom, history.time.length);
+  context.progress({ current_step: 'Building features and labels', context: { warmup_bars: firstInRange - warmupFrom } });
+  const data = prepareData(strategy, bars, firstInRange - warmupFrom);
   context.progress({ context: { rows_dropped_nan: data.rowsDroppedNan, rows_purged: data.rowsPurged } });
   const datasets = { train: data.train.data, validation: data.validation.data };
 
