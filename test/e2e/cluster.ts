@@ -66,7 +66,14 @@ export class Cluster {
     const backend = new KtrdrProcess('backend', ['backend'], this.env());
     this.processes.push(backend);
     this.backend = backend;
-    await waitFor('backend /health', async () => (await fetch(`http://127.0.0.1:${this.apiPort}/health`)).ok, { timeoutMs: this.startTimeoutMs });
+    await waitFor(
+      'backend /health',
+      async () => {
+        if (!backend.alive) throw new Error(`the backend exited before answering:\n${backend.output}`);
+        return (await fetch(`http://127.0.0.1:${this.apiPort}/health`)).ok;
+      },
+      { timeoutMs: this.startTimeoutMs },
+    );
     return backend;
   }
 
