@@ -89,6 +89,8 @@ const isRefusal = (error: unknown): error is HttpError => isClientError(error) &
 export class BackendLink {
   /** Per operation, what the backend has not taken yet, oldest first. */
   private readonly outbox = new Map<string, Delivery[]>();
+  /** Per operation, the delivery pass running now: passes over one queue run one after the other. */
+  private readonly delivering = new Map<string, Promise<boolean>>();
   private registered = false;
 
   constructor(private readonly options: BackendLinkOptions) {}
@@ -331,8 +333,22 @@ export class BackendLink {
     await this.options.http.request('POST', '/models', ModelCreated, { body: artifact, retry, timeoutMs: MODEL_UPLOAD_TIMEOUT_MS });
   }
 
-  /** Delivers an operation's queue in order; true when it is empty (everything taken, or refused for good). */
-  private async deliver(operationId: string, retry: RetryPolicy): Promise<boolean> {
+  /**
+   * Delivers an operation's queue in order; true when it is empty (everything taken, or refused for good).
+   * A heartbeat's flush and an outcome's report may both want to deliver the same queue: two passes at once
+   * would both send its head and both remove it, dropping what came next unsent, so they are chained.
+   */
+  private deliver(operationId: string, retry: RetryPolicy): Promise<boolean> {
+    const previous = this.delivering.get(operationId) ?? Promise.resolve(true);
+    const pass = previous.then(() => this.deliverQueue(operationId, retry));
+    this.delivering.set(operationId, pass);
+    void pass.finally(() => {
+      if (this.delivering.get(operationId) === pass) this.delivering.delete(operationId);
+    });
+    return pass;
+  }
+
+  private async deliverQueue(operationId: string, retry: RetryPolicy): Promise<boolean> {
     const queue = this.outbox.get(operationId);
     while (queue && queue.length > 0) {
       const next = queue[0] as Delivery;

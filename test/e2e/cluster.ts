@@ -53,7 +53,6 @@ export class Cluster {
 
   env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
     return cleanEnv({
-      ...this.settings,
       KTRDR_API_HOST: '127.0.0.1',
       KTRDR_API_PORT: String(this.apiPort),
       KTRDR_API_CLIENT_BASE_URL: this.baseUrl,
@@ -62,6 +61,8 @@ export class Cluster {
       KTRDR_DATA_DIR: this.dataDir,
       KTRDR_DATA_MODELS_DIR: join(this.dataDir, 'models'),
       KTRDR_DATA_STRATEGIES_DIR: join(this.dataDir, 'strategies'),
+      // The cluster's settings may move any of the directories above.
+      ...this.settings,
       ...extra,
     });
   }

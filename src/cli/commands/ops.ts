@@ -144,11 +144,16 @@ function checkpointsCommand(): Command {
     .argument('<id>', 'operation id')
     .option('--delete <checkpoint>', `delete this checkpoint (an id from the list), or '${DELETE_ALL}' for every one`)
     .option('--json', "print the backend's answer as JSON")
-    .addHelpText('after', `
-Examples:
-  ktrdr ops checkpoints op_training_123
-  ktrdr ops checkpoints op_training_123 --delete ckpt_4f…
-  ktrdr ops checkpoints op_training_123 --delete ${DELETE_ALL}`)
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Examples:',
+        '  ktrdr ops checkpoints op_training_123                 list them',
+        '  ktrdr ops checkpoints op_training_123 --delete ckpt_…  delete one',
+        `  ktrdr ops checkpoints op_training_123 --delete ${DELETE_ALL}     delete every one (a resume then starts from zero)`,
+      ].join('\n'),
+    )
     .action((id: string, options: { delete?: string; json?: boolean }) =>
       withBackend(async (api) => {
         if (options.delete !== undefined) {
