@@ -11,7 +11,8 @@
  * all its rows, not per chunk).
  */
 import { z } from 'zod';
-import { logSumExp, OutputActivation, sigmoid, softmaxRow } from './output.js';
+import type { OutputActivation} from './output.js';
+import { logSumExp, sigmoid, softmaxRow } from './output.js';
 import { parseWith } from './validation.js';
 
 export const LossConfigSchema = z.discriminatedUnion('type', [

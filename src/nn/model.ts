@@ -41,5 +41,7 @@ export interface Model {
   backwardRaw(outputGradient: Float64Array): void;
   /** The activated outputs (probabilities for softmax) of `samples` samples, in a new array, without dropout. */
   predictBatch(x: Float64Array, samples: number): Float64Array;
+  /** `predictBatch` under the name the MLP's callers know (the outputs are probabilities only with softmax). */
+  predictProbaBatch(x: Float64Array, samples: number): Float64Array;
   toJSON(): unknown;
 }

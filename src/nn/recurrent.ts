@@ -483,6 +483,10 @@ export class RecurrentNet implements Model {
     return result;
   }
 
+  predictProbaBatch(x: Float64Array, samples: number): Float64Array {
+    return this.predictBatch(x, samples);
+  }
+
   private buffersFor(samples: number): Buffers {
     if (this.buffers !== null && this.buffers.capacity >= samples) return this.buffers;
     const capacity = Math.max(samples, this.buffers?.capacity ?? 0);

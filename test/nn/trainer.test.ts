@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { DatasetError, dropUnlabelled, sliceRows } from '../../src/nn/dataset.js';
 import type { Dataset } from '../../src/nn/dataset.js';
+import type { Mlp } from '../../src/nn/mlp.js';
 import { Rng } from '../../src/nn/rng.js';
 import { Trainer, TrainerError, TrainingAborted } from '../../src/nn/trainer.js';
 import type { EpochReport, TrainerConfigInput, TrainerSnapshot, TrainingData } from '../../src/nn/trainer.js';
@@ -92,7 +93,7 @@ describe('Trainer learning', () => {
       const validation = data.validation;
       let correct = 0;
       for (let r = 0; r < validation.rows; r++) {
-        if (outcome.model.predict(validation.X, r * validation.cols) === validation.y[r]) correct++;
+        if ((outcome.model as Mlp).predict(validation.X, r * validation.cols) === validation.y[r]) correct++;
       }
       expect(correct / validation.rows).toBe(last?.val_accuracy);
     });
