@@ -85,21 +85,41 @@ function validateFeatures(dataset: Dataset, name: string): void {
   }
 }
 
-/** The rows whose label is not negative (the zig-zag labeller marks rows without a full lookahead with -1). */
+/**
+ * The rows whose label is not negative (the zig-zag labeller marks rows
+ * without a full lookahead with -1), with their weights. With segment ids,
+ * each run of kept rows becomes a segment of its own (numbered 0, 1, …), so
+ * that no sequence window bridges the dropped rows.
+ */
 export function dropUnlabelled(dataset: Dataset): Dataset {
-  const { X, y, rows, cols } = dataset;
-  let kept = 0;
-  for (let r = 0; r < rows; r++) if ((y[r] as number) >= 0) kept++;
+  const { X, y, rows, cols, weights, segments } = dataset;
+  const keptRows: number[] = [];
+  for (let r = 0; r < rows; r++) if ((y[r] as number) >= 0) keptRows.push(r);
+  const kept = keptRows.length;
   const keptX = new Float64Array(kept * cols);
   const keptY = new Int8Array(kept);
-  let next = 0;
-  for (let r = 0; r < rows; r++) {
-    if ((y[r] as number) < 0) continue;
+  keptRows.forEach((r, next) => {
     keptX.set(X.subarray(r * cols, (r + 1) * cols), next * cols);
     keptY[next] = y[r] as number;
-    next++;
-  }
-  return { X: keptX, y: keptY, rows: kept, cols };
+  });
+  return {
+    X: keptX,
+    y: keptY,
+    rows: kept,
+    cols,
+    ...(weights === undefined ? {} : { weights: Float64Array.from(keptRows, (r) => weights[r] as number) }),
+    ...(segments === undefined ? {} : { segments: runIds(keptRows, segments) }),
+  };
+}
+
+/** A run number per kept row: a new run starts where rows were dropped or the segment changes. */
+function runIds(keptRows: readonly number[], segments: ArrayLike<number>): number[] {
+  let run = 0;
+  return keptRows.map((r, k) => {
+    const previous = keptRows[k - 1];
+    if (previous !== undefined && (previous !== r - 1 || segments[previous] !== segments[r])) run++;
+    return run;
+  });
 }
 
 /** Rows [start, end) as views (no copy): chronological splits are consecutive slices. */

@@ -347,6 +347,20 @@ describe('data sets', () => {
     expect(Array.from(kept.y)).toEqual([0, 2]);
   });
 
+  it('keeps the weights of the rows it keeps, and splits segments where rows were dropped', () => {
+    const train = {
+      X: Float64Array.of(1, 2, 3, 4, 5),
+      y: Int8Array.of(0, 1, -1, 2, 0),
+      rows: 5,
+      cols: 1,
+      weights: Float64Array.of(1, 2, 3, 4, 5),
+      segments: [7, 7, 7, 7, 8],
+    };
+    const kept = dropUnlabelled(train);
+    expect(Array.from(kept.weights ?? [])).toEqual([1, 2, 4, 5]);
+    expect(kept.segments).toEqual([0, 0, 1, 2]);
+  });
+
   it('rejects shapes and non-finite features', () => {
     const config = { architecture: {}, epochs: 1, batch_size: 2, learning_rate: 0.1 };
     expect(() => new Trainer(config, { train: { X: new Float64Array(5), y: new Int8Array(3), rows: 3, cols: 2 } })).toThrow(
