@@ -62,7 +62,7 @@ const RecurrentModelConfigSchema = z.object({
 export const TrainerConfigSchema = z
   .object({
     /** The network: an MLP (`type` absent or `mlp`) or a recurrent one (`lstm`, `gru`). */
-    architecture: z.union([RecurrentModelConfigSchema, MlpModelConfigSchema]),
+    architecture: z.discriminatedUnion('type', [RecurrentModelConfigSchema, MlpModelConfigSchema]),
     /** Classification: number of classes; labels are indices in [0, classes). 3 = BUY, HOLD, SELL. Regression: unused (one output). */
     classes: z.number().int().min(2).default(3),
     epochs: z.number().int().min(1),

@@ -284,6 +284,12 @@ describe('training features', () => {
     expect(() => new Trainer({ architecture: {}, epochs: 1, batch_size: 1, learning_rate: 1, class_weights: [1, 2] }, { train: short })).toThrow(
       /class_weights: 2 weights given for 3 classes/,
     );
+    expect(() => new Trainer({ architecture: { type: 'lstm' } as never, epochs: 1, batch_size: 1, learning_rate: 1 }, { train: short })).toThrow(
+      /training config.architecture.sequence_length: Invalid input: expected number, received undefined/,
+    );
+    expect(() => new Trainer({ architecture: { type: 'lstn' } as never, epochs: 1, batch_size: 1, learning_rate: 1 }, { train: short })).toThrow(
+      /training config.architecture.type: Invalid discriminator value/,
+    );
     expect(() => new Trainer({ architecture: {}, epochs: 1, batch_size: 1, learning_rate: 1, lr_scheduler: { type: 'cosine' } as never }, { train: short })).toThrow(
       /lr_scheduler/,
     );
