@@ -167,9 +167,14 @@ describe.each(['lstm', 'gru'] as const)('%s training', (type) => {
       optimizer: 'adamw',
       early_stopping: { enabled: true, patience: 4, monitor: 'val_accuracy' },
     });
-    const straight = await runKeepingSnapshots(config, data);
+    // Sample weights too: the weighted draw is part of what must resume exactly.
+    const weighted: TrainingData = {
+      train: { ...(data.train as Dataset), weights: Float64Array.from({ length: 240 }, (_, r) => 1 + (r % 5)) },
+      validation: data.validation ?? null,
+    };
+    const straight = await runKeepingSnapshots(config, weighted);
     for (let k = 0; k < straight.snapshots.length; k++) {
-      const resumed = Trainer.restore(JSON.parse(straight.snapshots[k] as string), data);
+      const resumed = Trainer.restore(JSON.parse(straight.snapshots[k] as string), weighted);
       const outcome = await resumed.run({ yieldEveryMs: 0 });
       expect(bytesOf(outcome.model.params).equals(bytesOf(straight.params)), `resumed after epoch ${k}`).toBe(true);
       expect(outcome.history).toEqual(straight.outcome.history);
