@@ -40,7 +40,8 @@ import { LrScheduler, LrSchedulerConfigSchema, LrSchedulerStateSchema } from './
 import { parseWith } from './validation.js';
 import { gatherWindows, windowEnds } from './windows.js';
 
-const MlpModelConfigSchema = z.object({
+// Strict: a recurrent key on an MLP (or the reverse) is a mistake to name, not to drop.
+const MlpModelConfigSchema = z.strictObject({
   type: z.literal('mlp').default('mlp'),
   hidden_layers: z.array(z.number().int().min(1)).default([32, 16]),
   activation: Activation.default('relu'),
@@ -49,7 +50,7 @@ const MlpModelConfigSchema = z.object({
   output_activation: OutputActivation.optional(),
 });
 
-const RecurrentModelConfigSchema = z.object({
+const RecurrentModelConfigSchema = z.strictObject({
   type: RecurrentCell,
   hidden_size: z.number().int().min(1).default(64),
   num_layers: z.number().int().min(1).default(2),

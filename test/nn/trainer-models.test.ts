@@ -292,6 +292,9 @@ describe('training features', () => {
     expect(() => new Trainer({ architecture: { type: 'lstm' } as never, epochs: 1, batch_size: 1, learning_rate: 1 }, { train: short })).toThrow(
       /training config.architecture.sequence_length: Invalid input: expected number, received undefined/,
     );
+    expect(() => new Trainer({ architecture: { hidden_layers: [4], sequence_length: 5 } as never, epochs: 1, batch_size: 1, learning_rate: 1 }, { train: short })).toThrow(
+      /training config.architecture: Unrecognized key: "sequence_length"/,
+    );
     expect(() => new Trainer({ architecture: { type: 'lstn' } as never, epochs: 1, batch_size: 1, learning_rate: 1 }, { train: short })).toThrow(
       /training config.architecture.type: Invalid discriminator value/,
     );
