@@ -1,7 +1,10 @@
 /**
- * A dense multi-layer perceptron classifier: hidden layers with relu or tanh,
- * inverted dropout while training, a softmax output and the mean
- * cross-entropy loss, on plain Float64Arrays.
+ * A dense multi-layer perceptron: hidden layers with relu, leaky relu (slope
+ * 0.01), tanh or sigmoid, inverted dropout while training, a linear output
+ * layer whose raw outputs go through `output_activation` (softmax for
+ * classes, the default; linear, tanh or sigmoid for regression), on plain
+ * Float64Arrays. `forward`/`backward` are the softmax + mean cross-entropy
+ * shortcut; `forwardRaw`/`backwardRaw` serve any loss (see `Model`).
  *
  * Layout: every parameter lives in one flat `params` array (and its gradient
  * at the same index of `grads`), layer by layer, weights then biases. The
@@ -17,10 +20,14 @@
 import { z } from 'zod';
 import { argmax } from './argmax.js';
 import { base64ToFloat64, float64ToBase64 } from './encoding.js';
+import type { ForwardOptions, Model } from './model.js';
+import { activateOutputs, OutputActivation } from './output.js';
 import type { Rng } from './rng.js';
 import { parseWith } from './validation.js';
 
-export const Activation = z.enum(['relu', 'tanh']);
+export type { ForwardOptions } from './model.js';
+
+export const Activation = z.enum(['relu', 'tanh', 'sigmoid', 'leaky_relu']);
 export type Activation = z.infer<typeof Activation>;
 
 export const MlpArchitectureSchema = z.object({
@@ -28,13 +35,19 @@ export const MlpArchitectureSchema = z.object({
   input_size: z.number().int().min(1),
   /** Units of each hidden layer, input side first; [] is multinomial logistic regression. */
   hidden_layers: z.array(z.number().int().min(1)),
-  /** Classes (softmax outputs). */
-  output_size: z.number().int().min(2),
+  /** Classes (softmax outputs), or regression outputs. */
+  output_size: z.number().int().min(1),
   activation: Activation,
   /** Probability of dropping a hidden unit while training, in [0, 1). */
   dropout: z.number().min(0).lt(1),
+  /** Applied to the last layer's outputs; models stored before this key existed are softmax classifiers. */
+  output_activation: OutputActivation.default('softmax'),
+}).refine((a) => a.output_activation !== 'softmax' || a.output_size >= 2, {
+  message: 'a softmax output needs output_size ≥ 2',
+  path: ['output_size'],
 });
-export type MlpArchitecture = z.infer<typeof MlpArchitectureSchema>;
+export type MlpArchitecture = z.output<typeof MlpArchitectureSchema>;
+export type MlpArchitectureInput = z.input<typeof MlpArchitectureSchema>;
 
 export const MLP_FORMAT = 'ktrdr.mlp';
 export const MLP_FORMAT_VERSION = 1;
@@ -66,13 +79,6 @@ export interface ParameterTensor {
   readonly length: number;
   /** Weights: [outputs][inputs]; biases: [outputs][1]. */
   readonly shape: readonly [number, number];
-}
-
-export interface ForwardOptions {
-  /** Applies dropout (needs `rng`); evaluation and inference leave it off. */
-  readonly training?: boolean;
-  /** Source of the dropout masks while training. */
-  readonly rng?: Rng;
 }
 
 export interface BatchEvaluation {
@@ -109,7 +115,11 @@ interface ForwardRecord {
 
 const EVALUATION_CHUNK_ROWS = 1024;
 
-export class Mlp {
+const LEAKY_SLOPE = 0.01;
+
+export class Mlp implements Model {
+  readonly kind = 'mlp' as const;
+  readonly sequenceLength = 1;
   readonly architecture: MlpArchitecture;
   /** Every parameter; see the file comment for the layout and `tensors` for the pieces. */
   readonly params: Float64Array;
@@ -128,7 +138,7 @@ export class Mlp {
   private readonly rowProbabilities: Float64Array;
 
   /** A model with the given parameters, or all zeros; use `Mlp.create` for an initialised one. */
-  constructor(architecture: MlpArchitecture, params?: Float64Array) {
+  constructor(architecture: MlpArchitectureInput, params?: Float64Array) {
     this.architecture = parseWith(MlpArchitectureSchema, architecture, 'architecture', (m) => new MlpError(m));
     const { input_size, hidden_layers, output_size } = this.architecture;
     this.widths = [input_size, ...hidden_layers, output_size];
@@ -160,11 +170,11 @@ export class Mlp {
 
   /**
    * A freshly initialised model: hidden weights from He normal (std √(2/fan_in))
-   * for relu and Glorot/Xavier normal (std √(2/(fan_in+fan_out))) for tanh;
+   * for relu and leaky relu, Glorot/Xavier normal (std √(2/(fan_in+fan_out))) for tanh and sigmoid;
    * the output layer, linear into the softmax, from Glorot normal; biases 0.
    * Draws from `rng` layer by layer, row-major.
    */
-  static create(architecture: MlpArchitecture, rng: Rng): Mlp {
+  static create(architecture: MlpArchitectureInput, rng: Rng): Mlp {
     const model = new Mlp(architecture);
     const { widths } = model;
     const layers = widths.length - 1;
@@ -172,8 +182,8 @@ export class Mlp {
       const fanIn = widths[layer] as number;
       const fanOut = widths[layer + 1] as number;
       const isHidden = layer < layers - 1;
-      const std =
-        isHidden && model.architecture.activation === 'relu' ? Math.sqrt(2 / fanIn) : Math.sqrt(2 / (fanIn + fanOut));
+      const rectifier = model.architecture.activation === 'relu' || model.architecture.activation === 'leaky_relu';
+      const std = isHidden && rectifier ? Math.sqrt(2 / fanIn) : Math.sqrt(2 / (fanIn + fanOut));
       const start = model.weightOffsets[layer] as number;
       for (let i = start; i < start + fanIn * fanOut; i++) model.params[i] = std * rng.normal();
     }
@@ -204,12 +214,37 @@ export class Mlp {
     return this.params.length;
   }
 
+  get inputSize(): number {
+    return this.architecture.input_size;
+  }
+
+  get outputSize(): number {
+    return this.architecture.output_size;
+  }
+
+  get outputActivation(): OutputActivation {
+    return this.architecture.output_activation;
+  }
+
   /**
-   * Class probabilities for `rows` rows of `x` (row-major, `input_size`
-   * columns), as a rows × classes view into a buffer that the next
-   * `forward` overwrites. Keeps what `backward` needs.
+   * The activated outputs (class probabilities for softmax) for `rows` rows
+   * of `x` (row-major, `input_size` columns), as a rows × outputs view into a
+   * buffer that the next `forward` overwrites. Keeps what `backward` needs.
    */
   forward(x: Float64Array, rows: number, options: ForwardOptions = {}): Float64Array {
+    const logits = this.forwardRaw(x, rows, options);
+    const buffers = this.buffers as BatchBuffers;
+    const outputs = this.architecture.output_size;
+    if (this.architecture.output_activation === 'softmax') {
+      softmaxRows(buffers.logits, buffers.probabilities, buffers.logNormalisers, rows, outputs);
+    } else {
+      activateOutputs(logits, buffers.probabilities, rows, outputs, this.architecture.output_activation);
+    }
+    return buffers.probabilities.subarray(0, rows * outputs);
+  }
+
+  /** The last layer's raw outputs (logits) for `rows` rows, as a view the next forward overwrites; see `Model`. */
+  forwardRaw(x: Float64Array, rows: number, options: ForwardOptions = {}): Float64Array {
     const inputSize = this.widths[0] as number;
     if (!Number.isInteger(rows) || rows < 1) throw new MlpError(`forward: rows ${rows} must be a positive integer`);
     if (x.length < rows * inputSize) {
@@ -220,7 +255,7 @@ export class Mlp {
     if (applyDropout && options.rng === undefined) throw new MlpError('forward: training with dropout needs an rng');
     const buffers = this.buffersFor(rows);
     const layers = this.widths.length - 1;
-    const tanh = this.architecture.activation === 'tanh';
+    const activation = this.architecture.activation;
     const keepScale = 1 / (1 - rate);
     const params = this.params;
     let input = x;
@@ -243,8 +278,7 @@ export class Mlp {
       }
       if (!isHidden) break;
       const count = rows * outputs;
-      if (tanh) for (let k = 0; k < count; k++) output[k] = Math.tanh(output[k] as number);
-      else for (let k = 0; k < count; k++) if ((output[k] as number) < 0) output[k] = 0; // NaN stays NaN
+      activateHidden(output, count, activation);
       if (applyDropout) {
         const rng = options.rng as Rng;
         const mask = buffers.masks[layer] as Float64Array;
@@ -261,9 +295,8 @@ export class Mlp {
         input = output;
       }
     }
-    softmaxRows(buffers.logits, buffers.probabilities, buffers.logNormalisers, rows, this.architecture.output_size);
     this.lastForward = { input: x, rows, dropoutApplied: applyDropout };
-    return buffers.probabilities.subarray(0, rows * this.architecture.output_size);
+    return buffers.logits.subarray(0, rows * this.architecture.output_size);
   }
 
   /**
@@ -274,19 +307,17 @@ export class Mlp {
   backward(labels: ArrayLike<number>, labelOffset = 0): number {
     const record = this.lastForward;
     if (record === null) throw new MlpError('backward: call forward on the batch first');
-    const { input: x, rows, dropoutApplied } = record;
+    if (this.architecture.output_activation !== 'softmax') {
+      throw new MlpError(`backward: the cross-entropy shortcut needs a softmax output, this model's is ${this.architecture.output_activation}`);
+    }
+    const { rows } = record;
     const buffers = this.buffers as BatchBuffers;
     const classes = this.architecture.output_size;
-    const layers = this.widths.length - 1;
-    const tanh = this.architecture.activation === 'tanh';
-    const params = this.params;
-    const grads = this.grads;
     const probabilities = buffers.probabilities;
     const logits = buffers.logits;
 
     // Softmax + cross-entropy: ∂loss/∂logit = (p - onehot(label)) / rows for the mean loss.
-    let delta = buffers.deltaA;
-    let spare = buffers.deltaB;
+    const delta = buffers.deltaA;
     let lossSum = 0;
     for (let r = 0; r < rows; r++) {
       const label = labels[labelOffset + r] as number;
@@ -298,7 +329,32 @@ export class Mlp {
       for (let c = 0; c < classes; c++) delta[row + c] = (probabilities[row + c] as number) / rows;
       delta[row + label] = (delta[row + label] as number) - 1 / rows;
     }
+    this.backPropagate(record);
+    return lossSum / rows;
+  }
 
+  /** See `Model.backwardRaw`: `outputGradient` holds ∂loss/∂logit for the rows of the last `forwardRaw`. */
+  backwardRaw(outputGradient: Float64Array): void {
+    const record = this.lastForward;
+    if (record === null) throw new MlpError('backwardRaw: call forwardRaw on the batch first');
+    const count = record.rows * this.architecture.output_size;
+    if (outputGradient.length < count) {
+      throw new MlpError(`backwardRaw: ${outputGradient.length} output gradients given, the batch has ${count} outputs`);
+    }
+    (this.buffers as BatchBuffers).deltaA.set(outputGradient.subarray(0, count));
+    this.backPropagate(record);
+  }
+
+  /** From ∂loss/∂logits in `deltaA` down to every parameter gradient. */
+  private backPropagate(record: ForwardRecord): void {
+    const { input: x, rows, dropoutApplied } = record;
+    const buffers = this.buffers as BatchBuffers;
+    const layers = this.widths.length - 1;
+    const activation = this.architecture.activation;
+    const params = this.params;
+    const grads = this.grads;
+    let delta = buffers.deltaA;
+    let spare = buffers.deltaB;
     for (let layer = layers - 1; layer >= 0; layer--) {
       const inputs = this.widths[layer] as number;
       const outputs = this.widths[layer + 1] as number;
@@ -342,19 +398,11 @@ export class Mlp {
         const mask = buffers.masks[layer - 1] as Float64Array;
         for (let k = 0; k < count; k++) spare[k] = (spare[k] as number) * (mask[k] as number);
       }
-      if (tanh) {
-        for (let k = 0; k < count; k++) {
-          const a = activated[k] as number;
-          spare[k] = (spare[k] as number) * (1 - a * a);
-        }
-      } else {
-        for (let k = 0; k < count; k++) if (!((activated[k] as number) > 0)) spare[k] = 0;
-      }
+      multiplyBySlope(spare, activated, count, activation);
       const used = delta;
       delta = spare;
       spare = used;
     }
-    return lossSum / rows;
   }
 
   /** Forward in training mode then backward: the mean loss, with `grads` filled. */
@@ -365,6 +413,9 @@ export class Mlp {
 
   /** Mean loss and accuracy over `rows` rows without dropout, in chunks; changes no parameter. */
   evaluate(x: Float64Array, labels: ArrayLike<number>, rows: number): BatchEvaluation {
+    if (this.architecture.output_activation !== 'softmax') {
+      throw new MlpError(`evaluate: cross-entropy needs a softmax output, this model's is ${this.architecture.output_activation}`);
+    }
     const inputSize = this.widths[0] as number;
     const classes = this.architecture.output_size;
     let lossSum = 0;
@@ -386,7 +437,12 @@ export class Mlp {
     return { loss: lossSum / rows, accuracy: correct / rows };
   }
 
-  /** Probabilities for every row, in a new rows × classes array. */
+  /** See `Model.predictBatch`. */
+  predictBatch(x: Float64Array, rows: number): Float64Array {
+    return this.predictProbaBatch(x, rows);
+  }
+
+  /** Activated outputs (probabilities for softmax) for every row, in a new rows × outputs array. */
   predictProbaBatch(x: Float64Array, rows: number): Float64Array {
     const inputSize = this.widths[0] as number;
     const classes = this.architecture.output_size;
@@ -414,7 +470,7 @@ export class Mlp {
     const result = out ?? this.rowProbabilities;
     if (result.length < classes) throw new MlpError(`predictProba: out holds ${result.length} values, ${classes} needed`);
     const layers = this.widths.length - 1;
-    const tanh = this.architecture.activation === 'tanh';
+    const activation = this.architecture.activation;
     const params = this.params;
     let source: ArrayLike<number> = input;
     let sourceOffset = offset;
@@ -429,21 +485,12 @@ export class Mlp {
         const weightRow = weights + o * inputs;
         let sum = params[biases + o] as number;
         for (let i = 0; i < inputs; i++) sum += (source[sourceOffset + i] as number) * (params[weightRow + i] as number);
-        target[o] = isHidden ? (tanh ? Math.tanh(sum) : sum < 0 ? 0 : sum) : sum;
+        target[o] = isHidden ? activate(sum, activation) : sum;
       }
       source = target;
       sourceOffset = 0;
     }
-    let max = -Infinity;
-    for (let c = 0; c < classes; c++) if ((result[c] as number) > max) max = result[c] as number;
-    let total = 0;
-    for (let c = 0; c < classes; c++) {
-      const e = Math.exp((result[c] as number) - max);
-      result[c] = e;
-      total += e;
-    }
-    for (let c = 0; c < classes; c++) result[c] = (result[c] as number) / total;
-    return result;
+    return activateOutputs(result, result, 1, classes, this.architecture.output_activation);
   }
 
   /** The most probable class of the row at `offset` (the first on a tie); -1 when the row gives NaN. */
@@ -473,8 +520,55 @@ export class Mlp {
   }
 }
 
+/** The hidden activation of one value (NaN stays NaN). */
+function activate(x: number, activation: Activation): number {
+  switch (activation) {
+    case 'relu':
+      return x < 0 ? 0 : x;
+    case 'leaky_relu':
+      return x < 0 ? LEAKY_SLOPE * x : x;
+    case 'tanh':
+      return Math.tanh(x);
+    case 'sigmoid':
+      return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
+  }
+}
+
+function activateHidden(values: Float64Array, count: number, activation: Activation): void {
+  if (activation === 'relu') {
+    for (let k = 0; k < count; k++) if ((values[k] as number) < 0) values[k] = 0; // NaN stays NaN
+    return;
+  }
+  for (let k = 0; k < count; k++) values[k] = activate(values[k] as number, activation);
+}
+
+/** Multiplies the gradients `delta` by the activation's derivative, written in terms of the activated values. */
+function multiplyBySlope(delta: Float64Array, activated: Float64Array, count: number, activation: Activation): void {
+  switch (activation) {
+    case 'relu':
+      for (let k = 0; k < count; k++) if (!((activated[k] as number) > 0)) delta[k] = 0;
+      break;
+    case 'leaky_relu':
+      // The sign of the output is the sign of the input, so the slope can be read from the output.
+      for (let k = 0; k < count; k++) if (!((activated[k] as number) > 0)) delta[k] = (delta[k] as number) * LEAKY_SLOPE;
+      break;
+    case 'tanh':
+      for (let k = 0; k < count; k++) {
+        const a = activated[k] as number;
+        delta[k] = (delta[k] as number) * (1 - a * a);
+      }
+      break;
+    case 'sigmoid':
+      for (let k = 0; k < count; k++) {
+        const a = activated[k] as number;
+        delta[k] = (delta[k] as number) * a * (1 - a);
+      }
+      break;
+  }
+}
+
 /** Weights and biases of every layer: Σ (fan_in + 1) · fan_out. */
-export function countParameters(architecture: MlpArchitecture): number {
+export function countParameters(architecture: MlpArchitectureInput): number {
   const widths = [architecture.input_size, ...architecture.hidden_layers, architecture.output_size];
   let count = 0;
   for (let layer = 0; layer < widths.length - 1; layer++) count += ((widths[layer] as number) + 1) * (widths[layer + 1] as number);

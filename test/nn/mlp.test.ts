@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { countParameters, Mlp, MlpError } from '../../src/nn/mlp.js';
-import type { MlpArchitecture } from '../../src/nn/mlp.js';
+import type { MlpArchitectureInput as MlpArchitecture } from '../../src/nn/mlp.js';
+import { createLoss } from '../../src/nn/losses.js';
 import { Rng } from '../../src/nn/rng.js';
 
 const bytesOf = (a: Float64Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
@@ -205,7 +206,7 @@ describe('Mlp inference and errors', () => {
     model.params[0] = -0;
     model.params[1] = 5e-324;
     const copy = Mlp.fromJSON(JSON.parse(JSON.stringify(model)));
-    expect(copy.architecture).toEqual(architecture);
+    expect(copy.architecture).toEqual({ ...architecture, output_activation: 'softmax' });
     expect(bytesOf(copy.params).equals(bytesOf(model.params))).toBe(true);
   });
 
@@ -229,5 +230,54 @@ describe('Mlp inference and errors', () => {
     expect(() => new Mlp(architecture, new Float64Array(3))).toThrow(/3 values given, the architecture needs 99/);
     expect(countParameters(architecture)).toBe(99);
     expect(model.params.length).toBe(99);
+  });
+});
+
+describe('Mlp activations and output_activation', () => {
+  it.each([
+    ['sigmoid', 'linear'],
+    ['leaky_relu', 'tanh'],
+    ['leaky_relu', 'sigmoid'],
+  ] as const)('%s hidden units with a %s regression output match finite differences through forwardRaw/backwardRaw', (activation, output) => {
+    const model = Mlp.create({ input_size: 3, hidden_layers: [4], output_size: 2, activation, dropout: 0, output_activation: output }, new Rng(21));
+    const rows = 5;
+    const rng = new Rng(22);
+    const x = Float64Array.from({ length: rows * 3 }, () => 2 * rng.normal());
+    const targets = Float64Array.from({ length: rows * 2 }, () => 0.3 * rng.normal());
+    const loss = createLoss({ type: 'mse' }, { width: 2, activation: output });
+    const gradient = new Float64Array(rows * 2);
+    const lossAt = () => loss.lossAndGradient(model.forwardRaw(x, rows), targets, 0, rows, gradient);
+    lossAt();
+    model.backwardRaw(gradient);
+    const analytic = Float64Array.from(model.grads);
+    const h = 1e-6;
+    for (let k = 0; k < model.params.length; k++) {
+      const kept = model.params[k] as number;
+      model.params[k] = kept + h;
+      const plus = lossAt();
+      model.params[k] = kept - h;
+      const minus = lossAt();
+      model.params[k] = kept;
+      expect(Math.abs((plus - minus) / (2 * h) - (analytic[k] as number)), `parameter ${k}`).toBeLessThan(1e-8);
+    }
+  });
+
+  it('applies the output activation in inference: tanh by hand, and leaky relu passes 1 % of a negative input', () => {
+    // 1 input → 1 leaky-relu unit (w −2, b 0) → 1 tanh output (w 3, b 0.5): x = 1 → h = −0.02 → tanh(−0.06 + 0.5).
+    const model = new Mlp(
+      { input_size: 1, hidden_layers: [1], output_size: 1, activation: 'leaky_relu', dropout: 0, output_activation: 'tanh' },
+      Float64Array.of(-2, 0, 3, 0.5),
+    );
+    expect(model.predictProba(Float64Array.of(1))[0]).toBeCloseTo(Math.tanh(0.44), 15);
+    expect(model.predictBatch(Float64Array.of(1), 1)[0]).toBeCloseTo(Math.tanh(0.44), 15);
+  });
+
+  it('refuses a softmax over one output and the cross-entropy shortcut on a regression output', () => {
+    expect(() => new Mlp({ input_size: 1, hidden_layers: [], output_size: 1, activation: 'relu', dropout: 0 })).toThrow(
+      /architecture.output_size: a softmax output needs output_size ≥ 2/,
+    );
+    const model = new Mlp({ input_size: 1, hidden_layers: [], output_size: 1, activation: 'relu', dropout: 0, output_activation: 'linear' });
+    model.forward(Float64Array.of(1), 1);
+    expect(() => model.backward([0])).toThrow(/needs a softmax output, this model's is linear/);
   });
 });

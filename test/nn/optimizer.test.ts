@@ -1,6 +1,6 @@
-/** Adam and SGD against closed forms and hand sums, and their snapshots. */
+/** Adam, AdamW, SGD and RMSprop against closed forms and hand sums, weight decay, gradient clipping, and their snapshots. */
 import { describe, expect, it } from 'vitest';
-import { createOptimizer, OptimizerError, restoreOptimizer } from '../../src/nn/optimizer.js';
+import { clipGradientNorm, createOptimizer, OptimizerError, restoreOptimizer } from '../../src/nn/optimizer.js';
 import type { OptimizerSnapshot } from '../../src/nn/optimizer.js';
 
 const bytesOf = (a: Float64Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
@@ -56,17 +56,88 @@ describe('SGD', () => {
   });
 });
 
+describe('weight decay', () => {
+  it('adam adds wd·p to the gradient (L2): the first step is lr·sign(g + wd·p)', () => {
+    const adam = createOptimizer({ kind: 'adam', learning_rate: 0.1, weight_decay: 0.5 }, 1);
+    const params = Float64Array.of(2);
+    // g + wd·p = −0.5 + 1 = 0.5 > 0: the step goes down although the raw gradient points up.
+    adam.step(params, Float64Array.of(-0.5));
+    expect(params[0]).toBeCloseTo(2 - 0.1 * (0.5 / (0.5 + 1e-8)), 14);
+  });
+
+  it('adamw shrinks p by lr·wd before an Adam step on the raw gradient', () => {
+    const adamw = createOptimizer({ kind: 'adamw', learning_rate: 0.1, weight_decay: 0.5 }, 1);
+    const params = Float64Array.of(2);
+    adamw.step(params, Float64Array.of(-0.5));
+    // 2·(1 − 0.05) = 1.9, then + 0.1 (the step of a negative gradient).
+    expect(params[0]).toBeCloseTo(1.9 + 0.1 * (0.5 / (0.5 + 1e-8)), 14);
+    expect(createOptimizer({ kind: 'adamw', learning_rate: 1 }, 1).config).toMatchObject({ weight_decay: 0.01 });
+  });
+
+  it('sgd adds wd·p to the gradient', () => {
+    const sgd = createOptimizer({ kind: 'sgd', learning_rate: 0.5, weight_decay: 0.1 }, 1);
+    const params = Float64Array.of(3);
+    sgd.step(params, Float64Array.of(1));
+    expect(params[0]).toBeCloseTo(3 - 0.5 * (1 + 0.3), 15);
+  });
+});
+
+describe('RMSprop', () => {
+  it('divides by the root of the running mean square: v = α·v + (1 − α)·g²', () => {
+    const rmsprop = createOptimizer({ kind: 'rmsprop', learning_rate: 0.01, alpha: 0.9 }, 1);
+    const params = Float64Array.of(1);
+    rmsprop.step(params, Float64Array.of(2));
+    // v = 0.1·4 = 0.4; p = 1 − 0.01·2/(√0.4 + 1e-8) = 1 − 0.0316228.
+    expect(params[0]).toBeCloseTo(1 - 0.02 / (Math.sqrt(0.4) + 1e-8), 15);
+    rmsprop.step(params, Float64Array.of(-1));
+    // v = 0.36 + 0.1 = 0.46.
+    expect(params[0]).toBeCloseTo(1 - 0.02 / (Math.sqrt(0.4) + 1e-8) + 0.01 / (Math.sqrt(0.46) + 1e-8), 15);
+  });
+
+  it('with momentum accumulates the normalised steps', () => {
+    const rmsprop = createOptimizer({ kind: 'rmsprop', learning_rate: 0.1, alpha: 0.5, momentum: 0.5, epsilon: 1e-12 }, 1);
+    const params = Float64Array.of(0);
+    rmsprop.step(params, Float64Array.of(1)); // v = 0.5, u = 1/√0.5
+    rmsprop.step(params, Float64Array.of(1)); // v = 0.75, u = 0.5/√0.5 + 1/√0.75
+    const u1 = 1 / Math.sqrt(0.5);
+    const u2 = 0.5 * u1 + 1 / Math.sqrt(0.75);
+    expect(params[0]).toBeCloseTo(-0.1 * (u1 + u2), 12);
+  });
+});
+
+describe('clipGradientNorm', () => {
+  it('scales to the maximum global L2 norm and leaves smaller gradients alone', () => {
+    const grads = Float64Array.of(3, 4); // norm 5
+    expect(clipGradientNorm(grads, 1)).toBe(5);
+    expect(grads[0]).toBeCloseTo(3 / (5 + 1e-6), 15);
+    expect(grads[1]).toBeCloseTo(4 / (5 + 1e-6), 15);
+    const small = Float64Array.of(0.3, 0.4);
+    clipGradientNorm(small, 1);
+    expect(Array.from(small)).toEqual([0.3, 0.4]);
+  });
+
+  it('reports a non-finite norm without touching the gradients', () => {
+    const grads = Float64Array.of(NaN, 1);
+    expect(clipGradientNorm(grads, 1)).toBeNaN();
+    expect(grads[1]).toBe(1);
+  });
+});
+
 describe('optimizer snapshots', () => {
   for (const config of [
     { kind: 'adam', learning_rate: 0.003 },
+    { kind: 'adamw', learning_rate: 0.003, weight_decay: 0.1 },
     { kind: 'sgd', learning_rate: 0.05, momentum: 0.8 },
+    { kind: 'rmsprop', learning_rate: 0.01, momentum: 0.5 },
   ] as const) {
     it(`continue ${config.kind} bit for bit after JSON`, () => {
       const gradients = (t: number) => Float64Array.from({ length: 4 }, (_, i) => Math.sin(t * 7 + i) / 3);
       const a = createOptimizer(config, 4);
       const pa = Float64Array.of(1, 2, 3, 4);
       for (let t = 0; t < 5; t++) a.step(pa, gradients(t));
+      a.learningRate = config.learning_rate / 2; // as a scheduler would
       const b = restoreOptimizer(JSON.parse(JSON.stringify(a.snapshot())) as OptimizerSnapshot, 4);
+      expect(b.learningRate).toBe(config.learning_rate / 2);
       const pb = Float64Array.from(pa);
       for (let t = 5; t < 9; t++) {
         a.step(pa, gradients(t));

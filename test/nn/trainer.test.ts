@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { DatasetError, dropUnlabelled, sliceRows } from '../../src/nn/dataset.js';
 import type { Dataset } from '../../src/nn/dataset.js';
+import type { Mlp } from '../../src/nn/mlp.js';
 import { Rng } from '../../src/nn/rng.js';
 import { Trainer, TrainerError, TrainingAborted } from '../../src/nn/trainer.js';
 import type { EpochReport, TrainerConfigInput, TrainerSnapshot, TrainingData } from '../../src/nn/trainer.js';
@@ -92,7 +93,7 @@ describe('Trainer learning', () => {
       const validation = data.validation;
       let correct = 0;
       for (let r = 0; r < validation.rows; r++) {
-        if (outcome.model.predict(validation.X, r * validation.cols) === validation.y[r]) correct++;
+        if ((outcome.model as Mlp).predict(validation.X, r * validation.cols) === validation.y[r]) correct++;
       }
       expect(correct / validation.rows).toBe(last?.val_accuracy);
     });
@@ -344,6 +345,20 @@ describe('data sets', () => {
     expect(kept.rows).toBe(2);
     expect(Array.from(kept.X)).toEqual([1, 2, 5, 6]);
     expect(Array.from(kept.y)).toEqual([0, 2]);
+  });
+
+  it('keeps the weights of the rows it keeps, and splits segments where rows were dropped', () => {
+    const train = {
+      X: Float64Array.of(1, 2, 3, 4, 5),
+      y: Int8Array.of(0, 1, -1, 2, 0),
+      rows: 5,
+      cols: 1,
+      weights: Float64Array.of(1, 2, 3, 4, 5),
+      segments: [7, 7, 7, 7, 8],
+    };
+    const kept = dropUnlabelled(train);
+    expect(Array.from(kept.weights ?? [])).toEqual([1, 2, 4, 5]);
+    expect(kept.segments).toEqual([0, 0, 1, 2]);
   });
 
   it('rejects shapes and non-finite features', () => {
