@@ -5,6 +5,7 @@
 import { backtestBench } from './backtest.bench.js';
 import { clusterBench } from './cluster.bench.js';
 import { indicatorsBench } from './indicators.bench.js';
+import { inputLimitsBench } from './input-limits.bench.js';
 import { settingsBench } from './settings.bench.js';
 import { trainingBench } from './training.bench.js';
 
@@ -14,6 +15,7 @@ const BENCHES: Record<string, () => void | Promise<void>> = {
   training: trainingBench,
   backtest: backtestBench,
   indicators: indicatorsBench,
+  'input-limits': inputLimitsBench,
 };
 
 const wanted = process.argv.slice(2);

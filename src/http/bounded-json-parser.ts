@@ -9,7 +9,7 @@ import { KtrdrError } from '../common/errors.js';
 import { checkJsonLimits, DEFAULT_JSON_LIMITS, type JsonLimits } from './json-limits.js';
 
 export function registerBoundedJsonParser(app: FastifyInstance, limits: JsonLimits = DEFAULT_JSON_LIMITS): void {
-  const parseJson = app.getDefaultJsonParser('error', 'ignore');
+  const parseJson = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const violation = checkJsonLimits(body as string, limits);

@@ -70,6 +70,11 @@ export class WorkerRuntime {
     return declaredRoutes(this.options.server);
   }
 
+  /** The worker's HTTP application (for tests that go through every route). */
+  get http(): FastifyInstance {
+    return this.options.server;
+  }
+
   /** Where the worker listens; null before `start()`. */
   get address(): Listening | null {
     return this.listening;

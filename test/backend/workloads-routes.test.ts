@@ -192,7 +192,8 @@ describe('POST /trainings/start', () => {
     expect(response.body.success).toBe(false);
     const message = response.body.error.message as string;
     expect(message).toContain("strategy 'no_such_strategy' not found");
-    expect(message).toContain(strategiesDir);
+    expect(message).toContain('KTRDR_DATA_STRATEGIES_DIR');
+    expect(message).not.toContain(strategiesDir);
     for (const file of [...STRATEGY_FILES, 'bad.yaml']) expect(message).toContain(file);
     expect(await operationCount()).toBe(0);
   });
@@ -222,7 +223,8 @@ describe('POST /trainings/start', () => {
   it('404 naming the data file when there is no data for the symbol or timeframe; no operation is created', async () => {
     const symbol = await backend.call('POST', '/trainings/start', { strategy: 'macd_roc_trend', symbol: 'GBPUSD' });
     expect(symbol.status).toBe(404);
-    expect(symbol.body.error.message).toContain(join(dataDir, 'GBPUSD_1h.csv'));
+    expect(symbol.body.error.message).toContain('$KTRDR_DATA_DIR/GBPUSD_1h.csv');
+    expect(symbol.body.error.message).not.toContain(dataDir);
 
     const timeframe = await backend.call('POST', '/trainings/start', { strategy: 'macd_roc_trend', timeframe: '4h' });
     expect(timeframe.status).toBe(404);
