@@ -30,8 +30,19 @@ async function submit(): Promise<string> {
   return response.body.operation_id as string;
 }
 
+/**
+ * Checkpoints of a pending operation, as a worker that ran it earlier and handed it back left them: only the worker
+ * an operation runs on may upload its checkpoints, so it runs on `train-up` meanwhile (no worker process needed).
+ */
+async function checkpointsOf(id: string, units: readonly number[]): Promise<void> {
+  const operations = backend.store.operations;
+  await operations.update(id, { status: 'running', workerId: 'train-up', startedAt: new Date(backend.clock.now()) }, ['pending']);
+  for (const unit of units) expect((await upload(id, unit, 'train-up')).status).toBe(200);
+  await operations.update(id, { status: 'pending', workerId: null, startedAt: null }, ['running']);
+}
+
 const upload = (id: string, units: number, workerId = 'train-a') =>
-  backend.call('POST', `/operations/${id}/checkpoints`, { worker_id: workerId, units, state: { step: units }, reason: 'interval' });
+  backend.as('worker', workerId).call('POST', `/operations/${id}/checkpoints`, { worker_id: workerId, units, state: { step: units }, reason: 'interval' });
 
 const list = async (id: string) => (await backend.call('GET', `/operations/${id}/checkpoints`)).body.data as { checkpoint_id: string; units: number }[];
 const show = async (id: string) => (await backend.call('GET', `/operations/${id}`)).body.data;
@@ -50,7 +61,7 @@ async function startedFrom(id: string, workerId: string) {
 
 /** Fails `id` from the worker it runs on, so that it can be resumed. */
 async function fail(id: string, workerId: string) {
-  const response = await backend.call('POST', `/operations/${id}/outcome`, {
+  const response = await backend.as('worker', workerId).call('POST', `/operations/${id}/outcome`, {
     worker_id: workerId,
     status: 'failed',
     error_message: 'boom',
@@ -63,7 +74,7 @@ describe('resume from the newest checkpoint that loads', () => {
   it('skips a truncated newest checkpoint and a corrupt one, logging why, and resumes from the newest good one', async () => {
     const log = await backendWithLog();
     const id = await submit();
-    for (const units of [2, 4, 6, 8]) expect((await upload(id, units)).status).toBe(200);
+    await checkpointsOf(id, [2, 4, 6, 8]);
     const [, four, six, eight] = await list(id);
     truncateSync(fileOf(id, eight!.checkpoint_id), 10); // a write cut short
     writeFileSync(fileOf(id, six!.checkpoint_id), '{"operation_id": "x", "units": 6, "state": {'); // not JSON
@@ -77,7 +88,7 @@ describe('resume from the newest checkpoint that loads', () => {
   it('skips a checkpoint whose file is gone, and starts from zero only when none loads', async () => {
     const log = await backendWithLog();
     const id = await submit();
-    await upload(id, 3);
+    await checkpointsOf(id, [3]);
     const [three] = await list(id);
     rmSync(fileOf(id, three!.checkpoint_id));
     expect(await startedFrom(id, 'train-a')).toBeNull();
@@ -89,7 +100,7 @@ describe('deleting checkpoints', () => {
   it('deletes one checkpoint (the next resume takes the newest other one) or all of them (it starts from zero)', async () => {
     backend = await startTestBackend();
     const id = await submit();
-    for (const units of [2, 4, 6]) await upload(id, units);
+    await checkpointsOf(id, [2, 4, 6]);
     const [two, four, six] = await list(id);
 
     const one = await backend.call('DELETE', `/operations/${id}/checkpoints/${six!.checkpoint_id}`);
@@ -117,7 +128,7 @@ describe('deleting checkpoints', () => {
     backend = await startTestBackend();
     const first = await submit();
     const second = await submit();
-    await upload(first, 2);
+    await checkpointsOf(first, [2]);
     const [checkpoint] = await list(first);
     expect((await backend.call('DELETE', `/operations/${second}/checkpoints/${checkpoint!.checkpoint_id}`)).status).toBe(404);
     expect(await list(first)).toHaveLength(1);

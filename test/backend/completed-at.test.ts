@@ -25,7 +25,7 @@ async function finishedWith(completedAt: string, via: 'outcome' | 'registration'
   backend.clock.advance(60_000);
   a.finish();
   if (via === 'outcome') {
-    const posted = await backend.call('POST', `/operations/${id}/outcome`, { worker_id: 'train-a', status: 'completed', completed_at: completedAt });
+    const posted = await backend.as('worker', 'train-a').call('POST', `/operations/${id}/outcome`, { worker_id: 'train-a', status: 'completed', completed_at: completedAt });
     expect(posted.status).toBe(200);
   } else {
     const registered = await backend.register(a, {
@@ -66,7 +66,7 @@ describe('worker-reported completed_at', { timeout: 120_000 }, () => {
     backend.clock.advance(60_000);
     a.finish();
     const reported = new Date(backend.clock.now() - 30_000).toISOString(); // 30 s after the start
-    await backend.call('POST', `/operations/${id}/outcome`, { worker_id: 'train-a', status: 'completed', completed_at: reported });
+    await backend.as('worker', 'train-a').call('POST', `/operations/${id}/outcome`, { worker_id: 'train-a', status: 'completed', completed_at: reported });
     expect((await backend.call('GET', `/operations/${id}`)).body.data.completed_at).toBe(reported);
   });
 });

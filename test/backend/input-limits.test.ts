@@ -29,16 +29,19 @@ afterAll(async () => {
 
 const now = () => new Date(backend.clock.now()).toISOString();
 const outcome = (extra: Record<string, unknown> = {}) => ({ worker_id: 'train-a', status: 'completed', completed_at: now(), ...extra });
+/** Worker routes take the token of the worker they act for. */
+const asWorker = (workerId: string) => backend.as('worker', workerId);
+const TRAINING = 'op_training_limits';
 const nested = (depth: number) => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
 
 describe('body limits', () => {
   it('refuses an upload over KTRDR_HTTP_MAX_UPLOAD_MB with 413 naming the limit and the setting', async () => {
-    const response = await backend.call('POST', '/operations/x/outcome', outcome({ results: 'x'.repeat(UPLOAD_LIMIT) }));
+    const response = await asWorker('train-a').call('POST', '/operations/x/outcome', outcome({ results: 'x'.repeat(UPLOAD_LIMIT) }));
     expect(response.status).toBe(413);
     expect(response.body.error).toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
     expect(response.body.error.message).toContain(`${UPLOAD_LIMIT} bytes POST /api/v1/operations/:id/outcome`);
     expect(response.body.error.message).toContain('KTRDR_HTTP_MAX_UPLOAD_MB');
-    const under = await backend.call('POST', '/operations/x/outcome', outcome({ results: 'x'.repeat(UPLOAD_LIMIT - 1024) }));
+    const under = await asWorker('train-a').call('POST', '/operations/x/outcome', outcome({ results: 'x'.repeat(UPLOAD_LIMIT - 1024) }));
     expect(under.status).toBe(404); // parsed and validated: the operation does not exist
   });
 
@@ -53,7 +56,7 @@ describe('body limits', () => {
 
   it('refuses an array of 1,000,001 zeros as too many elements, before building it', async () => {
     const body = `{"worker_id":"train-a","status":"completed","completed_at":"${now()}","results":[${new Array(1_000_001).fill(0).join(',')}]}`;
-    const response = await backend.call('POST', '/operations/x/outcome', body);
+    const response = await asWorker('train-a').call('POST', '/operations/x/outcome', body);
     expect(response.status).toBe(400);
     expect(response.body.error.message).toBe('body.results: has more than 1000000 elements (the limit of every array and object in a request body)');
   });
@@ -62,7 +65,7 @@ describe('body limits', () => {
 describe('nesting', () => {
   it('answers a 100,000-level body with 400 naming the limit, and stays up', async () => {
     const text = `{"worker_id":"train-a","status":"completed","completed_at":"${now()}","results":${nested(100_000)}}`;
-    const response = await backend.call('POST', '/operations/x/outcome', text);
+    const response = await asWorker('train-a').call('POST', '/operations/x/outcome', text);
     expect(response.status).toBe(400);
     expect(response.body.error.message).toMatch(/^body\.results\.a\.a.*: nested deeper than 64 levels/);
     expect((await backend.call('GET', '/health')).status).toBe(200);
@@ -71,7 +74,7 @@ describe('nesting', () => {
   it('answers depth 5,000 in a registration with 400, not a 500 from the store', async () => {
     const a = await worker('train-deep');
     const text = JSON.stringify(a.registration()).replace('"capabilities":{"cores":4,"memory_gb":8}', `"capabilities":${nested(5_000)}`);
-    const response = await backend.call('POST', '/workers/register', text);
+    const response = await asWorker('train-deep').call('POST', '/workers/register', text);
     expect(response.status).toBe(400);
     expect(response.body.error.message).toContain('body.capabilities.a');
     expect((await backend.call('GET', '/workers/train-deep')).status).toBe(404);
@@ -80,7 +83,7 @@ describe('nesting', () => {
   it('keeps what real payloads need: 64 levels pass', async () => {
     const a = await worker('train-63');
     const text = JSON.stringify(a.registration()).replace('"capabilities":{"cores":4,"memory_gb":8}', `"capabilities":${nested(63)}`);
-    expect((await backend.call('POST', '/workers/register', text)).status).toBe(200);
+    expect((await asWorker('train-63').call('POST', '/workers/register', text)).status).toBe(200);
   });
 });
 
@@ -100,11 +103,13 @@ describe('ids', () => {
 
   it('refuses model ids ".", "..", hidden names and summary names at upload, and answers 4xx when asked for them', async () => {
     for (const id of ['.', '..', '.hidden', 'm.summary']) {
-      const response = await backend.call('POST', '/models', modelArtifact(id));
+      const response = await asWorker('train-a').call('POST', '/models', modelArtifact(id, undefined, TRAINING));
       expect(response.status, id).toBe(400);
       expect(response.body.error.message).toContain('body.model_id');
     }
-    expect((await backend.call('POST', '/models', modelArtifact('m'))).status).toBe(200);
+    await backend.store.operations.create({ operationId: TRAINING, operationType: 'training', workerType: 'training', params: {}, metadata: {}, createdAt: new Date(backend.clock.now()) });
+    await backend.store.operations.update(TRAINING, { status: 'running', workerId: 'train-a', startedAt: new Date(backend.clock.now()) }, ['pending']);
+    expect((await asWorker('train-a').call('POST', '/models', modelArtifact('m', undefined, TRAINING))).status).toBe(200);
     for (const path of ['/models/m.summary', '/models/%2e%2e', '/models/%2E', `/models/${'m'.repeat(100_000)}`]) {
       const response = await backend.call('GET', path);
       expect(response.status, path).toBeGreaterThanOrEqual(400);

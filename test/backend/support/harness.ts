@@ -24,6 +24,8 @@ export interface TestBackend {
   readonly url: string;
   readonly api: string;
   readonly checkpointDir: string;
+  /** The backend's store, for tests that set up state no route creates (an operation already running on a worker). */
+  readonly store: Store;
   /** fetch with a valid cli token (paths outside /health, /metrics get /api/v1 in front); JSON in, {status, body, headers} out. */
   call: Call;
   /** The same with a token of `role` for `subject` (a worker's subject is its worker id). */
@@ -46,8 +48,9 @@ export interface TestResponse {
 export async function startTestBackend(overrides: Partial<BackendOptions> & { store?: Store } = {}): Promise<TestBackend> {
   const clock = (overrides.clock as ManualClock | undefined) ?? new ManualClock();
   const checkpointDir = overrides.checkpointDir ?? mkdtempSync(join(tmpdir(), 'ktrdr-backend-ckpt-'));
+  const store = overrides.store ?? (await openMemoryStore());
   const backend = new Backend({
-    store: overrides.store ?? (await openMemoryStore()),
+    store,
     logger: pino({ level: process.env.KTRDR_TEST_LOG ? 'debug' : 'silent' }),
     host: '127.0.0.1',
     port: 0,
@@ -102,6 +105,7 @@ export async function startTestBackend(overrides: Partial<BackendOptions> & { st
     url,
     api,
     checkpointDir,
+    store,
     call: caller(token),
     as,
     token,
