@@ -33,31 +33,8 @@ const PRICE_COLUMNS = ['open', 'high', 'low', 'close', 'volume'];
 
 export const knownIndicatorTypes = (): string[] => Object.keys(INDICATORS).sort();
 
-/** Parameter spellings the original's own files use for the same parameter. */
-const PARAM_ALIASES: Readonly<Record<string, Readonly<Record<string, string>>>> = {
-  macd: { fast: 'fast_period', slow: 'slow_period', signal: 'signal_period' },
-};
-
 const ignored = (what: string) => z.unknown().optional().describe(`${IGNORED} ${what}`);
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
-
-/** A zod object that rejects unknown keys itself; otherwise the keys are checked here against its shape. */
-function isStrictObject(schema: z.ZodType): boolean {
-  const catchall = (schema as { _zod?: { def?: { catchall?: { _zod?: { def?: { type?: string } } } } } })._zod?.def?.catchall;
-  return catchall?._zod?.def?.type === 'never';
-}
-
-/** The parameters an indicator declares, read from its schema (so they cannot drift). */
-function parameterNames(params: z.ZodType): string[] {
-  const shape = (params as { shape?: Record<string, unknown> }).shape;
-  if (shape) return Object.keys(shape);
-  try {
-    const json = z.toJSONSchema(params, { io: 'input', unrepresentable: 'any' }) as { properties?: Record<string, unknown> };
-    return Object.keys(json.properties ?? {});
-  } catch {
-    return [];
-  }
-}
 
 // ---------------------------------------------------------------------------
 // indicators: `{type, ...params, data_source?}` in the file, `{type, params, data_source}` once parsed
@@ -80,34 +57,28 @@ const IndicatorEntry = z
       });
       return z.NEVER;
     }
-    const given: Record<string, unknown> = { ...written };
-    for (const [alias, name] of Object.entries(PARAM_ALIASES[definition.type] ?? {})) {
-      if (!(alias in given)) continue;
-      if (name in given && given[name] !== given[alias]) {
-        ctx.addIssue({ code: 'custom', path: [alias], message: `conflicts with ${name} (${String(given[alias])} here, ${String(given[name])} there); give it once` });
-      }
-      given[name] ??= given[alias];
-      delete given[alias];
-    }
-    const allowed = parameterNames(definition.params);
+    // The indicator's schema renames its parameter aliases (MACD's fast/slow/signal) and refuses unknown keys;
+    // here an unknown key's message gains the closest allowed name.
+    const allowed = [...Object.keys(definition.paramFields.shape), ...Object.keys(definition.paramAliases)];
     const unknownParameter = (key: string) => {
       const suggestion = closestName(key, allowed);
       return `unknown parameter '${key}' for ${definition.type}${suggestion ? `; did you mean '${suggestion}'?` : ''} (allowed: ${allowed.join(', ') || 'none'})`;
     };
-    if (!isStrictObject(definition.params)) {
-      for (const key of Object.keys(given)) if (!allowed.includes(key)) ctx.addIssue({ code: 'custom', path: [key], message: unknownParameter(key) });
-    }
-    const parsed = definition.params.safeParse(given, { reportInput: true });
+    const parsed = definition.params.safeParse(written, { reportInput: true });
     if (!parsed.success) {
       // The indicator's own issues keep their code and path (relative to this entry), so they read like any other.
       for (const issue of parsed.error.issues) {
+        const [key] = issue.path;
         if (issue.code === 'unrecognized_keys') {
-          for (const key of issue.keys) ctx.addIssue({ code: 'custom', path: [...issue.path, key], message: unknownParameter(key) });
+          for (const unknownKey of issue.keys) ctx.addIssue({ code: 'custom', path: [...issue.path, unknownKey], message: unknownParameter(unknownKey) });
+        } else if (issue.path.length === 1 && typeof key === 'string' && !allowed.includes(key)) {
+          ctx.addIssue({ code: 'custom', path: [key], message: unknownParameter(key) });
         } else {
           ctx.addIssue({ ...issue } as Parameters<typeof ctx.addIssue>[0]);
         }
       }
-      return z.NEVER;
+      // The parse has failed already; the type still lets the cross-references to this indicator be checked.
+      return { type: definition.type, params: {}, data_source: dataSource ?? null };
     }
     return { type: definition.type, params: parsed.data as Record<string, unknown>, data_source: dataSource ?? null };
   })

@@ -7,11 +7,11 @@ import { copyFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { ModelArtifact } from '../../src/api/contract.js';
 import { formatCsv, generateBars } from '../../src/market-data/generate.js';
 import { openMemoryStore } from '../../src/store/index.js';
 import type { Store } from '../../src/store/types.js';
 import { startTestBackend, type TestBackend } from './support/harness.js';
+import { modelArtifact } from './support/models.js';
 
 const STRATEGIES = new URL('../../strategies/', import.meta.url);
 const MACD_YAML = readFileSync(new URL('macd_roc_trend.yaml', STRATEGIES), 'utf8');
@@ -138,32 +138,14 @@ describe('what this ktrdr cannot train yet', () => {
   });
 });
 
-function artifact(modelId: string): ModelArtifact {
-  const period = (start: string, end: string, rows: number) => ({ start, end, rows });
-  return {
-    model_id: modelId,
-    created_at: '2024-01-01T00:00:00.000Z',
-    operation_id: null,
-    strategy_name: 'macd_roc_trend',
-    symbol: 'EURUSD',
-    timeframe: '1h',
-    labels: ['BUY', 'HOLD', 'SELL'],
-    confidence_threshold: 0.4,
-    periods: {
-      train: period('2023-01-03T12:00:00.000Z', '2023-03-30T05:00:00.000Z', 2058),
-      validation: period('2023-03-30T06:00:00.000Z', '2023-04-17T14:00:00.000Z', 441),
-      test: period('2023-04-17T15:00:00.000Z', '2023-05-05T23:00:00.000Z', 441),
-    },
-    metrics: { test_accuracy: 0.43, test_loss: 1.0, precision: {}, recall: {}, test_rows: 441, epochs_trained: 9, best_epoch: 4 },
-    strategy_yaml: MACD_YAML,
-    feature_spec: {},
-    network: {},
-  };
-}
-
 describe('POST /backtests/start in the earlier ktrdr\'s shape', () => {
   beforeAll(async () => {
-    expect((await backend.call('POST', '/models', artifact('model_a'))).status).toBe(200);
+    // Models come from the training worker their operation ran on.
+    const operationId = 'op_training_model_a';
+    await store.operations.create({ operationId, operationType: 'training', workerType: 'training', params: {}, metadata: {}, createdAt: new Date(backend.clock.now()) });
+    await store.operations.update(operationId, { status: 'running', workerId: 'train-1', startedAt: new Date(backend.clock.now()) }, ['pending']);
+    const model = { ...modelArtifact('model_a', '2024-01-01T00:00:00.000Z', operationId), strategy_yaml: MACD_YAML };
+    expect((await backend.as('worker', 'train-1').call('POST', '/models', model)).status).toBe(200);
   });
 
   it.each(['model_a', 'models/macd_roc_trend/model_a', 'model_a.json', '/var/lib/ktrdr/models/model_a/model.pt', 'C:\\models\\model_a'])(

@@ -17,7 +17,7 @@ describe('indicators in a strategy file', () => {
       withIndicators('  macd_12_26_9: {type: MACD, fast: 12, slow: 26, signal: 9}\n  bb: {type: BBands, period: 20, multiplier: "2.5"}'),
       'aliases.yaml',
     );
-    expect(strategy.indicators.adx_14).toEqual({ type: 'ADXIndicator', params: { period: 14 } });
+    expect(strategy.indicators.adx_14).toEqual({ type: 'adx', params: { period: 14 }, data_source: null });
     expect(strategy.indicators.macd_12_26_9!.params).toEqual({ fast_period: 12, slow_period: 26, signal_period: 9, source: 'close' });
     expect(strategy.indicators.bb!.params).toEqual({ period: 20, multiplier: 2.5, source: 'close' });
   });
@@ -32,7 +32,7 @@ describe('indicators in a strategy file', () => {
       problems = error.problems;
     }
     const problem = problems.find((p) => p.path === 'indicators.st.atr_period');
-    expect(problem?.message).toBe("unknown parameter 'atr_period' for supertrend (allowed: period, multiplier)");
+    expect(problem?.message).toBe("unknown parameter 'atr_period' for supertrend; did you mean 'period'? (allowed: period, multiplier)");
     expect(problem?.line).toBe(text.split('\n').findIndex((line) => line.includes('atr_period: 3')) + 1);
   });
 });

@@ -217,7 +217,7 @@ training:
     ]);
     const messages = pathsAndMessages(problems);
     expect(messages).toContain('version: must be a quoted string such as "3.0" (an unquoted 3 is a number in YAML, which the original refuses too)');
-    expect(messages).toContain('indicators.rsi_14.period: period must be an integer >= 1 (got 0)');
+    expect(messages).toContain('indicators.rsi_14.period: period must be an integer in [2..100] (got 0)');
     expect(messages.find((message) => message.startsWith('indicators.mystery.type'))).toMatch(/^indicators\.mystery\.type: unknown indicator type 'hyperwave'.* \(known: .*rsi.*\)$/);
     expect(messages.find((message) => message.startsWith('indicators.adx_14.perod'))).toMatch(/unknown parameter 'perod' for adx; did you mean 'period'\? \(allowed: .*period.*\)/);
     expect(messages).toContain("fuzzy_sets.rsi_momentum.indicator: unknown indicator 'rsi_41' (defined: rsi_14, mystery, adx_14)");
