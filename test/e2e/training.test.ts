@@ -13,7 +13,10 @@ import { formatCsv, generateBars } from '../../src/market-data/generate.js';
 import { budget, OPERATION_MS, REPO_ROOT, STARTUP_MS, STOP_MS } from '../support/processes.js';
 import { Cluster } from './cluster.js';
 
-/** Slow enough per epoch (a wide network, small batches) to be caught mid-run. */
+/**
+ * Enough epochs (40, small batches) to be caught mid-run on an idle machine, where the kill follows epoch 7 within
+ * a poll; a small enough network that a machine ten times busier still passes epoch 7, and finishes, within the waits.
+ */
 const SLOW_STRATEGY = `
 name: e2e_slow
 version: "1.0"
@@ -38,7 +41,7 @@ nn_inputs:
   - {fuzzy_set: direction, timeframes: all}
 model:
   type: mlp
-  architecture: {hidden_layers: [256, 128], activation: relu, dropout: 0.1}
+  architecture: {hidden_layers: [64, 32], activation: relu, dropout: 0.1}
   features: {lookback_periods: 4}
   training: {learning_rate: 0.001, batch_size: 8, epochs: 40, optimizer: adam}
 decisions: {output_format: classification, confidence_threshold: 0.4}
