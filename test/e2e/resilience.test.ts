@@ -93,7 +93,9 @@ describe('health checks', () => {
   it('take an unresponsive worker to temporarily_unavailable, then remove it', {
     timeout: budget(STARTUP_MS, STARTUP_MS, STARTUP_MS, OPERATION_MS),
   }, async () => {
-    cluster = new Cluster();
+    // A short timeout to notice the stopped worker soon, and a removal threshold long enough that a poll of a busy
+    // backend sees the temporarily_unavailable state before the removal.
+    cluster = new Cluster({ KTRDR_WORKER_HEALTH_CHECK_TIMEOUT: '1', KTRDR_WORKER_REMOVAL_THRESHOLD: '30' });
     await cluster.startBackend();
     const worker = await cluster.startWorker('backtesting');
     worker.process.child.kill('SIGSTOP');

@@ -1,6 +1,9 @@
 /** Strategies for end-to-end tests. */
 
-/** Slow enough per epoch (a wide network, small batches) to be caught mid-run. */
+/**
+ * Enough epochs (40, small batches) to be caught mid-run on an idle machine, where the kill follows epoch 7 within
+ * a poll; a small enough network that a machine ten times busier still passes epoch 7, and finishes, within the waits.
+ */
 export function slowStrategy(epochs = 40): string {
   return `
 name: e2e_slow
@@ -26,7 +29,7 @@ nn_inputs:
   - {fuzzy_set: direction, timeframes: all}
 model:
   type: mlp
-  architecture: {hidden_layers: [256, 128], activation: relu, dropout: 0.1}
+  architecture: {hidden_layers: [64, 32], activation: relu, dropout: 0.1}
   features: {lookback_periods: 4}
   training: {learning_rate: 0.001, batch_size: 8, epochs: ${epochs}, optimizer: adam}
 decisions: {output_format: classification, confidence_threshold: 0.4}
