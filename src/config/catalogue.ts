@@ -166,7 +166,7 @@ export const apiClient = defineGroup({
   fields: {
     baseUrl: setting.url().default('http://localhost:8000/api/v1').deprecated('KTRDR_API_URL').describe('Base URL of the backend API.'),
     timeout: seconds(ONE_HOUR).default(30).describe('Timeout of one request, in seconds.'),
-    maxRetries: setting.int().range(0, 10).default(3).describe('Retries of a failed request (and of worker registration).'),
+    maxRetries: setting.int().range(0, 100).default(3).describe('Retries of a failed request (and of worker registration).'),
     retryDelay: seconds(60, 0)
       .default(1)
       .describe('First delay between retries, in seconds; it doubles on each retry (with the bounds of both settings, the longest wait stays under 9 hours).'),

@@ -195,7 +195,7 @@ describe('ktrdr config show --json', () => {
     expect(row(report, 'KTRDR_ORPHAN_TIMEOUT_SECONDS')).toMatchObject({ group: 'orphan_detector', field: 'timeout_seconds' });
     expect(row(report, 'KTRDR_OPS_CACHE_TTL')).toMatchObject({ group: 'operations', field: 'cache_ttl' });
     expect(new Set(report.settings.map((r) => r.group))).toEqual(
-      new Set(['database', 'api', 'auth', 'logging', 'observability', 'api_client', 'worker', 'checkpoint', 'orphan_detector', 'operations', 'data']),
+      new Set(['database', 'api', 'http', 'auth', 'logging', 'observability', 'api_client', 'worker', 'checkpoint', 'orphan_detector', 'operations', 'data']),
     );
   });
 

@@ -178,7 +178,7 @@ describe('rules', () => {
     ['KTRDR_ORPHAN_TIMEOUT_SECONDS', '0', "must be between 0.1 and 2147483 (got '0')"],
     ['KTRDR_OPS_CACHE_TTL', '-0.5', "must be between 0 and 3600 (got '-0.5')"],
     ['KTRDR_API_CLIENT_TIMEOUT', '0', "must be between 0.1 and 3600 (got '0')"],
-    ['KTRDR_API_CLIENT_MAX_RETRIES', '-1', "must be between 0 and 10 (got '-1')"],
+    ['KTRDR_API_CLIENT_MAX_RETRIES', '-1', "must be between 0 and 100 (got '-1')"],
     ['KTRDR_LOG_LEVEL', 'verbose', "'verbose' is not one of: DEBUG, INFO, WARNING, ERROR, CRITICAL"],
     ['KTRDR_DB_DRIVER', 'sqlite', "'sqlite' is not one of: pglite, postgres"],
     ['KTRDR_API_CLIENT_BASE_URL', 'localhost:8000', "'localhost:8000' is not a valid http(s) URL"],
@@ -196,7 +196,7 @@ describe('rules', () => {
     ['KTRDR_AUTH_TOKEN_EXPIRE_MINUTES', '525601', "must be between 1 and 525600 (got '525601')"],
     ['KTRDR_OPS_MAX_OPERATIONS', '2.5', "'2.5' is not a valid integer"],
     ['KTRDR_WORKER_HEALTH_CHECK_FAILURES', '2.5', "'2.5' is not a valid integer"],
-    ['KTRDR_API_CLIENT_MAX_RETRIES', '11', "must be between 0 and 10 (got '11')"],
+    ['KTRDR_API_CLIENT_MAX_RETRIES', '101', "must be between 0 and 100 (got '101')"],
     ['KTRDR_API_CLIENT_RETRY_DELAY', '61', "must be between 0 and 60 (got '61')"],
     ['KTRDR_CHECKPOINT_EPOCH_INTERVAL', '2.5', "'2.5' is not a valid integer"],
     // Parity settings.
