@@ -14,7 +14,6 @@ import { DEFAULT_BODY_LIMIT_BYTES, MAX_PATH_PARAM_LENGTH } from './body-limits.j
 import { registerBoundedJsonParser } from './bounded-json-parser.js';
 import { registerErrorHandling } from './error-handling.js';
 import { pathScrubber, type PrivatePath } from './private-paths.js';
-import { recordRoutes } from './route-table.js';
 
 /** pino's numeric level of `warn`. */
 const WARN = 40;
@@ -47,7 +46,6 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     bodyLimit: DEFAULT_BODY_LIMIT_BYTES,
     routerOptions: { maxParamLength: MAX_PATH_PARAM_LENGTH },
   });
-  recordRoutes(app);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerBoundedJsonParser(app);

@@ -12,7 +12,7 @@ import type { FastifyInstance } from 'fastify';
 import fc from 'fast-check';
 import { expect } from 'vitest';
 import { TokenService, type TokenRole } from '../../../src/auth/tokens.js';
-import { registeredRoutes, type RouteEntry } from '../../../src/http/route-table.js';
+import { declaredRoutes, type DeclaredRoute } from '../../../src/http/access-control.js';
 
 /** The deadline of a /health answer during and after a hostile request (the issue's bound). */
 const HEALTH_DEADLINE_MS = 1_000;
@@ -88,9 +88,9 @@ export async function expectSurvives(base: URL, hostile: HostileRequest): Promis
 // ------------------------------------------------------------------ routes and paths
 
 /** Every route but the HEAD twins of GETs (same handler) and the catch-all OPTIONS of CORS. */
-export function routesOf(app: FastifyInstance): RouteEntry[] {
+export function routesOf(app: FastifyInstance): DeclaredRoute[] {
   const seen = new Set<string>();
-  return registeredRoutes(app).filter((route) => {
+  return declaredRoutes(app).filter((route) => {
     const key = `${route.method} ${route.url}`;
     if (route.method === 'HEAD' || seen.has(key)) return false;
     seen.add(key);
