@@ -168,6 +168,41 @@ export function tokenKinds(secret: string): TokenKind[] {
   ];
 }
 
+// ------------------------------------------------------------------ sweeps over every route
+
+/** Whether a request of `method` carries a body. */
+export const takesBody = (method: string): boolean => method !== 'GET' && method !== 'HEAD' && method !== 'OPTIONS';
+
+/** Every trick of PATH_TRICKS in every path parameter of every route, one parameter at a time, with a valid token. */
+export async function expectPathTricksSurvived(base: URL, routes: readonly DeclaredRoute[], authorization: string): Promise<void> {
+  for (const route of routes) {
+    for (const parameter of parametersOf(route.url)) {
+      for (const trick of PATH_TRICKS) {
+        const path = pathFor(route.url, (name) => (name === parameter ? trick : plainValue(name)));
+        await expectSurvives(base, { method: route.method, path, headers: { authorization } });
+      }
+    }
+  }
+}
+
+/** Every token kind on every route; routes that take a body get `body` (JSON text). */
+export async function expectTokenKindsSurvived(base: URL, routes: readonly DeclaredRoute[], secret: string, body: string): Promise<void> {
+  const kinds = tokenKinds(secret);
+  for (const route of routes) {
+    const path = pathFor(route.url, plainValue);
+    const withBody = takesBody(route.method);
+    for (const kind of kinds) {
+      const authorization = await kind.header();
+      await expectSurvives(base, {
+        method: route.method,
+        path,
+        headers: { ...(authorization ? { authorization } : {}), ...(withBody ? { 'content-type': 'application/json' } : {}) },
+        ...(withBody ? { body } : {}),
+      });
+    }
+  }
+}
+
 // ------------------------------------------------------------------ bodies
 
 /** Field names of the wire contract, so that random bodies reach validation of real fields and the handlers. */
