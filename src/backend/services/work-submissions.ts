@@ -4,7 +4,7 @@
  * the model), so a bad request gets a 4xx naming the problem and no operation
  * is created.
  */
-import type { BacktestStartBody, ModelArtifact, TrainingStartBody } from '../../api/contract.js';
+import { ModelId, type BacktestStartBody, type ModelArtifact, type TrainingStartBody } from '../../api/contract.js';
 import { KtrdrError } from '../../common/errors.js';
 import type { MarketDataRepository } from '../../market-data/repository.js';
 import type { Timeframe } from '../../market-data/types.js';
@@ -22,9 +22,6 @@ export interface WorkSubmissionsDeps {
   /** KTRDR_DATA_STRATEGIES_DIR: where strategies named by file are looked up. */
   readonly strategiesDir: string;
 }
-
-/** The ids models are stored under (ModelSummary's rule). */
-const MODEL_ID = /^[A-Za-z0-9_.-]{1,200}$/;
 
 export class WorkSubmissions {
   constructor(private readonly deps: WorkSubmissionsDeps) {}
@@ -93,7 +90,7 @@ export class WorkSubmissions {
     const parts = modelPath.split(/[\\/]+/).filter((part) => part !== '');
     const last = parts[parts.length - 1] ?? '';
     const candidates = [last, last.replace(/(\.summary)?\.json$/i, ''), parts[parts.length - 2] ?? ''];
-    const ids = [...new Set(candidates)].filter((id) => MODEL_ID.test(id) && id !== '.' && id !== '..');
+    const ids = [...new Set(candidates)].filter((id) => ModelId.safeParse(id).success);
     for (const id of ids) {
       try {
         return await this.deps.models.get(id);
