@@ -245,6 +245,19 @@ export const CheckpointsResponse = z.object({
 /** How many checkpoints a DELETE removed. */
 export const CheckpointsDeleted = z.object({ success: z.literal(true), deleted: z.number().int().nonnegative() });
 
+/** The statuses `POST /operations/prune` may select (active operations are never pruned). */
+export const TerminalStatus = z.enum(['completed', 'failed', 'cancelled']);
+export type TerminalStatus = z.infer<typeof TerminalStatus>;
+
+/** `POST /operations/prune`: terminal operations that ended more than `older_than_seconds` ago (0: all), of one status or all. */
+export const PruneOperationsBody = z.object({
+  older_than_seconds: z.number().int().min(0).max(100 * 365 * 24 * 3600).default(0),
+  status: TerminalStatus.optional(),
+});
+export type PruneOperationsBody = z.infer<typeof PruneOperationsBody>;
+
+export const PruneOperationsResponse = z.object({ success: z.literal(true), deleted: z.array(z.string()) });
+
 export const StartOperationResponse = z.object({
   success: z.literal(true),
   operation_id: z.string(),
@@ -408,6 +421,7 @@ export const ModelArtifact = ModelSummary.extend({
 export type ModelArtifact = z.infer<typeof ModelArtifact>;
 
 export const ModelCreated = z.object({ success: z.literal(true), model_id: z.string() });
+export const ModelDeleted = z.object({ success: z.literal(true), model_id: z.string() });
 
 /** A file name under KTRDR_DATA_STRATEGIES_DIR (the earlier ktrdr's `strategy_name`). */
 const StrategyFileName = z

@@ -3,6 +3,7 @@
  * and Auth settings only (the CLI never validates server-only settings), and
  * one way of turning failures into a message and an exit code.
  */
+import { API_PREFIX } from '../api/contract.js';
 import { TokenService, tokenProvider } from '../auth/tokens.js';
 import { BackendApi } from '../client/backend-api.js';
 import { HttpError, UnreachableError } from '../client/http.js';
@@ -10,18 +11,39 @@ import { secondsToMs } from '../config/derived.js';
 import { getApiClientSettings, getAuthSettings } from '../config/settings.js';
 import { ConfigurationError } from '../settings-engine/index.js';
 import { ExitCode } from './exit-codes.js';
+import { AmbiguousIdError } from './resolve-id.js';
 
 export const CLI_TOKEN_SUBJECT = 'ktrdr-cli';
+
+/** Where the base URL can be changed, named in every message about it. */
+export const BASE_URL_SOURCES = 'KTRDR_API_CLIENT_BASE_URL or --backend URL';
+
+/** A base URL the CLI cannot use (it lacks the API path); exit 1 with the message. */
+export class BaseUrlError extends Error {
+  constructor(readonly baseUrl: string) {
+    const root = baseUrl.replace(/\/+$/, '');
+    super(`the backend URL ${baseUrl} lacks the API path ${API_PREFIX}: use ${root}${API_PREFIX} (set by ${BASE_URL_SOURCES})`);
+    this.name = 'BaseUrlError';
+  }
+}
+
+/** Throws `BaseUrlError` unless the URL's path ends with /api/v1 (without it every route answers "no route"). */
+export function checkBaseUrl(baseUrl: string): void {
+  const path = new URL(baseUrl).pathname.replace(/\/+$/, '');
+  if (!path.endsWith(API_PREFIX)) throw new BaseUrlError(baseUrl);
+}
 
 /** Reads the API client and Auth settings; throws `ConfigurationError` when they are invalid. */
 export function backendApiFromSettings(): BackendApi {
   const client = getApiClientSettings();
+  checkBaseUrl(client.baseUrl);
   const auth = getAuthSettings();
   const tokens = new TokenService(auth.jwtSecret, auth.tokenExpireMinutes);
   return BackendApi.create({
     baseUrl: client.baseUrl,
     timeoutMs: secondsToMs(client.timeout),
     retry: { maxRetries: client.maxRetries, delayMs: secondsToMs(client.retryDelay) },
+    retryWhenNothingListens: false,
     token: tokenProvider(tokens, CLI_TOKEN_SUBJECT, 'cli'),
   });
 }
@@ -30,7 +52,7 @@ export function backendApiFromSettings(): BackendApi {
 export function unreachableMessage(baseUrl: string, error: UnreachableError): string {
   const prefix = `cannot reach ${error.url}: `;
   const reason = error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message;
-  return `cannot reach the backend at ${baseUrl}: ${reason} (is \`ktrdr up\` or \`ktrdr backend\` running? KTRDR_API_CLIENT_BASE_URL=${baseUrl})`;
+  return `cannot reach the backend at ${baseUrl}: ${reason} (is \`ktrdr up\` or \`ktrdr backend\` running? the URL is set by ${BASE_URL_SOURCES})`;
 }
 
 /** Prints what went wrong in one line (or the configuration block) and returns the exit code. */
@@ -39,7 +61,7 @@ export function reportFailure(error: unknown, baseUrl: string | null): number {
     process.stderr.write(`${error.message}\n`);
   } else if (error instanceof UnreachableError) {
     process.stderr.write(`error: ${unreachableMessage(baseUrl ?? error.url, error)}\n`);
-  } else if (error instanceof HttpError) {
+  } else if (error instanceof HttpError || error instanceof BaseUrlError || error instanceof AmbiguousIdError) {
     process.stderr.write(`error: ${error.message}\n`);
   } else {
     throw error;

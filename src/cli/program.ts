@@ -1,5 +1,6 @@
-import { Command } from 'commander';
+import { Argument, Command, InvalidArgumentError } from 'commander';
 import { packageVersion } from '../common/version.js';
+import { completionScript, SHELLS, type Shell } from './completion.js';
 
 /**
  * Every top-level command, in the order `ktrdr --help` lists them, each loaded
@@ -22,18 +23,59 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   config: async () => (await import('./commands/config.js')).configCommand(),
 };
 
-/** The program for `argv`: only the command it names, or all of them (help, an unknown name). */
+/** The environment variable `--backend` overrides for this process (the settings read it like any other). */
+export const BASE_URL_VARIABLE = 'KTRDR_API_CLIENT_BASE_URL';
+
+function urlOption(value: string): string {
+  try {
+    const url = new URL(value.trim());
+    if (url.protocol === 'http:' || url.protocol === 'https:') return value.trim();
+  } catch {
+    // fall through to the usage error
+  }
+  throw new InvalidArgumentError(`'${value}' is not an http(s) URL (e.g. http://localhost:8000/api/v1).`);
+}
+
+/** The first word that is not a global option or its value: the command asked for. */
+function requestedCommand(argv: readonly string[]): string | undefined {
+  for (let i = 2; i < argv.length; i++) {
+    const word = argv[i] as string;
+    if (word === '--backend') i++;
+    else if (!word.startsWith('-')) return word;
+  }
+  return undefined;
+}
+
+/** The program for `argv`: only the command it names, or all of them (help, completion, an unknown name). */
 export async function buildProgram(argv: readonly string[] = process.argv): Promise<Command> {
   const program = new Command('ktrdr')
     .description('Train and backtest trading strategies on a fleet of workers coordinated by one backend.')
-    .version(packageVersion());
-  const requested = argv[2];
+    .version(packageVersion())
+    .option('--backend <url>', `the backend API base URL, …/api/v1 (overrides ${BASE_URL_VARIABLE})`, urlOption)
+    .option('-q, --quiet', 'print only results and errors (no progress, no "started …" lines)')
+    .option('--no-progress', 'no progress bar or progress lines while following an operation');
+  program.hook('preAction', (_program, action) => {
+    const backend = action.optsWithGlobals<{ backend?: string }>().backend;
+    // The settings are read from the environment; the option is that one variable, for this process only.
+    if (backend !== undefined) process.env[BASE_URL_VARIABLE] = backend;
+  });
+  const requested = requestedCommand(argv);
   const names = requested !== undefined && Object.hasOwn(COMMANDS, requested) ? [requested] : Object.keys(COMMANDS);
   for (const command of await Promise.all(names.map((name) => (COMMANDS[name] as () => Promise<Command>)()))) {
     program.addCommand(command);
   }
+  if (requested === undefined || !Object.hasOwn(COMMANDS, requested)) program.addCommand(completionCommand(program));
   applyToAll(program, (command) => command.showHelpAfterError('(run with --help for usage)').exitOverride());
   return program;
+}
+
+function completionCommand(program: Command): Command {
+  return new Command('completion')
+    .description('Print a shell completion script (bash or zsh); e.g. source <(ktrdr completion bash)')
+    .addArgument(new Argument('<shell>', 'the shell').choices(SHELLS))
+    .action((shell: Shell) => {
+      process.stdout.write(completionScript(program, shell));
+    });
 }
 
 /** Commands built with `new Command()` inherit nothing: give every level the same error handling. */

@@ -13,14 +13,17 @@ import {
   GetOperationResponse,
   ListOperationsResponse,
   ModelArtifact,
+  ModelDeleted,
   ModelSummary,
   OperationResultsResponse,
+  PruneOperationsResponse,
   StartOperationResponse,
   WorkerRecord,
   type BacktestStartBody,
   type OperationRecord,
   type TrainingStartBody,
   type OperationStatus,
+  type PruneOperationsBody,
   type OperationType,
   type WorkerStatus,
   type WorkerType,
@@ -153,6 +156,16 @@ export class BackendApi {
   /** One model with its artifact (strategy, feature specification, weights). */
   async getModel(modelId: string): Promise<ModelArtifact> {
     return this.api.request('GET', `/models/${encodeURIComponent(modelId)}`, ModelArtifact);
+  }
+
+  /** Deletes a model; 409 while an active backtest uses it. */
+  async deleteModel(modelId: string): Promise<void> {
+    await this.api.request('DELETE', `/models/${encodeURIComponent(modelId)}`, ModelDeleted);
+  }
+
+  /** Deletes ended operations; returns their ids. */
+  async pruneOperations(body: Partial<PruneOperationsBody>): Promise<string[]> {
+    return (await this.api.request('POST', '/operations/prune', PruneOperationsResponse, { body })).deleted;
   }
 
   /** The market data series the backend holds. */

@@ -34,6 +34,24 @@ function causeMessage(error: Error): string {
   return inner instanceof Error ? inner.message : error.message;
 }
 
+/** Connect errors that mean nothing listens there (as opposed to a slow or overloaded server). */
+const NOTHING_THERE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
+
+/** The system error code of a failed connection (ECONNREFUSED, ENOTFOUND…) found in the cause chain, or null. */
+export function connectErrorCode(error: unknown): string | null {
+  const seen = new Set<unknown>();
+  const queue: unknown[] = [error];
+  for (let current = queue.shift(); current !== undefined; current = queue.shift()) {
+    if (current === null || typeof current !== 'object' || seen.has(current)) continue;
+    seen.add(current);
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && NOTHING_THERE.has(code)) return code;
+    queue.push((current as { cause?: unknown }).cause);
+    if (current instanceof AggregateError) queue.push(...current.errors);
+  }
+  return null;
+}
+
 export interface RetryPolicy {
   /** Extra attempts after the first. */
   readonly maxRetries: number;
@@ -50,6 +68,11 @@ export interface HttpClientOptions {
   readonly token?: () => Promise<string>;
   readonly retry?: RetryPolicy;
   readonly sleep?: (ms: number) => Promise<void>;
+  /**
+   * False: a connection refused (or a host that does not resolve) fails at once instead of being retried.
+   * The CLI sets it: a person waiting seconds for "cannot reach" learns nothing from the wait.
+   */
+  readonly retryWhenNothingListens?: boolean;
 }
 
 export interface RequestOptions {
@@ -90,7 +113,8 @@ export class HttpClient {
       try {
         return await this.once(method, path, options);
       } catch (error) {
-        const retryable = error instanceof UnreachableError || (error instanceof HttpError && RETRYABLE_STATUS.has(error.status));
+        const nothingThere = this.options.retryWhenNothingListens === false && connectErrorCode(error) !== null;
+        const retryable = (error instanceof UnreachableError && !nothingThere) || (error instanceof HttpError && RETRYABLE_STATUS.has(error.status));
         if (!retryable || attempt >= retry.maxRetries) throw error;
         await sleep(retry.delayMs * 2 ** attempt);
       }

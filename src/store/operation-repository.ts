@@ -206,12 +206,13 @@ export class SqlOperationRepository implements OperationRepository {
     return records.map(toRow);
   }
 
-  async deleteTerminalBefore(cutoff: Date): Promise<string[]> {
+  async deleteTerminalBefore(cutoff: Date, statuses?: readonly OperationStatus[]): Promise<string[]> {
     // A terminal operation without a completion time (should not happen) ages from its creation.
+    const only = statuses === undefined ? '' : ' AND status IN (SELECT jsonb_array_elements_text($2::text::jsonb))';
     const rows = await this.sql.query<{ operation_id: string }>(
-      `DELETE FROM operations WHERE ${TERMINAL_SQL} AND COALESCE(completed_at, created_at) < $1::timestamptz
+      `DELETE FROM operations WHERE ${TERMINAL_SQL}${only} AND COALESCE(completed_at, created_at) < $1::timestamptz
        RETURNING operation_id`,
-      [timeParam(cutoff)],
+      statuses === undefined ? [timeParam(cutoff)] : [timeParam(cutoff), jsonParam([...statuses])],
     );
     return rows.map((row) => row.operation_id);
   }

@@ -70,8 +70,8 @@ export interface OperationRepository {
   pending(workerType?: WorkerType, limit?: number): Promise<OperationRow[]>;
   /** Running operations (for the orphan detector). */
   running(): Promise<OperationRow[]>;
-  /** Deletes terminal operations completed before `cutoff`; returns their ids. */
-  deleteTerminalBefore(cutoff: Date): Promise<string[]>;
+  /** Deletes terminal operations completed before `cutoff` (only those with one of `statuses` when given); returns their ids. */
+  deleteTerminalBefore(cutoff: Date, statuses?: readonly OperationStatus[]): Promise<string[]>;
   /** Deletes the `count` oldest terminal operations; returns their ids. */
   deleteOldestTerminal(count: number): Promise<string[]>;
   count(): Promise<number>;

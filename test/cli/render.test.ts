@@ -46,7 +46,7 @@ describe('formatting', () => {
   it('percentages without needless decimals, figures and summaries as key=value', () => {
     expect(formatPercentage(55.00000001)).toBe('55%');
     expect(formatPercentage(33.3333)).toBe('33.3%');
-    expect(formatFigures({ loss: 0.123456, epoch: 3, note: 'x', nested: { a: 1 } })).toBe('loss=0.1235 epoch=3 note=x nested={"a":1}');
+    expect(formatFigures({ loss: 0.123456, epoch: 3, note: 'x', nested: { a: 1 } })).toBe('loss=0.1235 epoch=3 note=x nested=[a=1]');
     expect(renderResultSummary(null)).toBe('-');
     expect(renderResultSummary({ steps: 20, resumed_from_step: 7 })).toBe('steps=20 resumed_from_step=7');
   });
@@ -68,5 +68,35 @@ describe('progress view off a terminal', () => {
       `[${'#'.repeat(8)}${'-'.repeat(22)}]  25% running | step 1/4`,
       `[${'#'.repeat(30)}] 100% running | step 4/4`,
     ]);
+  });
+});
+
+describe('no escape codes unless a capable terminal', () => {
+  const update = (env: NodeJS.ProcessEnv) => {
+    const capture = new Capture();
+    // A TTY as far as the stream says; TERM decides whether it can take cursor movement.
+    const stream = Object.assign(capture, { isTTY: true, columns: 80 }) as unknown as NodeJS.WriteStream;
+    const view = createProgressView(stream, undefined, env);
+    view.update(operationRecord({ status: 'running', progress: { ...emptyProgress(), percentage: 50, current_step: 'step 2/4' } }));
+    view.stop();
+    return capture.text;
+  };
+
+  it('TERM=dumb on a TTY gets plain lines without any escape sequence', () => {
+    const text = update({ TERM: 'dumb' });
+    expect(text).toContain('50% running | step 2/4');
+    expect(text).not.toMatch(/\x1b/);
+  });
+
+  it('a capable TTY gets the redrawn bar (escape sequences)', () => {
+    expect(update({ TERM: 'xterm-256color' })).toMatch(/\x1b/);
+  });
+});
+
+describe('result summaries', () => {
+  it('per-class figures read as key=value lists, never raw JSON', () => {
+    const text = renderResultSummary({ model_id: 'mdl_x', recall: { BUY: 0, HOLD: 0.7 }, classes: ['BUY', 'SELL'] });
+    expect(text).toBe('model_id=mdl_x recall=[BUY=0 HOLD=0.7] classes=[BUY SELL]');
+    expect(text).not.toMatch(/[{}"]/);
   });
 });

@@ -2,7 +2,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { BarsQuery, BarsResponse, DataSetSummary, ModelArtifact, ModelCreated, ModelSummary, Timeframe } from '../../api/contract.js';
+import { BarsQuery, BarsResponse, DataSetSummary, ModelArtifact, ModelCreated, ModelDeleted, ModelSummary, Timeframe } from '../../api/contract.js';
+import { conflict } from '../../common/errors.js';
 import { requireClaims } from '../../http/access-control.js';
 import type { BackendAppDeps } from '../app-deps.js';
 import { ModelIdParams } from './params.js';
@@ -56,6 +57,25 @@ export function dataRoutes(app: FastifyInstance, deps: BackendAppDeps): void {
     '/models/:id',
     { config: { roles: ['cli', 'worker'] }, schema: { tags: ['models'], summary: 'One model: metadata and the artifact (weights, feature specification)', params: ModelIdParams, response: { 200: ModelArtifact } } },
     async (request) => deps.models.get(request.params.id),
+  );
+
+  routes.delete(
+    '/models/:id',
+    {
+      config: { roles: ['cli'] },
+      schema: { tags: ['models'], summary: 'Delete a model (409 while a pending or running backtest uses it)', params: ModelIdParams, response: { 200: ModelDeleted } },
+    },
+    async (request) => {
+      const modelId = request.params.id;
+      await deps.models.get(modelId);
+      const users = await deps.operations.activeBacktestsOf(modelId);
+      if (users.length > 0) {
+        throw conflict(`model '${modelId}' is used by ${users.length} active backtest(s) (${users.join(', ')}); cancel them or wait for them to end, then delete it`);
+      }
+      await deps.models.remove(modelId);
+      deps.logger.info({ model_id: modelId }, 'model deleted on request');
+      return { success: true as const, model_id: modelId };
+    },
   );
 
   routes.post(

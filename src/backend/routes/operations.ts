@@ -1,7 +1,16 @@
 /** Operations as users see them: list, show (with fresh progress), cancel, resume, results. */
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { CheckpointsDeleted, CheckpointsResponse, GetOperationResponse, ListOperationsQuery, ListOperationsResponse, OperationResultsResponse } from '../../api/contract.js';
+import {
+  CheckpointsDeleted,
+  CheckpointsResponse,
+  GetOperationResponse,
+  ListOperationsQuery,
+  ListOperationsResponse,
+  OperationResultsResponse,
+  PruneOperationsBody,
+  PruneOperationsResponse,
+} from '../../api/contract.js';
 import type { BackendAppDeps } from '../app-deps.js';
 import { renderOperation } from '../render.js';
 import { CheckpointParams, IdParams } from './params.js';
@@ -21,6 +30,23 @@ export function operationRoutes(app: FastifyInstance, deps: BackendAppDeps): voi
       const { status, operation_type, limit } = request.query;
       const list = await operations.list({ status, operationType: operation_type, limit });
       return { success: true as const, data: list.rows.map(renderOperation), total_count: list.total, active_count: list.activeCount };
+    },
+  );
+
+  routes.post(
+    '/operations/prune',
+    {
+      config,
+      schema: {
+        tags,
+        summary: 'Delete ended operations (with their checkpoints and results) that ended more than older_than_seconds ago, optionally of one status',
+        body: PruneOperationsBody,
+        response: { 200: PruneOperationsResponse },
+      },
+    },
+    async (request) => {
+      const { older_than_seconds: olderThan, status } = request.body;
+      return { success: true as const, deleted: await operations.prune(olderThan * 1000, status === undefined ? undefined : [status]) };
     },
   );
 

@@ -6,7 +6,7 @@
  * never overwritten: the same upload again (a retry) is accepted, another one
  * under a taken id is a conflict.
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ModelArtifact, ModelId, ModelSummary } from '../../api/contract.js';
 import { conflict, KtrdrError, notFound } from '../../common/errors.js';
@@ -53,6 +53,14 @@ export class ModelStore {
         }),
     );
     return summaries.filter((s): s is ModelSummary => s !== null).sort((a, b) => b.created_at.localeCompare(a.created_at));
+  }
+
+  /** Deletes a model: its summary first (it leaves the list at once), then its artifact. NOT_FOUND when there is none. */
+  async remove(modelId: string): Promise<void> {
+    await this.get(modelId);
+    const name = safeFileName(modelId);
+    await rm(join(this.directory, `${name}${SUMMARY_SUFFIX}`), { force: true });
+    await rm(join(this.directory, `${name}.json`), { force: true });
   }
 
   /**

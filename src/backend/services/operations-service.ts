@@ -127,15 +127,38 @@ export class OperationsService {
     }
   }
 
+  /** Running operations carry the progress their worker reports (refreshed as `get` does), not a stale snapshot. */
   async list(filter: OperationFilter): Promise<OperationList> {
     const [{ rows, total }, counts] = await Promise.all([this.operations.list(filter), this.operations.countByStatus()]);
-    return { rows, total, activeCount: ACTIVE_STATUSES.reduce((sum, status) => sum + (counts[status] ?? 0), 0) };
+    const fresh = await Promise.all(rows.map((row) => (row.status === 'running' && row.workerId ? this.get(row.operationId).catch(() => row) : row)));
+    return { rows: fresh, total, activeCount: ACTIVE_STATUSES.reduce((sum, status) => sum + (counts[status] ?? 0), 0) };
+  }
+
+  /**
+   * Deletes terminal operations (with their checkpoints and results) completed more than `olderThanMs` ago,
+   * optionally only those with one of `statuses`; returns their ids. Active operations are never pruned.
+   */
+  async prune(olderThanMs: number, statuses?: readonly OperationStatus[]): Promise<string[]> {
+    // "Older than 0" includes what ended this very millisecond.
+    const deleted = await this.operations.deleteTerminalBefore(new Date(this.deps.clock.now() - olderThanMs + 1), statuses);
+    for (const operationId of deleted) await this.forget(operationId);
+    this.deps.logger.info({ operations: deleted.length }, 'operations pruned on request');
+    return deleted;
+  }
+
+  /** Active backtests of a model (a model they use must not be deleted under them). */
+  async activeBacktestsOf(modelId: string): Promise<string[]> {
+    const active = await Promise.all(ACTIVE_STATUSES.map((status) => this.operations.list({ status, operationType: 'backtesting', limit: 10_000 })));
+    return active.flatMap(({ rows }) => rows.filter((row) => row.metadata.model_id === modelId || row.params.model_id === modelId).map((row) => row.operationId));
   }
 
   async cancel(operationId: string): Promise<OperationRow> {
     const row = await this.require(operationId);
     if (isTerminal(row.status)) throw conflict(`operation '${operationId}' is already ${row.status} and cannot be cancelled`);
+    let current = row;
     if (row.status === 'running' && row.workerId) {
+      // The last progress the worker reports is kept: a cancelled operation shows how far it got, not 0 %.
+      current = (await this.refreshFromWorker(row)) ?? row;
       const worker = await this.deps.registry.get(row.workerId);
       if (worker) {
         await this.deps.client.cancel(worker.endpointUrl, operationId).catch((error: unknown) => {
@@ -143,7 +166,7 @@ export class OperationsService {
         });
       }
     }
-    const cancelled = await this.finish(row, { status: 'cancelled', errorMessage: 'cancelled by request' });
+    const cancelled = await this.finish(current, { status: 'cancelled', errorMessage: 'cancelled by request' });
     if (!cancelled) return this.require(operationId);
     return cancelled;
   }

@@ -3,14 +3,15 @@
  * follows it bar by bar to its performance figures (and, with --trades, its trades).
  */
 import { Command, Option } from 'commander';
-import { Timeframe, type OperationRecord } from '../../api/contract.js';
+import { Timeframe } from '../../api/contract.js';
 import type { BackendApi } from '../../client/backend-api.js';
 import { withBackend } from '../backend-session.js';
 import { ExitCode } from '../exit-codes.js';
 import { dateRangeProblem, isoDateOption, numberOption, rangeOption, symbolOption } from '../options.js';
-import { backtestProgressFigures, BacktestResults, renderBacktestConclusion, type BacktestTrade } from '../render/backtest.js';
+import { followOperation, intervalOption } from '../follow.js';
+import { outputModeOf, type OutputMode } from '../output.js';
+import { backtestPresenter } from '../presenters.js';
 import { printJson, printJsonLine } from '../render/json.js';
-import { followOperation, intervalOption, type OperationPresenter } from './ops.js';
 
 interface BacktestOptions {
   symbol?: string;
@@ -26,23 +27,7 @@ interface BacktestOptions {
   intervalMs: number;
 }
 
-/** The trades of a finished backtest, or null when the backend holds none in the expected shape. */
-async function fetchTrades(api: BackendApi, op: OperationRecord): Promise<BacktestTrade[] | null> {
-  const results = await api.getResults(op.operation_id);
-  const parsed = BacktestResults.safeParse(results.results);
-  return parsed.success ? parsed.data.trades : null;
-}
-
-export function backtestPresenter(api: BackendApi, withTrades: boolean): OperationPresenter {
-  return {
-    progressFigures: backtestProgressFigures,
-    conclusion: async (op) => renderBacktestConclusion(op, withTrades && op.status === 'completed' ? await fetchTrades(api, op) : undefined),
-    // For scripts the whole results document (trades and equity curve), as the backend serves it.
-    ...(withTrades && { jsonConclusion: async (op: OperationRecord) => (op.status === 'completed' ? api.getResults(op.operation_id) : undefined) }),
-  };
-}
-
-async function backtest(api: BackendApi, model: string, options: BacktestOptions): Promise<number> {
+async function backtest(api: BackendApi, model: string, options: BacktestOptions, output: OutputMode): Promise<number> {
   const started = await api.startBacktest({
     model,
     symbol: options.symbol,
@@ -54,10 +39,11 @@ async function backtest(api: BackendApi, model: string, options: BacktestOptions
     slippage: options.slippage,
   });
   if (options.json) (options.watch ? printJsonLine : printJson)(started);
+  else if (output.quiet) process.stdout.write(`${started.operation_id}\n`);
   else if (options.watch) process.stdout.write(`started backtesting operation ${started.operation_id} of model ${model} (${started.status})\n`);
   else process.stdout.write(`started backtesting operation ${started.operation_id} of model ${model} (${started.status}); follow it with: ktrdr ops watch ${started.operation_id}\n`);
   if (!options.watch) return ExitCode.Ok;
-  return followOperation(api, started.operation_id, { json: options.json, intervalMs: options.intervalMs, presenter: backtestPresenter(api, options.trades === true) });
+  return followOperation(api, started.operation_id, { json: options.json, intervalMs: options.intervalMs, presenter: backtestPresenter(api, options.trades === true), output });
 }
 
 function usageProblem(options: BacktestOptions): string | null {
@@ -81,13 +67,13 @@ export function backtestCommand(): Command {
     .option('--trades', 'with --watch: print the trades at the end (with --json: the results document as a last line)')
     .addOption(intervalOption())
     .addHelpText('after', '\nExamples:\n  ktrdr backtest <model-id> --watch --trades\n  ktrdr backtest <model-id> --start 2024-01-01 --end 2024-06-01 --capital 50000 --commission 0.0005 --json')
-    .action(async (model: string, options: BacktestOptions) => {
+    .action(async (model: string, options: BacktestOptions, command: Command) => {
       const problem = usageProblem(options);
       if (problem) {
         process.stderr.write(`error: ${problem}\n(run with --help for usage)\n`);
         process.exitCode = ExitCode.Usage;
         return;
       }
-      await withBackend((api) => backtest(api, model, options));
+      await withBackend((api) => backtest(api, model, options, outputModeOf(command)));
     });
 }

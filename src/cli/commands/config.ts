@@ -49,7 +49,7 @@ function checkCommand(): Command {
       for (const warning of [...nameWarnings(inspection), ...inspection.notices]) process.stderr.write(`WARNING: ${warning}\n`);
       const box = insecureWarningBox(inspection);
       if (box) process.stderr.write(`${box}\n`);
-      if (valid) process.stderr.write(`Configuration is valid for role '${options.role}' (KTRDR_ENV=${inspection.env}).\n`);
+      if (valid) process.stdout.write(`Configuration is valid for role '${options.role}' (KTRDR_ENV=${inspection.env}).\n`);
       else process.stderr.write(`${formatConfigurationBlock(inspection.issues, DOCS_HINT)}\n`);
     });
 }
@@ -75,12 +75,30 @@ function explainCommand(): Command {
     });
 }
 
+interface DocsOptions {
+  check?: boolean;
+  write?: boolean;
+  envExample?: boolean;
+  dir: string;
+}
+
+/** Which generated file `config docs` prints: the reference, or `.env.example` with --env-example. */
+const ENV_EXAMPLE_PATH = '.env.example';
+
 function docsCommand(): Command {
   return new Command('docs')
-    .description('Write docs/configuration.md and .env.example from the settings catalogue')
-    .option('--check', 'write nothing; exit 1 when a committed file differs from what would be generated')
-    .option('--dir <dir>', 'project directory the files are written under', '.')
-    .action((options: { check?: boolean; dir: string }) => {
+    .description('Print docs/configuration.md (or .env.example) generated from the settings catalogue; --write writes both files, --check compares them')
+    .option('--env-example', 'print .env.example instead of the Markdown reference')
+    .option('--write', 'write docs/configuration.md and .env.example under --dir instead of printing')
+    .option('--check', 'write nothing; exit 1 when a file under --dir differs from what would be generated')
+    .option('--dir <dir>', 'project directory the files are written under or compared with (--write, --check)', '.')
+    .action((options: DocsOptions) => {
+      if (!options.write && !options.check) {
+        const wanted = options.envExample ? ENV_EXAMPLE_PATH : 'docs/configuration.md';
+        const file = generatedDocs().find((candidate) => candidate.path === wanted);
+        process.stdout.write(file?.content ?? '');
+        return;
+      }
       const stale: string[] = [];
       for (const file of generatedDocs()) {
         const path = resolve(options.dir, file.path);
@@ -96,14 +114,14 @@ function docsCommand(): Command {
         } else {
           mkdirSync(dirname(path), { recursive: true });
           writeFileSync(path, file.content);
-          process.stderr.write(`wrote ${file.path}\n`);
+          process.stdout.write(`wrote ${file.path}\n`);
         }
       }
       if (stale.length > 0) {
-        process.stderr.write(`stale: ${stale.join(', ')} (run: ktrdr config docs)\n`);
+        process.stderr.write(`stale: ${stale.join(', ')} (run: ktrdr config docs --write)\n`);
         process.exitCode = ExitCode.Failure;
       } else if (options.check) {
-        process.stderr.write('configuration docs are up to date\n');
+        process.stdout.write('configuration docs are up to date\n');
       }
     });
 }

@@ -16,7 +16,7 @@ import { MarketDataRepository } from '../../market-data/repository.js';
 import { barCount, Timeframe, type BarSeries } from '../../market-data/types.js';
 import { ExitCode } from '../exit-codes.js';
 import { integerOption } from '../options.js';
-import { printJson } from '../render/json.js';
+import { printJson, printList } from '../render/json.js';
 import { renderTable } from '../render/table.js';
 
 function dataDir(): string {
@@ -78,14 +78,14 @@ function generateCommand(): Command {
 function listCommand(): Command {
   return new Command('list')
     .description('List the data files in KTRDR_DATA_DIR: symbol, timeframe, bars, first and last dates')
-    .option('--json', 'print [{symbol, timeframe, bars, start, end, file}] as JSON')
+    .option('--json', 'print {items: [{symbol, timeframe, bars, start, end, file}], total} as JSON')
     .action(async (options: { json?: boolean }) => {
       const repository = new MarketDataRepository(dataDir());
       const { files, ignored } = await repository.scan();
       for (const file of ignored) process.stderr.write(`note: ignored ${file.file}: ${file.reason}\n`);
       process.exitCode = ExitCode.Ok;
       if (options.json) {
-        printJson(files);
+        printList(files);
         return;
       }
       if (files.length === 0) {
@@ -149,7 +149,7 @@ function validateCommand(): Command {
       ].sort((a, b) => a.problem.line - b.problem.line);
       for (const { problem, kind } of problems) process.stdout.write(`${formatProblem(problem, kind)}\n`);
       const counted = (count: number, noun: string) => `${count} ${noun}${count === 1 ? '' : 's'}`;
-      if (series) process.stderr.write(`${file}: valid: ${coverage(series)}${warnings.length > 0 ? ` (${counted(warnings.length, 'warning')})` : ''}\n`);
+      if (series) process.stdout.write(`${file}: valid: ${coverage(series)}${warnings.length > 0 ? ` (${counted(warnings.length, 'warning')})` : ''}\n`);
       else process.stderr.write(`${file}: invalid: ${counted(errors.length, 'error')}, ${counted(warnings.length, 'warning')}\n`);
     });
 }

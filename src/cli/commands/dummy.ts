@@ -4,7 +4,8 @@ import { withBackend } from '../backend-session.js';
 import { ExitCode } from '../exit-codes.js';
 import { integerOption } from '../options.js';
 import { printJson, printJsonLine } from '../render/json.js';
-import { followOperation, intervalOption } from './ops.js';
+import { followOperation, intervalOption } from '../follow.js';
+import { outputModeOf } from '../output.js';
 
 interface StartOptions {
   steps?: number;
@@ -26,8 +27,9 @@ function startCommand(): Command {
     .option('--watch', 'follow it until it ends (exit 0 when it completed, 1 otherwise)')
     .option('--json', 'print JSON (with --watch: one line for the submission, then one per poll)')
     .addOption(intervalOption())
-    .action((options: StartOptions) =>
+    .action((options: StartOptions, command: Command) =>
       withBackend(async (api) => {
+        const output = outputModeOf(command);
         const started = await api.startDummy({
           ...(options.steps !== undefined && { steps: options.steps }),
           ...(options.stepDelayMs !== undefined && { step_delay_ms: options.stepDelayMs }),
@@ -35,9 +37,10 @@ function startCommand(): Command {
           ...(options.workerType !== undefined && { worker_type: options.workerType }),
         });
         if (options.json) (options.watch ? printJsonLine : printJson)(started);
+        else if (output.quiet) process.stdout.write(`${started.operation_id}\n`);
         else process.stdout.write(`started dummy operation ${started.operation_id} (${started.status})\n`);
         if (!options.watch) return ExitCode.Ok;
-        return followOperation(api, started.operation_id, { json: options.json, intervalMs: options.intervalMs });
+        return followOperation(api, started.operation_id, { json: options.json, intervalMs: options.intervalMs, output });
       }),
     );
 }

@@ -1,5 +1,5 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { parseIsoUtc } from '../../market-data/dates.js';
@@ -17,7 +17,8 @@ import { formatProblem, loadStrategyText, StrategyError, type LoadedStrategy, ty
 import { STRATEGY_DOCS_PATH, renderStrategyDocs } from '../../strategy/docs.js';
 import type { Strategy } from '../../strategy/schema.js';
 import { ExitCode } from '../exit-codes.js';
-import { printJson } from '../render/json.js';
+import { printJson, printList } from '../render/json.js';
+import { renderTable } from '../render/table.js';
 
 /** What `strategy validate` says about a valid file (also its `--json` `summary`). */
 export interface StrategySummary {
@@ -249,12 +250,17 @@ function featuresCommand(): Command {
 
 function docsCommand(): Command {
   return new Command('docs')
-    .description(`Write ${STRATEGY_DOCS_PATH} from the strategy schema and the indicator registry`)
-    .option('--check', 'write nothing; exit 1 when the committed file differs from what would be generated')
-    .option('--dir <dir>', 'project directory the file is written under', '.')
-    .action((options: { check?: boolean; dir: string }) => {
-      const path = resolve(options.dir, STRATEGY_DOCS_PATH);
+    .description(`Print ${STRATEGY_DOCS_PATH} generated from the strategy schema and the indicator registry; --write writes it, --check compares it`)
+    .option('--write', 'write the file under --dir instead of printing it')
+    .option('--check', 'write nothing; exit 1 when the file under --dir differs from what would be generated')
+    .option('--dir <dir>', 'project directory the file is written under or compared with (--write, --check)', '.')
+    .action((options: { check?: boolean; write?: boolean; dir: string }) => {
       const content = renderStrategyDocs();
+      if (!options.write && !options.check) {
+        process.stdout.write(content);
+        return;
+      }
+      const path = resolve(options.dir, STRATEGY_DOCS_PATH);
       let current: string | null = null;
       try {
         current = readFileSync(path, 'utf8');
@@ -262,17 +268,87 @@ function docsCommand(): Command {
         current = null;
       }
       if (current === content) {
-        if (options.check) process.stderr.write(`${STRATEGY_DOCS_PATH} is up to date\n`);
+        if (options.check) process.stdout.write(`${STRATEGY_DOCS_PATH} is up to date\n`);
         return;
       }
       if (options.check) {
-        process.stderr.write(`stale: ${STRATEGY_DOCS_PATH} (run: ktrdr strategy docs)\n`);
+        process.stderr.write(`stale: ${STRATEGY_DOCS_PATH} (run: ktrdr strategy docs --write)\n`);
         process.exitCode = ExitCode.Failure;
         return;
       }
       mkdirSync(dirname(path), { recursive: true });
       writeFileSync(path, content);
-      process.stderr.write(`wrote ${STRATEGY_DOCS_PATH}\n`);
+      process.stdout.write(`wrote ${STRATEGY_DOCS_PATH}\n`);
+    });
+}
+
+/** One strategy file of the strategies directory, as `strategy list` reports it. */
+export interface StrategyListing {
+  /** What `train NAME` and `strategy validate NAME` take: the file name without .yaml/.yml. */
+  readonly name: string;
+  readonly file: string;
+  readonly valid: boolean;
+  /** The `name:` inside a valid file (it may differ from the file name). */
+  readonly strategy: string | null;
+  readonly symbols: string[];
+  readonly timeframes: string[];
+  readonly problems: number;
+  /** The first problem of an invalid file, for the table. */
+  readonly first_problem: string | null;
+}
+
+async function listStrategies(dir: string): Promise<StrategyListing[]> {
+  let files: string[];
+  try {
+    files = (await readdir(dir)).filter((file) => /\.ya?ml$/i.test(file) && !file.startsWith('.')).sort();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  return Promise.all(
+    files.map(async (file): Promise<StrategyListing> => {
+      const name = file.replace(/\.ya?ml$/i, '');
+      const path = resolve(dir, file);
+      try {
+        const { strategy } = loadStrategyText(await readFile(path, 'utf8'), path);
+        const data = strategy.training_data;
+        return { name, file, valid: true, strategy: strategy.name, symbols: data.symbols.list, timeframes: data.timeframes.list, problems: 0, first_problem: null };
+      } catch (error) {
+        const problems = error instanceof StrategyError ? error.problems : [{ path: '', message: error instanceof Error ? error.message : String(error) }];
+        const first = problems[0];
+        return { name, file, valid: false, strategy: null, symbols: [], timeframes: [], problems: problems.length, first_problem: first ? problemLine(file, first) : null };
+      }
+    }),
+  );
+}
+
+function listCommand(): Command {
+  return new Command('list')
+    .description('List the strategies in KTRDR_DATA_STRATEGIES_DIR (the names `train` takes) and whether each is valid')
+    .option('--json', 'print {items: [{name, file, valid, strategy, symbols, timeframes, problems, first_problem}], total} as JSON')
+    .action(async (options: { json?: boolean }) => {
+      const dir = resolve(getDataSettings().strategiesDir);
+      const strategies = await listStrategies(dir);
+      process.exitCode = ExitCode.Ok;
+      if (options.json) {
+        printList(strategies);
+        return;
+      }
+      if (strategies.length === 0) {
+        process.stdout.write(`no strategy files (*.yaml, *.yml) in ${dir} (KTRDR_DATA_STRATEGIES_DIR)\n`);
+        return;
+      }
+      const table = renderTable(
+        [
+          { header: 'name', value: (row: StrategyListing) => row.name },
+          { header: 'valid', value: (row: StrategyListing) => (row.valid ? 'yes' : `no (${row.problems} problem${row.problems === 1 ? '' : 's'})`) },
+          { header: 'data', value: (row: StrategyListing) => (row.valid ? `${row.symbols.join(',')} ${row.timeframes.join(',')}` : (row.first_problem ?? '-')) },
+        ],
+        strategies,
+      );
+      const invalid = strategies.filter((row) => !row.valid).length;
+      const footer = `${strategies.length} in ${dir}${invalid > 0 ? `; ${invalid} invalid (details: ktrdr strategy validate NAME)` : ''}`;
+      process.stdout.write(`${table}\n${footer}\n`);
     });
 }
 
@@ -284,7 +360,8 @@ function schemaCommand(): Command {
 
 export function strategyCommand(): Command {
   return new Command('strategy')
-    .description('Strategy files (YAML): validate them, compute their features, document their format')
+    .description('Strategy files (YAML): list and validate them, compute their features, document their format')
+    .addCommand(listCommand())
     .addCommand(validateCommand())
     .addCommand(featuresCommand())
     .addCommand(docsCommand())

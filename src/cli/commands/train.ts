@@ -14,8 +14,9 @@ import { withBackend } from '../backend-session.js';
 import { ExitCode } from '../exit-codes.js';
 import { dateRangeProblem, integerOption, isoDateOption, symbolOption } from '../options.js';
 import { printJson, printJsonLine } from '../render/json.js';
-import { renderTrainingConclusion, trainingProgressFigures } from '../render/training.js';
-import { followOperation, intervalOption, type OperationPresenter } from './ops.js';
+import { followOperation, intervalOption } from '../follow.js';
+import { outputModeOf, type OutputMode } from '../output.js';
+import { trainingPresenter } from '../presenters.js';
 
 interface TrainOptions {
   symbol?: string;
@@ -62,18 +63,13 @@ export async function resolveStrategy(argument: string): Promise<StrategyReferen
   return { kind: 'name', name: argument };
 }
 
-export const trainingPresenter: OperationPresenter = {
-  progressFigures: trainingProgressFigures,
-  conclusion: renderTrainingConclusion,
-};
-
 /** The backend's own message of an error answer (for a bad strategy: every problem by its path in the file). */
 function backendMessage(error: HttpError): string {
   const parsed = ErrorBody.safeParse(error.body);
   return parsed.success ? parsed.data.error.message : error.message;
 }
 
-async function train(api: BackendApi, strategy: StrategyReference, options: TrainOptions): Promise<number> {
+async function train(api: BackendApi, strategy: StrategyReference, options: TrainOptions, output: OutputMode): Promise<number> {
   const what = strategy.kind === 'file' ? strategy.path : `'${strategy.name}'`;
   let started: StartOperationResponse;
   try {
@@ -92,10 +88,11 @@ async function train(api: BackendApi, strategy: StrategyReference, options: Trai
     return ExitCode.Failure;
   }
   if (options.json) (options.watch ? printJsonLine : printJson)(started);
+  else if (output.quiet) process.stdout.write(`${started.operation_id}\n`);
   else if (options.watch) process.stdout.write(`started training operation ${started.operation_id} of ${what} (${started.status})\n`);
   else process.stdout.write(`started training operation ${started.operation_id} of ${what} (${started.status}); follow it with: ktrdr ops watch ${started.operation_id}\n`);
   if (!options.watch) return ExitCode.Ok;
-  return followOperation(api, started.operation_id, { json: options.json, intervalMs: options.intervalMs, presenter: trainingPresenter });
+  return followOperation(api, started.operation_id, { json: options.json, intervalMs: options.intervalMs, presenter: trainingPresenter, output });
 }
 
 export function trainCommand(): Command {
@@ -111,7 +108,7 @@ export function trainCommand(): Command {
     .option('--json', 'print JSON (with --watch: one line for the submission, then one per poll)')
     .addOption(intervalOption())
     .addHelpText('after', '\nExamples:\n  ktrdr train strategies/rsi_adx_example.yaml --watch\n  ktrdr train rsi_adx_example --symbol EURUSD --timeframe 1h --seed 7 --json')
-    .action(async (argument: string, options: TrainOptions) => {
+    .action(async (argument: string, options: TrainOptions, command: Command) => {
       const rangeProblem = dateRangeProblem(options.start, options.end);
       if (rangeProblem) {
         process.stderr.write(`error: ${rangeProblem}\n(run with --help for usage)\n`);
@@ -127,7 +124,7 @@ export function trainCommand(): Command {
         process.exitCode = ExitCode.Failure;
         return;
       }
-      await withBackend((api) => train(api, strategy, options));
+      await withBackend((api) => train(api, strategy, options, outputModeOf(command)));
     });
 }
 

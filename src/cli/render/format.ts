@@ -22,12 +22,17 @@ export function formatPercentage(percentage: number): string {
   return `${Number(percentage.toFixed(1))}%`;
 }
 
-/** A scalar for a one-line view: numbers rounded to 4 significant digits, objects as compact JSON. */
+/**
+ * A value for a one-line view: numbers rounded to 4 significant digits; a flat object (per-class figures such as
+ * `recall`) as `[BUY=0.382 HOLD=0.7]`, a list as `[a b c]`, never raw JSON with its quotes and braces.
+ */
 export function formatValue(value: unknown): string {
   if (typeof value === 'number') return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(4)));
   if (typeof value === 'string') return value;
   if (value === null || value === undefined) return '-';
-  return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(formatValue).join(' ')}]`;
+  if (typeof value === 'object') return `[${formatFigures(value as Record<string, unknown>)}]`;
+  return String(value);
 }
 
 /** `{loss: 0.51234, epoch: 3}` → "loss=0.5123 epoch=3". */

@@ -1,10 +1,11 @@
 /**
  * The live view of one operation's progress. On a terminal it is a cli-progress
- * bar redrawn in place; elsewhere (a pipe, a log, a test) it prints one line
+ * bar redrawn in place; elsewhere (a pipe, a log, a test, TERM=dumb) it prints one line
  * each time the progress changes, so the output stays readable.
  */
 import { SingleBar } from 'cli-progress';
 import type { OperationRecord } from '../../api/contract.js';
+import { isCapableTerminal } from '../output.js';
 import { formatFigures, formatPercentage } from './format.js';
 
 export interface ProgressView {
@@ -25,12 +26,12 @@ export type ProgressFigures = (op: OperationRecord) => string;
 /** Every figure of the progress context as `key=value` (the dummy's, and any type without its own). */
 export const contextFigures: ProgressFigures = (op) => formatFigures(op.progress.context);
 
-export function createProgressView(stream: NodeJS.WriteStream = process.stdout, figures: ProgressFigures = contextFigures): ProgressView {
+export function createProgressView(stream: NodeJS.WriteStream = process.stdout, figures: ProgressFigures = contextFigures, env: NodeJS.ProcessEnv = process.env): ProgressView {
   const figuresText = (op: OperationRecord) => {
     const text = figures(op);
     return text ? ` | ${text}` : '';
   };
-  return stream.isTTY ? new TerminalProgressView(stream, figuresText) : new LineProgressView(stream, figuresText);
+  return isCapableTerminal(stream, env) ? new TerminalProgressView(stream, figuresText) : new LineProgressView(stream, figuresText);
 }
 
 class TerminalProgressView implements ProgressView {
