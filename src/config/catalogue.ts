@@ -179,8 +179,12 @@ export const worker = defineGroup({
   prefix: 'KTRDR_WORKER_',
   description: 'A worker process and how the backend watches workers. There is no worker backend URL: see KTRDR_API_CLIENT_BASE_URL.',
   fields: {
-    id: setting.string().optional().deprecated('WORKER_ID').describe('Worker id; generated at start-up (`<type>-<hostname>-<random>`) when unset.'),
+    id: setting.string().optional().deprecated('WORKER_ID').describe('Worker id; `<type>-<hostname>-<port>` when unset (the same on every restart).'),
     port: port().default(5003).deprecated('WORKER_PORT').describe("Port of the worker's HTTP server."),
+    host: setting
+      .string()
+      .default('0.0.0.0')
+      .describe("Interface the worker's HTTP server listens on: 0.0.0.0 (every interface) so that a backend on another machine reaches it; 127.0.0.1 for a stack on one machine."),
     heartbeatInterval: seconds(ONE_HOUR).default(30).describe('Seconds between heartbeats to the backend.'),
     registrationTimeout: seconds(ONE_HOUR).default(10).describe('Seconds one registration attempt may take.'),
     endpointUrl: setting.url().optional().deprecated('WORKER_ENDPOINT_URL').describe('URL the backend uses to reach this worker; derived from the host and port when unset.'),

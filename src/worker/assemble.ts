@@ -26,9 +26,6 @@ import { buildWorkerServer } from './server.js';
 /** Every workload this build knows; the runner keeps those its worker type may run. */
 export const WORKLOADS: readonly Workload[] = [dummyWorkload, trainingWorkload, backtestingWorkload] as readonly Workload[];
 
-/** Listen on every interface, so that a backend on another machine reaches the worker. */
-export const WORKER_LISTEN_HOST = '0.0.0.0';
-
 /**
  * Requests other than registration retry a few times only: an outcome that
  * still fails waits in the outbox for the heartbeat, and a checkpoint upload
@@ -51,7 +48,7 @@ export interface WorkerAssembly {
 export function assembleWorker(parts: WorkerAssembly): WorkerRuntime {
   const { worker, apiClient, auth, checkpoint, logger } = parts;
   const clock = parts.clock ?? systemClock;
-  const identity: WorkerIdentity = { workerId: resolveWorkerId(worker.id, parts.workerType), workerType: parts.workerType };
+  const identity: WorkerIdentity = { workerId: resolveWorkerId(worker.id, parts.workerType, worker.port), workerType: parts.workerType };
   const tokens = new TokenService(auth.jwtSecret, auth.tokenExpireMinutes, clock);
   const retryDelayMs = secondsToMs(apiClient.retryDelay);
   const heartbeatIntervalMs = secondsToMs(worker.heartbeatInterval);
@@ -95,7 +92,8 @@ export function assembleWorker(parts: WorkerAssembly): WorkerRuntime {
     runner,
     link,
     logger,
-    host: WORKER_LISTEN_HOST,
+    // KTRDR_WORKER_HOST: every interface by default, so that a backend on another machine reaches the worker.
+    host: worker.host,
     port: worker.port,
     endpointUrlFor: (port) =>
       resolveEndpointUrl({ endpointUrl: worker.endpointUrl, publicBaseUrl: worker.publicBaseUrl, backendUrl: apiClient.baseUrl, port, hostname: hostname() }),

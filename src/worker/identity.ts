@@ -12,16 +12,22 @@ export interface WorkerIdentity {
   readonly workerType: WorkerType;
 }
 
-/** `KTRDR_WORKER_ID` when set, else `<type>-<hostname>-<short random>` (stable for the life of the process). */
+/**
+ * `KTRDR_WORKER_ID` when set, else `<type>-<hostname>-<port>`: the same worker (same machine, same port) keeps its
+ * id across restarts, so `ktrdr workers`, logs and operation records name it the same way, and two workers of one
+ * machine differ by the port only one of them can hold. Without a port (0: a free one is picked) a short random
+ * suffix stands in.
+ */
 export function resolveWorkerId(
   configured: string | null | undefined,
   workerType: WorkerType,
+  port: number,
   host: string = osHostname(),
   random: () => string = () => randomBytes(3).toString('hex'),
 ): string {
   if (configured) return configured;
   const safeHost = host.toLowerCase().replace(/[^a-z0-9.-]+/g, '-').replace(/^-+|-+$/g, '') || 'host';
-  return `${workerType}-${safeHost}-${random()}`;
+  return `${workerType}-${safeHost}-${port > 0 ? port : random()}`;
 }
 
 export interface EndpointInputs {

@@ -34,8 +34,17 @@ export async function runWorker(workerType: WorkerType): Promise<number> {
   });
 
   await runtime.start();
-  const signal = await shutdownSignal();
-  logger.info(`received ${signal}; stopping worker ${runtime.workerId}`);
+  const ended = await Promise.race([
+    shutdownSignal().then((signal) => ({ signal })),
+    runtime.whenPermanentlyRefused().then((refusal) => ({ refusal })),
+  ]);
+  if ('refusal' in ended) {
+    // Retrying forever would only fill the log: the secret will not change under a running worker.
+    await runtime.stop();
+    process.stderr.write(`error: ${ended.refusal}\n`);
+    return 1;
+  }
+  logger.info(`received ${ended.signal}; stopping worker ${runtime.workerId}`);
   await runtime.stop();
   logger.info(`worker ${runtime.workerId} stopped`);
   return 0;

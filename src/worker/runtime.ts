@@ -8,6 +8,7 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { WorkerRecord } from '../api/contract.js';
+import { HttpError } from '../client/http.js';
 import { PeriodicTask, type Timers } from '../common/periodic-task.js';
 import { declaredRoutes, type DeclaredRoute } from '../http/access-control.js';
 import type { Logger } from '../logging/logger.js';
@@ -46,6 +47,9 @@ export class WorkerRuntime {
   private readonly stopSignal = new AbortController();
   private registration: Promise<WorkerRecord | null> = Promise.resolve(null);
   private registering = false;
+  private declarePermanentFailure: (message: string) => void = () => {};
+  /** Settles (never rejects) with why the worker cannot go on: the backend refused its credentials. */
+  private readonly permanentFailure = new Promise<string>((resolve) => (this.declarePermanentFailure = resolve));
 
   constructor(private readonly options: WorkerRuntimeOptions) {
     this.heartbeat = new PeriodicTask({
@@ -83,6 +87,15 @@ export class WorkerRuntime {
   /** Settles when the first registration succeeded (the record) or gave up (null). */
   whenRegistered(): Promise<WorkerRecord | null> {
     return this.registration;
+  }
+
+  /**
+   * Settles with a message when the backend refused the registration for good (401/403: a wrong
+   * KTRDR_AUTH_JWT_SECRET or a token it does not accept). Retrying cannot fix that; the entry point stops the
+   * worker and exits 1 instead of serving a backend that will never dispatch to it.
+   */
+  whenPermanentlyRefused(): Promise<string> {
+    return this.permanentFailure;
   }
 
   /** Listens (logging one line), then registers in the background and starts the heartbeat. */
@@ -159,6 +172,14 @@ export class WorkerRuntime {
       logger.info(`worker ${identity.workerId} (${identity.workerType}) registered with the backend at ${link.backendUrl} as ${record.endpoint_url}`);
       return record;
     } catch (error) {
+      if (error instanceof HttpError && (error.status === 401 || error.status === 403)) {
+        const message =
+          `the backend at ${link.backendUrl} refused to register worker ${identity.workerId} (${error.status}): ${error.message}; ` +
+          'check that KTRDR_AUTH_JWT_SECRET is the same for the worker and the backend';
+        logger.error(message);
+        this.declarePermanentFailure(message);
+        return null;
+      }
       if (!this.stopSignal.signal.aborted) {
         logger.error(
           `registration failed: ${error instanceof Error ? error.message : String(error)}; the heartbeat will register when the backend answers`,

@@ -47,6 +47,7 @@ export function buildTestWorker(options: TestWorkerOptions): TestWorker {
     worker: {
       id: options.workerId ?? null,
       port: 0,
+      host: '127.0.0.1',
       // Heartbeats are driven by the tests (runtime.heartbeat.runOnce()), never by the timer.
       heartbeatInterval: 3600,
       registrationTimeout: 2,

@@ -5,13 +5,18 @@ import { isLoopbackUrl, resolveEndpointUrl, resolveWorkerId } from '../../src/wo
 
 describe('resolveWorkerId', () => {
   it('uses KTRDR_WORKER_ID when set', () => {
-    expect(resolveWorkerId('backtest-worker-1', 'backtesting', 'box')).toBe('backtest-worker-1');
+    expect(resolveWorkerId('backtest-worker-1', 'backtesting', 5004, 'box')).toBe('backtest-worker-1');
   });
 
-  it('generates <type>-<hostname>-<random> otherwise, stable for what it is given', () => {
-    expect(resolveWorkerId(null, 'training', 'My_Box.local', () => 'a1b2c3')).toBe('training-my-box.local-a1b2c3');
-    const generated = resolveWorkerId(undefined, 'backtesting', 'box');
-    expect(generated).toMatch(/^backtesting-box-[0-9a-f]{6}$/);
+  it('generates <type>-<hostname>-<port> otherwise: the same on every start of the same worker', () => {
+    expect(resolveWorkerId(null, 'training', 5003, 'My_Box.local')).toBe('training-my-box.local-5003');
+    expect(resolveWorkerId(undefined, 'backtesting', 5004, 'box')).toBe(resolveWorkerId(undefined, 'backtesting', 5004, 'box'));
+    expect(resolveWorkerId(undefined, 'backtesting', 5005, 'box')).toBe('backtesting-box-5005');
+  });
+
+  it('falls back to a random suffix when the port is not known yet (0: a free port is picked)', () => {
+    expect(resolveWorkerId(null, 'training', 0, 'box', () => 'a1b2c3')).toBe('training-box-a1b2c3');
+    expect(resolveWorkerId(undefined, 'training', 0, 'box')).toMatch(/^training-box-[0-9a-f]{6}$/);
   });
 });
 
