@@ -4,6 +4,7 @@
  * how to re-attach and how to cancel, and exits 130 (the shell's code for an interrupt).
  */
 import { Option } from 'commander';
+import type { OperationRecord } from '../api/contract.js';
 import type { BackendApi } from '../client/backend-api.js';
 import { integerOption } from './options.js';
 import { DEFAULT_OUTPUT, type OutputMode } from './output.js';
@@ -26,6 +27,8 @@ export interface FollowOptions {
   readonly intervalMs: number;
   readonly presenter?: OperationPresenter;
   readonly output?: OutputMode;
+  /** The record already read (by `ops watch`, to learn its type): shown first, not fetched again. */
+  readonly initial?: OperationRecord;
 }
 
 /** The lines printed on Ctrl-C: the operation is not stopped by it. */
@@ -56,6 +59,7 @@ export async function followOperation(api: BackendApi, operationId: string, opti
     const op = await watchOperation(api, operationId, {
       intervalMs: options.intervalMs,
       onUpdate: (update) => (options.json ? printJsonLine(update) : view?.update(update)),
+      ...(options.initial && { initial: options.initial }),
     });
     view?.stop();
     if (options.json) {

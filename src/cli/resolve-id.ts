@@ -1,7 +1,7 @@
 /**
  * Unique id prefixes wherever the CLI takes an operation or model id: `ktrdr ops show op_training_3f` or even
- * `ktrdr ops show 3f` (the part after `op_<type>_`). An exact id is used as it is (one request, no listing); a
- * prefix is looked up in the backend's list, and more than one match is an error that lists them.
+ * `ktrdr ops show 3f` (the part after `op_<type>_`). An exact id is used as it is (no listing); a prefix is looked
+ * up in the backend's list, and more than one match is an error that lists them.
  */
 import type { BackendApi } from '../client/backend-api.js';
 import { HttpError } from '../client/http.js';
@@ -47,16 +47,24 @@ const ALL_OPERATIONS = 10_000;
 
 const isNotFound = (error: unknown) => error instanceof HttpError && error.status === 404;
 
-export async function resolveOperationId(api: BackendApi, idOrPrefix: string): Promise<string> {
+/**
+ * Runs `action` with the operation id `idOrPrefix` designates. A full id costs nothing more than the action itself;
+ * only when the backend answers 404 is the prefix looked up in the list (then the action runs again with the id
+ * found, or the 404 stands when nothing else matches).
+ */
+export async function withOperationId<T>(api: BackendApi, idOrPrefix: string, action: (operationId: string) => Promise<T>): Promise<T> {
   try {
-    return (await api.getOperation(idOrPrefix)).operation_id;
+    return await action(idOrPrefix);
   } catch (error) {
     if (!isNotFound(error)) throw error;
+    const list = await api.listOperations({ limit: ALL_OPERATIONS });
+    const id = pickId('operation', idOrPrefix, list.data.map((op) => op.operation_id));
+    if (id === idOrPrefix) throw error;
+    return action(id);
   }
-  const list = await api.listOperations({ limit: ALL_OPERATIONS });
-  return pickId('operation', idOrPrefix, list.data.map((op) => op.operation_id));
 }
 
+/** Models are few and listing them is cheap (summaries only); the artifact of a wrong guess would not be. */
 export async function resolveModelId(api: BackendApi, idOrPrefix: string): Promise<string> {
   const models = await api.listModels();
   return pickId('model', idOrPrefix, models.map((model) => model.model_id));

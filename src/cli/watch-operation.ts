@@ -7,6 +7,8 @@ export interface WatchOptions {
   readonly intervalMs: number;
   readonly onUpdate: (op: OperationRecord) => void;
   readonly sleep?: (ms: number) => Promise<void>;
+  /** A record already read: the first update, before the first poll. */
+  readonly initial?: OperationRecord;
 }
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -14,6 +16,11 @@ const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 /** Returns the operation in its terminal state. */
 export async function watchOperation(api: BackendApi, operationId: string, options: WatchOptions): Promise<OperationRecord> {
   const sleep = options.sleep ?? defaultSleep;
+  if (options.initial) {
+    options.onUpdate(options.initial);
+    if (isTerminal(options.initial.status)) return options.initial;
+    await sleep(options.intervalMs);
+  }
   for (;;) {
     const op = await api.getOperation(operationId);
     options.onUpdate(op);

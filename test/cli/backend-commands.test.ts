@@ -101,7 +101,7 @@ describe('ktrdr workers', () => {
   it('--json prints contract-valid worker records; --type and --status become query parameters', async () => {
     const result = await ktrdr(['workers', '--type', 'backtesting', '--status', 'busy', '--json']);
     expect(result.code).toBe(0);
-    const workers = WorkerRecord.array().parse(JSON.parse(result.stdout));
+    const workers = WorkerRecord.array().parse((JSON.parse(result.stdout) as { items: unknown }).items);
     expect(workers.map((worker) => worker.worker_id)).toEqual(['backtesting-host-def456']);
     expect(stub.apiRequests()[0]?.query).toEqual({ worker_type: 'backtesting', status: 'busy' });
   });
@@ -133,7 +133,7 @@ describe('unreachable backend and configuration', () => {
     expect(result.code).toBe(1);
     expect(lines(result.stderr)).toHaveLength(1);
     expect(result.stderr).toMatch(
-      new RegExp(`^error: cannot reach the backend at ${url.replace(/\./g, '\\.')}: .*ECONNREFUSED.* \\(is \`ktrdr up\` or \`ktrdr backend\` running\\? KTRDR_API_CLIENT_BASE_URL=${url.replace(/\./g, '\\.')}\\)\n$`),
+      new RegExp(`^error: cannot reach the backend at ${url.replace(/\./g, '\\.')}: .*ECONNREFUSED.* \\(is \`ktrdr up\` or \`ktrdr backend\` running\\? the URL is set by KTRDR_API_CLIENT_BASE_URL or --backend URL\\)\n$`),
     );
   });
 
@@ -179,7 +179,7 @@ describe('ktrdr ops', () => {
   it('list --json passes the filters and prints the backend answer', async () => {
     const result = await ktrdr(['ops', 'list', '--status', 'completed', '--type', 'dummy', '--limit', '5', '--json']);
     expect(result.code).toBe(0);
-    expect(JSON.parse(result.stdout)).toMatchObject({ success: true, total_count: 6, data: [{ operation_id: 'op_done' }] });
+    expect(JSON.parse(result.stdout)).toMatchObject({ items: [{ operation_id: 'op_done' }], total: 6, active: 0 });
     expect(stub.apiRequests()[0]?.query).toEqual({ status: 'completed', operation_type: 'dummy', limit: '5' });
   });
 
@@ -247,7 +247,7 @@ describe('ktrdr ops', () => {
     stub.operations.set('op_r', progression('op_r', 'completed').slice(1));
     const result = await ktrdr(['ops', 'cancel', 'op_r']);
     expect(result.code).toBe(0);
-    expect(result.stdout).toBe('cancel requested for op_r: now cancelled\n');
+    expect(result.stdout).toBe('cancel requested for op_r: now cancelled at 50%\n');
     expect(stub.apiRequests().map((request) => `${request.method} ${request.path}`)).toEqual(['DELETE /operations/op_r', 'GET /operations/op_r']);
   });
 
@@ -279,7 +279,7 @@ describe('ktrdr ops', () => {
     expect(rows[0]).toMatch(/^ckpt_a\s+2\s+interval\s+1202\s+2030-01-01T00:00:02\.000Z$/);
     expect(rows[3]).toBe('3 checkpoint(s); a resume continues from the newest that loads');
     const json = await ktrdr(['ops', 'checkpoints', 'op_done', '--json']);
-    expect((JSON.parse(json.stdout) as { checkpoint_id: string }[]).map((c) => c.checkpoint_id)).toEqual(['ckpt_a', 'ckpt_b', 'ckpt_c']);
+    expect((JSON.parse(json.stdout) as { items: { checkpoint_id: string }[] }).items.map((c) => c.checkpoint_id)).toEqual(['ckpt_a', 'ckpt_b', 'ckpt_c']);
 
     const one = await ktrdr(['ops', 'checkpoints', 'op_done', '--delete', 'ckpt_c']);
     expect(one).toMatchObject({ code: 0, stdout: 'deleted 1 checkpoint(s) of op_done\n' });

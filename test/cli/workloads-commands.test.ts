@@ -298,14 +298,17 @@ describe('ktrdr models', () => {
   it('list --json prints contract-valid summaries', async () => {
     const result = await ktrdr(['models', 'list', '--json']);
     expect(result.code).toBe(0);
-    const models = (JSON.parse(result.stdout) as unknown[]).map((model) => ModelSummary.parse(model));
+    const document = JSON.parse(result.stdout) as { items: unknown[]; total: number };
+    expect(document.total).toBe(1);
+    const models = document.items.map((model) => ModelSummary.parse(model));
     expect(models.map((model) => model.model_id)).toEqual(['mdl_rsi_EURUSD_1h_001']);
   });
 
   it('show prints the summary, periods and per-class figures, never the weights', async () => {
     const result = await ktrdr(['models', 'show', 'mdl_rsi_EURUSD_1h_001']);
     expect(result.code).toBe(0);
-    expect(stub.apiRequests()[0]?.path).toBe('/models/mdl_rsi_EURUSD_1h_001');
+    // The id is looked up among the summaries first (a unique prefix would do), then its artifact is read.
+    expect(stub.apiRequests().map((request) => request.path)).toEqual(['/models', '/models/mdl_rsi_EURUSD_1h_001']);
     const out = lines(result.stdout);
     expect(out).toContain('model                 mdl_rsi_EURUSD_1h_001');
     expect(out).toContain('strategy              rsi_mean_reversion');

@@ -10,7 +10,7 @@ import { printJson, printList } from '../render/json.js';
 import { formatPercentage } from '../render/format.js';
 import { renderCheckpointsTable, renderOperationDetails, renderOperationsTable } from '../render/operations.js';
 import { equityCsv, renderEquityTable, renderTradesTable, StoredBacktestResults, tradesCsv, withIsoTimes } from '../render/results.js';
-import { resolveOperationId } from '../resolve-id.js';
+import { withOperationId } from '../resolve-id.js';
 
 export { DEFAULT_WATCH_INTERVAL_MS, followOperation, intervalOption, type FollowOptions } from '../follow.js';
 export type { OperationPresenter } from '../presenters.js';
@@ -39,7 +39,7 @@ function showCommand(): Command {
     .option('--json', 'print the operation record as JSON')
     .action((id: string, options: { json?: boolean }) =>
       withBackend(async (api) => {
-        const op = await api.getOperation(await resolveOperationId(api, id));
+        const op = await withOperationId(api, id, (operationId) => api.getOperation(operationId));
         if (options.json) printJson(op);
         else process.stdout.write(`${renderOperationDetails(op)}\n`);
         return ExitCode.Ok;
@@ -55,9 +55,9 @@ function watchCommand(): Command {
     .addOption(intervalOption())
     .action((id: string, options: { json?: boolean; intervalMs: number }, command: Command) =>
       withBackend(async (api) => {
-        const op = await api.getOperation(await resolveOperationId(api, id));
+        const op = await withOperationId(api, id, (operationId) => api.getOperation(operationId));
         // Rendered as its own command renders it: a training by epochs and metrics, a backtest by bars and equity.
-        return followOperation(api, op.operation_id, { ...options, presenter: presenterFor(api, op.operation_type), output: outputModeOf(command) });
+        return followOperation(api, op.operation_id, { ...options, initial: op, presenter: presenterFor(api, op.operation_type), output: outputModeOf(command) });
       }),
     );
 }
@@ -69,7 +69,7 @@ function cancelCommand(): Command {
     .option('--json', 'print the operation record afterwards as JSON')
     .action((id: string, options: { json?: boolean }) =>
       withBackend(async (api) => {
-        const op = await api.cancelOperation(await resolveOperationId(api, id));
+        const op = await withOperationId(api, id, (operationId) => api.cancelOperation(operationId));
         if (options.json) printJson(op);
         else process.stdout.write(`cancel requested for ${op.operation_id}: now ${op.status} at ${formatPercentage(op.progress.percentage)}\n`);
         return ExitCode.Ok;
@@ -84,7 +84,7 @@ function resumeCommand(): Command {
     .option('--json', 'print the operation record afterwards as JSON')
     .action((id: string, options: { json?: boolean }) =>
       withBackend(async (api) => {
-        const op = await api.resumeOperation(await resolveOperationId(api, id));
+        const op = await withOperationId(api, id, (operationId) => api.resumeOperation(operationId));
         if (options.json) printJson(op);
         else process.stdout.write(`resumed ${op.operation_id}: now ${op.status} (follow it with: ktrdr ops watch ${op.operation_id})\n`);
         return ExitCode.Ok;
@@ -116,14 +116,14 @@ function checkpointsCommand(): Command {
     )
     .action((prefix: string, options: { delete?: string; json?: boolean }) =>
       withBackend(async (api) => {
-        const id = await resolveOperationId(api, prefix);
         if (options.delete !== undefined) {
-          const deleted = await api.deleteCheckpoints(id, options.delete === DELETE_ALL ? undefined : options.delete);
+          const which = options.delete === DELETE_ALL ? undefined : options.delete;
+          const { id, deleted } = await withOperationId(api, prefix, async (operationId) => ({ id: operationId, deleted: await api.deleteCheckpoints(operationId, which) }));
           if (options.json) printJson({ operation_id: id, deleted });
           else process.stdout.write(`deleted ${deleted} checkpoint(s) of ${id}\n`);
           return ExitCode.Ok;
         }
-        const checkpoints = await api.listCheckpoints(id);
+        const { id, checkpoints } = await withOperationId(api, prefix, async (operationId) => ({ id: operationId, checkpoints: await api.listCheckpoints(operationId) }));
         if (options.json) printList(checkpoints);
         else process.stdout.write(`${renderCheckpointsTable(id, checkpoints)}\n`);
         return ExitCode.Ok;
@@ -175,8 +175,8 @@ function resultsCommand(): Command {
     .addHelpText('after', '\nExamples:\n  ktrdr ops results op_backtesting_3f --csv > trades.csv\n  ktrdr ops results op_backtesting_3f --equity --csv > equity.csv')
     .action((prefix: string, options: ResultsOptions) =>
       withBackend(async (api) => {
-        const id = await resolveOperationId(api, prefix);
-        const results = await api.getResults(id);
+        const results = await withOperationId(api, prefix, (operationId) => api.getResults(operationId));
+        const id = results.operation_id;
         if (options.json) {
           printJson(withIsoTimes(results));
           return ExitCode.Ok;

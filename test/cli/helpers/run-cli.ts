@@ -56,3 +56,55 @@ export function runCli(args: readonly string[], env: NodeJS.ProcessEnv, options:
     });
   });
 }
+
+/** A running `ktrdr` to interact with (signals): its output so far, a wait on it, and its end. */
+export interface CliProcess {
+  readonly output: () => CliResult;
+  /** Resolves once stdout contains `text`; rejects at once if the process exits first, or after `timeoutMs`. */
+  readonly waitForStdout: (text: string, timeoutMs?: number) => Promise<void>;
+  readonly signal: (signal: NodeJS.Signals) => void;
+  readonly exited: Promise<CliResult>;
+}
+
+export function spawnCli(args: readonly string[], env: NodeJS.ProcessEnv): CliProcess {
+  assertBuilt();
+  const child = spawn(process.execPath, [BIN, ...args], { env, cwd: emptyWorkingDir(), stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  let code: number | null | undefined;
+  const watchers = new Set<() => void>();
+  const notify = () => watchers.forEach((watcher) => watcher());
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => ((stdout += chunk), notify()));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => ((stderr += chunk), notify()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), CLI_MS);
+  const exited = new Promise<CliResult>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (exitCode) => {
+      clearTimeout(timer);
+      code = exitCode;
+      notify();
+      resolve({ code: exitCode, stdout, stderr });
+    });
+  });
+  return {
+    output: () => ({ code: code ?? null, stdout, stderr }),
+    waitForStdout: (text, timeoutMs = CLI_MS) =>
+      new Promise<void>((resolve, reject) => {
+        const check = () => {
+          if (stdout.includes(text)) done(null);
+          else if (code !== undefined) done(new Error(`ktrdr ${args.join(' ')} exited (${code}) before printing '${text}'; stdout: ${stdout}; stderr: ${stderr}`));
+        };
+        const limit = setTimeout(() => done(new Error(`ktrdr ${args.join(' ')} did not print '${text}' within ${timeoutMs} ms; stdout: ${stdout}`)), timeoutMs);
+        const done = (error: Error | null) => {
+          clearTimeout(limit);
+          watchers.delete(check);
+          if (error) reject(error);
+          else resolve();
+        };
+        watchers.add(check);
+        check();
+      }),
+    signal: (signal) => child.kill(signal),
+    exited,
+  };
+}

@@ -14,8 +14,11 @@ import {
   GetOperationResponse,
   ListOperationsResponse,
   ModelArtifact,
+  ModelDeleted,
   ModelSummary,
   OperationResultsResponse,
+  PruneOperationsBody,
+  PruneOperationsResponse,
   StartOperationResponse,
   TrainingStartBody,
   WorkerRecord,
@@ -243,6 +246,8 @@ export class StubBackend {
   startRejection: { status: number; body: ErrorBody } | null = null;
   /** Served by GET /models (summaries) and GET /models/{id} (artifacts). */
   models: ModelArtifact[] = [modelArtifact()];
+  /** Models DELETE /models/{id} refuses (409), as the backend does while an active backtest uses them. */
+  readonly modelsInUse = new Set<string>();
   dataSets: DataSetSummary[] = [{ symbol: 'EURUSD', timeframe: '1h', bars: 9000, start: '2023-01-01T00:00:00.000Z', end: '2024-04-01T00:00:00.000Z' }];
   /** What GET /operations/{id}/checkpoints lists (the operation must exist); DELETE removes from it. */
   readonly checkpoints = new Map<string, z.input<typeof CheckpointsResponse>['data']>();
@@ -439,6 +444,31 @@ export class StubBackend {
       const model = this.models.find((candidate) => candidate.model_id === id);
       if (!model) return reply.code(404).send({ success: false, error: { code: 'NOT_FOUND', message: `model '${id}' not found` } });
       return send(reply, ModelArtifact, model);
+    });
+
+    app.delete('/api/v1/models/:id', async (request, reply) => {
+      const { id } = request.params as { id: string };
+      if (!this.models.some((model) => model.model_id === id)) {
+        return reply.code(404).send({ success: false, error: { code: 'NOT_FOUND', message: `model '${id}' not found` } });
+      }
+      if (this.modelsInUse.has(id)) {
+        return reply.code(409).send({ success: false, error: { code: 'CONFLICT', message: `model '${id}' is used by 1 active backtest(s) (op_backtesting_9)` } });
+      }
+      this.models = this.models.filter((model) => model.model_id !== id);
+      return send(reply, ModelDeleted, { success: true, model_id: id });
+    });
+
+    app.post('/api/v1/operations/prune', async (request, reply) => {
+      const parsed = PruneOperationsBody.safeParse(request.body);
+      if (!parsed.success) return invalid(reply, parsed.error.issues[0]);
+      const deleted = [...this.operations.entries()]
+        .filter(([, answers]) => {
+          const op = answers.at(-1) as OperationRecord;
+          return (parsed.data.status === undefined ? ['completed', 'failed', 'cancelled'].includes(op.status) : op.status === parsed.data.status);
+        })
+        .map(([id]) => id);
+      for (const id of deleted) this.operations.delete(id);
+      return send(reply, PruneOperationsResponse, { success: true, deleted });
     });
 
     app.get('/api/v1/data', async (_request, reply) => reply.send(this.dataSets.map((set) => DataSetSummary.parse(set))));
