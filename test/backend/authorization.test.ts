@@ -29,6 +29,7 @@ const EXPECTED: Record<string, RouteRoles> = {
   'GET /api/v1/workers/:id': ['cli', 'worker'],
   'DELETE /api/v1/workers/:id': ['worker'],
   'GET /api/v1/operations': ['cli'],
+  'POST /api/v1/operations/prune': ['cli'],
   'GET /api/v1/operations/:id': ['cli'],
   'DELETE /api/v1/operations/:id': ['cli'],
   'POST /api/v1/operations/:id/resume': ['cli'],
@@ -45,6 +46,7 @@ const EXPECTED: Record<string, RouteRoles> = {
   'GET /api/v1/models': ['cli'],
   'GET /api/v1/models/:id': ['cli', 'worker'],
   'POST /api/v1/models': ['worker'],
+  'DELETE /api/v1/models/:id': ['cli'],
 };
 
 const samplePath = (url: string) =>
