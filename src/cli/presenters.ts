@@ -6,6 +6,7 @@ import type { OperationRecord, OperationType } from '../api/contract.js';
 import type { BackendApi } from '../client/backend-api.js';
 import { backtestProgressFigures, BacktestResults, renderBacktestConclusion, type BacktestTrade } from './render/backtest.js';
 import type { ProgressFigures } from './render/progress.js';
+import { withIsoTimes } from './render/results.js';
 import { renderTrainingConclusion, trainingProgressFigures } from './render/training.js';
 
 /**
@@ -37,8 +38,8 @@ export function backtestPresenter(api: BackendApi, withTrades: boolean): Operati
   return {
     progressFigures: backtestProgressFigures,
     conclusion: async (op) => renderBacktestConclusion(op, withTrades && op.status === 'completed' ? await fetchTrades(api, op) : undefined),
-    // For scripts the whole results document (trades and equity curve), as the backend serves it.
-    ...(withTrades && { jsonConclusion: async (op: OperationRecord) => (op.status === 'completed' ? api.getResults(op.operation_id) : undefined) }),
+    // For scripts the whole results document (trades and equity curve), with ISO times as every JSON of the CLI.
+    ...(withTrades && { jsonConclusion: async (op: OperationRecord) => (op.status === 'completed' ? withIsoTimes(await api.getResults(op.operation_id)) : undefined) }),
   };
 }
 

@@ -242,7 +242,9 @@ describe('ktrdr backtest', () => {
     expect(result.code).toBe(0);
     const parsed = lines(result.stdout).map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(OperationRecord.parse(parsed.at(-2)).status).toBe('completed');
-    expect(parsed.at(-1)).toMatchObject({ status: 'completed', results: { trades: BACKTEST_TRADES } });
+    // Trade times in ISO 8601, as every time in the CLI's JSON (the stub serves epoch ms, as older workers do).
+    const isoTrades = BACKTEST_TRADES.map((trade) => ({ ...trade, entry_time: new Date(trade.entry_time).toISOString(), exit_time: new Date(trade.exit_time).toISOString() }));
+    expect(parsed.at(-1)).toMatchObject({ status: 'completed', results: { trades: isoTrades } });
     expect((parsed.at(-1)?.results as { equity_curve: unknown[] }).equity_curve).toHaveLength(1);
   });
 
