@@ -46,6 +46,8 @@ export function connectErrorCode(error: unknown): string | null {
     seen.add(current);
     const code = (current as { code?: unknown }).code;
     if (typeof code === 'string' && NOTHING_THERE.has(code)) return code;
+    // fetch refuses some ports (e.g. 1, 9, 6000) before connecting: no retry changes that either.
+    if (current instanceof Error && current.message === 'bad port') return 'BAD_PORT';
     queue.push((current as { cause?: unknown }).cause);
     if (current instanceof AggregateError) queue.push(...current.errors);
   }
