@@ -84,7 +84,7 @@ describe('ktrdr up (real backend and workers)', () => {
     const workers = await waitFor('two workers listed by GET /workers', async () => {
       const result = await runCli(['workers', '--json'], env);
       if (result.code !== 0) return null;
-      const listed = WorkerRecord.array().parse(JSON.parse(result.stdout));
+      const listed = WorkerRecord.array().parse((JSON.parse(result.stdout) as { items: unknown }).items);
       return listed.length === 2 ? listed : null;
     }, { timeoutMs: STARTUP_MS, whileAlive: [up] });
     expect(workers.map((worker) => worker.worker_type).sort()).toEqual(['backtesting', 'training']);

@@ -82,7 +82,7 @@ describe('corrupt and truncated checkpoints', () => {
     // The CLI shows them all, and deletes the oldest one by id.
     const listed = await runCli(['ops', 'checkpoints', id, '--json'], cluster.env());
     expect(listed.code).toBe(0);
-    expect((JSON.parse(listed.stdout) as Checkpoint[]).map((c) => c.units)).toEqual(taken.map((c) => c.units));
+    expect((JSON.parse(listed.stdout) as { items: Checkpoint[] }).items.map((c) => c.units)).toEqual(taken.map((c) => c.units));
     const oldest = taken[0]!;
     const deleted = await runCli(['ops', 'checkpoints', id, '--delete', oldest.checkpoint_id], cluster.env());
     expect(deleted).toMatchObject({ code: 0, stdout: `deleted 1 checkpoint(s) of ${id}\n` });

@@ -83,18 +83,21 @@ describe('ktrdr data list', () => {
 
     const json = await ktrdr(['data', 'list', '--json'], dir);
     expect(json.code).toBe(0);
-    expect(JSON.parse(json.stdout)).toEqual([
-      { symbol: 'BTC-USD', timeframe: '5m', bars: 12, start: '2024-01-01T00:00:00Z', end: '2024-01-01T00:55:00Z', file: 'BTC-USD_5m.csv' },
-      { symbol: 'SPY', timeframe: '1d', bars: 30, start: '2024-01-01T00:00:00Z', end: '2024-01-30T00:00:00Z', file: 'SPY_1d.csv' },
-    ]);
+    expect(JSON.parse(json.stdout)).toEqual({
+      items: [
+        { symbol: 'BTC-USD', timeframe: '5m', bars: 12, start: '2024-01-01T00:00:00Z', end: '2024-01-01T00:55:00Z', file: 'BTC-USD_5m.csv' },
+        { symbol: 'SPY', timeframe: '1d', bars: 30, start: '2024-01-01T00:00:00Z', end: '2024-01-30T00:00:00Z', file: 'SPY_1d.csv' },
+      ],
+      total: 2,
+    });
   });
 
-  it('says so when there is no data (and --json prints [])', async () => {
+  it('says so when there is no data (and --json prints an empty list)', async () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'ktrdr-data-empty-')), 'absent');
     const result = await ktrdr(['data', 'list'], dir);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(`no market data in ${dir}`);
-    expect(JSON.parse((await ktrdr(['data', 'list', '--json'], dir)).stdout)).toEqual([]);
+    expect(JSON.parse((await ktrdr(['data', 'list', '--json'], dir)).stdout)).toEqual({ items: [], total: 0 });
   });
 });
 
@@ -118,8 +121,9 @@ describe('ktrdr data validate', () => {
     const file = join(dataDir, 'EURUSD_1h.csv');
     const result = await ktrdr(['data', 'validate', file]);
     expect(result.code).toBe(0);
-    expect(result.stdout).toBe('');
-    expect(result.stderr).toBe(`${file}: valid: 5000 bars of EURUSD 1h from 2020-01-01T00:00:00Z to 2020-07-27T07:00:00Z\n`);
+    // A success line is a result: stdout (stderr is for problems).
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toBe(`${file}: valid: 5000 bars of EURUSD 1h from 2020-01-01T00:00:00Z to 2020-07-27T07:00:00Z\n`);
   });
 
   it('prints every problem as FILE:LINE: reason, in line order, and exits 1', async () => {
@@ -137,8 +141,7 @@ describe('ktrdr data validate', () => {
   it('prints warnings but exits 0 when there are only warnings; --gaps error makes gaps errors', async () => {
     const lax = await ktrdr(['data', 'validate', gappyFile]);
     expect(lax.code).toBe(0);
-    expect(lax.stdout).toBe(`${gappyFile}:3: warning: gap of 2h (2 missing bars) after 2024-01-05T00:00:00Z on line 2\n`);
-    expect(lax.stderr).toContain('valid: 2 bars of GAP 1h');
+    expect(lax.stdout).toBe(`${gappyFile}:3: warning: gap of 2h (2 missing bars) after 2024-01-05T00:00:00Z on line 2\n${gappyFile}: valid: 2 bars of GAP 1h from 2024-01-05T00:00:00Z to 2024-01-05T03:00:00Z (1 warning)\n`);
     const strict = await ktrdr(['data', 'validate', gappyFile, '--gaps', 'error']);
     expect(strict.code).toBe(1);
     expect(strict.stdout).toBe(`${gappyFile}:3: gap of 2h (2 missing bars) after 2024-01-05T00:00:00Z on line 2\n`);

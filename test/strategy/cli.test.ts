@@ -138,10 +138,10 @@ describe('ktrdr strategy docs', () => {
     expect(check.code).toBe(0);
   });
 
-  it('--check fails on a stale copy and docs rewrites it', async () => {
+  it('--check fails on a stale copy and docs --write rewrites it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ktrdr-strategy-docs-'));
     expect((await ktrdr(['strategy', 'docs', '--check', '--dir', dir])).code).toBe(1);
-    expect((await ktrdr(['strategy', 'docs', '--dir', dir])).code).toBe(0);
+    expect((await ktrdr(['strategy', 'docs', '--write', '--dir', dir])).code).toBe(0);
     expect(readFileSync(join(dir, STRATEGY_DOCS_PATH), 'utf8')).toBe(renderStrategyDocs());
   });
 
