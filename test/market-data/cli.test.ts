@@ -145,7 +145,8 @@ describe('ktrdr data validate', () => {
     const strict = await ktrdr(['data', 'validate', gappyFile, '--gaps', 'error']);
     expect(strict.code).toBe(1);
     expect(strict.stdout).toBe(`${gappyFile}:3: gap of 2h (2 missing bars) after 2024-01-05T00:00:00Z on line 2\n`);
-    expect((await ktrdr(['data', 'validate', gappyFile, '--gaps', 'ignore'])).stdout).toBe('');
+    // Ignored gaps: no problem line, only the verdict.
+    expect((await ktrdr(['data', 'validate', gappyFile, '--gaps', 'ignore'])).stdout).toBe(`${gappyFile}: valid: 2 bars of GAP 1h from 2024-01-05T00:00:00Z to 2024-01-05T03:00:00Z\n`);
   });
 
   it('--json prints the verdict with every problem', async () => {
