@@ -2,6 +2,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { ModelArtifact } from '../../src/api/contract.js';
 import type { BuyAndHold, WireTrade } from '../../src/backtest/types.js';
 import { parseIsoUtc } from '../../src/market-data/dates.js';
+import { Mlp } from '../../src/nn/mlp.js';
+import { Rng } from '../../src/nn/rng.js';
+import { parseFeatureSpec } from '../../src/strategy/features.js';
 import { OperationAborted } from '../../src/workloads/abort.js';
 import { BARS_PER_UNIT, backtestingWorkload } from '../../src/workloads/backtesting/backtesting.js';
 import { BacktestingParams } from '../../src/workloads/backtesting/params.js';
@@ -110,6 +113,28 @@ describe('backtesting workload', () => {
     const whole = await backtest(paramsOf());
     expect(Number.isInteger(whole.results.trades[0]!.units)).toBe(true);
     expect(whole.results.trades[0]!.units).toBe(Math.floor((0.25 * 100_000) / 1.001 / BARS.open[entryBar]!));
+  });
+
+  it('backtests a regression model: its cost model sets the threshold, and it opens shorts from flat', async () => {
+    // A linear network (no hidden layer) over the same features, alternating weights: a signed output that varies.
+    const cols = parseFeatureSpec(artifact.feature_spec).columns.length;
+    const network = Mlp.create({ input_size: cols, hidden_layers: [], output_size: 1, activation: 'relu', dropout: 0, output_activation: 'linear' }, new Rng(1));
+    network.params.fill(0);
+    for (let c = 0; c < cols; c++) network.params[c] = c % 2 === 0 ? 0.05 : -0.05;
+    const yaml = STRATEGY_YAML.replace(/decisions: \{[^}]*\}/, 'decisions: {output_format: regression, cost_model: {round_trip_cost: 0.002, min_edge_multiplier: 2}}').replace(
+      /labels: \{[^}]*\}/,
+      'labels: {source: forward_return, horizon: 12}',
+    );
+    const model: ModelArtifact = { ...artifact, model_id: 'model_regression', strategy_yaml: yaml, network: network.toJSON() };
+    const services = new MemoryServices(BARS, [model]);
+    const result = await backtestingWorkload.run(fakeContext(paramsOf({ model_id: 'model_regression' }), { services }));
+    const summary = result.resultSummary as Record<string, unknown>;
+    const trades = (result.results as Results).trades;
+    expect(summary.output_format).toBe('regression');
+    const firstValid = firstValidRow(model, BARS);
+    expect(shapes(trades)).toEqual(replayTrades(model, BARS, firstValid, BARS.time.length - 1));
+    expect(trades.some((trade) => trade.direction === 'SHORT')).toBe(true);
+    expect(trades.some((trade) => trade.direction === 'LONG')).toBe(true);
   });
 
   it('refuses a model whose labels are not trade signals (regime, context), naming the source', async () => {
