@@ -82,6 +82,7 @@ export class BacktestEngine {
   private curveTime = new Float64Array(INITIAL_CURVE_CAPACITY);
   private curveEquity = new Float64Array(INITIAL_CURVE_CAPACITY);
   private curveLength = 0;
+  private readonly decisionState: { position: Direction | null; time: number; lastTradeTime: number | null } = { position: null, time: 0, lastTradeTime: null };
 
   constructor(options: BacktestOptionsInput) {
     this.options = parseBacktestOptions(options);
@@ -95,7 +96,12 @@ export class BacktestEngine {
   onBar(bar: EngineBar, decide: (state: DecisionState) => Decision): void {
     this.checkBar('onBar', bar);
     this.fillPending(bar);
-    const signal = decide({ position: this.position?.direction ?? null, time: bar.time, lastTradeTime: this.lastTradeTime });
+    // One state object, refilled per bar: the decision reads it during the call only (no allocation per bar).
+    const state = this.decisionState;
+    state.position = this.position?.direction ?? null;
+    state.time = bar.time;
+    state.lastTradeTime = this.lastTradeTime;
+    const signal = decide(state);
     if (signal !== 'BUY' && signal !== 'SELL' && signal !== 'HOLD') {
       throw new BacktestError(`onBar: decision ${JSON.stringify(signal)} at bar ${bar.index} must be one of BUY, HOLD, SELL`);
     }

@@ -6,7 +6,7 @@
  * `onBlock` runs after every `blockSize` bars: where the caller reports progress, checkpoints and
  * yields; a resumed engine continues from the bar after the last one it processed.
  */
-import type { DecisionFunction } from './decision.js';
+import type { DecisionFunction, DecisionState } from './decision.js';
 import type { BacktestEngine } from './engine.js';
 import { BacktestError } from './errors.js';
 
@@ -31,11 +31,20 @@ export async function runBarLoop(input: BarLoopInput): Promise<void> {
   if (!(Number.isInteger(first) && Number.isInteger(last) && first >= 0 && last >= first && last < bars.time.length)) {
     throw new BacktestError(`runBarLoop: bars ${first}..${last} are not within the ${bars.time.length} bars given`);
   }
-  const bar = (index: number) => ({ index, time: bars.time[index] as number, open: bars.open[index] as number, close: bars.close[index] as number });
+  // One bar object and one callback for the whole run, refilled per bar (the engine reads them during the call only).
+  const bar = { index: 0, time: 0, open: 0, close: 0 };
+  const at = (index: number) => {
+    bar.index = index;
+    bar.time = bars.time[index] as number;
+    bar.open = bars.open[index] as number;
+    bar.close = bars.close[index] as number;
+    return bar;
+  };
+  const signalAt = (state: DecisionState) => decide(predictor(bar.index), state).signal;
   for (let index = first + engine.barsProcessed; index < last; index++) {
-    engine.onBar(bar(index), (state) => decide(predictor(index), state).signal);
+    engine.onBar(at(index), signalAt);
     const done = index - first + 1;
     if (onBlock !== undefined && done % blockSize === 0) await onBlock(done);
   }
-  engine.finish(bar(last));
+  engine.finish(at(last));
 }
