@@ -1,6 +1,7 @@
 /**
  * The strategy's `decisions` block as a pure function: a model output and the account's state in,
- * a signal out (docs/STRATEGY-V3 section 8, docs/strategies.md "Decisions").
+ * a signal out (STRATEGY-V3.md section 8, the reference of the earlier system's grammar; docs/strategies.md
+ * "Labels and decisions").
  *
  * Order, exactly the original's:
  * 1. raw signal — classification: probabilities (the output as is when it sums to 1 within 1e-6, else
