@@ -1,15 +1,16 @@
 /**
  * Backtest throughput (issue 4): 1,000,000 one-hour bars with 3 indicators (EMA 20, RSI 14, ATR 14)
- * and MLP inference per bar (3 features → [32, 16] relu → 3 classes, predictProba, then decide),
- * replayed through BacktestEngine, beside a bare loop over the same arrays doing the same arithmetic
- * inline (features, inference, decision, cash/units/equity) without the engine: the floor. The
+ * and MLP inference per bar (3 features → [32, 16] relu → 3 classes, predictProba, then the strategy's
+ * decision function), replayed through the bar loop of src/backtest (fill at the next open, 25 % whole-unit
+ * sizing), beside a bare loop over the same arrays doing the same arithmetic inline (features, inference,
+ * decision, cash/position/equity) without the engine: the floor. The
  * difference between the two is what the engine's bookkeeping costs (validation, trade records, the
  * equity curve). Inference dominates both, so the same pair is also timed with the decisions computed
  * beforehand: the account alone, engine against an inline loop.
  */
-import { decide } from '../src/backtest/decide.js';
+import { createDecisionFunction, type DecisionFunction } from '../src/backtest/decision.js';
 import { BacktestEngine } from '../src/backtest/engine.js';
-import type { Decision } from '../src/backtest/types.js';
+import type { Decision, Direction } from '../src/backtest/types.js';
 import { findIndicator, type IndicatorDefinition } from '../src/indicators/registry.js';
 import { generateBars } from '../src/market-data/generate.js';
 import type { BarSeries } from '../src/market-data/types.js';
@@ -19,11 +20,22 @@ import { median, timeRuns } from './stats.js';
 
 const BARS = 1_000_000;
 const RUNS = 5;
-const BARS_PER_YEAR = 24 * 365;
 const CONFIDENCE_THRESHOLD = 0.4;
 const COMMISSION = 0.001;
 const SLIPPAGE = 0.0005;
 const INITIAL_CAPITAL = 100_000;
+const POSITION_SIZE = 0.25;
+/** Both sides traded, every signal acted on at once, so the engine's bookkeeping is exercised on many trades. */
+const DECIDE: DecisionFunction = createDecisionFunction({
+  output_format: 'classification',
+  confidence_threshold: CONFIDENCE_THRESHOLD,
+  position_awareness: true,
+  allow_short_from_flat: true,
+  min_signal_separation: 0,
+  round_trip_cost: 0.003,
+  min_edge_multiplier: 1.5,
+});
+const decideSignal = (p: Float64Array, position: Direction | null, time: number) => DECIDE(p, { position, time, lastTradeTime: null }).signal;
 
 interface Indicators {
   readonly ema: Float64Array;
@@ -82,98 +94,111 @@ function featureScaling(bars: BarSeries, indicators: Indicators): Scaling {
   return { mean, std };
 }
 
+const engineOptions = { initialCapital: INITIAL_CAPITAL, commission: COMMISSION, slippage: SLIPPAGE, positionSize: POSITION_SIZE };
+const barOf = (bars: BarSeries, t: number) => ({ index: t, time: bars.time[t] as number, open: bars.open[t] as number, close: bars.close[t] as number });
+
 function engineReplay(bars: BarSeries, indicators: Indicators, scaling: Scaling, model: Mlp): BacktestEngine {
-  const engine = new BacktestEngine({
-    initialCapital: INITIAL_CAPITAL,
-    commission: COMMISSION,
-    slippage: SLIPPAGE,
-    barsPerYear: BARS_PER_YEAR,
-  });
+  const engine = new BacktestEngine(engineOptions);
   const row = new Float64Array(3);
   const probabilities = new Float64Array(3);
-  const { time, close } = bars;
-  const last = close.length - 1;
-  for (let t = indicators.firstValid; t <= last; t++) {
-    const price = close[t] as number;
-    fillFeatures(row, price, indicators, t, scaling);
-    engine.onBar(t, time[t] as number, price, decide(model.predictProba(row, 0, probabilities), CONFIDENCE_THRESHOLD));
+  const last = bars.close.length - 1;
+  for (let t = indicators.firstValid; t < last; t++) {
+    fillFeatures(row, bars.close[t] as number, indicators, t, scaling);
+    const p = model.predictProba(row, 0, probabilities);
+    engine.onBar(barOf(bars, t), (state) => DECIDE(p, state).signal);
   }
-  engine.finish(last, time[last] as number, close[last] as number);
+  engine.finish(barOf(bars, last));
   return engine;
 }
 
-/** The floor: the engine's arithmetic written inline over the arrays, equity per bar into a preallocated array. */
+/** The engine's rules written inline: pending order filled at the next open, 25 % whole-unit sizing, both sides alike. */
+class BareAccount {
+  cash = INITIAL_CAPITAL;
+  direction: Direction | null = null;
+  units = 0;
+  entry = 0;
+
+  fill(signal: Decision | null, open: number): void {
+    if (signal === null || signal === 'HOLD') return;
+    if (this.direction !== null) {
+      if ((signal === 'BUY') === (this.direction === 'LONG')) return;
+      const long = this.direction === 'LONG';
+      const exit = long ? open * (1 - SLIPPAGE) : open * (1 + SLIPPAGE);
+      const gross = long ? (exit - this.entry) * this.units : (this.entry - exit) * this.units;
+      this.cash += this.entry * this.units + gross - exit * this.units * COMMISSION;
+      this.direction = null;
+      return;
+    }
+    let units = Math.floor((POSITION_SIZE * this.cash) / (1 + COMMISSION) / open);
+    if (!(units > 0)) return;
+    const long = signal === 'BUY';
+    const fill = long ? open * (1 + SLIPPAGE) : open * (1 - SLIPPAGE);
+    if (fill * units * (1 + COMMISSION) > this.cash) units = Math.floor(this.cash / (1 + COMMISSION) / fill);
+    if (!(units > 0)) return;
+    this.cash -= fill * units + fill * units * COMMISSION;
+    this.direction = long ? 'LONG' : 'SHORT';
+    this.units = units;
+    this.entry = fill;
+  }
+
+  equity(close: number): number {
+    if (this.direction === null) return this.cash;
+    const unrealised = this.direction === 'LONG' ? (close - this.entry) * this.units : (this.entry - close) * this.units;
+    return this.cash + this.entry * this.units + unrealised;
+  }
+
+  forceClose(close: number): number {
+    if (this.direction !== null) this.fill(this.direction === 'LONG' ? 'SELL' : 'BUY', close);
+    return this.cash;
+  }
+}
+
+/** The floor: the engine's arithmetic inline over the arrays, equity per bar into a preallocated array. */
 function bareLoop(bars: BarSeries, indicators: Indicators, scaling: Scaling, model: Mlp, equity: Float64Array): number {
   const row = new Float64Array(3);
   const probabilities = new Float64Array(3);
-  const { close } = bars;
+  const { open, close, time } = bars;
   const last = close.length - 1;
-  let cash = INITIAL_CAPITAL;
-  let units = 0; // signed: > 0 long, < 0 short
+  const account = new BareAccount();
+  let pending: Decision | null = null;
   let n = 0;
-  for (let t = indicators.firstValid; t <= last; t++) {
-    const price = close[t] as number;
-    fillFeatures(row, price, indicators, t, scaling);
-    const decision: Decision = decide(model.predictProba(row, 0, probabilities), CONFIDENCE_THRESHOLD);
-    const target = decision === 'BUY' ? 1 : decision === 'SELL' ? -1 : Math.sign(units);
-    if (units !== 0 && target !== Math.sign(units)) {
-      if (units > 0) cash += units * price * (1 - SLIPPAGE) * (1 - COMMISSION);
-      else cash += units * price * (1 + SLIPPAGE) * (1 + COMMISSION);
-      units = 0;
-    }
-    if (target !== 0 && units === 0 && cash > 0) {
-      const fill = target > 0 ? price * (1 + SLIPPAGE) : price * (1 - SLIPPAGE);
-      const size = cash / (fill * (1 + COMMISSION));
-      cash += target > 0 ? -size * fill * (1 + COMMISSION) : size * fill * (1 - COMMISSION);
-      units = target * size;
-    }
-    equity[n++] = cash + units * price;
+  for (let t = indicators.firstValid; t < last; t++) {
+    account.fill(pending, open[t] as number);
+    fillFeatures(row, close[t] as number, indicators, t, scaling);
+    pending = decideSignal(model.predictProba(row, 0, probabilities), account.direction, time[t] as number);
+    equity[n++] = account.equity(close[t] as number);
   }
-  const price = close[last] as number;
-  if (units > 0) cash += units * price * (1 - SLIPPAGE) * (1 - COMMISSION);
-  else if (units < 0) cash += units * price * (1 + SLIPPAGE) * (1 + COMMISSION);
-  equity[n - 1] = cash;
-  return cash;
+  account.fill(pending, open[last] as number);
+  equity[n] = account.forceClose(close[last] as number);
+  return account.cash;
 }
 
-/** Bookkeeping alone: the decisions are computed beforehand, so only the account is timed. */
-function engineOnly(bars: BarSeries, firstValid: number, decisions: readonly Decision[]): BacktestEngine {
-  const engine = new BacktestEngine({ initialCapital: INITIAL_CAPITAL, commission: COMMISSION, slippage: SLIPPAGE, barsPerYear: BARS_PER_YEAR });
-  const { time, close } = bars;
-  const last = close.length - 1;
-  for (let t = firstValid; t <= last; t++) engine.onBar(t, time[t] as number, close[t] as number, decisions[t - firstValid] as Decision);
-  engine.finish(last, time[last] as number, close[last] as number);
+/** Bookkeeping alone: the model's outputs are computed beforehand, so only decisions and the account are timed. */
+function engineOnly(bars: BarSeries, firstValid: number, outputs: readonly Float64Array[]): BacktestEngine {
+  const engine = new BacktestEngine(engineOptions);
+  const last = bars.close.length - 1;
+  for (let t = firstValid; t < last; t++) {
+    const p = outputs[t - firstValid] as Float64Array;
+    engine.onBar(barOf(bars, t), (state) => DECIDE(p, state).signal);
+  }
+  engine.finish(barOf(bars, last));
   return engine;
 }
 
-function accountOnly(bars: BarSeries, firstValid: number, decisions: readonly Decision[], equity: Float64Array): number {
-  const { close } = bars;
+function accountOnly(bars: BarSeries, firstValid: number, outputs: readonly Float64Array[], equity: Float64Array): number {
+  const { open, close, time } = bars;
   const last = close.length - 1;
-  let cash = INITIAL_CAPITAL;
-  let units = 0;
+  const account = new BareAccount();
+  let pending: Decision | null = null;
   let n = 0;
-  for (let t = firstValid; t <= last; t++) {
-    const price = close[t] as number;
-    const decision = decisions[t - firstValid];
-    const target = decision === 'BUY' ? 1 : decision === 'SELL' ? -1 : Math.sign(units);
-    if (units !== 0 && target !== Math.sign(units)) {
-      if (units > 0) cash += units * price * (1 - SLIPPAGE) * (1 - COMMISSION);
-      else cash += units * price * (1 + SLIPPAGE) * (1 + COMMISSION);
-      units = 0;
-    }
-    if (target !== 0 && units === 0 && cash > 0) {
-      const fill = target > 0 ? price * (1 + SLIPPAGE) : price * (1 - SLIPPAGE);
-      const size = cash / (fill * (1 + COMMISSION));
-      cash += target > 0 ? -size * fill * (1 + COMMISSION) : size * fill * (1 - COMMISSION);
-      units = target * size;
-    }
-    equity[n++] = cash + units * price;
+  for (let t = firstValid; t < last; t++) {
+    account.fill(pending, open[t] as number);
+    pending = decideSignal(outputs[t - firstValid] as Float64Array, account.direction, time[t] as number);
+    equity[n++] = account.equity(close[t] as number);
   }
-  const price = close[last] as number;
-  if (units > 0) cash += units * price * (1 - SLIPPAGE) * (1 - COMMISSION);
-  else if (units < 0) cash += units * price * (1 + SLIPPAGE) * (1 + COMMISSION);
-  equity[n - 1] = cash;
-  return cash;
+  account.fill(pending, open[last] as number);
+  equity[n] = account.forceClose(close[last] as number);
+  return account.cash;
 }
 
 const perSecond = (bars: number, ms: number): string =>
@@ -207,10 +232,10 @@ export async function backtestBench(): Promise<void> {
 
   // The same decisions, precomputed, for the account alone (more runs: these are short).
   const row3 = new Float64Array(3);
-  const decisions: Decision[] = [];
+  const decisions: Float64Array[] = [];
   for (let t = indicators.firstValid; t < BARS; t++) {
     fillFeatures(row3, bars.close[t] as number, indicators, t, scaling);
-    decisions.push(decide(model.predictProba(row3), CONFIDENCE_THRESHOLD));
+    decisions.push(Float64Array.from(model.predictProba(row3)));
   }
   const accountRuns = RUNS * 4;
   engineOnly(bars, indicators.firstValid, decisions);
@@ -229,7 +254,7 @@ export async function backtestBench(): Promise<void> {
   const row = (label: string, ms: number, count: number) => console.log(`  ${label.padEnd(46)} ${ms.toFixed(1).padStart(8)} ms  ${perSecond(count, ms)}`);
   console.log(`backtest: ${BARS.toLocaleString('en-US')} 1h bars, EMA 20 + RSI 14 + ATR 14, MLP 3→32→16→3 per bar (median of ${RUNS})`);
   row('indicators (3, whole series)', indicatorsMs, BARS);
-  row('engine replay (features, MLP, decide, onBar)', engineMs, replayed);
+  row('engine replay (features, MLP, decisions, onBar)', engineMs, replayed);
   row('bare loop, same arithmetic (the floor)', floorMs, replayed);
   row('end to end (indicators + engine replay)', indicatorsMs + engineMs, BARS);
   const overhead = (label: string, a: number, b: number) => {

@@ -472,6 +472,16 @@ export const TrainingStartBody = z
 export type TrainingStartBody = z.infer<typeof TrainingStartBody>;
 
 /**
+ * How a backtest sizes its entries, defined once here for the API, the worker's parameters and the CLI.
+ * The defaults are the original's: 25 % of the cash per entry (commission included), whole units.
+ */
+export const BacktestSizing = z.object({
+  position_size: z.number().gt(0).max(1).default(0.25).describe('fraction of the cash an entry commits, commission included, in (0, 1]'),
+  whole_units: z.boolean().default(true).describe('round entries down to whole units (false: fractional units)'),
+});
+export type BacktestSizing = z.infer<typeof BacktestSizing>;
+
+/**
  * Also the earlier ktrdr's shape: `{strategy_name, symbol, timeframe, start_date, end_date, model_path}`.
  * `model_path` is a model id, or a path whose last directory or file name is one
  * (`models/<id>`, `/data/models/<id>/model.pt`): only that id is looked up in the
@@ -489,6 +499,7 @@ export const BacktestStartBody = z
     initial_capital: z.number().positive().default(100_000),
     commission: z.number().min(0).max(0.1).default(0.001).describe('fraction of the notional, per fill'),
     slippage: z.number().min(0).max(0.1).default(0.0005).describe('fraction of the price, per fill'),
+    ...BacktestSizing.shape,
   })
   .superRefine((body, ctx) => {
     if ((body.model === undefined) === (body.model_path === undefined)) {

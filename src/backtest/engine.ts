@@ -1,54 +1,79 @@
 /**
- * Bar-by-bar account of a backtest (docs/architecture.md §6.4): long, flat or short, one position at a time.
+ * The position manager of a backtest (docs/architecture.md §6.4; STRATEGY-V3 9.2-9.3 with the
+ * corrections of its appendix C, items 13-14).
  *
- * Timing: the decision at bar t is made with data up to t and filled at bar t's close, adjusted for
- * slippage — a buy fills at close × (1 + slippage), a sell at close × (1 − slippage). Nothing about
- * bar t + 1 is needed to process bar t, so the engine cannot look ahead.
+ * Timing: at bar i the engine first fills the order decided at bar i−1's close at bar i's OPEN, then
+ * asks for the decision at bar i's close (with what is known then: the position after that fill, the
+ * bar's time, the last fill's time), keeps it as the pending order for bar i+1, and marks the account to
+ * market at bar i's close. A decision can therefore never be filled at a price it has seen. `finish`
+ * takes the last bar: it fills the pending order at its open, then force-closes any position at its
+ * close; no decision is taken there (it could never be filled).
  *
- * Decisions: BUY → be long (closing a short first), SELL → be short (closing a long first), HOLD →
- * keep the current position. A reversal is two fills at the same close: the exit, then the entry.
+ * Acceptance: HOLD never trades; BUY while long and SELL while short are refused; BUY while short closes
+ * the short and SELL while long closes the long (a reversal takes two signals); from flat BUY opens a
+ * long and SELL a short.
  *
- * Sizing: an entry commits all the equity E at the fill, commission included: units u = E / (f × (1 + c))
- * at fill price f, so notional u × f plus commission c × u × f equals E exactly. Commission is c × notional,
- * charged once per fill. An entry is skipped when E <= 0 (only a short can ruin the account).
+ * Sizing (the original's default): an entry commits `positionSize` (25 %) of the cash, commission
+ * included, at the reference price P (the open): q = positionSize × C / (1 + c) / P, rounded down to
+ * whole units unless `wholeUnits` is off; no trade when q is 0. The fill is F = P × (1 ± s); when F × q ×
+ * (1 + c) exceeds the cash, q shrinks to what the cash pays.
  *
- * Accounting, the identity equity = cash + position value holding at every bar for both sides:
- * - long u units:  the entry pays u × f + commission out of cash; position value = +u × close.
- * - short u units: the sale proceeds u × f come into cash, the commission goes out; position value
- *   = −u × close (the debt of buying the units back at the close).
- * After each bar the engine records equity = cash + position value marked at that bar's close.
+ * Costs, both sides alike: every fill pays commission c × fill notional; a long and a short both set
+ * aside F × q × (1 + c) of cash at entry (a short is collateralised with cash), and both are marked at a
+ * close Pc as cash + F × q + (Pc − F) × q (long) or cash + F × q + (F − Pc) × q (short), so the entry
+ * commission weighs on both the same way (the original added it back for shorts only). A trade's P&L is
+ * net of both its commissions, so the trades' P&L sums to the final equity minus the initial capital.
  */
 import { BacktestError } from './errors.js';
 import { computeMetrics } from './metrics.js';
 import { parseBacktestOptions, type BacktestOptions, type BacktestOptionsInput } from './options.js';
 import { BACKTEST_SNAPSHOT_FORMAT, BacktestSnapshotSchema, type BacktestSnapshot, type OpenPosition } from './snapshot.js';
-import type { BacktestMetrics, Decision, Direction, EquityPoint, Trade } from './types.js';
+import type { DecisionState } from './decision.js';
+import type { BacktestMetrics, Decision, Direction, EquityPoint, Trade, WireTrade } from './types.js';
+
+const HOUR_MS = 3_600_000;
+const INITIAL_CURVE_CAPACITY = 1024;
+
+/** One bar as the engine reads it: its index, open time (ms UTC), open and close. */
+export interface EngineBar {
+  readonly index: number;
+  readonly time: number;
+  readonly open: number;
+  readonly close: number;
+}
 
 /** The account after the last bar processed, marked at that bar's close. */
 export interface AccountState {
   readonly cash: number;
   /** Signed: positive long, negative short, 0 flat. */
   readonly units: number;
-  readonly positionValue: number;
   readonly equity: number;
   readonly position: OpenPosition | null;
+  readonly pending: 'BUY' | 'SELL' | null;
 }
 
 export interface BacktestResult {
   readonly metrics: BacktestMetrics;
   readonly final_equity: number;
-  readonly trades: readonly Trade[];
+  readonly trades: readonly WireTrade[];
   readonly equity_curve: readonly EquityPoint[];
   /** Bars in the full curve; `equity_curve` may hold fewer points when thinned. */
   readonly bars: number;
 }
 
-const INITIAL_CURVE_CAPACITY = 1024;
+export const isoTime = (ms: number): string => new Date(ms).toISOString();
+
+/** A trade with ISO times, as results carry it. */
+export function wireTrade(trade: Trade): WireTrade {
+  return { ...trade, entry_time: isoTime(trade.entry_time), exit_time: isoTime(trade.exit_time) };
+}
 
 export class BacktestEngine {
   readonly options: BacktestOptions;
   private cash: number;
   private position: OpenPosition | null = null;
+  private pending: 'BUY' | 'SELL' | null = null;
+  private lastTradeTime: number | null = null;
   private lastIndex: number | null = null;
   private lastTime: number | null = null;
   private lastClose: number | null = null;
@@ -57,44 +82,50 @@ export class BacktestEngine {
   private curveTime = new Float64Array(INITIAL_CURVE_CAPACITY);
   private curveEquity = new Float64Array(INITIAL_CURVE_CAPACITY);
   private curveLength = 0;
+  private readonly decisionState: { position: Direction | null; time: number; lastTradeTime: number | null } = { position: null, time: 0, lastTradeTime: null };
 
   constructor(options: BacktestOptionsInput) {
     this.options = parseBacktestOptions(options);
     this.cash = this.options.initialCapital;
   }
 
-  /** Process bar `index`: apply `decision` at this bar's close, then record the equity marked at it. */
-  onBar(index: number, time: number, close: number, decision: Decision): void {
-    this.checkBar('onBar', index, time, close);
-    if (this.lastIndex !== null && index === this.lastIndex) {
-      throw new BacktestError(`onBar: bar index ${index} was already processed (indices must increase)`);
+  /**
+   * Processes one bar: fills the pending order at its open, asks `decide` for the signal at its close
+   * (kept for the next bar's open), and records the equity marked at its close.
+   */
+  onBar(bar: EngineBar, decide: (state: DecisionState) => Decision): void {
+    this.checkBar('onBar', bar);
+    this.fillPending(bar);
+    // One state object, refilled per bar: the decision reads it during the call only (no allocation per bar).
+    const state = this.decisionState;
+    state.position = this.position?.direction ?? null;
+    state.time = bar.time;
+    state.lastTradeTime = this.lastTradeTime;
+    const signal = decide(state);
+    if (signal !== 'BUY' && signal !== 'SELL' && signal !== 'HOLD') {
+      throw new BacktestError(`onBar: decision ${JSON.stringify(signal)} at bar ${bar.index} must be one of BUY, HOLD, SELL`);
     }
-    const target = targetOf(decision, this.position);
-    if (this.position !== null && target !== this.position.direction) this.exit(time, close);
-    if (target !== null && this.position === null) this.enter(target, time, close);
-    this.lastIndex = index;
-    this.lastTime = time;
-    this.lastClose = close;
-    this.push(time, this.markedEquity(close));
+    this.pending = signal === 'HOLD' ? null : signal;
+    this.markAndRecord(bar);
   }
 
   /**
-   * End of the run: close any open position at `close` (with slippage and commission) and freeze the
-   * engine. With `lastIndex` equal to the last bar processed the closing fill belongs to that bar and its
-   * equity point is replaced by the equity after the fill; with a later index a new point is appended.
+   * The last bar: fills the pending order at its open, marks the position at its close, then closes it
+   * there (slippage and commission included). The bar's equity point is the account after that close,
+   * so the final figures carry the force-close's costs. The engine is frozen afterwards.
    */
-  finish(lastIndex: number, time: number, close: number): void {
-    this.checkBar('finish', lastIndex, time, close);
-    const sameBar = this.lastIndex !== null && lastIndex === this.lastIndex;
-    if (sameBar && time !== this.lastTime) {
-      throw new BacktestError(`finish: bar ${lastIndex} has time ${this.lastTime}, got ${time}`);
+  finish(bar: EngineBar): void {
+    this.checkBar('finish', bar);
+    this.fillPending(bar);
+    this.pending = null;
+    if (this.position !== null) {
+      this.markExcursion(bar.close);
+      this.close(bar.close, bar.time, true);
     }
-    if (this.position !== null) this.exit(time, close);
-    this.lastIndex = lastIndex;
-    this.lastTime = time;
-    this.lastClose = close;
-    if (sameBar) this.curveEquity[this.curveLength - 1] = this.cash;
-    else this.push(time, this.cash);
+    this.lastIndex = bar.index;
+    this.lastTime = bar.time;
+    this.lastClose = bar.close;
+    this.push(bar.time, this.cash);
     this.finished = true;
   }
 
@@ -112,15 +143,19 @@ export class BacktestEngine {
   }
 
   account(): AccountState {
-    const units = signedUnits(this.position);
-    const positionValue = this.lastClose === null ? 0 : units * this.lastClose;
     const position = this.position === null ? null : { ...this.position };
-    return { cash: this.cash, units, positionValue, equity: this.cash + positionValue, position };
+    const units = this.position === null ? 0 : this.position.direction === 'LONG' ? this.position.units : -this.position.units;
+    const equity = this.lastClose === null ? this.cash : this.markedEquity(this.lastClose);
+    return { cash: this.cash, units, equity, position, pending: this.pending };
   }
 
-  /** The closed trades so far (a copy). */
+  /** The closed trades so far (a copy, times in ms). */
   closedTrades(): Trade[] {
-    return this.trades.slice();
+    return this.trades.map((trade) => ({ ...trade }));
+  }
+
+  get tradeCount(): number {
+    return this.trades.length;
   }
 
   /** The full per-bar equity values (a view: do not modify). */
@@ -128,42 +163,35 @@ export class BacktestEngine {
     return this.curveEquity.subarray(0, this.curveLength);
   }
 
+  /** The bars' times of the curve (a view: do not modify). */
+  equityTimes(): Float64Array {
+    return this.curveTime.subarray(0, this.curveLength);
+  }
+
   /**
-   * The equity curve as points. With `maxPoints` (>= 2) and a longer curve it is thinned for output to
-   * `maxPoints` points evenly spaced by bar index, always keeping the first and the last bar; metrics are
-   * always computed from the full curve, never from the thinned one.
+   * The equity curve as points with ISO times. With `maxPoints` (>= 2) and a longer curve it is thinned
+   * for output to `maxPoints` points evenly spaced by bar index, always keeping the first and the last
+   * bar; metrics are always computed from the full curve, never from the thinned one.
    */
   equityCurve(maxPoints?: number): EquityPoint[] {
     const n = this.curveLength;
     if (maxPoints !== undefined && !(Number.isInteger(maxPoints) && maxPoints >= 2)) {
       throw new BacktestError(`equityCurve: maxPoints ${maxPoints} must be an integer >= 2`);
     }
-    const points: EquityPoint[] = [];
-    if (maxPoints === undefined || n <= maxPoints) {
-      for (let i = 0; i < n; i++) points.push({ time: this.curveTime[i] as number, equity: this.curveEquity[i] as number });
-      return points;
-    }
-    for (let k = 0; k < maxPoints; k++) {
-      const i = Math.round((k * (n - 1)) / (maxPoints - 1));
-      points.push({ time: this.curveTime[i] as number, equity: this.curveEquity[i] as number });
-    }
-    return points;
+    const point = (i: number): EquityPoint => ({ time: isoTime(this.curveTime[i] as number), equity: this.curveEquity[i] as number });
+    if (maxPoints === undefined || n <= maxPoints) return Array.from({ length: n }, (_, i) => point(i));
+    return Array.from({ length: maxPoints }, (_, k) => point(Math.round((k * (n - 1)) / (maxPoints - 1))));
   }
 
   metrics(): BacktestMetrics {
-    return computeMetrics({
-      equity: this.equityValues(),
-      trades: this.trades,
-      initialCapital: this.options.initialCapital,
-      barsPerYear: this.options.barsPerYear,
-    });
+    return computeMetrics({ equity: this.equityValues(), times: this.equityTimes(), trades: this.trades, initialCapital: this.options.initialCapital });
   }
 
   result(maxCurvePoints?: number): BacktestResult {
     return {
       metrics: this.metrics(),
       final_equity: this.curveLength > 0 ? (this.curveEquity[this.curveLength - 1] as number) : this.cash,
-      trades: this.closedTrades(),
+      trades: this.trades.map(wireTrade),
       equity_curve: this.equityCurve(maxCurvePoints),
       bars: this.curveLength,
     };
@@ -176,6 +204,8 @@ export class BacktestEngine {
       options: { ...this.options },
       cash: this.cash,
       position: this.position === null ? null : { ...this.position },
+      pending: this.pending,
+      last_trade_time: this.lastTradeTime,
       last_index: this.lastIndex,
       last_time: this.lastTime,
       last_close: this.lastClose,
@@ -199,6 +229,8 @@ export class BacktestEngine {
     const engine = new BacktestEngine(state.options);
     engine.cash = state.cash;
     engine.position = state.position === null ? null : { ...state.position };
+    engine.pending = state.pending;
+    engine.lastTradeTime = state.last_trade_time;
     engine.lastIndex = state.last_index;
     engine.lastTime = state.last_time;
     engine.lastClose = state.last_close;
@@ -213,50 +245,95 @@ export class BacktestEngine {
     return engine;
   }
 
-  private enter(direction: Direction, time: number, close: number): void {
-    const equity = this.cash; // flat here, so cash is the whole equity
-    if (!(equity > 0)) return;
-    const { commission, slippage } = this.options;
-    const price = direction === 'LONG' ? close * (1 + slippage) : close * (1 - slippage);
-    const units = equity / (price * (1 + commission));
-    const notional = units * price;
-    const fee = commission * notional;
-    this.cash = direction === 'LONG' ? this.cash - notional - fee : this.cash + notional - fee;
-    this.position = {
-      direction,
-      units,
-      entry_time: time,
-      entry_price: price,
-      entry_commission: fee,
-      entry_equity: equity,
-    };
+  /** Fills the order decided at the previous bar's close at this bar's open; remembers the time when it traded. */
+  private fillPending(bar: EngineBar): void {
+    const signal = this.pending;
+    this.pending = null;
+    if (signal === null) return;
+    if (this.execute(signal, bar.open, bar.time)) this.lastTradeTime = bar.time;
   }
 
-  private exit(time: number, close: number): void {
+  /** Applies a signal at reference price `price`; whether a fill happened. */
+  private execute(signal: 'BUY' | 'SELL', price: number, time: number): boolean {
+    const position = this.position;
+    if (position !== null) {
+      if ((signal === 'BUY') === (position.direction === 'LONG')) return false;
+      this.close(price, time, false);
+      return true;
+    }
+    return this.open(signal === 'BUY' ? 'LONG' : 'SHORT', price, time);
+  }
+
+  private open(direction: Direction, price: number, time: number): boolean {
+    const { commission: c, slippage: s, positionSize, wholeUnits } = this.options;
+    const round = (q: number) => (wholeUnits ? Math.floor(q) : q);
+    let units = round((positionSize * this.cash) / (1 + c) / price);
+    if (!(units > 0) || this.cash < price * units * (1 + c)) return false;
+    const fill = direction === 'LONG' ? price * (1 + s) : price * (1 - s);
+    if (fill * units * (1 + c) > this.cash) units = round(this.cash / (1 + c) / fill);
+    if (!(units > 0)) return false;
+    const fee = fill * units * c;
+    this.cash -= fill * units + fee;
+    this.position = { direction, units, entry_time: time, entry_price: fill, entry_commission: fee, max_favorable: null, max_adverse: null };
+    return true;
+  }
+
+  private close(price: number, time: number, forced: boolean): void {
     const position = this.position as OpenPosition;
-    const { commission, slippage } = this.options;
+    const { commission: c, slippage: s } = this.options;
     const long = position.direction === 'LONG';
-    const price = long ? close * (1 - slippage) : close * (1 + slippage);
-    const notional = position.units * price;
-    const fee = commission * notional;
-    this.cash = long ? this.cash + notional - fee : this.cash - notional - fee;
-    const pnl = this.cash - position.entry_equity;
+    const exit = long ? price * (1 - s) : price * (1 + s);
+    const q = position.units;
+    const gross = long ? (exit - position.entry_price) * q : (position.entry_price - exit) * q;
+    const exitFee = exit * q * c;
+    // The collateral set aside at entry comes back with the gross P&L, minus the exit commission.
+    this.cash += position.entry_price * q + gross - exitFee;
+    const pnl = gross - position.entry_commission - exitFee;
     this.trades.push({
       direction: position.direction,
       entry_time: position.entry_time,
       entry_price: position.entry_price,
       exit_time: time,
-      exit_price: price,
-      units: position.units,
+      exit_price: exit,
+      units: q,
+      gross_pnl: gross,
       pnl,
-      return: pnl / position.entry_equity,
-      commission: position.entry_commission + fee,
+      return: pnl / (position.entry_price * q),
+      commission: position.entry_commission + exitFee,
+      holding_hours: (time - position.entry_time) / HOUR_MS,
+      max_favorable_excursion: position.max_favorable ?? 0,
+      max_adverse_excursion: position.max_adverse ?? 0,
+      forced,
     });
     this.position = null;
   }
 
+  private unrealised(close: number): number {
+    const position = this.position;
+    if (position === null) return 0;
+    return position.direction === 'LONG' ? (close - position.entry_price) * position.units : (position.entry_price - close) * position.units;
+  }
+
+  private markExcursion(close: number): void {
+    const position = this.position;
+    if (position === null) return;
+    const value = this.unrealised(close);
+    position.max_favorable = position.max_favorable === null ? value : Math.max(position.max_favorable, value);
+    position.max_adverse = position.max_adverse === null ? value : Math.min(position.max_adverse, value);
+  }
+
   private markedEquity(close: number): number {
-    return this.cash + signedUnits(this.position) * close;
+    const position = this.position;
+    if (position === null) return this.cash;
+    return this.cash + position.entry_price * position.units + this.unrealised(close);
+  }
+
+  private markAndRecord(bar: EngineBar): void {
+    this.markExcursion(bar.close);
+    this.lastIndex = bar.index;
+    this.lastTime = bar.time;
+    this.lastClose = bar.close;
+    this.push(bar.time, this.markedEquity(bar.close));
   }
 
   private push(time: number, equity: number): void {
@@ -273,38 +350,18 @@ export class BacktestEngine {
     this.curveLength++;
   }
 
-  private checkBar(method: string, index: number, time: number, close: number): void {
+  private checkBar(method: string, bar: EngineBar): void {
+    const { index, time, open, close } = bar;
     if (this.finished) throw new BacktestError(`${method}: the backtest is finished (finish() was called)`);
-    if (!Number.isInteger(index) || index < 0) {
-      throw new BacktestError(`${method}: bar index ${index} must be a non-negative integer`);
-    }
-    if (this.lastIndex !== null && index < this.lastIndex) {
-      throw new BacktestError(`${method}: bar index ${index} comes before the last bar processed (${this.lastIndex})`);
+    if (!Number.isInteger(index) || index < 0) throw new BacktestError(`${method}: bar index ${index} must be a non-negative integer`);
+    if (this.lastIndex !== null && index <= this.lastIndex) {
+      throw new BacktestError(`${method}: bar index ${index} does not come after the last bar processed (${this.lastIndex})`);
     }
     if (!Number.isFinite(time)) throw new BacktestError(`${method}: bar ${index} time ${time} is not a finite number`);
-    if (this.lastTime !== null && index > (this.lastIndex as number) && !(time > this.lastTime)) {
+    if (this.lastTime !== null && !(time > this.lastTime)) {
       throw new BacktestError(`${method}: bar ${index} time ${time} is not after the previous bar's time ${this.lastTime}`);
     }
-    if (!(Number.isFinite(close) && close > 0)) {
-      throw new BacktestError(`${method}: bar ${index} close ${close} must be a positive finite number`);
-    }
+    if (!(Number.isFinite(open) && open > 0)) throw new BacktestError(`${method}: bar ${index} open ${open} must be a positive finite number`);
+    if (!(Number.isFinite(close) && close > 0)) throw new BacktestError(`${method}: bar ${index} close ${close} must be a positive finite number`);
   }
-}
-
-function targetOf(decision: Decision, position: OpenPosition | null): Direction | null {
-  switch (decision) {
-    case 'BUY':
-      return 'LONG';
-    case 'SELL':
-      return 'SHORT';
-    case 'HOLD':
-      return position === null ? null : position.direction;
-    default:
-      throw new BacktestError(`onBar: decision ${JSON.stringify(decision)} must be one of BUY, HOLD, SELL`);
-  }
-}
-
-function signedUnits(position: OpenPosition | null): number {
-  if (position === null) return 0;
-  return position.direction === 'LONG' ? position.units : -position.units;
 }

@@ -1,17 +1,19 @@
 /** Public surface of the backtest modules. */
-export { BacktestEngine, type AccountState, type BacktestResult } from './engine.js';
-export { decide } from './decide.js';
-export { BacktestError } from './errors.js';
+export { buyAndHold, type BaselineInput } from './baseline.js';
 export {
-  annualizedReturn,
-  computeMetrics,
-  maxDrawdown,
-  profitFactor,
-  sharpeRatio,
-  totalReturn,
-  winRate,
-  type MetricsInput,
-} from './metrics.js';
+  createDecisionFunction,
+  DecisionConfigSchema,
+  toProbabilities,
+  type DecisionConfig,
+  type DecisionFunction,
+  type DecisionOutcome,
+  type DecisionState,
+  type HoldReason,
+} from './decision.js';
+export { BacktestEngine, isoTime, wireTrade, type AccountState, type BacktestResult, type EngineBar } from './engine.js';
+export { BacktestError } from './errors.js';
+export { runBarLoop, type BarLoopInput, type Predictor } from './loop.js';
+export { annualizedReturn, computeMetrics, maxDrawdown, meanStd, perBarReturns, riskFigures, tradeFigures, yearsCovered, YEAR_MS, type MetricsInput } from './metrics.js';
 export { BacktestOptionsSchema, parseBacktestOptions, type BacktestOptions, type BacktestOptionsInput } from './options.js';
 export { BACKTEST_SNAPSHOT_FORMAT, BacktestSnapshotSchema, type BacktestSnapshot, type OpenPosition } from './snapshot.js';
-export { DECISIONS, type BacktestMetrics, type Decision, type Direction, type EquityPoint, type Trade } from './types.js';
+export { DECISIONS, type BacktestMetrics, type BuyAndHold, type Decision, type Direction, type EquityPoint, type Trade, type WireTrade } from './types.js';

@@ -4,12 +4,14 @@ import { BacktestError } from './errors.js';
 
 export const BacktestOptionsSchema = z.object({
   initialCapital: z.number().positive().finite().default(100_000),
-  /** Fraction of the notional charged per fill (0.001 = 0.1 %). */
+  /** Fraction of the notional charged per fill, entries and exits alike (0.001 = 0.1 %). */
   commission: z.number().min(0).lt(1).default(0.001),
-  /** Fraction of the close a fill loses: buys at close × (1 + slippage), sells at close × (1 − slippage). */
+  /** Fraction of the reference price a fill loses: buys at P × (1 + slippage), sells at P × (1 − slippage). */
   slippage: z.number().min(0).lt(1).default(0.0005),
-  /** Bars in a year, for annualisation; the caller derives it from the timeframe. */
-  barsPerYear: z.number().positive().finite(),
+  /** Fraction of the cash an entry commits, commission included (the original's 25 %). */
+  positionSize: z.number().gt(0).max(1).default(0.25),
+  /** Whole units only, rounded down (the original's rule); false allows fractional units. */
+  wholeUnits: z.boolean().default(true),
 });
 
 export type BacktestOptionsInput = z.input<typeof BacktestOptionsSchema>;

@@ -67,11 +67,9 @@ export function notYetUsed(strategy: Strategy, data: unknown = {}): NotYetUsed[]
   if (model.features.include_price_context) note('model.features.include_price_context', 'model.features.include_price_context');
   if (model.features.scale_features) note('model.features.scale_features', 'model.features.scale_features');
 
+  // Backtests decide regression outputs (src/backtest/decision.ts) and every key of `decisions`; the trainer
+  // trains classifiers only, so a regression strategy is still refused at training.
   if (decisions.output_format !== 'classification') refuse('decisions.output_format', `decisions.output_format ${decisions.output_format}`);
-  for (const key of ['position_awareness', 'allow_short_from_flat'] as const) {
-    if (written(data, ['decisions', key])) note(`decisions.${key}`, `decisions.${key}`);
-  }
-  if (written(data, ['decisions', 'filters', 'min_signal_separation'])) note('decisions.filters.min_signal_separation', 'decisions.filters.min_signal_separation');
 
   if (training.labels.source !== 'zigzag') refuse('training.labels.source', `training.labels.source ${training.labels.source}`);
   const loss = training.loss.toLowerCase();

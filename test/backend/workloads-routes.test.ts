@@ -278,6 +278,8 @@ describe('POST /backtests/start', () => {
       initial_capital: 100_000,
       commission: 0.001,
       slippage: 0.0005,
+      position_size: 0.25,
+      whole_units: true,
     });
     expect(BacktestingParams.parse(params)).toEqual(params);
     expect((await backend.call('GET', `/operations/${id}`)).body.data).toMatchObject({
@@ -292,6 +294,8 @@ describe('POST /backtests/start', () => {
       initial_capital: 5_000,
       commission: 0,
       slippage: 0.001,
+      position_size: 1,
+      whole_units: false,
     });
     expect(explicit.status).toBe(200);
     expect(await paramsOf(explicit.body.operation_id)).toMatchObject({
@@ -300,12 +304,28 @@ describe('POST /backtests/start', () => {
       initial_capital: 5_000,
       commission: 0,
       slippage: 0.001,
+      position_size: 1,
+      whole_units: false,
     });
+    const tooBig = await backend.call('POST', '/backtests/start', { model: 'model_a', position_size: 1.5 });
+    expect(tooBig.status).toBe(400);
+    expect(tooBig.body.error.message).toContain('position_size');
 
     // Checked before queueing: data for another symbol, and a range after the data.
     expect((await backend.call('POST', '/backtests/start', { model: 'model_a', symbol: 'GBPUSD' })).status).toBe(404);
     expect((await backend.call('POST', '/backtests/start', { model: 'model_a', start_date: '2031-01-01' })).status).toBe(400);
     expect(await operationCount()).toBe(trainings + 2);
+  });
+
+  it('400 for a model whose outputs are not trade signals (regime labels), naming the label source; no operation is created', async () => {
+    const regime = { ...artifact('model_regime', '2024-01-01T00:00:00.000Z'), strategy_yaml: MACD_YAML.replace(/labels: \{[^}]*\}/, 'labels: {source: regime}') };
+    await runningTraining();
+    expect((await upload(regime)).status).toBe(200);
+    const before = await operationCount();
+    const response = await backend.call('POST', '/backtests/start', { model: 'model_regime' });
+    expect(response.status).toBe(400);
+    expect(response.body.error.message).toMatch(/training\.labels\.source 'regime' .* not trade signals/);
+    expect(await operationCount()).toBe(before);
   });
 });
 
@@ -450,6 +470,8 @@ describe('workload services over HTTP (BackendData)', () => {
     const startMs = Date.parse(stored.periods.test.start);
     expect(result.resultSummary.bars).toBe(Array.from(BARS.time).filter((time) => time >= startMs).length);
     expect(typeof result.resultSummary.total_trades).toBe('number');
+    // The buy-and-hold baseline of the same bars is in every result.
+    expect(result.resultSummary.buy_and_hold).toMatchObject({ total_return: expect.any(Number), total_return_pct: expect.any(Number), final_equity: expect.any(Number) });
   });
 });
 

@@ -179,7 +179,7 @@ describe('ktrdr train', () => {
 describe('ktrdr backtest', () => {
   it('sends the model and every option in the contract body and prints the operation id', async () => {
     const args = ['backtest', 'mdl_rsi_EURUSD_1h_001', '--symbol', 'GBPUSD', '--timeframe', '1h', '--start', '2024-01-01', '--end', '2024-03-01'];
-    const result = await ktrdr([...args, '--capital', '50000', '--commission', '0.0005', '--slippage', '0']);
+    const result = await ktrdr([...args, '--capital', '50000', '--commission', '0.0005', '--slippage', '0', '--position-size', '0.5', '--fractional-units']);
     expect(result.code).toBe(0);
     expect(posts('/backtests/start')[0]?.body).toEqual({
       model: 'mdl_rsi_EURUSD_1h_001',
@@ -190,6 +190,8 @@ describe('ktrdr backtest', () => {
       initial_capital: 50_000,
       commission: 0.0005,
       slippage: 0,
+      position_size: 0.5,
+      whole_units: false,
     });
     expect(result.stdout).toMatch(/^started backtesting operation (op_backtesting_\d+) of model mdl_rsi_EURUSD_1h_001 \(pending\); follow it with: ktrdr ops watch \1\n$/);
   });
@@ -209,18 +211,21 @@ describe('ktrdr backtest', () => {
     expect(out).toContainEqual(expect.stringMatching(/\s50% running \| Bar 25000\/50000 \| equity=102,500\.00 trades=25$/));
     const end = out.slice(out.findIndex((line) => line.startsWith('backtest op_backtesting_')));
     expect(end[0]).toMatch(/^backtest op_backtesting_\d+ completed$/);
+    // The buy-and-hold baseline of the same bars stands beside the figures it compares with.
     expect(end.slice(1)).toEqual([
       'model              mdl_rsi_EURUSD_1h_001',
       'period             2024-03-01 00:00 to 2024-06-01 00:00',
-      'total return       12.35%',
-      'annualised return  25.12%',
-      'sharpe ratio       1.23',
-      'max drawdown       8.76%',
+      'total return       12.35%      buy and hold 5.01%',
+      'annualised return  25.12%      buy and hold 10.02%',
+      'sharpe ratio       1.23        buy and hold 0.50',
+      'sortino ratio      1.88',
+      'max drawdown       8.76%       buy and hold 12.34%',
       'win rate           56.3%',
       'profit factor      1.73',
-      'trades             16',
+      'trades             16 (9 won, 7 lost)',
+      'avg holding        12.3 h',
       'initial capital    100,000.00',
-      'final equity       112,345.00',
+      'final equity       112,345.00  buy and hold 105,010.00',
     ]);
     expect(stub.apiRequests().some((request) => request.path.endsWith('/results'))).toBe(false);
   });
@@ -268,6 +273,8 @@ describe('ktrdr backtest', () => {
     [['--slippage', '-0.01'], "'-0.01' is not a number in 0..0.1"],
     [['--capital', '0'], "'0' is not a number > 0"],
     [['--capital', 'lots'], "'lots' is not a number > 0"],
+    [['--position-size', '0'], "'0' is not a fraction in (0, 1]"],
+    [['--position-size', '1.5'], "'1.5' is not a fraction in (0, 1]"],
     [['--end', '2024-13-01'], "'2024-13-01' is not an ISO date or date-time"],
     [['--trades'], '--trades needs --watch'],
   ])('refuses %j as a usage error (exit 2) without calling the backend', async (options, message) => {
@@ -341,7 +348,7 @@ describe('ktrdr models', () => {
 describe('--help', () => {
   it.each([
     ['train', ['<strategy>', '--symbol', '--timeframe', '--start', '--end', '--seed', '--watch', '--json']],
-    ['backtest', ['<model>', '--capital', '--commission', '--slippage', '--watch', '--json', '--trades']],
+    ['backtest', ['<model>', '--capital', '--commission', '--slippage', '--position-size', '--fractional-units', '--watch', '--json', '--trades']],
     ['models list', ['--json']],
     ['models show', ['<id>', '--json']],
   ])('`%s --help` describes its arguments and options, whatever the environment', async (command, expected) => {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { emptyProgress } from '../../src/api/contract.js';
 import { backtestProgressFigures, renderBacktestConclusion, renderBacktestMetrics } from '../../src/cli/render/backtest.js';
 import { renderTrainingConclusion, trainingProgressFigures } from '../../src/cli/render/training.js';
-import { BACKTEST_SUMMARY, operationRecord, TRAINING_SUMMARY } from './helpers/stub-backend.js';
+import { BACKTEST_SUMMARY, EARLIER_BACKTEST_SUMMARY, operationRecord, TRAINING_SUMMARY } from './helpers/stub-backend.js';
 
 const withContext = (context: Record<string, unknown>, step: string | null = null) =>
   operationRecord({ status: 'running', progress: { ...emptyProgress(), current_step: step, context } });
@@ -34,8 +34,20 @@ describe('training conclusion', () => {
 
 describe('backtest figures', () => {
   it('says the profit factor is unbounded when no trade lost, and "-" without trades', () => {
-    expect(renderBacktestMetrics({ ...BACKTEST_SUMMARY, profit_factor: null })).toContain('profit factor      unbounded (no losing trade)');
-    expect(renderBacktestMetrics({ ...BACKTEST_SUMMARY, profit_factor: null, total_trades: 0 })).toMatch(/profit factor {6}-\n/);
+    expect(renderBacktestMetrics({ ...BACKTEST_SUMMARY, profit_factor: null, losing_trades: 0 })).toContain('profit factor      unbounded (no losing trade)');
+    expect(renderBacktestMetrics({ ...BACKTEST_SUMMARY, profit_factor: null, total_trades: 0, winning_trades: 0, losing_trades: 0 })).toMatch(/profit factor {6}-\n/);
+  });
+
+  it('shows an undefined figure (null) as "-", and a summary of an earlier backend (fractions, no baseline) as before', () => {
+    const text = renderBacktestMetrics({ ...BACKTEST_SUMMARY, sharpe_ratio: null, win_rate: null, annualized_return: null, buy_and_hold: null });
+    expect(text).toContain('sharpe ratio       -\n');
+    expect(text).toContain('win rate           -\n');
+    expect(text).toContain('annualised return  -\n');
+    expect(text).not.toContain('buy and hold');
+    const earlier = renderBacktestMetrics(EARLIER_BACKTEST_SUMMARY);
+    expect(earlier).toContain('total return       12.35%\n');
+    expect(earlier).toContain('max drawdown       8.76%\n');
+    expect(earlier).toContain('trades             16\n');
   });
 
   it('reads instants given as ms since the epoch as well as ISO strings', () => {

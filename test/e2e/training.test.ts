@@ -108,13 +108,17 @@ describe('training through real processes', () => {
     const tested = await cluster.waitForOperation(backtestId, (op) => op.status === 'completed' || op.status === 'failed', 'to finish', BACKTEST_MS);
     expect(tested.status).toBe('completed');
     expect(tested.worker_id).toBe(tester.id);
-    for (const key of ['total_return', 'annualized_return', 'sharpe_ratio', 'max_drawdown', 'win_rate', 'profit_factor', 'total_trades']) {
+    for (const key of ['total_return', 'total_return_pct', 'annualized_return', 'sharpe_ratio', 'max_drawdown', 'max_drawdown_pct', 'win_rate', 'profit_factor', 'total_trades']) {
       expect(tested.result_summary).toHaveProperty(key);
     }
+    // The buy-and-hold baseline of the same bars, beside the figures.
+    expect(tested.result_summary?.buy_and_hold).toMatchObject({ total_return_pct: expect.any(Number), final_equity: expect.any(Number) });
     // By default the model is judged on bars it never saw.
     expect(Date.parse(tested.result_summary?.start as string)).toBeGreaterThanOrEqual(Date.parse(model?.periods.test.start as string));
     const results = (await cluster.send('GET', `/operations/${backtestId}/results`)) as { data: { results: { trades: unknown[]; equity_curve: unknown[] } } };
     expect(results.data.results.trades).toHaveLength(tested.result_summary?.total_trades as number);
+    // Trade times are ISO strings on the wire.
+    for (const trade of results.data.results.trades as { entry_time: unknown }[]) expect(trade.entry_time).toMatch(/^\d{4}-\d\d-\d\dT.*Z$/);
     expect(results.data.results.equity_curve.length).toBeGreaterThan(1);
     await trainer.process.stop('SIGTERM');
     await tester.process.stop('SIGTERM');

@@ -37,8 +37,6 @@ describe('strategy files in the style of the earlier ktrdr', () => {
       'nn_inputs[3].raw_indicator: not yet used by this ktrdr: raw_indicator inputs (macd_12_26_9.line) (a training is refused)',
       'nn_inputs[4].raw_indicator: not yet used by this ktrdr: raw_indicator inputs (atr_14) (a training is refused)',
       'model.features.scale_features: not yet used by this ktrdr: model.features.scale_features',
-      'decisions.position_awareness: not yet used by this ktrdr: decisions.position_awareness',
-      'decisions.filters.min_signal_separation: not yet used by this ktrdr: decisions.filters.min_signal_separation',
       'decisions.filters.volume_filter: ignored: decisions.filters.volume_filter',
       'training.method: ignored: training.method',
     ]);

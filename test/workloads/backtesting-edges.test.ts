@@ -1,31 +1,26 @@
 /**
- * The backtest's edges: the last bar only closes, rows with a NaN feature are
- * HOLD, the warm-up before start_date does not depend on wall-clock gaps, and
- * the "no bar" error names the warm-up the model needs. Each result is compared
- * with a replay computed here: the model's decisions on the features of the
- * whole series, and the positions they lead to.
+ * The backtest's edges: the last bar only fills what is pending and closes,
+ * rows with a NaN feature are HOLD, the warm-up before start_date does not
+ * depend on wall-clock gaps, and the "no bar" error names the warm-up the model
+ * needs. Each result is compared with an independent replay (support/replay.ts):
+ * the model's outputs on the features of the whole series, the strategy's
+ * decisions, and the fills they lead to.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ModelArtifact } from '../../src/api/contract.js';
-import type { Trade } from '../../src/backtest/types.js';
+import type { WireTrade } from '../../src/backtest/types.js';
 import type { BarSeries } from '../../src/market-data/types.js';
-import { Mlp } from '../../src/nn/mlp.js';
 import { buildFeaturesFromSpec, parseFeatureSpec, warmupBars } from '../../src/strategy/features.js';
 import { BARS_PER_UNIT, backtestingWorkload } from '../../src/workloads/backtesting/backtesting.js';
 import { BacktestingParams } from '../../src/workloads/backtesting/params.js';
 import { TrainingParams } from '../../src/workloads/training/params.js';
 import { trainingWorkload } from '../../src/workloads/training/training.js';
 import { BARS, fakeContext, MemoryServices, STRATEGY_YAML, type FakeContextOptions } from './support/fake-context.js';
+import { firstValidRow, iso, outputsOf, replayTrades, shapes } from './support/replay.js';
 import { VOLUME_ROC_YAML, withZeroVolume } from './support/volume-roc.js';
 
-type Decision = 'BUY' | 'HOLD' | 'SELL';
 interface Results {
-  readonly trades: Trade[];
-}
-interface TradeShape {
-  readonly direction: 'LONG' | 'SHORT';
-  readonly entry_time: number;
-  readonly exit_time: number;
+  readonly trades: WireTrade[];
 }
 
 let artifact: ModelArtifact;
@@ -43,7 +38,6 @@ beforeAll(async () => {
   volumeArtifact = await trainOn(VOLUME_ROC_YAML, 'volume_roc');
 });
 
-const iso = (ms: number) => new Date(ms).toISOString();
 const paramsOf = (model: ModelArtifact, extra: Partial<BacktestingParams> = {}) =>
   BacktestingParams.parse({ model_id: model.model_id, symbol: 'EURUSD', timeframe: '1h', ...extra });
 
@@ -54,81 +48,33 @@ async function backtest(model: ModelArtifact, bars: BarSeries, extra: Partial<Ba
   return { context, services, summary: result.resultSummary as Record<string, number | string | null>, trades: (result.results as Results).trades };
 }
 
-/** Per bar: argmax above the threshold, HOLD on a tie, and HOLD where a feature is not finite (or not yet defined). */
-function decisionsOf(model: ModelArtifact, bars: BarSeries): Decision[] {
-  const features = buildFeaturesFromSpec(parseFeatureSpec(model.feature_spec), bars);
-  const network = Mlp.fromJSON(model.network);
-  return Array.from({ length: bars.time.length }, (_, row): Decision => {
-    const x = features.data.subarray(row * features.cols, (row + 1) * features.cols);
-    if (!x.every(Number.isFinite)) return 'HOLD';
-    const p = Array.from(network.predictProba(x));
-    const best = Math.max(...p);
-    if (best < model.confidence_threshold || p.filter((value) => value === best).length > 1) return 'HOLD';
-    return (['BUY', 'HOLD', 'SELL'] as const)[p.indexOf(best)]!;
-  });
-}
-
-const firstValidRow = (model: ModelArtifact, bars: BarSeries) => buildFeaturesFromSpec(parseFeatureSpec(model.feature_spec), bars).firstValidRow;
-
-/** The trades the decisions at bars first .. last-1 lead to, the position open at the end closed at the last bar. */
-function replay(decisions: readonly Decision[], time: Float64Array, first: number, last: number): TradeShape[] {
-  const trades: TradeShape[] = [];
-  let open = null as { direction: 'LONG' | 'SHORT'; entry_time: number } | null;
-  for (let bar = first; bar < last; bar++) {
-    const decision = decisions[bar];
-    const held = open === null ? null : open.direction;
-    const target = decision === 'BUY' ? 'LONG' : decision === 'SELL' ? 'SHORT' : held;
-    if (open && target !== open.direction) {
-      trades.push({ ...open, exit_time: time[bar]! });
-      open = null;
-    }
-    if (target && !open) open = { direction: target, entry_time: time[bar]! };
-  }
-  if (open) trades.push({ ...open, exit_time: time[last]! });
-  return trades;
-}
-
-const shapes = (trades: readonly Trade[]): TradeShape[] =>
-  trades.map(({ direction, entry_time, exit_time }) => ({ direction, entry_time, exit_time }));
-
-/** The position after the decisions at bars first .. bar (inclusive). */
-function positionAfter(decisions: readonly Decision[], first: number, bar: number): 'LONG' | 'SHORT' | null {
-  let position: 'LONG' | 'SHORT' | null = null;
-  for (let index = first; index <= bar; index++) {
-    if (decisions[index] === 'BUY') position = 'LONG';
-    else if (decisions[index] === 'SELL') position = 'SHORT';
-  }
-  return position;
-}
-
 describe('backtesting edges', () => {
-  it('a BUY or SELL at the last bar opens nothing: the last bar only closes the open position', async () => {
-    const decisions = decisionsOf(artifact, BARS);
+  it('an order pending at the last bar fills at its open and is closed at its close; the last bar decides nothing', async () => {
     const first = firstValidRow(artifact, BARS);
-    // A bar whose decision changes the position: as the last bar it would open a trade closed at once.
-    const last = decisions.findIndex((decision, bar) => {
-      if (bar < 2_500 || decision === 'HOLD') return false;
-      return positionAfter(decisions, first, bar - 1) !== (decision === 'BUY' ? 'LONG' : 'SHORT');
-    });
-    expect(last).toBeGreaterThan(0);
+    // The first bar after 2,500 whose signal is pending into the next bar: end the backtest on that next bar.
+    const full = replayTrades(artifact, BARS, first, BARS.time.length - 1);
+    const entry = full.find((trade) => Date.parse(trade.entry_time) > BARS.time[2_500]!);
+    expect(entry).toBeDefined();
+    const last = BARS.time.indexOf(Date.parse(entry!.entry_time));
     const { summary, trades } = await backtest(artifact, BARS, { end_date: iso(BARS.time[last + 1]!) });
     expect(summary.start).toBe(iso(BARS.time[first]!));
     expect(summary.end).toBe(iso(BARS.time[last]!));
     expect(summary.bars).toBe(last + 1 - first);
-    expect(trades.every((trade) => trade.exit_time > trade.entry_time)).toBe(true);
-    expect(shapes(trades)).toEqual(replay(decisions, BARS.time, first, last));
-    expect(trades.at(-1)?.exit_time).toBe(BARS.time[last]);
+    expect(shapes(trades)).toEqual(replayTrades(artifact, BARS, first, last));
+    // Opened at the last bar's open, closed at its close.
+    expect(trades.at(-1)).toMatchObject({ entry_time: iso(BARS.time[last]!), exit_time: iso(BARS.time[last]!), forced: true });
+    expect(trades.at(-1)?.entry_price).toBeCloseTo(BARS.open[last]! * 1.0005, 12);
+    expect(trades.at(-1)?.exit_price).toBeCloseTo(BARS.close[last]! * 0.9995, 12);
   });
 
   it('a run of exactly two blocks checkpoints only the first: the last bar is never a resume point', async () => {
-    const decisions = decisionsOf(artifact, BARS);
     const start = firstValidRow(artifact, BARS);
     const count = start + 2 * BARS_PER_UNIT;
     const endDate = iso(BARS.time[count]!);
     const run = await backtest(artifact, BARS, { end_date: endDate });
     expect(run.summary.bars).toBe(2 * BARS_PER_UNIT);
     expect(run.context.units.map((unit) => unit.units)).toEqual([1]);
-    expect(shapes(run.trades)).toEqual(replay(decisions, BARS.time, start, count - 1));
+    expect(shapes(run.trades)).toEqual(replayTrades(artifact, BARS, start, count - 1));
 
     const resumed = await backtest(artifact, BARS, { end_date: endDate }, { resumeFrom: { units: 1, state: run.context.units[0]!.state } });
     expect(resumed.trades).toEqual(run.trades);
@@ -149,7 +95,6 @@ describe('backtesting edges', () => {
   it('a row with a NaN feature is a HOLD: the model is not asked', async () => {
     const zeros = [1_200, 2_000, 2_600];
     const bars = withZeroVolume(BARS, zeros);
-    const decisions = decisionsOf(volumeArtifact, bars);
     // The fixture does what it says: NaN features after the warm-up, at 10..13 bars after each zero.
     const features = buildFeaturesFromSpec(parseFeatureSpec(volumeArtifact.feature_spec), bars);
     const nanRows = Array.from({ length: bars.time.length }, (_, row) => row).filter(
@@ -160,7 +105,10 @@ describe('backtesting edges', () => {
     const { summary, trades } = await backtest(volumeArtifact, bars);
     expect(summary.start).toBe(iso(bars.time[features.firstValidRow]!));
     expect(trades.length).toBeGreaterThan(0);
-    expect(shapes(trades)).toEqual(replay(decisions, bars.time, features.firstValidRow, bars.time.length - 1));
+    expect(shapes(trades)).toEqual(replayTrades(volumeArtifact, bars, features.firstValidRow, bars.time.length - 1));
+    // The replay does see those rows as undecidable.
+    const outputs = outputsOf(volumeArtifact, bars);
+    expect(nanRows.every((row) => outputs[row] === null)).toBe(true);
   });
 
   it('the warm-up before start_date holds, whatever gap the bars have before it: features at the start are the full series\'', async () => {
@@ -177,7 +125,7 @@ describe('backtesting edges', () => {
     const start = gapped.time.indexOf(startMs);
     expect(summary.bars).toBe(gapped.time.length - start);
     expect(trades.length).toBeGreaterThan(0);
-    expect(shapes(trades)).toEqual(replay(decisionsOf(artifact, gapped), gapped.time, start, gapped.time.length - 1));
+    expect(shapes(trades)).toEqual(replayTrades(artifact, gapped, start, gapped.time.length - 1));
     // The whole history up to the end is loaded, so the recursive indicators match the full series too.
     expect(services.barRequests).toEqual([{ symbol: 'EURUSD', timeframe: '1h' }]);
   });

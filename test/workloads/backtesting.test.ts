@@ -1,9 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ModelArtifact } from '../../src/api/contract.js';
-import type { Trade } from '../../src/backtest/types.js';
+import type { BuyAndHold, WireTrade } from '../../src/backtest/types.js';
 import { parseIsoUtc } from '../../src/market-data/dates.js';
 import { Mlp } from '../../src/nn/mlp.js';
-import { buildFeaturesFromSpec, parseFeatureSpec } from '../../src/strategy/features.js';
+import { Rng } from '../../src/nn/rng.js';
+import { parseFeatureSpec } from '../../src/strategy/features.js';
 import { OperationAborted } from '../../src/workloads/abort.js';
 import { BARS_PER_UNIT, backtestingWorkload } from '../../src/workloads/backtesting/backtesting.js';
 import { BacktestingParams } from '../../src/workloads/backtesting/params.js';
@@ -11,10 +12,11 @@ import { TrainingParams } from '../../src/workloads/training/params.js';
 import { trainingWorkload } from '../../src/workloads/training/training.js';
 import type { WorkloadResult } from '../../src/workloads/types.js';
 import { BARS, fakeContext, MemoryServices, STRATEGY_YAML, type FakeContextOptions } from './support/fake-context.js';
+import { firstValidRow, iso, replayTrades, shapes } from './support/replay.js';
 
 interface Results {
-  readonly trades: Trade[];
-  readonly equity_curve: { time: number; equity: number }[];
+  readonly trades: WireTrade[];
+  readonly equity_curve: { time: string; equity: number }[];
 }
 
 let artifact: ModelArtifact;
@@ -33,31 +35,17 @@ async function backtest(params: BacktestingParams, options: FakeContextOptions =
   const services = new MemoryServices(BARS, [artifact]);
   const context = fakeContext(params, { services, ...options });
   const result: WorkloadResult = await backtestingWorkload.run(context);
-  return { context, services, result, summary: result.resultSummary as Record<string, number | string | null>, results: result.results as Results };
-}
-
-/** The model's decision per bar, computed here without the workload: argmax above the threshold, else HOLD. */
-function independentDecisions(): { firstValid: number; decisions: ('BUY' | 'HOLD' | 'SELL')[] } {
-  const features = buildFeaturesFromSpec(parseFeatureSpec(artifact.feature_spec), BARS);
-  const model = Mlp.fromJSON(artifact.network);
-  const decisions = Array.from({ length: BARS.time.length }, (_, row) => {
-    if (row < features.firstValidRow) return 'HOLD' as const;
-    const p = Array.from(model.predictProba(features.data.subarray(row * features.cols, (row + 1) * features.cols)));
-    const best = Math.max(...p);
-    const winners = p.filter((value) => value === best).length;
-    if (best < artifact.confidence_threshold || winners > 1) return 'HOLD' as const;
-    return (['BUY', 'HOLD', 'SELL'] as const)[p.indexOf(best)]!;
-  });
-  return { firstValid: features.firstValidRow, decisions };
+  return { context, services, result, summary: result.resultSummary as Record<string, number | string | null> & { buy_and_hold: BuyAndHold }, results: result.results as Results };
 }
 
 describe('backtesting workload', () => {
-  it('replays the model over every usable bar with "Bar i/N" progress and the result metrics', async () => {
+  it('replays the model over every usable bar with "Bar i/N" progress, the metrics and the buy-and-hold baseline', async () => {
     const { context, summary, results } = await backtest(paramsOf());
     const total = summary.bars as number;
-    const { firstValid, decisions } = independentDecisions();
+    const firstValid = firstValidRow(artifact, BARS);
+    const last = BARS.time.length - 1;
     expect(total).toBe(BARS.time.length - firstValid);
-    expect(summary.start).toBe(new Date(BARS.time[firstValid]!).toISOString());
+    expect(summary.start).toBe(iso(BARS.time[firstValid]!));
 
     // Progress per block of BARS_PER_UNIT bars and at the end; unitDone(block) for each full block.
     const blocks = Math.floor(total / BARS_PER_UNIT);
@@ -71,40 +59,89 @@ describe('backtesting workload', () => {
     }
     expect(context.snapshot.current_step).toBe(`Bar ${total}/${total}`);
     expect(context.snapshot.percentage).toBe(100);
+    expect(summary).toMatchObject({
+      model_id: artifact.model_id,
+      symbol: 'EURUSD',
+      timeframe: '1h',
+      initial_capital: 100_000,
+      position_size: 0.25,
+      whole_units: true,
+      output_format: 'classification',
+      resumed_from_bar: null,
+    });
 
-    for (const key of ['total_return', 'annualized_return', 'sharpe_ratio', 'max_drawdown', 'win_rate', 'total_trades'] as const) {
-      expect(Number.isFinite(summary[key]), key).toBe(true);
+    // The trades are those of the rules replayed here: fill at the next open, long-only from flat, 4 h apart.
+    const { trades, equity_curve: curve } = results;
+    expect(trades.length).toBeGreaterThan(0); // else nothing below is checked
+    expect(shapes(trades)).toEqual(replayTrades(artifact, BARS, firstValid, last));
+    expect(trades.every((trade) => trade.direction === 'LONG')).toBe(true);
+    for (const trade of trades.filter((t) => !t.forced)) {
+      const entryBar = BARS.time.indexOf(Date.parse(trade.entry_time));
+      expect(trade.entry_price).toBeCloseTo(BARS.open[entryBar]! * 1.0005, 12);
     }
-    expect('profit_factor' in summary).toBe(true);
-    expect(summary).toMatchObject({ model_id: artifact.model_id, symbol: 'EURUSD', timeframe: '1h', initial_capital: 100_000, resumed_from_bar: null });
 
     // The figures agree with the trades and the equity curve they summarise.
-    const { trades, equity_curve: curve } = results;
     expect(trades.length).toBe(summary.total_trades);
-    expect(trades.length).toBeGreaterThan(0); // else nothing below is checked
-    expect(summary.final_equity).toBeCloseTo(100_000 + trades.reduce((sum, trade) => sum + trade.pnl, 0), 6);
-    expect(summary.total_return).toBeCloseTo((summary.final_equity as number) / 100_000 - 1, 12);
-    expect(curve.at(-1)?.equity).toBeCloseTo(summary.final_equity as number, 6);
+    const final = summary.final_equity as number;
+    expect(final).toBeCloseTo(100_000 + trades.reduce((sum, trade) => sum + trade.pnl, 0), 6);
+    expect(summary.total_return).toBeCloseTo(final - 100_000, 9);
+    expect(summary.total_return_pct).toBeCloseTo(final / 100_000 - 1, 12);
+    expect(curve.at(-1)?.equity).toBe(final);
+    expect(curve.at(-1)?.time).toBe(iso(BARS.time[last]!));
     expect(summary.win_rate).toBeCloseTo(trades.filter((trade) => trade.pnl > 0).length / trades.length, 12);
-    const gains = trades.filter((t) => t.pnl > 0).reduce((s, t) => s + t.pnl, 0);
-    const losses = -trades.filter((t) => t.pnl < 0).reduce((s, t) => s + t.pnl, 0);
-    if (losses > 0) expect(summary.profit_factor).toBeCloseTo(gains / losses, 9);
-    let peak = -Infinity;
-    let drawdown = 0;
-    for (const point of curve) {
-      peak = Math.max(peak, point.equity);
-      drawdown = Math.max(drawdown, (peak - point.equity) / peak);
-    }
-    // The curve may be thinned, so its drawdown is at most the one over every bar.
-    expect(drawdown).toBeLessThanOrEqual((summary.max_drawdown as number) + 1e-12);
+    // Calendar time of hourly bars every day: 24 × 365.25 bars a year.
+    expect(summary.periods_per_year).toBeCloseTo(24 * 365.25, 6);
 
-    // The first trade opens at the first bar where the model (evaluated here) leaves HOLD, at that bar's close plus or minus slippage.
-    const firstSignal = decisions.findIndex((decision, row) => row >= firstValid && decision !== 'HOLD');
-    const first = trades[0]!;
-    expect(first.entry_time).toBe(BARS.time[firstSignal]);
-    expect(first.direction).toBe(decisions[firstSignal] === 'BUY' ? 'LONG' : 'SHORT');
-    const close = BARS.close[firstSignal]!;
-    expect(first.entry_price).toBeCloseTo(first.direction === 'LONG' ? close * 1.0005 : close * 0.9995, 10);
+    // Buy and hold over the same bars, with the same costs.
+    const baseline = summary.buy_and_hold;
+    expect(baseline.entry_price).toBeCloseTo(BARS.open[firstValid]! * 1.0005, 12);
+    expect(baseline.exit_price).toBeCloseTo(BARS.close[last]! * 0.9995, 12);
+    expect(baseline.final_equity).toBeCloseTo((100_000 / (BARS.open[firstValid]! * 1.0005 * 1.001)) * BARS.close[last]! * 0.9995 * 0.999, 6);
+    expect(baseline.total_return).toBeCloseTo(baseline.final_equity - 100_000, 9);
+    // Every figure is a finite number or null, never NaN.
+    for (const [key, value] of Object.entries({ ...summary, ...baseline })) {
+      if (typeof value === 'number') expect(Number.isFinite(value), key).toBe(true);
+    }
+  });
+
+  it('sizes entries as asked: 50 % of the cash, fractional units', async () => {
+    const { results } = await backtest(paramsOf({ position_size: 0.5, whole_units: false }));
+    const first = results.trades[0]!;
+    const entryBar = BARS.time.indexOf(Date.parse(first.entry_time));
+    // Flat before the first trade: the cash is the capital; q = 0.5 × 100000 / 1.001 / open.
+    expect(first.units).toBeCloseTo((0.5 * 100_000) / 1.001 / BARS.open[entryBar]!, 9);
+    const whole = await backtest(paramsOf());
+    expect(Number.isInteger(whole.results.trades[0]!.units)).toBe(true);
+    expect(whole.results.trades[0]!.units).toBe(Math.floor((0.25 * 100_000) / 1.001 / BARS.open[entryBar]!));
+  });
+
+  it('backtests a regression model: its cost model sets the threshold, and it opens shorts from flat', async () => {
+    // A linear network (no hidden layer) over the same features, alternating weights: a signed output that varies.
+    const cols = parseFeatureSpec(artifact.feature_spec).columns.length;
+    const network = Mlp.create({ input_size: cols, hidden_layers: [], output_size: 1, activation: 'relu', dropout: 0, output_activation: 'linear' }, new Rng(1));
+    network.params.fill(0);
+    for (let c = 0; c < cols; c++) network.params[c] = c % 2 === 0 ? 0.05 : -0.05;
+    const yaml = STRATEGY_YAML.replace(/decisions: \{[^}]*\}/, 'decisions: {output_format: regression, cost_model: {round_trip_cost: 0.002, min_edge_multiplier: 2}}').replace(
+      /labels: \{[^}]*\}/,
+      'labels: {source: forward_return, horizon: 12}',
+    );
+    const model: ModelArtifact = { ...artifact, model_id: 'model_regression', strategy_yaml: yaml, network: network.toJSON() };
+    const services = new MemoryServices(BARS, [model]);
+    const result = await backtestingWorkload.run(fakeContext(paramsOf({ model_id: 'model_regression' }), { services }));
+    const summary = result.resultSummary as Record<string, unknown>;
+    const trades = (result.results as Results).trades;
+    expect(summary.output_format).toBe('regression');
+    const firstValid = firstValidRow(model, BARS);
+    expect(shapes(trades)).toEqual(replayTrades(model, BARS, firstValid, BARS.time.length - 1));
+    expect(trades.some((trade) => trade.direction === 'SHORT')).toBe(true);
+    expect(trades.some((trade) => trade.direction === 'LONG')).toBe(true);
+  });
+
+  it('refuses a model whose labels are not trade signals (regime, context), naming the source', async () => {
+    const regime = { ...artifact, model_id: 'model_regime', strategy_yaml: STRATEGY_YAML.replace(/labels: \{[^}]*\}/, 'labels: {source: regime}') };
+    expect(regime.strategy_yaml).toContain('source: regime');
+    const context = fakeContext(paramsOf({ model_id: 'model_regime' }), { services: new MemoryServices(BARS, [regime]) });
+    await expect(backtestingWorkload.run(context)).rejects.toThrow(/training\.labels\.source 'regime' gives TRENDING_UP .* not trade signals/);
   });
 
   it('resumed from the state of a block ends with the same result as an uninterrupted run', async () => {
@@ -150,8 +187,8 @@ describe('backtesting workload', () => {
     expect(Date.parse(summary.start as string)).toBe(startMs);
     expect(summary.bars).toBe(BARS.time.filter((time) => time >= startMs).length);
     expect(results.trades.length).toBeGreaterThan(0);
-    expect(results.trades.every((trade) => trade.entry_time >= startMs)).toBe(true);
-    expect(results.equity_curve.every((point) => point.time >= startMs)).toBe(true);
+    expect(results.trades.every((trade) => Date.parse(trade.entry_time) > startMs)).toBe(true);
+    expect(results.equity_curve.every((point) => Date.parse(point.time) >= startMs)).toBe(true);
     // The bars before it are all loaded for the warm-up, so the features at the start are those of the full series.
     expect(services.barRequests).toEqual([{ symbol: 'EURUSD', timeframe: '1h' }]);
   });
@@ -161,7 +198,7 @@ describe('backtesting workload', () => {
     const endMs = Date.parse(endDate);
     const { summary, results } = await backtest(paramsOf({ end_date: endDate }));
     expect(Date.parse(summary.end as string)).toBe(endMs - 3_600_000);
-    expect(results.trades.every((trade) => trade.exit_time < endMs)).toBe(true);
+    expect(results.trades.every((trade) => Date.parse(trade.exit_time) < endMs)).toBe(true);
   });
 
   it('commission and slippage cost money: the same trades with no costs end richer', async () => {

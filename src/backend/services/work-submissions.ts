@@ -9,6 +9,7 @@ import { KtrdrError } from '../../common/errors.js';
 import type { MarketDataRepository } from '../../market-data/repository.js';
 import type { Timeframe } from '../../market-data/types.js';
 import { assertTrainable } from '../../strategy/capabilities.js';
+import { assertBacktestable } from '../../strategy/decisions.js';
 import { readNamedStrategy, strategyNameProblem } from '../../strategy/files.js';
 import { parseStrategy } from '../../strategy/load.js';
 import type { OperationRow } from '../../store/types.js';
@@ -59,6 +60,8 @@ export class WorkSubmissions {
     if (body.strategy_name !== undefined && body.strategy_name !== model.strategy_name) {
       throw new KtrdrError('VALIDATION_ERROR', `body.strategy_name: model '${model.model_id}' was trained on strategy '${model.strategy_name}', not '${body.strategy_name}'`);
     }
+    // A model whose outputs are no trade signals (context, regime labels) is refused before any operation exists.
+    assertBacktestable(parseStrategy(model.strategy_yaml, `model ${model.model_id}'s strategy`));
     const symbol = body.symbol ?? model.symbol;
     const timeframe = body.timeframe ?? model.timeframe;
     // By default a model is judged on what it never saw: its held-out test period.
@@ -76,6 +79,8 @@ export class WorkSubmissions {
         initial_capital: body.initial_capital,
         commission: body.commission,
         slippage: body.slippage,
+        position_size: body.position_size,
+        whole_units: body.whole_units,
       },
       metadata: { model_id: model.model_id, strategy_name: model.strategy_name, symbol, timeframe },
     });

@@ -2,8 +2,8 @@
  * `ktrdr backtest MODEL`: submits a backtest of a trained model and, with --watch,
  * follows it bar by bar to its performance figures (and, with --trades, its trades).
  */
-import { Command, Option } from 'commander';
-import { Timeframe } from '../../api/contract.js';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { BacktestSizing, Timeframe } from '../../api/contract.js';
 import type { BackendApi } from '../../client/backend-api.js';
 import { withBackend } from '../backend-session.js';
 import { ExitCode } from '../exit-codes.js';
@@ -21,6 +21,8 @@ interface BacktestOptions {
   capital?: number;
   commission?: number;
   slippage?: number;
+  positionSize?: number;
+  fractionalUnits?: boolean;
   watch?: boolean;
   json?: boolean;
   trades?: boolean;
@@ -37,6 +39,8 @@ async function backtest(api: BackendApi, model: string, options: BacktestOptions
     initial_capital: options.capital,
     commission: options.commission,
     slippage: options.slippage,
+    position_size: options.positionSize,
+    ...(options.fractionalUnits ? { whole_units: false } : {}),
   });
   if (options.json) (options.watch ? printJsonLine : printJson)(started);
   else if (output.quiet) process.stdout.write(`${started.operation_id}\n`);
@@ -44,6 +48,13 @@ async function backtest(api: BackendApi, model: string, options: BacktestOptions
   else process.stdout.write(`started backtesting operation ${started.operation_id} of model ${model} (${started.status}); follow it with: ktrdr ops watch ${started.operation_id}\n`);
   if (!options.watch) return ExitCode.Ok;
   return followOperation(api, started.operation_id, { json: options.json, intervalMs: options.intervalMs, presenter: backtestPresenter(api, options.trades === true), output });
+}
+
+/** --position-size, checked by the contract's own rule (the one the backend applies). */
+function positionSizeOption(value: string): number {
+  const parsed = BacktestSizing.shape.position_size.safeParse(Number(value.trim()));
+  if (value.trim() === '' || !parsed.success) throw new InvalidArgumentError(`'${value}' is not a fraction in (0, 1].`);
+  return parsed.data;
 }
 
 function usageProblem(options: BacktestOptions): string | null {
@@ -62,6 +73,8 @@ export function backtestCommand(): Command {
     .addOption(new Option('--capital <amount>', 'initial capital (backend default 100000)').argParser(numberOption(0)))
     .addOption(new Option('--commission <fraction>', 'commission per fill as a fraction of the notional, 0..0.1 (backend default 0.001)').argParser(rangeOption(0, 0.1)))
     .addOption(new Option('--slippage <fraction>', 'slippage per fill as a fraction of the price, 0..0.1 (backend default 0.0005)').argParser(rangeOption(0, 0.1)))
+    .addOption(new Option('--position-size <fraction>', 'fraction of the cash an entry commits, commission included, in (0, 1] (backend default 0.25)').argParser(positionSizeOption))
+    .option('--fractional-units', 'allow fractional units (default: entries are rounded down to whole units)')
     .option('--watch', 'follow it until it ends and print the performance figures (exit 0 when it completed, 1 otherwise)')
     .option('--json', 'print JSON (with --watch: one line for the submission, then one per poll)')
     .option('--trades', 'with --watch: print the trades at the end (with --json: the results document as a last line)')

@@ -24,17 +24,45 @@ const BacktestContext = z.looseObject({
 
 const Instant = z.union([z.string(), z.number()]).nullish();
 
+const Metric = z.number().nullish();
+
+/** Buying at the first bar's open and selling at the last bar's close, beside every backtest. */
+const BuyAndHoldSummary = z.looseObject({
+  total_return: Metric,
+  total_return_pct: Metric,
+  annualized_return: Metric,
+  sharpe_ratio: Metric,
+  max_drawdown_pct: Metric,
+  final_equity: Metric,
+});
+
+/**
+ * Every metric may be null (undefined for the run: no trade, no loser, one bar…). `total_return` is
+ * money and `total_return_pct` the fraction; a summary of an earlier backend has only `total_return`,
+ * as a fraction, and `max_drawdown` as a fraction.
+ */
 export const BacktestResultSummary = z.looseObject({
-  total_return: z.number(),
-  annualized_return: z.number(),
-  sharpe_ratio: z.number(),
-  max_drawdown: z.number(),
-  win_rate: z.number(),
+  total_return: Metric,
+  total_return_pct: Metric,
+  annualized_return: Metric,
+  volatility: Metric,
+  sharpe_ratio: Metric,
+  sortino_ratio: Metric,
+  max_drawdown: Metric,
+  max_drawdown_pct: Metric,
+  calmar_ratio: Metric,
+  win_rate: Metric,
   /** null when no trade lost money: the ratio is unbounded. */
-  profit_factor: z.number().nullable(),
+  profit_factor: Metric,
   total_trades: z.number().int(),
+  winning_trades: Metric,
+  losing_trades: Metric,
+  avg_win: Metric,
+  avg_loss: Metric,
+  avg_holding_period: Metric,
   initial_capital: Figure,
   final_equity: Figure,
+  buy_and_hold: BuyAndHoldSummary.nullish(),
   start: Instant,
   end: Instant,
   model_id: z.string().nullish(),
@@ -73,30 +101,40 @@ export function backtestProgressFigures(op: OperationRecord): string {
 }
 
 function profitFactorText(summary: BacktestResultSummary): string {
-  if (summary.profit_factor !== null) return summary.profit_factor.toFixed(2);
-  return summary.total_trades === 0 ? '-' : 'unbounded (no losing trade)';
+  if (typeof summary.profit_factor === 'number') return summary.profit_factor.toFixed(2);
+  return summary.total_trades === 0 || !summary.winning_trades ? '-' : 'unbounded (no losing trade)';
 }
 
 const optionalMoney = (value: number | null | undefined) => (typeof value === 'number' ? formatMoney(value) : '-');
+const optionalFraction = (value: number | null | undefined, digits: number) => (typeof value === 'number' ? formatFraction(value, digits) : '-');
+const optionalRatio = (value: number | null | undefined) => (typeof value === 'number' ? value.toFixed(2) : '-');
 
-/** The performance figures of a completed backtest. */
+/** The return as a fraction: `total_return_pct`, or an earlier backend's `total_return` (a fraction then). */
+const returnFraction = (figures: { total_return?: number | null; total_return_pct?: number | null }) =>
+  'total_return_pct' in figures ? figures.total_return_pct : figures.total_return;
+const drawdownFraction = (figures: { max_drawdown?: number | null; max_drawdown_pct?: number | null }) =>
+  'max_drawdown_pct' in figures ? figures.max_drawdown_pct : figures.max_drawdown;
+
+/** The performance figures of a completed backtest, with the buy-and-hold baseline of the same bars when the summary has one. */
 export function renderBacktestMetrics(summary: BacktestResultSummary): string {
   const fields: [string, string][] = [];
   if (summary.model_id) fields.push(['model', summary.model_id]);
   if (summary.start !== undefined && summary.start !== null) {
     fields.push(['period', `${formatInstant(summary.start)} to ${formatInstant(summary.end)}`]);
   }
+  const baseline = summary.buy_and_hold ?? null;
+  const beside = (text: string, baselineText: string | null) => (baseline === null || baselineText === null ? text : `${text.padEnd(10)}  buy and hold ${baselineText}`);
+  const withTrades = (text: string) => (typeof summary.winning_trades === 'number' && typeof summary.losing_trades === 'number' ? `${text} (${summary.winning_trades} won, ${summary.losing_trades} lost)` : text);
   fields.push(
-    ['total return', formatFraction(summary.total_return, 2)],
-    ['annualised return', formatFraction(summary.annualized_return, 2)],
-    ['sharpe ratio', summary.sharpe_ratio.toFixed(2)],
-    ['max drawdown', formatFraction(summary.max_drawdown, 2)],
-    ['win rate', formatFraction(summary.win_rate, 1)],
-    ['profit factor', profitFactorText(summary)],
-    ['trades', String(summary.total_trades)],
-    ['initial capital', optionalMoney(summary.initial_capital)],
-    ['final equity', optionalMoney(summary.final_equity)],
+    ['total return', beside(optionalFraction(returnFraction(summary), 2), baseline && optionalFraction(returnFraction(baseline), 2))],
+    ['annualised return', beside(optionalFraction(summary.annualized_return, 2), baseline && optionalFraction(baseline.annualized_return, 2))],
+    ['sharpe ratio', beside(optionalRatio(summary.sharpe_ratio), baseline && optionalRatio(baseline.sharpe_ratio))],
   );
+  if ('sortino_ratio' in summary) fields.push(['sortino ratio', optionalRatio(summary.sortino_ratio)]);
+  fields.push(['max drawdown', beside(optionalFraction(drawdownFraction(summary), 2), baseline && optionalFraction(drawdownFraction(baseline), 2))]);
+  fields.push(['win rate', optionalFraction(summary.win_rate, 1)], ['profit factor', profitFactorText(summary)], ['trades', withTrades(String(summary.total_trades))]);
+  if (typeof summary.avg_holding_period === 'number') fields.push(['avg holding', `${summary.avg_holding_period.toFixed(1)} h`]);
+  fields.push(['initial capital', optionalMoney(summary.initial_capital)], ['final equity', beside(optionalMoney(summary.final_equity), baseline && optionalMoney(baseline.final_equity))]);
   return renderFields(fields);
 }
 

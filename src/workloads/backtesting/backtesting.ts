@@ -1,54 +1,48 @@
 /**
- * The `backtesting` operation: replays a trained model over bars, bar by bar.
- * At bar t the features use bars up to t only, the model's most probable class
- * above the confidence threshold is the decision, and the engine fills it at
- * t's close with slippage and commission. One checkpoint unit is a block of
- * BARS_PER_UNIT bars, so KTRDR_CHECKPOINT_EPOCH_INTERVAL counts thousands of
- * bars here rather than single bars (a checkpoint per bar would cost more than
- * the backtest).
+ * The `backtesting` operation, wiring only: load the model and its strategy → load the bars and build
+ * the features → the bar loop of src/backtest (fill at the next bar's open, decisions from the
+ * strategy's `decisions` block, force-close at the end) → metrics and the buy-and-hold baseline of the
+ * same bars. One checkpoint unit is a block of BARS_PER_UNIT bars, so KTRDR_CHECKPOINT_EPOCH_INTERVAL
+ * counts thousands of bars here rather than single bars (a checkpoint per bar would cost more than the
+ * backtest).
  *
- * The bars are loaded from the beginning of the history (up to end_date) and
- * the features built over all of them, so the features at start_date are
- * exactly those of the full series: a window sized from wall-clock time would
- * hold too few bars across a gap, and recursive indicators (EMA, Wilder) would
- * still differ. A row with a NaN or infinite feature (a rate of change of a zero
- * volume, say) is a HOLD: the model is never asked about it. The last bar takes
- * no decision: `finish` closes any open position at its close, so no trade can
- * open and close on the same bar.
+ * The bars are loaded from the beginning of the history (up to end_date) and the features built over
+ * all of them, so the features at start_date are exactly those of the full series: a window sized from
+ * wall-clock time would hold too few bars across a gap, and recursive indicators (EMA, Wilder) would
+ * still differ. A row with a NaN or infinite feature (a rate of change of a zero volume, say) gives no
+ * prediction, hence HOLD: the model is never asked about it.
  */
-import { decide } from '../../backtest/decide.js';
+import { buyAndHold } from '../../backtest/baseline.js';
 import { BacktestEngine } from '../../backtest/engine.js';
+import { runBarLoop } from '../../backtest/loop.js';
 import { KtrdrError } from '../../common/errors.js';
 import { parseIsoUtc } from '../../market-data/dates.js';
-import { firstIndexAtOrAfter, TIMEFRAME_MS, type Timeframe } from '../../market-data/types.js';
-import { Mlp } from '../../nn/mlp.js';
+import { firstIndexAtOrAfter } from '../../market-data/types.js';
+import { assertBacktestable, decisionFunctionOf } from '../../strategy/decisions.js';
 import { buildFeaturesFromSpec, parseFeatureSpec, warmupBars } from '../../strategy/features.js';
+import { parseStrategy } from '../../strategy/load.js';
 import { throwIfAborted } from '../abort.js';
 import type { Workload, WorkloadContext, WorkloadResult } from '../types.js';
 import { BacktestingParams } from './params.js';
+import { createModelPredictor } from './predictor.js';
 
 export const BARS_PER_UNIT = 1_000;
 /** Points of the equity curve kept in the results (metrics always use every bar). */
 const EQUITY_CURVE_POINTS = 2_000;
-const YEAR_MS = 365 * 24 * 3_600_000;
 
 interface BacktestingState {
   readonly engine: unknown;
 }
-
-function rowIsFinite(data: Float64Array, row: number, cols: number): boolean {
-  for (let c = row * cols, end = c + cols; c < end; c++) if (!Number.isFinite(data[c] as number)) return false;
-  return true;
-}
-
-export const barsPerYear = (timeframe: Timeframe): number => YEAR_MS / TIMEFRAME_MS[timeframe];
 
 async function runBacktesting(context: WorkloadContext<BacktestingParams>): Promise<WorkloadResult> {
   const { params, services, signal } = context;
   context.progress({ current_step: `Loading model ${params.model_id}`, context: {} });
   const artifact = await services.model(params.model_id);
   const spec = parseFeatureSpec(artifact.feature_spec);
-  const model = Mlp.fromJSON(artifact.network);
+  // The decisions come from the strategy the model was trained with; refused up front when its outputs are no trade signals.
+  const strategy = parseStrategy(artifact.strategy_yaml, `model ${artifact.model_id}'s strategy`);
+  assertBacktestable(strategy);
+  const decide = decisionFunctionOf(strategy);
   const startMs = params.start_date === null ? null : parseIsoUtc(params.start_date);
   if (params.start_date !== null && startMs === null) {
     throw new KtrdrError('VALIDATION_ERROR', `start_date '${params.start_date}' is not an ISO date or date-time (e.g. 2024-01-31T00:00:00Z)`);
@@ -85,7 +79,8 @@ async function runBacktesting(context: WorkloadContext<BacktestingParams>): Prom
         initialCapital: params.initial_capital,
         commission: params.commission,
         slippage: params.slippage,
-        barsPerYear: barsPerYear(params.timeframe),
+        positionSize: params.position_size,
+        wholeUnits: params.whole_units,
       });
   const resumedFromBar = resumed ? engine.barsProcessed : null;
   // Only bars before the last one are checkpointed, so a checkpoint of these bars never resumes past it.
@@ -105,39 +100,47 @@ async function runBacktesting(context: WorkloadContext<BacktestingParams>): Prom
       steps_total: total,
       items_processed: done,
       items_total: total,
-      context: { bars: done, bars_total: total, equity: account.equity, trades: engine.closedTrades().length, resumed_from_bar: resumedFromBar },
+      context: { bars: done, bars_total: total, equity: account.equity, trades: engine.tradeCount, resumed_from_bar: resumedFromBar },
     });
   };
 
-  const { cols, data } = features;
-  const threshold = artifact.confidence_threshold;
-  for (let index = first + engine.barsProcessed; index < last; index++) {
-    const decision = rowIsFinite(data, index, cols) ? decide(model.predictProba(data, index * cols), threshold) : 'HOLD';
-    engine.onBar(index, bars.time[index] as number, bars.close[index] as number, decision);
-    const done = index - first + 1;
-    if (done % BARS_PER_UNIT === 0) {
+  await runBarLoop({
+    engine,
+    bars,
+    first,
+    last,
+    predictor: createModelPredictor(artifact.network, features),
+    decide,
+    blockSize: BARS_PER_UNIT,
+    onBlock: async (done) => {
       report(done);
       await context.unitDone(done / BARS_PER_UNIT, (): BacktestingState => ({ engine: engine.snapshot() }));
       // Yields to the event loop, so a cancel or a status request is answered within one block.
       await new Promise<void>((resolve) => setImmediate(resolve));
       throwIfAborted(signal);
-    }
-  }
-  engine.finish(last, bars.time[last] as number, bars.close[last] as number);
+    },
+  });
   report(total);
 
   const result = engine.result(EQUITY_CURVE_POINTS);
+  const baseline = buyAndHold({ ...bars, first, last, initialCapital: params.initial_capital, commission: params.commission, slippage: params.slippage });
   return {
     resultSummary: {
       ...result.metrics,
       initial_capital: params.initial_capital,
       final_equity: result.final_equity,
+      buy_and_hold: { ...baseline },
       bars: total,
       start: new Date(bars.time[first] as number).toISOString(),
       end: new Date(bars.time[last] as number).toISOString(),
       model_id: params.model_id,
       symbol: params.symbol,
       timeframe: params.timeframe,
+      commission: params.commission,
+      slippage: params.slippage,
+      position_size: params.position_size,
+      whole_units: params.whole_units,
+      output_format: strategy.decisions.output_format,
       resumed_from_bar: resumedFromBar,
     },
     results: { trades: result.trades, equity_curve: result.equity_curve },

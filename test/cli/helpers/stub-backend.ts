@@ -181,6 +181,41 @@ export function backtestProgression(id: string, final: 'completed' | 'failed' | 
 }
 
 export const BACKTEST_SUMMARY = {
+  total_return: 12_345,
+  total_return_pct: 0.12345,
+  annualized_return: 0.2512,
+  volatility: 0.1234,
+  sharpe_ratio: 1.2345,
+  sortino_ratio: 1.8765,
+  max_drawdown: 9_876,
+  max_drawdown_pct: 0.0876,
+  calmar_ratio: 2.87,
+  recovery_factor: 1.25,
+  win_rate: 0.5625,
+  profit_factor: 1.7312,
+  total_trades: 16,
+  winning_trades: 9,
+  losing_trades: 7,
+  avg_win: 2_500,
+  avg_loss: -1_450,
+  avg_holding_period: 12.25,
+  initial_capital: 100_000,
+  final_equity: 112_345,
+  buy_and_hold: {
+    total_return: 5_010,
+    total_return_pct: 0.0501,
+    annualized_return: 0.1002,
+    sharpe_ratio: 0.5,
+    max_drawdown_pct: 0.1234,
+    final_equity: 105_010,
+  },
+  start: '2024-03-01T00:00:00.000Z',
+  end: '2024-06-01T00:00:00.000Z',
+  model_id: 'mdl_rsi_EURUSD_1h_001',
+};
+
+/** A summary as an earlier backend wrote it: total_return and max_drawdown as fractions, no baseline. */
+export const EARLIER_BACKTEST_SUMMARY = {
   total_return: 0.12346,
   annualized_return: 0.2512,
   sharpe_ratio: 1.2345,
@@ -196,8 +231,8 @@ export const BACKTEST_SUMMARY = {
 };
 
 export const BACKTEST_TRADES = [
-  { direction: 'LONG', entry_time: Date.parse('2024-03-04T10:00:00Z'), entry_price: 1.08234, exit_time: Date.parse('2024-03-05T14:00:00Z'), exit_price: 1.0901, units: 92_000, pnl: 1234.5, return: 0.012346, commission: 199.6 },
-  { direction: 'SHORT', entry_time: Date.parse('2024-03-06T09:00:00Z'), entry_price: 1.0912, exit_time: Date.parse('2024-03-06T18:00:00Z'), exit_price: 1.0951, units: 91_500, pnl: -456.25, return: -0.0045, commission: 200.1 },
+  { direction: 'LONG', entry_time: '2024-03-04T10:00:00.000Z', entry_price: 1.08234, exit_time: '2024-03-05T14:00:00.000Z', exit_price: 1.0901, units: 92_000, pnl: 1234.5, return: 0.012346, commission: 199.6 },
+  { direction: 'SHORT', entry_time: '2024-03-06T09:00:00.000Z', entry_price: 1.0912, exit_time: '2024-03-06T18:00:00.000Z', exit_price: 1.0951, units: 91_500, pnl: -456.25, return: -0.0045, commission: 200.1 },
 ];
 
 export function modelArtifact(overrides: Partial<ModelArtifact> = {}): ModelArtifact {
