@@ -162,6 +162,9 @@ export const observability = defineGroup({
       .bool()
       .default(false)
       .describe('Also print spans and metrics on standard output (debugging); on its own it prints without exporting to a collector.'),
+    metricExportInterval: seconds(ONE_HOUR)
+      .default(15)
+      .describe('Seconds between two exports of the metrics (a process exports the rest when it stops).'),
   },
 });
 

@@ -4,11 +4,9 @@
  * with telemetry off do not pay for it at start-up); else the SDK-backed implementation.
  */
 import { hostname } from 'node:os';
-import { DEFAULT_OTLP_ENDPOINT } from '../config/derived.js';
+import { DEFAULT_OTLP_ENDPOINT, secondsToMs } from '../config/derived.js';
 import { NO_TELEMETRY, type Attributes, type Telemetry } from './telemetry.js';
 
-/** How often metrics are exported (and the console written) while the process runs; shutdown exports the rest. */
-export const METRIC_EXPORT_INTERVAL_MS = 15_000;
 const EXPORT_TIMEOUT_MS = 5_000;
 
 export interface TelemetrySettings {
@@ -16,6 +14,8 @@ export interface TelemetrySettings {
   readonly otlpEndpoint?: string | null | undefined;
   readonly serviceName: string;
   readonly consoleOutput: boolean;
+  /** Seconds between metric exports (and console prints) while the process runs; shutdown exports the rest. */
+  readonly metricExportInterval: number;
 }
 
 export interface ProcessIdentity {
@@ -30,7 +30,6 @@ export async function createTelemetry(
   settings: TelemetrySettings,
   identity: ProcessIdentity,
   warn: (message: string) => void,
-  options: { metricIntervalMs?: number } = {},
 ): Promise<Telemetry> {
   if (!settings.enabled && !settings.consoleOutput) return NO_TELEMETRY;
   const { OtelTelemetry } = await import('./otel.js');
@@ -45,7 +44,7 @@ export async function createTelemetry(
       'ktrdr.process': identity.role,
       ...identity.attributes,
     },
-    metricIntervalMs: options.metricIntervalMs ?? METRIC_EXPORT_INTERVAL_MS,
+    metricIntervalMs: secondsToMs(settings.metricExportInterval),
     exportTimeoutMs: EXPORT_TIMEOUT_MS,
     warn,
   });

@@ -46,6 +46,7 @@ const DESIGN: Row[] = [
   ['observability', 'KTRDR_OTEL_OTLP_ENDPOINT', null, ['OTLP_ENDPOINT'], 'http://otel:4318', 'http://otel:4318'],
   ['observability', 'KTRDR_OTEL_SERVICE_NAME', 'ktrdr', [], 'svc', 'svc'],
   ['observability', 'KTRDR_OTEL_CONSOLE_OUTPUT', false, [], 'yes', true],
+  ['observability', 'KTRDR_OTEL_METRIC_EXPORT_INTERVAL', 15, [], '0.5', 0.5],
   ['api_client', 'KTRDR_API_CLIENT_BASE_URL', 'http://localhost:8000/api/v1', ['KTRDR_API_URL'], 'http://b:9/api/v1', 'http://b:9/api/v1'],
   ['api_client', 'KTRDR_API_CLIENT_TIMEOUT', 30, [], '2.5', 2.5],
   ['api_client', 'KTRDR_API_CLIENT_MAX_RETRIES', 3, [], '0', 0],
