@@ -27,7 +27,7 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { ConsoleMetricExporter, MeterProvider, PeriodicExportingMetricReader, type IMetricReader } from '@opentelemetry/sdk-metrics';
 import { BatchSpanProcessor, ConsoleSpanExporter, SimpleSpanProcessor, TracerProvider, type SpanProcessor } from '@opentelemetry/sdk-trace';
-import type { Attributes, Counter, GaugeReading, HeaderCarrier, Histogram, SpanKind, SpanOptions, Telemetry, TelemetrySpan } from './telemetry.js';
+import type { Attributes, Counter, GaugeReading, Histogram, SpanKind, SpanOptions, Telemetry, TelemetrySpan } from './telemetry.js';
 
 export interface OtelOptions {
   /** OTLP/HTTP base URL (http://collector:4318), or null to export nowhere but the console. */
