@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
@@ -22,6 +23,11 @@ const processTests = (readdirSync(join(ROOT, 'test'), { recursive: true }) as st
 
 /** Process test files run at once (TEST_PROCESS_WORKERS overrides it, to measure); see "Development" in the README. */
 const PROCESS_WORKERS = Number(process.env.TEST_PROCESS_WORKERS ?? 2);
+/**
+ * Unit test files run at once: one per core (TEST_UNIT_WORKERS overrides it). vitest's own default is one less than
+ * the cores, which on the 2-core machine ran the unit files one by one while a core stayed idle.
+ */
+const UNIT_WORKERS = Number(process.env.TEST_UNIT_WORKERS ?? Math.max(2, availableParallelism()));
 
 export default defineConfig({
   test: {
@@ -37,6 +43,7 @@ export default defineConfig({
           // in-memory PGlite took 41 s on the busy 2-core machine and failed the former 30 s limit.
           testTimeout: 120_000,
           hookTimeout: 120_000,
+          maxWorkers: UNIT_WORKERS,
           sequence: { groupOrder: 0 },
         },
       },

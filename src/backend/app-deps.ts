@@ -3,6 +3,7 @@ import type { TokenService } from '../auth/tokens.js';
 import type { PrivatePath } from '../http/private-paths.js';
 import type { Logger, LogLevelName } from '../logging/logger.js';
 import type { MarketDataRepository } from '../market-data/repository.js';
+import type { HttpServerTelemetry } from '../telemetry/http-server.js';
 import type { BackendMetrics } from './metrics.js';
 import type { ModelStore } from './services/model-store.js';
 import type { OperationsService } from './services/operations-service.js';
@@ -31,6 +32,8 @@ export interface BackendAppDeps {
   readonly uploadLimitBytes: number;
   /** Server directories answers show as the setting that names them. */
   readonly privatePaths: readonly PrivatePath[];
+  /** A span per request, when OpenTelemetry is on. */
+  readonly httpTelemetry?: HttpServerTelemetry;
 }
 
 export interface CorsPolicy {

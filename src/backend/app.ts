@@ -32,6 +32,7 @@ export async function buildBackendApp(deps: BackendAppDeps): Promise<FastifyInst
     logLevel: deps.httpLogLevel ?? null,
     uploadLimitBytes: deps.uploadLimitBytes,
     privatePaths: deps.privatePaths,
+    ...(deps.httpTelemetry ? { telemetry: deps.httpTelemetry } : {}),
   });
 
   if (deps.corsOrigins.length > 0) {

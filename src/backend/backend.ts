@@ -23,6 +23,9 @@ import { WorkerRegistry } from './services/worker-registry.js';
 import { ModelStore } from './services/model-store.js';
 import { WorkSubmissions } from './services/work-submissions.js';
 import { MarketDataRepository } from '../market-data/repository.js';
+import { HttpServerTelemetry } from '../telemetry/http-server.js';
+import { NO_TELEMETRY, type Telemetry } from '../telemetry/telemetry.js';
+import { registerBackendInstruments } from './telemetry.js';
 
 export interface BackendOptions {
   readonly store: Store;
@@ -63,6 +66,8 @@ export interface BackendOptions {
   /** Retry-After sent to workers registering while the backend stops. */
   readonly retryAfterSeconds?: number;
   readonly version?: string;
+  /** OpenTelemetry spans and metrics (docs/architecture.md §8); none by default. */
+  readonly telemetry?: Telemetry;
   readonly clock?: Clock;
   readonly timers?: Timers;
 }
@@ -106,6 +111,11 @@ export class Backend {
         ),
     });
     this.checkpoints = new CheckpointStore(store.checkpoints, options.checkpointDir, clock, logger);
+    const telemetry = options.telemetry ?? NO_TELEMETRY;
+    const instruments = registerBackendInstruments(telemetry, {
+      workersByStatus: () => this.registry.countByStatus(),
+      operationsByStatus: () => store.operations.countByStatus(),
+    });
     this.metrics = new BackendMetrics({
       workersByStatus: () => this.registry.countByStatus(),
       operationsByStatus: () => store.operations.countByStatus(),
@@ -118,7 +128,11 @@ export class Backend {
         checkpoints: this.checkpoints,
         clock,
         logger,
-        observeLatency: (seconds) => this.metrics.observeDispatchLatency(seconds),
+        observeLatency: (seconds) => {
+          this.metrics.observeDispatchLatency(seconds);
+          instruments.observeDispatchLatency(seconds);
+        },
+        telemetry,
       },
       {
         intervalMs: options.dispatchIntervalMs ?? 5_000,
@@ -195,6 +209,7 @@ export class Backend {
       ...(this.options.cors ? { cors: this.options.cors } : {}),
       httpLogLevel: this.options.httpLogLevel ?? null,
       uploadLimitBytes: this.options.uploadLimitBytes,
+      httpTelemetry: new HttpServerTelemetry(this.options.telemetry ?? NO_TELEMETRY),
       privatePaths: [
         { path: this.options.dataDir, label: '$KTRDR_DATA_DIR' },
         { path: this.options.modelsDir, label: '$KTRDR_DATA_MODELS_DIR' },

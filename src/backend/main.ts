@@ -13,6 +13,7 @@ import {
   getLoggingSettings,
   getOperationsSettings,
   getOrphanDetectorSettings,
+  getObservabilitySettings,
   getWorkerSettings,
   checkSettingsAtStartup,
 } from '../config/settings.js';
@@ -22,6 +23,7 @@ import { packageVersion } from '../common/version.js';
 import { megabytes } from '../http/body-limits.js';
 import { createLogger } from '../logging/logger.js';
 import { openStore } from '../store/index.js';
+import { createTelemetry } from '../telemetry/create.js';
 import { Backend } from './backend.js';
 
 export async function runBackend(): Promise<number> {
@@ -33,6 +35,7 @@ export async function runBackend(): Promise<number> {
     getApiSettings(), getAuthSettings(), getWorkerSettings(), getCheckpointSettings(), getOrphanDetectorSettings(), getOperationsSettings(),
     getDataSettings(),
   ];
+  const telemetry = await createTelemetry(getObservabilitySettings(), { role: 'backend', version: packageVersion() }, (message) => logger.warn(message));
   const store = await openStore({ ...getDatabaseSettings(), onStaleLock: (message) => logger.warn(message) });
   await store.migrate();
   const backend = new Backend({
@@ -67,6 +70,7 @@ export async function runBackend(): Promise<number> {
     httpLogLevel: api.logLevel,
     uploadLimitBytes: megabytes(getHttpSettings().maxUploadMb),
     version: packageVersion(),
+    telemetry,
   });
 
   let url: string;
@@ -74,12 +78,14 @@ export async function runBackend(): Promise<number> {
     url = await backend.start();
   } catch (error) {
     await backend.stop(); // closes the store, so a failed start (port in use) leaves nothing open
+    await telemetry.shutdown();
     throw error;
   }
   logger.info(`backend listening on ${url} (API ${url}/api/v1, docs ${url}/api/v1/docs, store ${store.driver})`);
   const signal = await shutdownSignal();
   logger.info(`received ${signal}; stopping the backend`);
   await backend.stop();
+  await telemetry.shutdown(); // exports the spans and metrics still buffered, the shutdown's own included
   logger.info('backend stopped');
   return 0;
 }

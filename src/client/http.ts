@@ -83,6 +83,8 @@ export interface RequestOptions {
   readonly timeoutMs?: number;
   /** Overrides the client's policy; only unreachable servers and 502/503/504 are retried. */
   readonly retry?: RetryPolicy;
+  /** Extra request headers (trace context); they cannot replace the ones the client sets. */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 const RETRYABLE_STATUS = new Set([502, 503, 504]);
@@ -131,7 +133,7 @@ export class HttpClient {
 
   private async once(method: string, path: string, options: RequestOptions): Promise<unknown> {
     const url = this.url(path, options.query);
-    const headers: Record<string, string> = { accept: 'application/json' };
+    const headers: Record<string, string> = { ...options.headers, accept: 'application/json' };
     if (options.body !== undefined) headers['content-type'] = 'application/json';
     if (this.options.token) headers.authorization = `Bearer ${await this.options.token()}`;
     let response: Response;

@@ -148,13 +148,23 @@ export const observability = defineGroup({
   prefix: 'KTRDR_OTEL_',
   description: 'OpenTelemetry export.',
   fields: {
-    enabled: setting.bool().default(false).describe('Export traces over OTLP. Not implemented in this version: accepted, and warned about at start-up.'),
-    otlpEndpoint: setting.url().optional().deprecated('OTLP_ENDPOINT').describe('OTLP collector endpoint.'),
+    enabled: setting
+      .bool()
+      .default(false)
+      .describe('Export traces (HTTP requests, dispatches, operation runs) and metrics of the backend and the workers over OTLP/HTTP.'),
+    otlpEndpoint: setting
+      .url()
+      .optional()
+      .deprecated('OTLP_ENDPOINT')
+      .describe('Base URL of the OTLP/HTTP collector (`/v1/traces` and `/v1/metrics` are appended); `http://localhost:4318` when unset.'),
     serviceName: setting.string().default('ktrdr').describe('Service name reported to the collector.'),
     consoleOutput: setting
       .bool()
       .default(false)
-      .describe('Also write traces to the console (debugging). Not implemented in this version: accepted, and warned about at start-up.'),
+      .describe('Also print spans and metrics on standard output (debugging); on its own it prints without exporting to a collector.'),
+    metricExportInterval: seconds(ONE_HOUR)
+      .default(15)
+      .describe('Seconds between two exports of the metrics (a process exports the rest when it stops).'),
   },
 });
 

@@ -16,3 +16,6 @@ export function secondsToMs(seconds: number): number {
 export function logFormatOf(logging: Pick<LoggingSettings, 'format' | 'jsonOutput'>): 'text' | 'json' {
   return logging.jsonOutput ? 'json' : logging.format;
 }
+
+/** Where OTLP/HTTP collectors listen by default (the OpenTelemetry specification's), used when KTRDR_OTEL_OTLP_ENDPOINT is unset. */
+export const DEFAULT_OTLP_ENDPOINT = 'http://localhost:4318';

@@ -170,8 +170,9 @@ const DIFFERENCES_FROM_THE_EARLIER_KTRDR: readonly string[] = [
     'warnings and errors only; `INFO` or `DEBUG` bring the request lines back.',
   '`KTRDR_LOG_FORMAT` is `text` or `json`, not a Python logging format string; `KTRDR_LOG_JSON_OUTPUT=true` still means JSON lines.',
   'OpenTelemetry: `KTRDR_OTEL_ENABLED` defaults to `false` (was `true`) and `KTRDR_OTEL_OTLP_ENDPOINT` has no default (was ' +
-    '`http://jaeger:4317`). This version exports nothing yet: `KTRDR_OTEL_ENABLED` and `KTRDR_OTEL_CONSOLE_OUTPUT` are ' +
-    'validated and warned about at start-up.',
+    '`http://jaeger:4317`, the OTLP/gRPC port): ktrdr exports OTLP/HTTP with JSON bodies to `<endpoint>/v1/traces` and ' +
+    '`<endpoint>/v1/metrics`, `http://localhost:4318` when unset (a start-up notice names an endpoint on port 4317). ' +
+    '`KTRDR_OTEL_CONSOLE_OUTPUT=true` prints spans and metrics even with `KTRDR_OTEL_ENABLED=false`.',
   'Durations in seconds may have fractions (whole milliseconds) where the earlier ktrdr wanted whole seconds for some, and ' +
     'every duration and count has an upper bound (the earlier ones only had to be positive): see the rule of each setting.',
   '`KTRDR_API_CLIENT_MAX_RETRIES` is at most 10 and `KTRDR_API_CLIENT_RETRY_DELAY` at most 60 s, so that the doubling ' +

@@ -20,6 +20,7 @@ import {
   type UnknownVariable,
 } from '../settings-engine/index.js';
 import { environment, GROUPS, NAMESPACE, REMOVED_VARIABLES, ROLE_GROUPS, type Role } from './catalogue.js';
+import { DEFAULT_OTLP_ENDPOINT } from './derived.js';
 
 const ALL_GROUPS: readonly SettingsGroup[] = [environment, ...GROUPS];
 
@@ -43,20 +44,24 @@ export interface Inspection {
   readonly notices: readonly string[];
 }
 
-/** Settings this version accepts but does not act on yet: say so rather than pretend. */
+/** Valid settings whose effect may surprise: say where telemetry goes, and catch the gRPC port of the earlier default. */
 function noticesOf(groups: readonly GroupResolution[]): string[] {
   const observability = groups.find((g) => g.group.name === 'observability')?.values as
-    | { enabled?: boolean; consoleOutput?: boolean }
+    | { enabled?: boolean; otlpEndpoint?: string | null }
     | null
     | undefined;
-  return [
-    ...(observability?.enabled
-      ? ['KTRDR_OTEL_ENABLED=true: this version does not export OpenTelemetry traces yet; use /metrics (Prometheus) and the logs']
-      : []),
-    ...(observability?.consoleOutput
-      ? ['KTRDR_OTEL_CONSOLE_OUTPUT=true: this version writes no traces to the console yet; the logs are the only trace of a request']
-      : []),
-  ];
+  if (!observability?.enabled) return [];
+  const endpoint = observability.otlpEndpoint ?? null;
+  if (endpoint === null) return [`KTRDR_OTEL_ENABLED=true and KTRDR_OTEL_OTLP_ENDPOINT is unset: exporting OTLP/HTTP to ${DEFAULT_OTLP_ENDPOINT}`];
+  let port = '';
+  try {
+    port = new URL(endpoint).port;
+  } catch {
+    return []; // an invalid URL is an issue already
+  }
+  return port === '4317'
+    ? [`KTRDR_OTEL_OTLP_ENDPOINT=${endpoint}: port 4317 is usually OTLP/gRPC; ktrdr exports OTLP/HTTP (the collector's port 4318)`]
+    : [];
 }
 
 export function knownVariableNames(): string[] {

@@ -9,6 +9,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { TokenService } from '../auth/tokens.js';
 import { pinoLevel, type Logger, type LogLevelName } from '../logging/logger.js';
+import type { HttpServerTelemetry } from '../telemetry/http-server.js';
 import { registerAccessControl, type PublicPluginRoute } from './access-control.js';
 import { DEFAULT_BODY_LIMIT_BYTES, MAX_PATH_PARAM_LENGTH } from './body-limits.js';
 import { registerBoundedJsonParser } from './bounded-json-parser.js';
@@ -34,6 +35,8 @@ export interface HttpServerOptions {
   readonly uploadLimitBytes: number;
   /** Server directories shown as their label in answers (the working, temporary and home directories always are). */
   readonly privatePaths?: readonly PrivatePath[];
+  /** A span per request (OpenTelemetry); its hooks run first, so refused requests are traced too. */
+  readonly telemetry?: HttpServerTelemetry;
 }
 
 export function createHttpServer(options: HttpServerOptions): FastifyInstance {
@@ -46,6 +49,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     bodyLimit: DEFAULT_BODY_LIMIT_BYTES,
     routerOptions: { maxParamLength: MAX_PATH_PARAM_LENGTH },
   });
+  options.telemetry?.register(app);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerBoundedJsonParser(app);

@@ -64,6 +64,27 @@ export async function openMemoryStore(): Promise<SqlStore> {
   return migrated(new SqlStore('pglite', await openPgliteClient()));
 }
 
+/**
+ * Fresh, migrated, in-memory PGlite stores, each after the first started from an image of the first taken right
+ * after its migrations: the same empty schema at a third of the cost (tests open dozens). Stores share nothing.
+ */
+export class MemoryStoreTemplate {
+  private image: Promise<Blob> | null = null;
+
+  async open(): Promise<SqlStore> {
+    if (this.image) return migrated(new SqlStore('pglite', await openPgliteClient({ image: await this.image })));
+    const first = (async () => {
+      const client = await openPgliteClient();
+      const store = await migrated(new SqlStore('pglite', client));
+      return { store, image: await client.image() };
+    })();
+    this.image = first.then((opened) => opened.image);
+    // A failed first open must not leave every later one failing with it.
+    this.image.catch(() => (this.image = null));
+    return (await first).store;
+  }
+}
+
 export { DirectoryLockedError } from './directory-lock.js';
 export { StoreConnectionError } from './errors.js';
 export type { StoreDriver } from './errors.js';

@@ -11,6 +11,17 @@ export interface PgliteClientOptions {
   readonly dir?: string;
   /** Told when the directory's lock was left by a process that no longer exists and is taken over. */
   readonly onStaleLock?: (message: string) => void;
+  /** In memory only: start from this data-directory image (see `image()`) instead of an empty cluster. */
+  readonly image?: Blob;
+}
+
+export interface PgliteClient extends SqlClient {
+  /**
+   * The whole data directory as an image another in-memory client can start from. Starting from one skips
+   * PostgreSQL's initdb, most of the cost of opening (a fresh in-memory database took 11–14 s on the busy 2-core
+   * machine, one from an image 3 s).
+   */
+  image(): Promise<Blob>;
 }
 
 interface PgliteQueryable {
@@ -23,7 +34,7 @@ const executorOf = (db: PgliteQueryable): SqlExecutor => ({
   },
 });
 
-export async function openPgliteClient(options: PgliteClientOptions = {}): Promise<SqlClient> {
+export async function openPgliteClient(options: PgliteClientOptions = {}): Promise<PgliteClient> {
   const target = options.dir === undefined ? 'memory' : resolve(options.dir);
   let db: PGlite;
   let lock: DirectoryLock | null = null;
@@ -32,7 +43,7 @@ export async function openPgliteClient(options: PgliteClientOptions = {}): Promi
       await mkdir(target, { recursive: true });
       lock = await lockDirectory(target, options.onStaleLock ? { onStaleLock: options.onStaleLock } : {});
     }
-    db = await PGlite.create(options.dir === undefined ? undefined : target);
+    db = options.dir !== undefined ? await PGlite.create(target) : await PGlite.create(options.image ? { loadDataDir: options.image } : {});
   } catch (error) {
     await lock?.release();
     if (error instanceof DirectoryLockedError) throw error;
@@ -43,6 +54,8 @@ export async function openPgliteClient(options: PgliteClientOptions = {}): Promi
     query: plain.query,
     // PGlite serialises transactions itself; statements outside them wait their turn.
     transaction: (fn) => db.transaction((tx) => fn(executorOf(tx))),
+    // Uncompressed: the image stays in memory, and compressing 40 MB costs more than it saves there.
+    image: () => db.dumpDataDir('none'),
     close: async () => {
       try {
         await db.close();

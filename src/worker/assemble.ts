@@ -12,6 +12,7 @@ import { secondsToMs } from '../config/derived.js';
 import type { ApiClientSettings, AuthSettings, CheckpointSettings, HttpSettings, WorkerSettings } from '../config/settings.js';
 import { megabytes } from '../http/body-limits.js';
 import type { Logger } from '../logging/logger.js';
+import { NO_TELEMETRY, type Telemetry } from '../telemetry/telemetry.js';
 import { backtestingWorkload } from '../workloads/backtesting/backtesting.js';
 import { dummyWorkload } from '../workloads/dummy/dummy.js';
 import { trainingWorkload } from '../workloads/training/training.js';
@@ -20,6 +21,7 @@ import type { Workload } from '../workloads/types.js';
 import { BackendLink } from './backend-link.js';
 import { resolveEndpointUrl, resolveWorkerId, type WorkerIdentity } from './identity.js';
 import { OperationRunner } from './operation-runner.js';
+import { OperationTelemetry } from './operation-telemetry.js';
 import { WorkerRuntime } from './runtime.js';
 import { buildWorkerServer } from './server.js';
 
@@ -43,6 +45,8 @@ export interface WorkerAssembly {
   readonly logger: Logger;
   readonly workloads?: readonly Workload[];
   readonly clock?: Clock;
+  /** OpenTelemetry spans and metrics (docs/architecture.md §8); none by default. */
+  readonly telemetry?: Telemetry;
 }
 
 export function assembleWorker(parts: WorkerAssembly): WorkerRuntime {
@@ -77,6 +81,7 @@ export function assembleWorker(parts: WorkerAssembly): WorkerRuntime {
     checkpointTimeIntervalMs: secondsToMs(checkpoint.timeIntervalSeconds),
     clock,
     logger,
+    telemetry: new OperationTelemetry(parts.telemetry ?? NO_TELEMETRY, identity, clock),
   });
   const server = buildWorkerServer({
     identity,
@@ -85,6 +90,7 @@ export function assembleWorker(parts: WorkerAssembly): WorkerRuntime {
     logger,
     isHealthy: () => !runtime.isStopping,
     uploadLimitBytes: megabytes(parts.http.maxUploadMb),
+    telemetry: parts.telemetry ?? NO_TELEMETRY,
   });
   const runtime = new WorkerRuntime({
     identity,

@@ -11,11 +11,14 @@ import {
   getHttpSettings,
   getLoggingSettings,
   getWorkerSettings,
+  getObservabilitySettings,
   checkSettingsAtStartup,
 } from '../config/settings.js';
 import { logFormatOf } from '../config/derived.js';
 import { shutdownSignal } from '../common/shutdown.js';
 import { createLogger } from '../logging/logger.js';
+import { packageVersion } from '../common/version.js';
+import { createTelemetry } from '../telemetry/create.js';
 import { assembleWorker } from './assemble.js';
 
 export async function runWorker(workerType: WorkerType): Promise<number> {
@@ -23,7 +26,13 @@ export async function runWorker(workerType: WorkerType): Promise<number> {
 
   const logging = getLoggingSettings();
   const logger = createLogger({ level: logging.level, format: logFormatOf(logging), name: `worker-${workerType}` });
+  const telemetry = await createTelemetry(
+    getObservabilitySettings(),
+    { role: 'worker', version: packageVersion(), attributes: { 'ktrdr.worker.type': workerType } },
+    (message) => logger.warn(message),
+  );
   const runtime = assembleWorker({
+    telemetry,
     workerType,
     worker: getWorkerSettings(),
     apiClient: getApiClientSettings(),
@@ -46,6 +55,7 @@ export async function runWorker(workerType: WorkerType): Promise<number> {
   }
   logger.info(`received ${ended.signal}; stopping worker ${runtime.workerId}`);
   await runtime.stop();
+  await telemetry.shutdown(); // exports the spans and metrics still buffered, the handed-back run's included
   logger.info(`worker ${runtime.workerId} stopped`);
   return 0;
 }

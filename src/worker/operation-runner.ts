@@ -23,6 +23,8 @@ import { abortReasonOf, OperationAborted } from '../workloads/abort.js';
 import type { AbortReason, ProgressUpdate, Workload, WorkloadServices } from '../workloads/types.js';
 import { NO_SERVICES } from './backend-data.js';
 import { CheckpointPolicy } from './checkpoint-policy.js';
+import type { TelemetrySpan } from '../telemetry/telemetry.js';
+import { OperationTelemetry, type TrackedRun } from './operation-telemetry.js';
 import { formatZodIssues } from './zod-issues.js';
 
 /** Where checkpoints and outcomes go (the backend link, or a fake in tests). */
@@ -47,6 +49,8 @@ export interface OperationRunnerOptions {
   readonly logger: Logger;
   /** How many finished operations GET /operations/{id}/status still answers for. */
   readonly historySize?: number;
+  /** A span and metrics per run (OpenTelemetry); none by default. */
+  readonly telemetry?: OperationTelemetry;
 }
 
 /** An operation stopped by a shutdown, to be handed back to the backend. */
@@ -75,8 +79,10 @@ export class OperationRunner {
   private readonly finished = new Map<string, WorkerOperationStatus>();
   private readonly reports = new Set<Promise<unknown>>();
   private accepting = true;
+  private readonly telemetry: OperationTelemetry;
 
   constructor(private readonly options: OperationRunnerOptions) {
+    this.telemetry = options.telemetry ?? OperationTelemetry.none(options, options.clock);
     const usable = options.workloads.filter((workload) => workload.workerTypes.includes(options.workerType));
     this.workloads = new Map(usable.map((workload) => [workload.type, workload]));
   }
@@ -96,7 +102,7 @@ export class OperationRunner {
    * repeated start of the operation already running is accepted (a dispatch
    * retried after a lost answer must not run it twice).
    */
-  start(request: WorkerStartBody): { operationId: string } {
+  start(request: WorkerStartBody, trace: { parent?: TelemetrySpan | null } = {}): { operationId: string } {
     if (!this.accepting) throw new KtrdrError('SHUTTING_DOWN', `worker ${this.options.workerId} is shutting down and takes no new operation`);
     if (this.current) {
       if (this.current.operationId === request.operation_id) return { operationId: request.operation_id };
@@ -123,7 +129,11 @@ export class OperationRunner {
     this.finished.delete(operation.operationId);
     this.current = operation;
     const resumeFrom = request.checkpoint ? { units: request.checkpoint.units, state: request.checkpoint.state } : null;
-    operation.done = this.execute(operation, workload, parsed.data, resumeFrom, request.checkpoint?.checkpoint_id ?? null);
+    const tracked = this.telemetry.begin(
+      { operationId: operation.operationId, operationType: operation.operationType, resumedFromUnits: resumeFrom?.units ?? null },
+      trace.parent ?? null,
+    );
+    operation.done = this.execute(operation, workload, parsed.data, resumeFrom, request.checkpoint?.checkpoint_id ?? null, tracked);
     this.options.logger.info(
       `operation ${operation.operationId} (${operation.operationType}) started${resumeFrom ? ` from checkpoint at ${resumeFrom.units} units` : ''}`,
     );
@@ -170,6 +180,7 @@ export class OperationRunner {
     params: unknown,
     resumeFrom: { units: number; state: unknown } | null,
     checkpointId: string | null,
+    tracked: TrackedRun,
   ): Promise<StoppedOperation | null> {
     const { reporter, clock } = this.options;
     const policy = new CheckpointPolicy({
@@ -199,6 +210,7 @@ export class OperationRunner {
 
     let outcome: Omit<OperationOutcome, 'worker_id'>;
     let stopped: StoppedOperation | null = null;
+    let failure: unknown = null;
     try {
       const result = await workload.run({
         operationId: operation.operationId,
@@ -232,6 +244,7 @@ export class OperationRunner {
       } else {
         await finalCheckpoint('failure');
         operation.status = 'failed';
+        failure = error;
         this.options.logger.warn(`operation ${operation.operationId} failed: ${describe(error)}`);
       }
       // A resumed run that fails before its first unit most likely could not use its checkpoint, and every
@@ -248,6 +261,7 @@ export class OperationRunner {
       );
     }
 
+    tracked.end(stopped ? 'handed_back' : (operation.status as 'completed' | 'failed' | 'cancelled'), failure);
     this.remember(operation);
     this.current = null;
     if (stopped) return stopped;

@@ -15,6 +15,8 @@ import { START_PARAMS_ALLOWANCE_BYTES } from '../http/body-limits.js';
 import { PUBLIC } from '../http/access-control.js';
 import { createHttpServer } from '../http/create-server.js';
 import type { Logger } from '../logging/logger.js';
+import { HttpServerTelemetry } from '../telemetry/http-server.js';
+import { NO_TELEMETRY, type Telemetry } from '../telemetry/telemetry.js';
 import type { WorkerIdentity } from './identity.js';
 import type { OperationRunner } from './operation-runner.js';
 
@@ -27,6 +29,8 @@ export interface WorkerServerOptions {
   readonly isHealthy?: () => boolean;
   /** KTRDR_HTTP_MAX_UPLOAD_MB in bytes: the checkpoint state a resume start may carry. */
   readonly uploadLimitBytes: number;
+  /** A span per request; the start request's span is the parent of the operation's. None by default. */
+  readonly telemetry?: Telemetry;
 }
 
 const OperationIdParams = z.object({ id: z.string().min(1).max(MAX_ID_LENGTH) });
@@ -36,7 +40,9 @@ const BACKEND_ONLY = { roles: ['backend'] } as const;
 
 export function buildWorkerServer(options: WorkerServerOptions): FastifyInstance {
   const { identity, runner, tokens } = options;
+  const httpTelemetry = new HttpServerTelemetry(options.telemetry ?? NO_TELEMETRY);
   const app = createHttpServer({
+    telemetry: httpTelemetry,
     logger: options.logger,
     processName: 'worker',
     tokens,
@@ -58,7 +64,7 @@ export function buildWorkerServer(options: WorkerServerOptions): FastifyInstance
     // A resume start carries the checkpoint state (model weights for training) besides the params.
     { config: BACKEND_ONLY, bodyLimit: options.uploadLimitBytes + START_PARAMS_ALLOWANCE_BYTES, schema: { body: WorkerStartBody, response: { 202: StartAccepted, 400: ErrorBody, 409: ErrorBody, 503: ErrorBody } } },
     async (request, reply) => {
-      const { operationId } = runner.start(request.body);
+      const { operationId } = runner.start(request.body, { parent: httpTelemetry.spanOf(request) });
       return reply.code(202).send({ success: true as const, operation_id: operationId });
     },
   );

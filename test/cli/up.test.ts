@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WorkerRecord } from '../../src/api/contract.js';
 import { assertBuilt, budget, freePortRun, KtrdrProcess, OPERATION_MS, STARTUP_MS, waitFor } from '../support/processes.js';
+import { seedPgliteDir } from '../support/db-template.js';
 import { cleanEnv, runCli } from './helpers/run-cli.js';
 
 const cleanups: (() => void | Promise<void>)[] = [];
@@ -24,6 +25,7 @@ async function stackEnv(): Promise<NodeJS.ProcessEnv> {
   while (Math.abs(workerPort - apiPort) < 2) workerPort = await freePortRun(2);
   const dir = mkdtempSync(join(tmpdir(), 'ktrdr-up-test-'));
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  await seedPgliteDir(join(dir, 'db')); // a migrated copy: the backend skips initdb (see test/support/db-template.ts)
   return cleanEnv({
     KTRDR_API_PORT: String(apiPort),
     KTRDR_WORKER_PORT: String(workerPort),

@@ -46,6 +46,7 @@ const DESIGN: Row[] = [
   ['observability', 'KTRDR_OTEL_OTLP_ENDPOINT', null, ['OTLP_ENDPOINT'], 'http://otel:4318', 'http://otel:4318'],
   ['observability', 'KTRDR_OTEL_SERVICE_NAME', 'ktrdr', [], 'svc', 'svc'],
   ['observability', 'KTRDR_OTEL_CONSOLE_OUTPUT', false, [], 'yes', true],
+  ['observability', 'KTRDR_OTEL_METRIC_EXPORT_INTERVAL', 15, [], '0.5', 0.5],
   ['api_client', 'KTRDR_API_CLIENT_BASE_URL', 'http://localhost:8000/api/v1', ['KTRDR_API_URL'], 'http://b:9/api/v1', 'http://b:9/api/v1'],
   ['api_client', 'KTRDR_API_CLIENT_TIMEOUT', 30, [], '2.5', 2.5],
   ['api_client', 'KTRDR_API_CLIENT_MAX_RETRIES', 3, [], '0', 0],
@@ -435,18 +436,29 @@ describe('unknown variables', () => {
   });
 });
 
-describe('settings accepted but not acted on', () => {
-  it('KTRDR_OTEL_CONSOLE_OUTPUT=true is valid and says that nothing is written', () => {
-    process.env.KTRDR_OTEL_CONSOLE_OUTPUT = 'true';
+describe('OpenTelemetry notices', () => {
+  const notices = () => {
     const given: string[] = [];
     settings.validateAll('worker', (m) => given.push(m));
-    expect(given.some((m) => m.startsWith('KTRDR_OTEL_CONSOLE_OUTPUT=true: this version writes no traces'))).toBe(true);
+    return given.filter((m) => m.startsWith('KTRDR_OTEL'));
+  };
+
+  it('KTRDR_OTEL_CONSOLE_OUTPUT=true alone is valid and needs no notice', () => {
+    process.env.KTRDR_OTEL_CONSOLE_OUTPUT = 'true';
+    expect(notices()).toEqual([]);
   });
 
-  it('KTRDR_OTEL_ENABLED=true is valid and says that no traces are exported', () => {
+  it('KTRDR_OTEL_ENABLED=true without an endpoint says where it exports', () => {
     process.env.KTRDR_OTEL_ENABLED = 'true';
-    const given: string[] = [];
-    settings.validateAll('worker', (m) => given.push(m));
-    expect(given.some((m) => m.startsWith('KTRDR_OTEL_ENABLED=true: this version does not export OpenTelemetry traces'))).toBe(true);
+    expect(notices()).toEqual(['KTRDR_OTEL_ENABLED=true and KTRDR_OTEL_OTLP_ENDPOINT is unset: exporting OTLP/HTTP to http://localhost:4318']);
+  });
+
+  it('an endpoint on the OTLP/gRPC port is pointed out; one on the HTTP port is not', () => {
+    process.env.KTRDR_OTEL_ENABLED = 'true';
+    process.env.KTRDR_OTEL_OTLP_ENDPOINT = 'http://jaeger:4317';
+    expect(notices()).toEqual([expect.stringMatching(/^KTRDR_OTEL_OTLP_ENDPOINT=http:\/\/jaeger:4317: port 4317 is usually OTLP\/gRPC/)]);
+    process.env.KTRDR_OTEL_OTLP_ENDPOINT = 'http://jaeger:4318';
+    settings.clearSettingsCache();
+    expect(notices()).toEqual([]);
   });
 });

@@ -8,6 +8,7 @@ import type { OperationRecord} from '../../src/api/contract.js';
 import { GetOperationResponse, WorkerRecord, type WorkerType } from '../../src/api/contract.js';
 import { TokenService, tokenProvider } from '../../src/auth/tokens.js';
 import { HttpClient } from '../../src/client/http.js';
+import { seedPgliteDir } from '../support/db-template.js';
 import { cleanEnv, freePort, KtrdrProcess, OPERATION_MS, STARTUP_MS, tempDir, waitFor } from '../support/processes.js';
 
 /**
@@ -69,6 +70,8 @@ export class Cluster {
 
   async startBackend(): Promise<KtrdrProcess> {
     if (this.apiPort === 0) this.apiPort = await freePort();
+    const dbDir = this.env().KTRDR_DB_DIR;
+    if (dbDir) await seedPgliteDir(dbDir);
     const backend = new KtrdrProcess('backend', ['backend'], this.env());
     this.processes.push(backend);
     this.backend = backend;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { applyMigrations } from '../../src/store/migrations.js';
-import { DirectoryLockedError, openMemoryStore, openStore, StoreConnectionError } from '../../src/store/index.js';
+import { DirectoryLockedError, MemoryStoreTemplate, openMemoryStore, openStore, StoreConnectionError } from '../../src/store/index.js';
 import type { StoreOptions } from '../../src/store/index.js';
 import { registerStoreSuite } from './store-suite.js';
 
@@ -106,6 +106,35 @@ describe('pglite driver', () => {
       expect(await applyMigrations(store.client)).toEqual([]);
     } finally {
       await store.close();
+    }
+  });
+});
+
+describe('MemoryStoreTemplate', () => {
+  it('opens migrated stores that share nothing: the first writes, the ones from its image start empty', async () => {
+    const template = new MemoryStoreTemplate();
+    const first = await template.open();
+    const operation = {
+      operationId: 'op-template',
+      operationType: 'dummy' as const,
+      workerType: 'training' as const,
+      params: {},
+      metadata: {},
+      createdAt: new Date('2026-01-01T00:00:00Z'),
+    };
+    await first.operations.create(operation);
+    // Two at once: the second waits for the image rather than starting a fresh cluster of its own.
+    const [second, third] = await Promise.all([template.open(), template.open()]);
+    try {
+      for (const store of [second, third]) {
+        expect(await store.operations.count()).toBe(0);
+        expect(await applyMigrations(store.client)).toEqual([]);
+      }
+      await second.operations.create(operation);
+      expect(await third.operations.count()).toBe(0);
+      expect(await first.operations.count()).toBe(1);
+    } finally {
+      await Promise.all([first.close(), second.close(), third.close()]);
     }
   });
 });

@@ -13,6 +13,7 @@ import { HttpError, UnreachableError } from '../../client/http.js';
 import type { Clock } from '../../common/clock.js';
 import { PeriodicTask, type Timers } from '../../common/periodic-task.js';
 import type { Logger } from '../../logging/logger.js';
+import { ATTR, NO_TELEMETRY, type Telemetry } from '../../telemetry/telemetry.js';
 import type { OperationRepository, OperationRow, WorkerRow } from '../../store/types.js';
 import type { CheckpointStore } from './checkpoint-store.js';
 import { isConnectionRefused, type WorkerClient } from './worker-client.js';
@@ -27,6 +28,8 @@ export interface DispatcherDeps {
   readonly logger: Logger;
   /** Seconds an operation waited between becoming pending and running. */
   readonly observeLatency?: (seconds: number) => void;
+  /** A span per dispatch attempt, whose trace context the start request carries to the worker. */
+  readonly telemetry?: Telemetry;
 }
 
 export interface DispatcherOptions {
@@ -111,7 +114,7 @@ export class Dispatcher {
   }
 
   private async dispatchOne(operation: OperationRow, worker: WorkerRow): Promise<Attempt> {
-    const { operations, registry, client, checkpoints, clock, logger } = this.deps;
+    const { operations, registry, clock } = this.deps;
     const operationId = operation.operationId;
     if (!(await registry.reserve(worker.workerId, operationId))) return 'skipped';
     const now = clock.now();
@@ -120,6 +123,32 @@ export class Dispatcher {
       await registry.cancelReservation(worker.workerId, operationId, false);
       return 'skipped';
     }
+    // Traced from the claim on: reservations lost to a concurrent pass are not dispatches.
+    const span = (this.deps.telemetry ?? NO_TELEMETRY).startSpan(`dispatch ${operation.operationType}`, {
+      kind: 'client',
+      attributes: {
+        [ATTR.operationId]: operationId,
+        [ATTR.operationType]: operation.operationType,
+        [ATTR.workerId]: worker.workerId,
+        [ATTR.workerType]: worker.workerType,
+        'server.address': worker.endpointUrl,
+      },
+    });
+    try {
+      const attempt = await this.startClaimed(operation, worker, now, span.traceHeaders());
+      span.setAttributes({ [ATTR.dispatchResult]: attempt });
+      return attempt;
+    } catch (error) {
+      span.fail(error);
+      throw error;
+    } finally {
+      span.end();
+    }
+  }
+
+  private async startClaimed(operation: OperationRow, worker: WorkerRow, now: number, traceHeaders: Record<string, string>): Promise<Attempt> {
+    const { registry, client, checkpoints, logger } = this.deps;
+    const operationId = operation.operationId;
     const body: WorkerStartBody = {
       operation_id: operationId,
       operation_type: operation.operationType,
@@ -127,7 +156,7 @@ export class Dispatcher {
       checkpoint: await checkpoints.latest(operationId),
     };
     try {
-      await client.start(worker.endpointUrl, body);
+      await client.start(worker.endpointUrl, body, traceHeaders);
     } catch (error) {
       if (!(await this.startedDespite(operation, worker, error))) return this.handleStartFailure(operation, worker, error);
     }

@@ -19,9 +19,9 @@ export class WorkerClient {
     return this.client(endpointUrl).request('GET', '/health', WorkerHealth, { timeoutMs });
   }
 
-  /** Throws HttpError (409 when the worker is busy) or UnreachableError. */
-  async start(endpointUrl: string, body: WorkerStartBody): Promise<void> {
-    await this.client(endpointUrl).request('POST', '/operations/start', Acknowledged, { body });
+  /** Throws HttpError (409 when the worker is busy) or UnreachableError. `headers`: the dispatch's trace context. */
+  async start(endpointUrl: string, body: WorkerStartBody, headers: Readonly<Record<string, string>> = {}): Promise<void> {
+    await this.client(endpointUrl).request('POST', '/operations/start', Acknowledged, { body, headers });
   }
 
   /** False when the worker does not (or no longer) run the operation. */

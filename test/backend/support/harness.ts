@@ -11,12 +11,15 @@ import { pino } from 'pino';
 import type { TokenRole } from '../../../src/auth/tokens.js';
 import { Backend, type BackendOptions } from '../../../src/backend/backend.js';
 import { ManualClock } from '../../../src/common/clock.js';
-import { openMemoryStore } from '../../../src/store/index.js';
+import { MemoryStoreTemplate } from '../../../src/store/index.js';
 import type { Store } from '../../../src/store/types.js';
 import type { FakeWorker } from './fake-worker.js';
 
 export const TEST_SECRET = 'test-secret-for-backend-tests';
 const HOUR = 3_600_000;
+
+/** One per test file (vitest loads modules per file): its backends' stores start from a migrated image. */
+const memoryStores = new MemoryStoreTemplate();
 
 export interface TestBackend {
   readonly backend: Backend;
@@ -48,7 +51,7 @@ export interface TestResponse {
 export async function startTestBackend(overrides: Partial<BackendOptions> & { store?: Store } = {}): Promise<TestBackend> {
   const clock = (overrides.clock as ManualClock | undefined) ?? new ManualClock();
   const checkpointDir = overrides.checkpointDir ?? mkdtempSync(join(tmpdir(), 'ktrdr-backend-ckpt-'));
-  const store = overrides.store ?? (await openMemoryStore());
+  const store = overrides.store ?? (await memoryStores.open());
   const backend = new Backend({
     store,
     logger: pino({ level: process.env.KTRDR_TEST_LOG ? 'debug' : 'silent' }),
