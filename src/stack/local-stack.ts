@@ -13,13 +13,10 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { API_PREFIX, type WorkerType } from '../api/contract.js';
 import { BackendApi } from '../client/backend-api.js';
+import { createError } from '../common/errors.js';
+import { sleep } from '../common/sleep.js';
 
-export class StackError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'StackError';
-  }
-}
+export class StackError extends createError('StackError') {}
 
 export interface StackProcessInfo {
   readonly name: string;
@@ -74,8 +71,6 @@ const PER_WORKER_VARIABLES = [
   'KTRDR_WORKER_PUBLIC_BASE_URL', 'WORKER_PUBLIC_BASE_URL',
   'KTRDR_API_CLIENT_BASE_URL', 'KTRDR_API_URL',
 ];
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** A wildcard listen address is not something to connect to. */
 function connectHost(host: string): string {

@@ -16,6 +16,7 @@ import { dateRangeProblem, integerOption, isoDateOption, symbolOption } from '..
 import { printJson, printJsonLine } from '../render/json.js';
 import { renderTrainingConclusion, trainingProgressFigures } from '../render/training.js';
 import { followOperation, intervalOption, type OperationPresenter } from './ops.js';
+import { createError } from '../../common/errors.js';
 
 interface TrainOptions {
   symbol?: string;
@@ -31,12 +32,7 @@ interface TrainOptions {
 /** What to send as `strategy`: the text of a local file, or a name the backend looks up. */
 export type StrategyReference = { readonly kind: 'file'; readonly path: string; readonly text: string } | { readonly kind: 'name'; readonly name: string };
 
-export class StrategyArgumentError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'StrategyArgumentError';
-  }
-}
+export class StrategyArgumentError extends createError('StrategyArgumentError') {}
 
 /**
  * A local file wins over a backend name. Something that looks like a path (it has a
