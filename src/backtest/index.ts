@@ -12,6 +12,6 @@ export {
   winRate,
   type MetricsInput,
 } from './metrics.js';
-export { BacktestOptionsSchema, parseBacktestOptions, type BacktestOptions, type BacktestOptionsInput } from './options.js';
+export { BACKTEST_DEFAULTS, BacktestOptionsSchema, parseBacktestOptions, type BacktestOptions, type BacktestOptionsInput } from './options.js';
 export { BACKTEST_SNAPSHOT_FORMAT, BacktestSnapshotSchema, type BacktestSnapshot, type OpenPosition } from './snapshot.js';
 export { DECISIONS, type BacktestMetrics, type Decision, type Direction, type EquityPoint, type Trade } from './types.js';
