@@ -6,7 +6,7 @@
  * `ps` and `down`. Bounded waits on output and state, never fixed sleeps.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -163,7 +163,8 @@ describe('ktrdr up --detach, ps, down', () => {
   beforeAll(() => assertBuilt('dist/src/backend/main.js', 'dist/src/worker/main.js'));
   it('starts the stack in the background, shows it, and stops it', { timeout: budget(STARTUP_MS, 4 * 60_000, EXIT_MS) }, async () => {
     const env = await stackEnv();
-    const up = await runCli(['up', '--detach'], env, { timeoutMs: STARTUP_MS });
+    // Not acknowledged here: the insecure-default warning must appear once in the stack's output, not once per process.
+    const up = await runCli(['up', '--detach'], { ...env, KTRDR_ACKNOWLEDGE_INSECURE_DEFAULTS: undefined }, { timeoutMs: STARTUP_MS });
     const supervisorPid = Number(/\(pid (\d+)\)/.exec(up.stdout)?.[1]);
     if (supervisorPid > 0) cleanups.push(() => void (isAlive(supervisorPid) && process.kill(supervisorPid, 'SIGKILL')));
     expect(up.stderr).not.toContain('error');
@@ -181,6 +182,7 @@ describe('ktrdr up --detach, ps, down', () => {
     expect(state.running).toBe(true);
     expect(state.supervisor.pid).toBe(supervisorPid);
     expect(existsSync(state.log_file)).toBe(true);
+    expect(readFileSync(state.log_file, 'utf8').match(/WARNING: INSECURE DEFAULT CONFIGURATION/g)).toHaveLength(1);
     expect(state.processes.map((entry) => [entry.name, entry.port, entry.alive, entry.restarts])).toEqual([
       ['backend', Number(env.KTRDR_API_PORT), true, 0],
       ['training-1', Number(env.KTRDR_WORKER_PORT), true, 0],
