@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { Timeframe } from '../market-data/types.js';
+import { BACKTEST_DEFAULTS } from '../backtest/options.js';
 
 export const API_PREFIX = '/api/v1';
 
@@ -471,6 +472,23 @@ export const TrainingStartBody = z
   }));
 export type TrainingStartBody = z.infer<typeof TrainingStartBody>;
 
+/** The highest commission or slippage a backtest request may ask for (a fraction per fill). */
+export const BACKTEST_COST_MAX = 0.1;
+export { BACKTEST_DEFAULTS };
+
+/**
+ * Capital and costs of a backtest: the one contract for them, shared by the backend's
+ * request body, the backtesting worker's parameters and the CLI's options. A workload
+ * parameter shared the same way is added here (or in a sibling object) and spread
+ * with `...Object.shape` into the bodies that take it.
+ */
+export const BacktestCostParams = z.object({
+  initial_capital: z.number().positive().default(BACKTEST_DEFAULTS.initialCapital).describe('starting cash'),
+  commission: z.number().min(0).max(BACKTEST_COST_MAX).default(BACKTEST_DEFAULTS.commission).describe('fraction of the notional, per fill'),
+  slippage: z.number().min(0).max(BACKTEST_COST_MAX).default(BACKTEST_DEFAULTS.slippage).describe('fraction of the price, per fill'),
+});
+export type BacktestCostParams = z.infer<typeof BacktestCostParams>;
+
 /**
  * How a backtest sizes its entries, defined once here for the API, the worker's parameters and the CLI.
  * The defaults are the original's: 25 % of the cash per entry (commission included), whole units.
@@ -496,9 +514,7 @@ export const BacktestStartBody = z
     timeframe: Timeframe.optional(),
     start_date: DateParam.optional().describe("defaults to the start of the model's held-out test period"),
     end_date: DateParam.optional(),
-    initial_capital: z.number().positive().default(100_000),
-    commission: z.number().min(0).max(0.1).default(0.001).describe('fraction of the notional, per fill'),
-    slippage: z.number().min(0).max(0.1).default(0.0005).describe('fraction of the price, per fill'),
+    ...BacktestCostParams.shape,
     ...BacktestSizing.shape,
   })
   .superRefine((body, ctx) => {

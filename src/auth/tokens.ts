@@ -5,6 +5,7 @@
  */
 import { errors, jwtVerify, SignJWT } from 'jose';
 import { systemClock, type Clock } from '../common/clock.js';
+import { createError, errorText } from '../common/errors.js';
 
 export const TOKEN_ISSUER = 'ktrdr';
 
@@ -24,12 +25,7 @@ export interface TokenClaims {
   readonly expiresAt: Date;
 }
 
-export class AuthError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'AuthError';
-  }
-}
+export class AuthError extends createError('AuthError') {}
 
 export class TokenService {
   private readonly key: Uint8Array;
@@ -97,7 +93,7 @@ export class TokenService {
         throw new AuthError('token was not signed with this deployment\'s KTRDR_AUTH_JWT_SECRET');
       }
       if (error instanceof errors.JWTClaimValidationFailed) throw new AuthError(`token rejected: ${error.message}`);
-      throw new AuthError(`invalid token: ${error instanceof Error ? error.message : String(error)}`);
+      throw new AuthError(`invalid token: ${errorText(error)}`);
     }
   }
 

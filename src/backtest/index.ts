@@ -14,6 +14,6 @@ export { BacktestEngine, isoTime, wireTrade, type AccountState, type BacktestRes
 export { BacktestError } from './errors.js';
 export { runBarLoop, type BarLoopInput, type Predictor } from './loop.js';
 export { annualizedReturn, computeMetrics, maxDrawdown, meanStd, perBarReturns, riskFigures, tradeFigures, yearsCovered, YEAR_MS, type MetricsInput } from './metrics.js';
-export { BacktestOptionsSchema, parseBacktestOptions, type BacktestOptions, type BacktestOptionsInput } from './options.js';
+export { BACKTEST_DEFAULTS, BacktestOptionsSchema, parseBacktestOptions, type BacktestOptions, type BacktestOptionsInput } from './options.js';
 export { BACKTEST_SNAPSHOT_FORMAT, BacktestSnapshotSchema, type BacktestSnapshot, type OpenPosition } from './snapshot.js';
 export { DECISIONS, type BacktestMetrics, type BuyAndHold, type Decision, type Direction, type EquityPoint, type Trade, type WireTrade } from './types.js';

@@ -2,12 +2,22 @@
 import { z } from 'zod';
 import { BacktestError } from './errors.js';
 
+/**
+ * The one definition of a backtest's default capital and costs: the wire contract
+ * (src/api/contract.ts, BacktestCostParams), the workers and the CLI take them from here.
+ */
+export const BACKTEST_DEFAULTS = { initialCapital: 100_000, commission: 0.001, slippage: 0.0005 } as const;
+
+/**
+ * The engine accepts any cost that keeps its arithmetic meaningful (below 1); the
+ * contract narrows what a request may ask for (BACKTEST_COST_MAX).
+ */
 export const BacktestOptionsSchema = z.object({
-  initialCapital: z.number().positive().finite().default(100_000),
+  initialCapital: z.number().positive().finite().default(BACKTEST_DEFAULTS.initialCapital),
   /** Fraction of the notional charged per fill, entries and exits alike (0.001 = 0.1 %). */
-  commission: z.number().min(0).lt(1).default(0.001),
+  commission: z.number().min(0).lt(1).default(BACKTEST_DEFAULTS.commission),
   /** Fraction of the reference price a fill loses: buys at P × (1 + slippage), sells at P × (1 − slippage). */
-  slippage: z.number().min(0).lt(1).default(0.0005),
+  slippage: z.number().min(0).lt(1).default(BACKTEST_DEFAULTS.slippage),
   /** Fraction of the cash an entry commits, commission included (the original's 25 %). */
   positionSize: z.number().gt(0).max(1).default(0.25),
   /** Whole units only, rounded down (the original's rule); false allows fractional units. */

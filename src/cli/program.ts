@@ -9,6 +9,8 @@ import { completionScript, SHELLS, type Shell } from './completion.js';
  */
 const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   up: async () => (await import('./commands/up.js')).upCommand(),
+  ps: async () => (await import('./commands/up.js')).psCommand(),
+  down: async () => (await import('./commands/up.js')).downCommand(),
   backend: async () => (await import('./commands/backend.js')).backendCommand(),
   worker: async () => (await import('./commands/worker.js')).workerCommand(),
   train: async () => (await import('./commands/train.js')).trainCommand(),

@@ -1,6 +1,7 @@
 /** Polls one operation until it reaches a terminal status (used by `ops watch`, `dummy start --watch` and the demo). */
 import { isTerminal, type OperationRecord } from '../api/contract.js';
 import type { BackendApi } from '../client/backend-api.js';
+import { sleep as defaultSleep } from '../common/sleep.js';
 import { ExitCode } from './exit-codes.js';
 
 export interface WatchOptions {
@@ -11,7 +12,6 @@ export interface WatchOptions {
   readonly initial?: OperationRecord;
 }
 
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Returns the operation in its terminal state. */
 export async function watchOperation(api: BackendApi, operationId: string, options: WatchOptions): Promise<OperationRecord> {

@@ -4,30 +4,20 @@
  * the backend, and by the backend to reach workers.
  */
 import type { z } from 'zod';
+import { createError } from '../common/errors.js';
+import { sleep as defaultSleep } from '../common/sleep.js';
 
-export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly url: string,
-    message: string,
-    readonly body: unknown,
-  ) {
-    super(message);
-    this.name = 'HttpError';
-  }
-}
+export class HttpError extends createError('HttpError', {
+  message: (_status: number, _url: string, message: string, _body: unknown) => message,
+  fields: (status, url, _message, body) => ({ status, url, body }),
+}) {}
 
 /** The server could not be reached, or did not answer in time. */
-export class UnreachableError extends Error {
-  constructor(
-    readonly url: string,
-    cause: unknown,
-  ) {
-    const reason = cause instanceof Error ? (cause.name === 'TimeoutError' ? 'timed out' : causeMessage(cause)) : String(cause);
-    super(`cannot reach ${url}: ${reason}`, { cause });
-    this.name = 'UnreachableError';
-  }
-}
+export class UnreachableError extends createError('UnreachableError', {
+  message: (url: string, cause: unknown) => `cannot reach ${url}: ${cause instanceof Error ? (cause.name === 'TimeoutError' ? 'timed out' : causeMessage(cause)) : String(cause)}`,
+  fields: (url) => ({ url }),
+  cause: (_url, cause) => cause,
+}) {}
 
 function causeMessage(error: Error): string {
   const inner = (error as { cause?: unknown }).cause;
@@ -89,7 +79,6 @@ export interface RequestOptions {
 
 const RETRYABLE_STATUS = new Set([502, 503, 504]);
 
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export class HttpClient {
   constructor(private readonly options: HttpClientOptions) {}

@@ -24,6 +24,7 @@ import { renderWorkersTable } from '../cli/render/workers.js';
 import { watchOperation } from '../cli/watch-operation.js';
 import { formatCsv, generateBars } from '../market-data/generate.js';
 import { LocalStack, StackError } from '../stack/local-stack.js';
+import { createError } from '../common/errors.js';
 
 const DATA = { symbol: 'EURUSD', timeframe: '1h', bars: 6_000, seed: 42 } as const;
 const STRATEGY = 'macd_roc_trend';
@@ -32,7 +33,7 @@ const OPERATION_TIMEOUT_MS = 120_000;
 
 const say = (line = '') => void process.stdout.write(`${line}\n`);
 
-class DemoError extends Error {}
+class DemoError extends createError('DemoError') {}
 
 async function runDemo(stack: LocalStack, api: BackendApi, stackFailed: Promise<never>): Promise<void> {
   const guard = <T>(work: Promise<T>) => Promise.race([work, stackFailed]);

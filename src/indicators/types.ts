@@ -9,7 +9,7 @@
  * bad value throws IndicatorParamsError naming the parameter.
  */
 import type { z } from 'zod';
-import { KtrdrError } from '../common/errors.js';
+import { createError } from '../common/errors.js';
 import type { BarSeries } from '../market-data/types.js';
 import type { IndicatorParamsSchema, ParameterDoc } from './params.js';
 
@@ -59,15 +59,12 @@ export interface ParamIssue {
   readonly message: string;
 }
 
-export class IndicatorParamsError extends KtrdrError {
-  constructor(
-    readonly indicator: string,
-    readonly issues: readonly ParamIssue[],
-  ) {
-    super('VALIDATION_ERROR', `${indicator}: ${issues.map((issue) => issue.message).join('; ')}`, { issues });
-    this.name = 'IndicatorParamsError';
-  }
-}
+export class IndicatorParamsError extends createError('IndicatorParamsError', {
+  code: 'VALIDATION_ERROR',
+  message: (indicator: string, issues: readonly ParamIssue[]) => `${indicator}: ${issues.map((issue) => issue.message).join('; ')}`,
+  fields: (indicator, issues) => ({ indicator, issues }),
+  details: (_indicator, issues) => ({ issues }),
+}) {}
 
 /**
  * Builds an IndicatorDefinition from typed parts: `warmup`, `minBars` and

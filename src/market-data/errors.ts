@@ -1,5 +1,5 @@
 /** Typed errors of market data; they extend KtrdrError so the backend maps them to HTTP statuses. */
-import { KtrdrError } from '../common/errors.js';
+import { createError } from '../common/errors.js';
 
 /** One problem in a data file. `line` is 1-based (the header is line 1); 0 means the file as a whole (its name, its emptiness). */
 export interface DataProblem {
@@ -17,12 +17,12 @@ export function formatProblem(problem: DataProblem, kind: 'error' | 'warning' = 
 const MESSAGE_PROBLEMS = 10;
 
 /** A data file (or its name) that cannot be used; carries every problem found, not just the first. */
-export class MarketDataError extends KtrdrError {
-  constructor(readonly problems: readonly DataProblem[]) {
-    super('VALIDATION_ERROR', summarize(problems), { problems });
-    this.name = 'MarketDataError';
-  }
-}
+export class MarketDataError extends createError('MarketDataError', {
+  code: 'VALIDATION_ERROR',
+  message: (problems: readonly DataProblem[]) => summarize(problems),
+  fields: (problems) => ({ problems }),
+  details: (problems) => ({ problems }),
+}) {}
 
 function summarize(problems: readonly DataProblem[]): string {
   const shown = problems.slice(0, MESSAGE_PROBLEMS).map((problem) => formatProblem(problem));
@@ -32,20 +32,12 @@ function summarize(problems: readonly DataProblem[]): string {
 }
 
 /** No file for the symbol and timeframe asked for. */
-export class MarketDataNotFoundError extends KtrdrError {
-  constructor(
-    readonly file: string,
-    message: string,
-  ) {
-    super('NOT_FOUND', message, { file });
-    this.name = 'MarketDataNotFoundError';
-  }
-}
+export class MarketDataNotFoundError extends createError('MarketDataNotFoundError', {
+  code: 'NOT_FOUND',
+  message: (_file: string, message: string) => message,
+  fields: (file) => ({ file }),
+  details: (file) => ({ file }),
+}) {}
 
 /** A date range that is malformed, reversed, or selects no bar. */
-export class MarketDataRangeError extends KtrdrError {
-  constructor(message: string) {
-    super('VALIDATION_ERROR', message);
-    this.name = 'MarketDataRangeError';
-  }
-}
+export class MarketDataRangeError extends createError('MarketDataRangeError', { code: 'VALIDATION_ERROR' }) {}

@@ -1,50 +1,47 @@
 /**
- * The generator's own PRNG: xoshiro128** (Blackman and Vigna, 2018), seeded
- * through splitmix32, so a seed gives the same numbers on every platform. An
- * object, not global state: each series draws from its own stream.
+ * The data generator's draws, from the project's one generator (Rng, xoshiro128**
+ * in src/nn/rng.ts). Two things stay as the generator has always had them, so a
+ * seed keeps giving bit-identical series: the seed is spread over the four state
+ * words by a murmur3-style finaliser (Rng's own constructor uses splitmix32), and
+ * a uniform is one 32-bit draw (Rng.next() uses two, for 53 bits).
  */
+import { Rng, RNG_ALGORITHM } from '../nn/rng.js';
 
-function rotateLeft(value: number, bits: number): number {
-  return (value << bits) | (value >>> (32 - bits));
+const TWO_POW_32 = 4_294_967_296;
+
+/** The four state words the generator has always derived from a seed (never all zero). */
+function stateWords(seed: number): [number, number, number, number] {
+  const words: [number, number, number, number] = [0, 0, 0, 0];
+  let z = seed >>> 0;
+  for (let index = 0; index < 4; index += 1) {
+    z = (z + 0x9e3779b9) >>> 0;
+    let t = z;
+    t = Math.imul(t ^ (t >>> 16), 0x85ebca6b);
+    t = Math.imul(t ^ (t >>> 13), 0xc2b2ae35);
+    words[index] = (t ^ (t >>> 16)) >>> 0;
+  }
+  if (words.every((word) => word === 0)) words[0] = 1;
+  return words;
 }
 
 export class SeededRandom {
-  private readonly state = new Uint32Array(4);
+  private readonly rng: Rng;
   private spareNormal: number | null = null;
 
   constructor(seed: number) {
-    let z = seed >>> 0;
-    for (let index = 0; index < 4; index += 1) {
-      z = (z + 0x9e3779b9) >>> 0;
-      let t = z;
-      t = Math.imul(t ^ (t >>> 16), 0x85ebca6b);
-      t = Math.imul(t ^ (t >>> 13), 0xc2b2ae35);
-      this.state[index] = t ^ (t >>> 16);
-    }
-    if (this.state.every((word) => word === 0)) this.state[0] = 1;
+    this.rng = Rng.fromState({ algorithm: RNG_ALGORITHM, words: stateWords(seed), spareNormal: null });
   }
 
   nextUint32(): number {
-    const s = this.state;
-    const s0 = s[0] as number;
-    const s1 = s[1] as number;
-    const result = Math.imul(rotateLeft(Math.imul(s1, 5), 7), 9) >>> 0;
-    const t = s1 << 9;
-    s[2] = (s[2] as number) ^ s0;
-    s[3] = (s[3] as number) ^ s1;
-    s[1] = s1 ^ (s[2] as number);
-    s[0] = s0 ^ (s[3] as number);
-    s[2] = (s[2] as number) ^ t;
-    s[3] = rotateLeft(s[3] as number, 11);
-    return result;
+    return this.rng.nextUint32();
   }
 
-  /** Uniform in [0, 1). */
+  /** Uniform in [0, 1), from one 32-bit draw. */
   uniform(): number {
-    return this.nextUint32() / 4_294_967_296;
+    return this.rng.nextUint32() / TWO_POW_32;
   }
 
-  /** Standard normal by Box-Muller, both values of each pair used. */
+  /** Standard normal by Box-Muller over `uniform()`, both values of each pair used. */
   normal(): number {
     if (this.spareNormal !== null) {
       const spare = this.spareNormal;

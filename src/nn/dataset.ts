@@ -5,6 +5,7 @@
  * row.
  */
 import { createHash } from 'node:crypto';
+import { createError } from '../common/errors.js';
 
 export interface Dataset {
   /** rows × cols features, row-major. */
@@ -20,12 +21,7 @@ export interface Dataset {
 }
 
 /** Raised for a data set that breaks a rule; the message names the set, the row or field, the value and the rule. */
-export class DatasetError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'DatasetError';
-  }
-}
+export class DatasetError extends createError('DatasetError') {}
 
 /** Checks shapes, finiteness of features and that every label is a class index in [0, classes). */
 export function validateDataset(dataset: Dataset, classes: number, name: string): void {

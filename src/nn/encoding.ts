@@ -7,14 +7,10 @@
  * numbers as a number, or a string for the four values JSON cannot hold.
  */
 import { z } from 'zod';
+import { createError } from '../common/errors.js';
 
 /** Raised when an encoded value cannot be decoded; the message names the field and the problem. */
-export class EncodingError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'EncodingError';
-  }
-}
+export class EncodingError extends createError('EncodingError') {}
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 

@@ -14,6 +14,7 @@ import { z } from 'zod';
 import type { OutputActivation} from './output.js';
 import { logSumExp, sigmoid, softmaxRow } from './output.js';
 import { parseWith } from './validation.js';
+import { createError } from '../common/errors.js';
 
 export const LossConfigSchema = z.discriminatedUnion('type', [
   /** Σ w_y·(−log p_y) / Σ w_y. */
@@ -33,12 +34,7 @@ export const REGRESSION_LOSSES: readonly LossType[] = ['huber', 'mse'];
 export const isRegressionLoss = (type: LossType): boolean => REGRESSION_LOSSES.includes(type);
 
 /** Raised for a loss that cannot be computed as configured; the message names the value and the rule. */
-export class LossError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'LossError';
-  }
-}
+export class LossError extends createError('LossError') {}
 
 /** Numerator and denominator of a loss over some rows: the loss is total / weight. */
 export interface LossParts {

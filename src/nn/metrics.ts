@@ -13,13 +13,9 @@
  *   `log_loss` eps) so that a confident wrong answer costs ~34.5, not ∞.
  */
 import { argmax } from './argmax.js';
+import { createError } from '../common/errors.js';
 
-export class MetricsError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'MetricsError';
-  }
-}
+export class MetricsError extends createError('MetricsError') {}
 
 export const PROBABILITY_FLOOR = 1e-15;
 

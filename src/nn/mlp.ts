@@ -24,6 +24,7 @@ import type { ForwardOptions, Model } from './model.js';
 import { activateOutputs, OutputActivation } from './output.js';
 import type { Rng } from './rng.js';
 import { parseWith } from './validation.js';
+import { createError } from '../common/errors.js';
 
 export type { ForwardOptions } from './model.js';
 
@@ -62,12 +63,7 @@ export const MlpJsonSchema = z.object({
 export type MlpJson = z.infer<typeof MlpJsonSchema>;
 
 /** Raised for an invalid architecture, input or serialised model; the message names the value and the rule. */
-export class MlpError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'MlpError';
-  }
-}
+export class MlpError extends createError('MlpError') {}
 
 /** Where one weight matrix or bias vector sits in `params`/`grads`. */
 export interface ParameterTensor {

@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { base64ToFloat64, float64ToBase64 } from './encoding.js';
 import { parseWith } from './validation.js';
+import { createError } from '../common/errors.js';
 
 const adamFields = {
   learning_rate: z.number().positive(),
@@ -84,12 +85,7 @@ export interface Optimizer {
 }
 
 /** Raised for an optimizer snapshot that does not fit the model it is restored onto. */
-export class OptimizerError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'OptimizerError';
-  }
-}
+export class OptimizerError extends createError('OptimizerError') {}
 
 /**
  * Adam (Kingma & Ba 2015, Algorithm 1) with bias correction, in the form

@@ -21,6 +21,7 @@ import type { ForwardOptions, Model } from './model.js';
 import { activateOutputs, OutputActivation, sigmoid } from './output.js';
 import type { Rng } from './rng.js';
 import { parseWith } from './validation.js';
+import { createError } from '../common/errors.js';
 
 export const RecurrentCell = z.enum(['lstm', 'gru']);
 export type RecurrentCell = z.infer<typeof RecurrentCell>;
@@ -60,12 +61,7 @@ export const RecurrentJsonSchema = z.object({
 export type RecurrentJson = z.infer<typeof RecurrentJsonSchema>;
 
 /** Raised for an invalid architecture, input or serialised model; the message names the value and the rule. */
-export class RecurrentError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'RecurrentError';
-  }
-}
+export class RecurrentError extends createError('RecurrentError') {}
 
 interface LayerOffsets {
   readonly inputs: number;

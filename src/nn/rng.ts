@@ -10,6 +10,7 @@
 import { z } from 'zod';
 import { decodeNumber, encodeNumber, JsonNumberSchema } from './encoding.js';
 import { parseWith } from './validation.js';
+import { createError } from '../common/errors.js';
 
 export const RNG_ALGORITHM = 'xoshiro128**';
 
@@ -28,12 +29,7 @@ export const RngStateSchema = z.object({
 export type RngState = z.infer<typeof RngStateSchema>;
 
 /** Raised for a seed or a state the generator cannot take; the message names the value and the rule. */
-export class RngError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'RngError';
-  }
-}
+export class RngError extends createError('RngError') {}
 
 const TWO_POW_32 = 4294967296;
 const TWO_POW_53 = 9007199254740992;

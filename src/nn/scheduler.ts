@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { decodeNumber, encodeNumber, JsonNumberSchema } from './encoding.js';
 import { parseWith } from './validation.js';
+import { createError } from '../common/errors.js';
 
 export const LrSchedulerConfigSchema = z.discriminatedUnion('type', [
   /** Multiplies the rate by `gamma` every `step_size` epochs (PyTorch `StepLR`). */
@@ -44,12 +45,7 @@ export const LrSchedulerStateSchema = z.object({
 export type LrSchedulerState = z.infer<typeof LrSchedulerStateSchema>;
 
 /** Raised for a scheduler state that cannot be restored. */
-export class LrSchedulerError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'LrSchedulerError';
-  }
-}
+export class LrSchedulerError extends createError('LrSchedulerError') {}
 
 /** Below this a plateau reduction is not applied (PyTorch's `eps`), so the rate stops moving at `min_lr`. */
 const NEGLIGIBLE_CHANGE = 1e-8;

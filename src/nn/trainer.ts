@@ -21,6 +21,7 @@
  * all the randomness the rest of the run needs.
  */
 import { z } from 'zod';
+import { createError } from '../common/errors.js';
 import { argmax } from './argmax.js';
 import { fingerprint, validateDataset, validateRegressionDataset } from './dataset.js';
 import type { Dataset } from './dataset.js';
@@ -178,49 +179,31 @@ export interface TrainingOutcome {
 }
 
 /** Raised for a configuration, data set or snapshot the trainer cannot use. */
-export class TrainerError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'TrainerError';
-  }
-}
+export class TrainerError extends createError('TrainerError') {}
 
 /**
  * Thrown by `run` when its signal is aborted; `reason` is the signal's. The
  * trainer is back at the end of its last completed epoch (`epoch`), so
  * `snapshot()` still describes a state to resume from.
  */
-export class TrainingAborted extends Error {
-  constructor(
-    readonly reason: unknown,
-    readonly epoch: number,
-  ) {
-    super(`training stopped after epoch ${epoch}: the run was aborted`);
-    this.name = 'TrainingAborted';
-  }
-}
+export class TrainingAborted extends createError('TrainingAborted', {
+  message: (_reason: unknown, epoch: number) => `training stopped after epoch ${epoch}: the run was aborted`,
+  fields: (reason, epoch) => ({ reason, epoch }),
+}) {}
 
 /**
  * Thrown by `run` when a loss or the gradient norm is NaN or infinite. Like
  * an abort, the trainer is rolled back to the end of the last good epoch
  * (`epoch - 1`); the diverged weights are never recorded, nor taken as best.
  */
-export class TrainingDiverged extends TrainerError {
-  constructor(
-    /** The epoch that diverged (1-based). */
-    readonly epoch: number,
-    /** The batch of that epoch (1-based), or null when the validation loss diverged. */
-    readonly batch: number | null,
-    readonly what: 'loss' | 'gradient norm' | 'validation loss',
-    readonly value: number,
-  ) {
-    super(
-      `training diverged in epoch ${epoch}${batch === null ? '' : `, batch ${batch}`}: the ${what} is ${value}; ` +
-        `the model is kept as it was after epoch ${epoch - 1} (try a lower learning_rate or a gradient_clip)`,
-    );
-    this.name = 'TrainingDiverged';
-  }
-}
+export class TrainingDiverged extends createError('TrainingDiverged', {
+  base: TrainerError,
+  /** `epoch` is the epoch that diverged (1-based); `batch` the batch of that epoch (1-based), or null when the validation loss diverged. */
+  message: (epoch: number, batch: number | null, what: 'loss' | 'gradient norm' | 'validation loss', value: number) =>
+    `training diverged in epoch ${epoch}${batch === null ? '' : `, batch ${batch}`}: the ${what} is ${value}; ` +
+    `the model is kept as it was after epoch ${epoch - 1} (try a lower learning_rate or a gradient_clip)`,
+  fields: (epoch, batch, what, value) => ({ epoch, batch, what, value }),
+}) {}
 
 export const TRAINER_SNAPSHOT_FORMAT = 'ktrdr.trainer-snapshot';
 export const TRAINER_SNAPSHOT_VERSION = 2;

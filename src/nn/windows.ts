@@ -5,14 +5,10 @@
  * rows carry a segment id (or a break mask), and only windows inside one
  * segment are built; the first T − 1 rows of each segment serve as context only.
  */
+import { createError } from '../common/errors.js';
 
 /** Raised for windowing input that breaks a rule; the message names the value and the rule. */
-export class WindowError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'WindowError';
-  }
-}
+export class WindowError extends createError('WindowError') {}
 
 export interface WindowOptions {
   /** One id per row; rows of a window share their id (symbols, or contiguous runs of bars). */

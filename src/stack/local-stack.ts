@@ -6,6 +6,12 @@
  * only the parent, which then stops them in order: workers first (so a busy one
  * can checkpoint, hand its operation back and deregister while the backend is
  * still there), then the backend.
+ *
+ * The stack is a supervisor: each child holds an IPC channel to the parent and
+ * stops itself when that channel closes (src/common/shutdown.ts), so even a
+ * SIGKILL of the parent leaves no backend holding its port; once the stack is
+ * ready, a worker that dies is restarted after a back-off (the backend hands
+ * its operation on as an orphan), while a dead backend still ends the stack.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
@@ -13,18 +19,29 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { API_PREFIX, type WorkerType } from '../api/contract.js';
 import { BackendApi } from '../client/backend-api.js';
+import { createError } from '../common/errors.js';
+import { sleep } from '../common/sleep.js';
+import { describeHolder, findPortHolder } from './port-holder.js';
 
-export class StackError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'StackError';
-  }
-}
+export class StackError extends createError('StackError') {}
 
 export interface StackProcessInfo {
   readonly name: string;
   readonly pid: number;
   readonly port: number;
+  /** Epoch ms of the current process's start. */
+  readonly startedAt: number;
+  /** How many times this child was restarted. */
+  readonly restarts: number;
+}
+
+export interface WorkerRestart {
+  readonly name: string;
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  /** 1 for the first restart after a stable run. */
+  readonly attempt: number;
+  readonly delayMs: number;
 }
 
 export interface UnexpectedExit {
@@ -47,8 +64,14 @@ export interface LocalStackOptions {
   readonly token: () => Promise<string>;
   /** Each line a child prints, with its name. */
   readonly output: (name: string, line: string) => void;
-  /** Called once when a child exits while the stack is not stopping. */
+  /** Called once when a child exits while the stack is not stopping (and is not restarted). */
   readonly onUnexpectedExit?: (exit: UnexpectedExit) => void;
+  /** Called when a dead worker is to be restarted, and (with `pid`) when it was. */
+  readonly onWorkerRestart?: (restart: WorkerRestart, pid?: number) => void;
+  /** The wait before restart number `attempt` (1, 2, …) of a worker; the default doubles from 1 s up to 30 s. */
+  readonly restartDelayMs?: (attempt: number) => number;
+  /** A worker that ran this long before dying starts its back-off again from the first delay. */
+  readonly stableRunMs?: number;
   /** The compiled `ktrdr` entry point; defaults to the one beside this module in dist/. */
   readonly cliEntry?: string;
   readonly readyTimeoutMs?: number;
@@ -60,10 +83,19 @@ export interface LocalStackOptions {
 interface StackChild {
   readonly name: string;
   readonly port: number;
-  readonly process: ChildProcess;
-  readonly exited: Promise<void>;
+  readonly args: readonly string[];
+  readonly overrides: Readonly<Record<string, string>>;
+  process: ChildProcess;
+  exited: Promise<void>;
+  startedAt: number;
+  restarts: number;
+  /** Consecutive restarts without a stable run in between (the back-off exponent). */
+  attempts: number;
+  restartTimer: NodeJS.Timeout | null;
   readonly recent: string[];
 }
+
+const defaultRestartDelay = (attempt: number): number => Math.min(30_000, 1000 * 2 ** (attempt - 1));
 
 const RECENT_LINES = 30;
 /** Inherited variables that would give every worker the same identity or endpoint. */
@@ -74,8 +106,6 @@ const PER_WORKER_VARIABLES = [
   'KTRDR_WORKER_PUBLIC_BASE_URL', 'WORKER_PUBLIC_BASE_URL',
   'KTRDR_API_CLIENT_BASE_URL', 'KTRDR_API_URL',
 ];
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** A wildcard listen address is not something to connect to. */
 function connectHost(host: string): string {
@@ -88,6 +118,7 @@ export class LocalStack {
   private stopping = false;
   private stopped: Promise<void> | null = null;
   private failure: UnexpectedExit | null = null;
+  private ready = false;
   private readonly cliEntry: string;
 
   constructor(private readonly options: LocalStackOptions) {
@@ -104,7 +135,13 @@ export class LocalStack {
   }
 
   get processes(): StackProcessInfo[] {
-    return this.children.map((child) => ({ name: child.name, pid: child.process.pid ?? -1, port: child.port }));
+    return this.children.map((child) => ({
+      name: child.name,
+      pid: child.process.pid ?? -1,
+      port: child.port,
+      startedAt: child.startedAt,
+      restarts: child.restarts,
+    }));
   }
 
   /** The last lines a child printed (for error messages). */
@@ -131,6 +168,7 @@ export class LocalStack {
       KTRDR_API_PORT: String(this.options.apiPort),
     });
     await this.waitFor('the backend to answer GET /health', () => this.backendHealthy());
+    if (this.stopping) throw new StackError('stopped while waiting for the backend');
     for (const worker of plan) {
       this.spawnChild(worker.name, worker.port, ['worker', worker.type], {
         KTRDR_WORKER_PORT: String(worker.port),
@@ -144,11 +182,13 @@ export class LocalStack {
       const listed = new Set(workers.map((worker) => Number(new URL(worker.endpoint_url).port)));
       return [...ports].every((port) => listed.has(port));
     });
+    this.ready = true;
   }
 
   /** SIGTERM to the workers, wait; then to the backend, wait. Safe to call more than once. */
   stop(): Promise<void> {
     this.stopping = true;
+    for (const child of this.children) if (child.restartTimer) clearTimeout(child.restartTimer);
     this.stopped ??= (async () => {
       await Promise.all(this.children.filter((child) => child.name !== 'backend').map((child) => this.stopChild(child)));
       await Promise.all(this.children.filter((child) => child.name === 'backend').map((child) => this.stopChild(child)));
@@ -157,49 +197,89 @@ export class LocalStack {
   }
 
   /** SIGKILL to every child still running (a second Ctrl-C). */
-  kill(): void {
-    for (const child of this.children) if (this.isRunning(child)) child.process.kill('SIGKILL');
+  kill(signal: NodeJS.Signals = 'SIGKILL'): void {
+    for (const child of this.children) if (this.isRunning(child)) child.process.kill(signal);
   }
 
   private async checkPortsFree(plan: readonly { name: string; port: number }[]): Promise<void> {
+    const inUse = async (port: number) => `is already in use ${describeHolder(await findPortHolder(port))}`;
     if (!(await portIsFree(this.options.apiPort))) {
-      throw new StackError(`port ${this.options.apiPort} (backend) is already in use: stop what is using it or set KTRDR_API_PORT to a free port`);
+      throw new StackError(`port ${this.options.apiPort} (backend) ${await inUse(this.options.apiPort)}: stop it or set KTRDR_API_PORT to a free port`);
     }
     for (const worker of plan) {
       if (!(await portIsFree(worker.port))) {
         throw new StackError(
-          `port ${worker.port} (${worker.name}) is already in use: stop what is using it or set KTRDR_WORKER_PORT to the first of ${plan.length} free consecutive ports`,
+          `port ${worker.port} (${worker.name}) ${await inUse(worker.port)}: stop it or set KTRDR_WORKER_PORT to the first of ${plan.length} free consecutive ports`,
         );
       }
     }
   }
 
   private spawnChild(name: string, port: number, args: string[], overrides: Record<string, string>): void {
+    const child: StackChild = {
+      name, port, args, overrides,
+      process: undefined as unknown as ChildProcess,
+      exited: Promise.resolve(),
+      startedAt: 0,
+      restarts: 0,
+      attempts: 0,
+      restartTimer: null,
+      recent: [],
+    };
+    this.children.push(child);
+    this.launch(child);
+  }
+
+  /** Starts (or restarts) `child`'s process. */
+  private launch(child: StackChild): void {
+    const { name } = child;
     const env: NodeJS.ProcessEnv = { ...this.options.env };
     if (name !== 'backend') for (const variable of PER_WORKER_VARIABLES) delete env[variable];
-    Object.assign(env, overrides);
-    const child = spawn(process.execPath, [this.cliEntry, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    const recent: string[] = [];
+    Object.assign(env, child.overrides);
+    // The 'ipc' channel is how the child notices that this process died, however it died.
+    const spawned = spawn(process.execPath, [this.cliEntry, ...child.args], { env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'], detached: true });
     const onLine = (line: string) => {
-      recent.push(line);
-      if (recent.length > RECENT_LINES) recent.shift();
+      child.recent.push(line);
+      if (child.recent.length > RECENT_LINES) child.recent.shift();
       this.options.output(name, line);
     };
-    for (const stream of [child.stdout, child.stderr]) if (stream) createInterface({ input: stream }).on('line', onLine);
-    const exited = new Promise<void>((resolve) => {
-      child.once('exit', (code, signal) => {
-        if (!this.stopping && !this.failure) {
-          this.failure = { name, code, signal };
-          this.options.onUnexpectedExit?.(this.failure);
-        }
+    for (const stream of [spawned.stdout, spawned.stderr]) if (stream) createInterface({ input: stream }).on('line', onLine);
+    // The channel carries no messages; it must not keep this process alive.
+    spawned.channel?.unref();
+    spawned.on('error', () => undefined);
+    child.process = spawned;
+    child.startedAt = Date.now();
+    child.exited = new Promise<void>((resolve) => {
+      spawned.once('exit', (code, signal) => {
+        if (!this.stopping && !this.failure) this.onChildExit(child, code, signal);
         resolve();
       });
-      child.once('error', (error) => {
+      spawned.once('error', (error) => {
         onLine(`could not start: ${error.message}`);
         resolve();
       });
     });
-    this.children.push({ name, port, process: child, exited, recent });
+  }
+
+  /** A worker of a ready stack is restarted after a back-off; anything else ends the stack. */
+  private onChildExit(child: StackChild, code: number | null, signal: NodeJS.Signals | null): void {
+    if (!this.ready || child.name === 'backend') {
+      this.failure = { name: child.name, code, signal };
+      this.options.onUnexpectedExit?.(this.failure);
+      return;
+    }
+    const ranMs = Date.now() - child.startedAt;
+    child.attempts = ranMs >= (this.options.stableRunMs ?? 60_000) ? 1 : child.attempts + 1;
+    const delayMs = (this.options.restartDelayMs ?? defaultRestartDelay)(child.attempts);
+    const restart: WorkerRestart = { name: child.name, code, signal, attempt: child.attempts, delayMs };
+    this.options.onWorkerRestart?.(restart);
+    child.restartTimer = setTimeout(() => {
+      child.restartTimer = null;
+      if (this.stopping) return;
+      child.restarts += 1;
+      this.launch(child);
+      this.options.onWorkerRestart?.(restart, child.process.pid);
+    }, delayMs);
   }
 
   private isRunning(child: StackChild): boolean {

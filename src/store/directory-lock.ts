@@ -11,22 +11,17 @@
 import { randomUUID } from 'node:crypto';
 import { link, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { createError } from '../common/errors.js';
 
 export const LOCK_FILE_NAME = 'ktrdr.lock';
 
 /** Another live process holds the directory. */
-export class DirectoryLockedError extends Error {
-  constructor(
-    readonly directory: string,
-    readonly holderPid: number,
-  ) {
-    super(
-      `the PGlite directory ${directory} is in use by process ${holderPid} (lock file ${LOCK_FILE_NAME}); ` +
-        'only one backend may use a PGlite directory at a time: stop that process, or point KTRDR_DB_DIR elsewhere',
-    );
-    this.name = 'DirectoryLockedError';
-  }
-}
+export class DirectoryLockedError extends createError('DirectoryLockedError', {
+  message: (directory: string, holderPid: number) =>
+    `the PGlite directory ${directory} is in use by process ${holderPid} (lock file ${LOCK_FILE_NAME}); ` +
+    'only one backend may use a PGlite directory at a time: stop that process, or point KTRDR_DB_DIR elsewhere',
+  fields: (directory, holderPid) => ({ directory, holderPid }),
+}) {}
 
 export interface DirectoryLock {
   readonly path: string;

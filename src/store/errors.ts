@@ -1,24 +1,16 @@
 /** Typed failures of the store, with messages that name where it tried to go. */
+import { createError } from '../common/errors.js';
+
 export type StoreDriver = 'pglite' | 'postgres';
 
 /** The store could not be opened: the server is unreachable, refuses the login, or the directory is unusable. */
-export class StoreConnectionError extends Error {
-  constructor(
-    readonly driver: StoreDriver,
-    /** `host:port/database as user` for PostgreSQL, the data directory for PGlite. */
-    readonly target: string,
-    readonly reason: string,
-    options?: { cause?: unknown },
-  ) {
-    super(
-      driver === 'postgres'
-        ? `cannot connect to PostgreSQL at ${target}: ${reason}`
-        : `cannot open the PGlite database in ${target}: ${reason}`,
-      options,
-    );
-    this.name = 'StoreConnectionError';
-  }
-}
+/** `target` is `host:port/database as user` for PostgreSQL, the data directory for PGlite. */
+export class StoreConnectionError extends createError('StoreConnectionError', {
+  message: (driver: StoreDriver, target: string, reason: string, _options: { cause?: unknown }) =>
+    driver === 'postgres' ? `cannot connect to PostgreSQL at ${target}: ${reason}` : `cannot open the PGlite database in ${target}: ${reason}`,
+  fields: (driver, target, reason) => ({ driver, target, reason }),
+  cause: (_driver, _target, _reason, options) => options?.cause,
+}) {}
 
 /**
  * A readable reason for a driver error. Node reports a refused connection to a

@@ -15,6 +15,7 @@ import { FuzzySetDefinition, membershipSeries, type MembershipFunction } from '.
 import { findIndicator, INDICATORS } from '../indicators/registry.js';
 import { type BarSeries, Timeframe } from '../market-data/types.js';
 import { resolveIndicatorReference, type Strategy } from './schema.js';
+import { createError } from '../common/errors.js';
 
 export interface FeatureMatrix {
   readonly rows: number;
@@ -48,12 +49,7 @@ export const FeatureSpecSchema = z.strictObject({
 });
 export type FeatureSpec = z.output<typeof FeatureSpecSchema>;
 
-export class FeatureSpecError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'FeatureSpecError';
-  }
-}
+export class FeatureSpecError extends createError('FeatureSpecError') {}
 
 export function columnName(fuzzySet: string, membership: string, lag: number): string {
   return `${fuzzySet}.${membership}[${lag === 0 ? 't' : `t-${lag}`}]`;

@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { isMap, isNode, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
-import { KtrdrError } from '../common/errors.js';
+import { createError, errorText } from '../common/errors.js';
 import { closestName } from '../settings-engine/index.js';
 import { strategyJsonSchema } from './json-schema.js';
 import { strategyRemarks } from './notes.js';
@@ -22,19 +22,14 @@ export interface StrategyProblem {
   readonly column?: number;
 }
 
-export class StrategyError extends KtrdrError {
-  constructor(
-    /** The file name or another label of where the text came from. */
-    readonly source: string,
-    readonly problems: readonly StrategyProblem[],
-  ) {
-    super('VALIDATION_ERROR', `invalid strategy ${source} (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${problems.map(formatProblem).join('\n')}`, {
-      source,
-      problems,
-    });
-    this.name = 'StrategyError';
-  }
-}
+/** `source` is the file name or another label of where the text came from. */
+export class StrategyError extends createError('StrategyError', {
+  code: 'VALIDATION_ERROR',
+  message: (source: string, problems: readonly StrategyProblem[]) =>
+    `invalid strategy ${source} (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${problems.map(formatProblem).join('\n')}`,
+  fields: (source, problems) => ({ source, problems }),
+  details: (source, problems) => ({ source, problems }),
+}) {}
 
 /** `<path>: <message>`, the way problems are printed everywhere. */
 export function formatProblem(problem: StrategyProblem): string {
@@ -83,7 +78,7 @@ export function loadStrategyText(yamlText: string, sourceName: string): LoadedSt
   try {
     data = document.toJS({ maxAliasCount: 100 });
   } catch (error) {
-    throw new StrategyError(sourceName, [{ path: '', message: `YAML could not be read: ${error instanceof Error ? error.message : String(error)}` }]);
+    throw new StrategyError(sourceName, [{ path: '', message: `YAML could not be read: ${errorText(error)}` }]);
   }
   if (data === null || data === undefined) throw new StrategyError(sourceName, [{ path: '', message: 'the file is empty' }]);
   if (typeof data !== 'object' || Array.isArray(data)) throw new StrategyError(sourceName, [{ path: '', message: 'a strategy file is a mapping (name:, training_data:, indicators:, …)' }]);
@@ -110,7 +105,7 @@ export async function readStrategyFile(path: string): Promise<LoadedStrategy> {
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : error instanceof Error ? error.message : String(error);
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : errorText(error);
     throw new StrategyError(path, [{ path: '', message: `cannot read ${path}: ${reason}` }]);
   }
   return loadStrategyText(text, path);

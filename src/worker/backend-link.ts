@@ -21,6 +21,8 @@ import {
   type OperationRelease,
   type RegisterWorkerBody,
 } from '../api/contract.js';
+import { errorText } from '../common/errors.js';
+import { sleep as defaultSleep } from '../common/sleep.js';
 import { HttpError, NO_RETRY, type HttpClient, type RetryPolicy } from '../client/http.js';
 import type { Logger } from '../logging/logger.js';
 import type { WorkerIdentity } from './identity.js';
@@ -66,22 +68,6 @@ const SuccessBody = z.object({ success: z.literal(true) }).loose();
 
 const DEFAULT_MAX_RETRY_DELAY_MS = 30_000;
 
-function defaultSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 const isClientError = (error: unknown): error is HttpError => error instanceof HttpError && error.status >= 400 && error.status < 500;
 /** A 4xx that resending will not change (401, 408 and 429 may pass: a token refreshes, a timeout or a limit passes). */
 const isRefusal = (error: unknown): error is HttpError => isClientError(error) && error.status !== 401 && error.status !== 408 && error.status !== 429;
@@ -152,7 +138,7 @@ export class BackendLink {
         if (isClientError(error) || attempt >= maxRetries) throw error;
         const wait = Math.min(delayMs * 2 ** attempt, maxDelay);
         this.options.logger.warn(
-          `registration attempt ${attempt + 1}/${maxRetries + 1} failed (${describe(error)}); retrying in ${wait} ms`,
+          `registration attempt ${attempt + 1}/${maxRetries + 1} failed (${errorText(error)}); retrying in ${wait} ms`,
         );
         await sleep(wait, signal);
       }
@@ -177,16 +163,16 @@ export class BackendLink {
         try {
           await this.register(state);
         } catch (registerError) {
-          this.options.logger.warn(`re-registration failed: ${describe(registerError)}; will retry on the next heartbeat`);
+          this.options.logger.warn(`re-registration failed: ${errorText(registerError)}; will retry on the next heartbeat`);
           return isClientError(registerError) ? 'rejected' : 'unreachable';
         }
         this.options.logger.info(`re-registered worker ${this.workerId} with the backend`);
         result = 're-registered';
       } else if (isClientError(error)) {
-        this.options.logger.error(`heartbeat rejected by the backend: ${describe(error)}`);
+        this.options.logger.error(`heartbeat rejected by the backend: ${errorText(error)}`);
         return 'rejected';
       } else {
-        this.options.logger.warn(`heartbeat failed: ${describe(error)}`);
+        this.options.logger.warn(`heartbeat failed: ${errorText(error)}`);
         return 'unreachable';
       }
     }
@@ -214,10 +200,10 @@ export class BackendLink {
     } catch (error) {
       if (options.final && !isRefusal(error)) {
         this.enqueue(operationId, { kind: 'checkpoint', upload: body });
-        this.options.logger.warn(`final checkpoint of operation ${operationId} at ${upload.units} units kept for a later retry: ${describe(error)}`);
+        this.options.logger.warn(`final checkpoint of operation ${operationId} at ${upload.units} units kept for a later retry: ${errorText(error)}`);
         return null;
       }
-      this.options.logger.warn(`checkpoint of operation ${operationId} at ${upload.units} units (${upload.reason}) was not stored: ${describe(error)}`);
+      this.options.logger.warn(`checkpoint of operation ${operationId} at ${upload.units} units (${upload.reason}) was not stored: ${errorText(error)}`);
       return null;
     }
   }
@@ -248,7 +234,7 @@ export class BackendLink {
       }
       this.enqueue(operationId, { kind: 'model', artifact });
       this.options.logger.warn(
-        `model ${artifact.model_id} of operation ${operationId} kept for a later retry (its outcome waits behind it): ${describe(error)}`,
+        `model ${artifact.model_id} of operation ${operationId} kept for a later retry (its outcome waits behind it): ${errorText(error)}`,
       );
       return 'held';
     }
@@ -282,7 +268,7 @@ export class BackendLink {
       });
       return true;
     } catch (error) {
-      this.options.logger.error(`could not hand operation ${operationId} back to the backend: ${describe(error)}`);
+      this.options.logger.error(`could not hand operation ${operationId} back to the backend: ${errorText(error)}`);
       return false;
     }
   }
@@ -295,7 +281,7 @@ export class BackendLink {
       return true;
     } catch (error) {
       if (error instanceof HttpError && error.status === 404) return true;
-      this.options.logger.warn(`could not deregister worker ${this.workerId}: ${describe(error)}`);
+      this.options.logger.warn(`could not deregister worker ${this.workerId}: ${errorText(error)}`);
       return false;
     }
   }
@@ -377,10 +363,10 @@ export class BackendLink {
             : `outcome of operation ${operationId}`;
       if (isRefusal(error)) {
         if (delivery.kind === 'model' && error.status === 409) return 'taken'; // stored by an attempt whose answer was lost
-        this.options.logger.error(`backend refused the ${what}: ${describe(error)}`);
+        this.options.logger.error(`backend refused the ${what}: ${errorText(error)}`);
         return 'refused';
       }
-      this.options.logger.warn(`${what} kept for a later retry: ${describe(error)}`);
+      this.options.logger.warn(`${what} kept for a later retry: ${errorText(error)}`);
       return 'later';
     }
   }

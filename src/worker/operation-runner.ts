@@ -17,7 +17,7 @@ import {
   type WorkerType,
 } from '../api/contract.js';
 import { isoNow, type Clock } from '../common/clock.js';
-import { conflict, KtrdrError } from '../common/errors.js';
+import { conflict, errorText, KtrdrError } from '../common/errors.js';
 import type { Logger } from '../logging/logger.js';
 import { abortReasonOf, OperationAborted } from '../workloads/abort.js';
 import type { AbortReason, ProgressUpdate, Workload, WorkloadServices } from '../workloads/types.js';
@@ -203,7 +203,7 @@ export class OperationRunner {
         await checkpoint(latest.units, latest.getState(), reason, reason !== 'shutdown');
         return latest.units;
       } catch (error) {
-        this.options.logger.warn(`final checkpoint of operation ${operation.operationId} failed: ${describe(error)}`);
+        this.options.logger.warn(`final checkpoint of operation ${operation.operationId} failed: ${errorText(error)}`);
         return null;
       }
     };
@@ -245,7 +245,7 @@ export class OperationRunner {
         await finalCheckpoint('failure');
         operation.status = 'failed';
         failure = error;
-        this.options.logger.warn(`operation ${operation.operationId} failed: ${describe(error)}`);
+        this.options.logger.warn(`operation ${operation.operationId} failed: ${errorText(error)}`);
       }
       // A resumed run that fails before its first unit most likely could not use its checkpoint, and every
       // resume would fail the same way: say which checkpoint, and how to drop it.
@@ -257,7 +257,7 @@ export class OperationRunner {
         operation,
         operation.status === 'cancelled' ? 'cancelled' : 'failed',
         null,
-        operation.status === 'cancelled' ? 'cancelled by request' : `${describe(error)}${unusableCheckpoint}`,
+        operation.status === 'cancelled' ? 'cancelled by request' : `${errorText(error)}${unusableCheckpoint}`,
       );
     }
 
@@ -302,10 +302,9 @@ export class OperationRunner {
   }
 
   private track(report: Promise<unknown>): void {
-    const tracked = report.catch((error: unknown) => this.options.logger.error(`outcome report failed: ${describe(error)}`));
+    const tracked = report.catch((error: unknown) => this.options.logger.error(`outcome report failed: ${errorText(error)}`));
     this.reports.add(tracked);
     void tracked.finally(() => this.reports.delete(tracked));
   }
 }
 
-const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error));

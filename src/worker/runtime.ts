@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { WorkerRecord } from '../api/contract.js';
 import { HttpError } from '../client/http.js';
+import { errorText } from '../common/errors.js';
 import { PeriodicTask, type Timers } from '../common/periodic-task.js';
 import { declaredRoutes, type DeclaredRoute } from '../http/access-control.js';
 import type { Logger } from '../logging/logger.js';
@@ -56,7 +57,7 @@ export class WorkerRuntime {
       name: 'worker-heartbeat',
       intervalMs: options.heartbeatIntervalMs,
       run: () => this.beat(),
-      onError: (error) => options.logger.warn(`heartbeat failed: ${error instanceof Error ? error.message : String(error)}`),
+      onError: (error) => options.logger.warn(`heartbeat failed: ${errorText(error)}`),
       ...(options.timers ? { timers: options.timers } : {}),
     });
   }
@@ -182,7 +183,7 @@ export class WorkerRuntime {
       }
       if (!this.stopSignal.signal.aborted) {
         logger.error(
-          `registration failed: ${error instanceof Error ? error.message : String(error)}; the heartbeat will register when the backend answers`,
+          `registration failed: ${errorText(error)}; the heartbeat will register when the backend answers`,
         );
       }
       return null;

@@ -3,15 +3,15 @@
  * shutdown), its waits end at once, and it throws `OperationAborted`, which the
  * runner turns into a cancelled operation or a hand-back.
  */
+import { createError } from '../common/errors.js';
+import { sleep } from '../common/sleep.js';
 import type { AbortReason } from './types.js';
 
 /** Thrown by a workload that stopped because its signal was aborted. */
-export class OperationAborted extends Error {
-  constructor(readonly reason: AbortReason) {
-    super(reason === 'cancel' ? 'operation cancelled' : 'operation stopped: the worker is shutting down');
-    this.name = 'OperationAborted';
-  }
-}
+export class OperationAborted extends createError('OperationAborted', {
+  message: (reason: AbortReason) => (reason === 'cancel' ? 'operation cancelled' : 'operation stopped: the worker is shutting down'),
+  fields: (reason) => ({ reason }),
+}) {}
 
 /** The reason an aborted signal carries (anything unexpected counts as a cancel). */
 export function abortReasonOf(signal: AbortSignal): AbortReason {
@@ -27,25 +27,10 @@ export function throwIfAborted(signal: AbortSignal): void {
  * aborted. A zero wait still yields to the event loop, so that a tight loop of
  * zero-delay steps keeps serving HTTP (and therefore cancel requests).
  */
-export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(new OperationAborted(abortReasonOf(signal)));
-    const onAbort = () => {
-      clear();
-      reject(new OperationAborted(abortReasonOf(signal)));
-    };
-    const done = () => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    };
-    let clear: () => void;
-    if (ms <= 0) {
-      const handle = setImmediate(done);
-      clear = () => clearImmediate(handle);
-    } else {
-      const handle = setTimeout(done, ms);
-      clear = () => clearTimeout(handle);
-    }
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
+export async function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  try {
+    await sleep(ms, signal);
+  } catch {
+    throw new OperationAborted(abortReasonOf(signal));
+  }
 }

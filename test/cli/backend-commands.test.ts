@@ -346,7 +346,7 @@ describe('ktrdr dummy start', () => {
 });
 
 describe('--help', () => {
-  it.each(['workers', 'ops list', 'ops show', 'ops watch', 'ops cancel', 'ops resume', 'ops checkpoints', 'dummy start', 'auth token', 'up'])(
+  it.each(['workers', 'ops list', 'ops show', 'ops watch', 'ops cancel', 'ops resume', 'ops checkpoints', 'dummy start', 'auth token', 'up', 'ps', 'down'])(
     '`ktrdr %s --help` exits 0 with usage, whatever the environment holds',
     async (command) => {
       const result = await runCli([...command.split(' '), '--help'], cleanEnv({ KTRDR_WORKER_PORT: 'abc', KTRDR_API_CLIENT_TIMEOUT: 'abc' }));

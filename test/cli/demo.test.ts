@@ -62,6 +62,8 @@ describe('npm run demo', () => {
     await new Promise<void>((resolve) => blocker?.listen(apiPort, '127.0.0.1', resolve));
     const result = await runDemo(cleanEnv({ KTRDR_API_PORT: String(apiPort), KTRDR_WORKER_PORT: String(await freePortRun(2)) }));
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain(`demo failed: port ${apiPort} (backend) is already in use: stop what is using it or set KTRDR_API_PORT to a free port`);
+    // The holder is this test's own process: the message names its pid.
+    expect(result.stderr).toContain(`demo failed: port ${apiPort} (backend) is already in use by process ${process.pid} (`);
+    expect(result.stderr).toContain('): stop it or set KTRDR_API_PORT to a free port');
   });
 });

@@ -14,6 +14,7 @@ interface Manifest {
   devDependencies: Record<string, string>;
   peerDependencies?: Record<string, string>;
   peerDependenciesMeta?: Record<string, { optional?: boolean }>;
+  engines: { node: string };
 }
 
 const manifest = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as Manifest;
@@ -27,6 +28,12 @@ function sources(dir: string): string[] {
 }
 
 describe('package.json for a fresh clone', () => {
+  it('names the Node version the code needs: util.parseEnv (the .env reader) came in 20.12', () => {
+    expect(sources('src').some((path) => readFileSync(join(REPO_ROOT, path), 'utf8').includes('parseEnv'))).toBe(true);
+    expect(manifest.engines.node).toBe('>=20.12');
+    expect((lock.packages[''] as { engines?: { node?: string } }).engines?.node).toBe('>=20.12');
+  });
+
   it('builds on install, so the ktrdr bin exists right after npm ci', () => {
     expect(manifest.scripts.prepare).toBe('npm run build');
     expect(manifest.bin.ktrdr).toBe('dist/src/cli/main.js');

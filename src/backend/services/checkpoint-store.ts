@@ -8,7 +8,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { WorkerStartBody } from '../../api/contract.js';
 import type { Clock } from '../../common/clock.js';
-import { KtrdrError } from '../../common/errors.js';
+import { createError } from '../../common/errors.js';
 import { safeFileName, writeFileAtomic } from '../../common/files.js';
 import type { Logger } from '../../logging/logger.js';
 import type { CheckpointRepository, CheckpointRow } from '../../store/types.js';
@@ -38,21 +38,16 @@ const WRITE_FAILURES: Readonly<Record<string, string>> = {
 };
 
 /** The checkpoint directory could not take a checkpoint. */
-export class CheckpointWriteError extends KtrdrError {
-  constructor(
-    readonly operationId: string,
-    readonly units: number,
-    failure: unknown,
-  ) {
-    const code = (failure as NodeJS.ErrnoException | null)?.code ?? 'unknown';
-    const why = WRITE_FAILURES[code] ?? 'it refused the write';
-    super(
-      'STORAGE_UNAVAILABLE',
-      `checkpoint of operation '${operationId}' at ${units} units was not stored: the checkpoint directory (KTRDR_CHECKPOINT_DIR) cannot be written, ${why} (${code})`,
-      { operation_id: operationId, units, errno: code },
-    );
-  }
-}
+const errnoOf = (failure: unknown): string => (failure as NodeJS.ErrnoException | null)?.code ?? 'unknown';
+
+export class CheckpointWriteError extends createError('CheckpointWriteError', {
+  code: 'STORAGE_UNAVAILABLE',
+  message: (operationId: string, units: number, failure: unknown) =>
+    `checkpoint of operation '${operationId}' at ${units} units was not stored: the checkpoint directory (KTRDR_CHECKPOINT_DIR) cannot be written, ` +
+    `${WRITE_FAILURES[errnoOf(failure)] ?? 'it refused the write'} (${errnoOf(failure)})`,
+  fields: (operationId, units) => ({ operationId, units }),
+  details: (operationId, units, failure) => ({ operation_id: operationId, units, errno: errnoOf(failure) }),
+}) {}
 
 export class CheckpointStore {
   constructor(

@@ -11,6 +11,7 @@
 import { WorkerType, type WorkerStartBody } from '../../api/contract.js';
 import { HttpError, UnreachableError } from '../../client/http.js';
 import type { Clock } from '../../common/clock.js';
+import { errorText } from '../../common/errors.js';
 import { PeriodicTask, type Timers } from '../../common/periodic-task.js';
 import type { Logger } from '../../logging/logger.js';
 import { ATTR, NO_TELEMETRY, type Telemetry } from '../../telemetry/telemetry.js';
@@ -185,7 +186,7 @@ export class Dispatcher {
       if (isConnectionRefused(statusError)) return false;
       await registry.recordFailure(worker.workerId);
       logger.warn(
-        { operation_id: operationId, worker_id: worker.workerId, reason: error.message, status_error: statusError instanceof Error ? statusError.message : String(statusError) },
+        { operation_id: operationId, worker_id: worker.workerId, reason: error.message, status_error: errorText(statusError) },
         'start request unanswered and the worker cannot say whether it runs the operation; leaving it with the worker',
       );
       return true;
@@ -211,7 +212,7 @@ export class Dispatcher {
     const { operations, registry, logger } = this.deps;
     const operationId = operation.operationId;
     const status = error instanceof HttpError ? error.status : null;
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = errorText(error);
     if (status !== null && status >= 400 && status < 500 && status !== 409 && status !== 401 && status !== 403) {
       // The worker understood the request and refuses this operation: running it elsewhere would fail the same way.
       await operations.update(

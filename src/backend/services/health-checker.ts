@@ -7,6 +7,7 @@
  * given to another worker) is told to cancel it, and that is no claim.
  */
 import type { Clock } from '../../common/clock.js';
+import { errorText } from '../../common/errors.js';
 import { PeriodicTask, type Timers } from '../../common/periodic-task.js';
 import type { Logger } from '../../logging/logger.js';
 import type { WorkerHealth } from '../../api/contract.js';
@@ -67,7 +68,7 @@ export class HealthChecker {
       }
       reason = health.worker_id === worker.workerId ? 'reports itself unhealthy' : `endpoint now answers as worker '${health.worker_id}'`;
     } catch (error) {
-      reason = error instanceof Error ? error.message : String(error);
+      reason = errorText(error);
     }
     const row = await registry.recordFailure(worker.workerId);
     if (!row) return null;

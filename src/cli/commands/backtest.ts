@@ -3,7 +3,7 @@
  * follows it bar by bar to its performance figures (and, with --trades, its trades).
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { BacktestSizing, Timeframe } from '../../api/contract.js';
+import { BACKTEST_COST_MAX, BACKTEST_DEFAULTS, BacktestSizing, Timeframe } from '../../api/contract.js';
 import type { BackendApi } from '../../client/backend-api.js';
 import { withBackend } from '../backend-session.js';
 import { ExitCode } from '../exit-codes.js';
@@ -70,9 +70,15 @@ export function backtestCommand(): Command {
     .addOption(new Option('--timeframe <tf>', "bar timeframe (default: the model's)").choices(Timeframe.options))
     .addOption(new Option('--start <date>', "first date, ISO date or date-time (UTC) (default: start of the model's test period)").argParser(isoDateOption))
     .addOption(new Option('--end <date>', 'end (exclusive), ISO date or date-time (UTC) (default: the end of the data)').argParser(isoDateOption))
-    .addOption(new Option('--capital <amount>', 'initial capital (backend default 100000)').argParser(numberOption(0)))
-    .addOption(new Option('--commission <fraction>', 'commission per fill as a fraction of the notional, 0..0.1 (backend default 0.001)').argParser(rangeOption(0, 0.1)))
-    .addOption(new Option('--slippage <fraction>', 'slippage per fill as a fraction of the price, 0..0.1 (backend default 0.0005)').argParser(rangeOption(0, 0.1)))
+    .addOption(new Option('--capital <amount>', `initial capital (backend default ${BACKTEST_DEFAULTS.initialCapital})`).argParser(numberOption(0)))
+    .addOption(
+      new Option('--commission <fraction>', `commission per fill as a fraction of the notional, 0..${BACKTEST_COST_MAX} (backend default ${BACKTEST_DEFAULTS.commission})`)
+        .argParser(rangeOption(0, BACKTEST_COST_MAX)),
+    )
+    .addOption(
+      new Option('--slippage <fraction>', `slippage per fill as a fraction of the price, 0..${BACKTEST_COST_MAX} (backend default ${BACKTEST_DEFAULTS.slippage})`)
+        .argParser(rangeOption(0, BACKTEST_COST_MAX)),
+    )
     .addOption(new Option('--position-size <fraction>', 'fraction of the cash an entry commits, commission included, in (0, 1] (backend default 0.25)').argParser(positionSizeOption))
     .option('--fractional-units', 'allow fractional units (default: entries are rounded down to whole units)')
     .option('--watch', 'follow it until it ends and print the performance figures (exit 0 when it completed, 1 otherwise)')

@@ -17,6 +17,7 @@ import { printJson, printJsonLine } from '../render/json.js';
 import { followOperation, intervalOption } from '../follow.js';
 import { outputModeOf, type OutputMode } from '../output.js';
 import { trainingPresenter } from '../presenters.js';
+import { createError } from '../../common/errors.js';
 
 interface TrainOptions {
   symbol?: string;
@@ -32,12 +33,7 @@ interface TrainOptions {
 /** What to send as `strategy`: the text of a local file, or a name the backend looks up. */
 export type StrategyReference = { readonly kind: 'file'; readonly path: string; readonly text: string } | { readonly kind: 'name'; readonly name: string };
 
-export class StrategyArgumentError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'StrategyArgumentError';
-  }
-}
+export class StrategyArgumentError extends createError('StrategyArgumentError') {}
 
 /**
  * A local file wins over a backend name. Something that looks like a path (it has a

@@ -4,6 +4,7 @@
  * exercises dispatch, progress, checkpoints, resume and cancellation alone.
  */
 import { DummyStartBody } from '../../api/contract.js';
+import { createError } from '../../common/errors.js';
 import { abortableSleep } from '../abort.js';
 import type { Workload, WorkloadContext, WorkloadResult } from '../types.js';
 
@@ -13,12 +14,10 @@ interface DummyState {
 }
 
 /** Thrown at `fail_at_step`, so the failure names the step and the parameter that asked for it. */
-export class DummyStepFailure extends Error {
-  constructor(readonly step: number) {
-    super(`dummy operation failed at step ${step} as requested (fail_at_step=${step})`);
-    this.name = 'DummyStepFailure';
-  }
-}
+export class DummyStepFailure extends createError('DummyStepFailure', {
+  message: (step: number) => `dummy operation failed at step ${step} as requested (fail_at_step=${step})`,
+  fields: (step) => ({ step }),
+}) {}
 
 function resumedStep(context: WorkloadContext<DummyStartBody>): number {
   const { resumeFrom } = context;
