@@ -53,6 +53,7 @@ const DESIGN: Row[] = [
   ['api_client', 'KTRDR_API_CLIENT_RETRY_DELAY', 1, [], '0', 0],
   ['worker', 'KTRDR_WORKER_ID', null, ['WORKER_ID'], 'w-1', 'w-1'],
   ['worker', 'KTRDR_WORKER_PORT', 5003, ['WORKER_PORT'], '5010', 5010],
+  ['worker', 'KTRDR_WORKER_HOST', '0.0.0.0', [], '127.0.0.1', '127.0.0.1'],
   ['worker', 'KTRDR_WORKER_HEARTBEAT_INTERVAL', 30, [], '5', 5],
   ['worker', 'KTRDR_WORKER_REGISTRATION_TIMEOUT', 10, [], '3', 3],
   ['worker', 'KTRDR_WORKER_ENDPOINT_URL', null, ['WORKER_ENDPOINT_URL'], 'http://h:5003', 'http://h:5003'],
