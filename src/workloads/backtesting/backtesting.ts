@@ -21,7 +21,8 @@ import { BacktestEngine } from '../../backtest/engine.js';
 import { KtrdrError } from '../../common/errors.js';
 import { parseIsoUtc } from '../../market-data/dates.js';
 import { firstIndexAtOrAfter, TIMEFRAME_MS, type Timeframe } from '../../market-data/types.js';
-import { Mlp } from '../../nn/mlp.js';
+import { modelFromJSON } from '../../nn/models.js';
+import { createPredictor } from '../../nn/predictor.js';
 import { buildFeaturesFromSpec, parseFeatureSpec, warmupBars } from '../../strategy/features.js';
 import { throwIfAborted } from '../abort.js';
 import type { Workload, WorkloadContext, WorkloadResult } from '../types.js';
@@ -36,11 +37,6 @@ interface BacktestingState {
   readonly engine: unknown;
 }
 
-function rowIsFinite(data: Float64Array, row: number, cols: number): boolean {
-  for (let c = row * cols, end = c + cols; c < end; c++) if (!Number.isFinite(data[c] as number)) return false;
-  return true;
-}
-
 export const barsPerYear = (timeframe: Timeframe): number => YEAR_MS / TIMEFRAME_MS[timeframe];
 
 async function runBacktesting(context: WorkloadContext<BacktestingParams>): Promise<WorkloadResult> {
@@ -48,7 +44,7 @@ async function runBacktesting(context: WorkloadContext<BacktestingParams>): Prom
   context.progress({ current_step: `Loading model ${params.model_id}`, context: {} });
   const artifact = await services.model(params.model_id);
   const spec = parseFeatureSpec(artifact.feature_spec);
-  const model = Mlp.fromJSON(artifact.network);
+  const model = modelFromJSON(artifact.network);
   const startMs = params.start_date === null ? null : parseIsoUtc(params.start_date);
   if (params.start_date !== null && startMs === null) {
     throw new KtrdrError('VALIDATION_ERROR', `start_date '${params.start_date}' is not an ISO date or date-time (e.g. 2024-01-31T00:00:00Z)`);
@@ -109,10 +105,11 @@ async function runBacktesting(context: WorkloadContext<BacktestingParams>): Prom
     });
   };
 
-  const { cols, data } = features;
   const threshold = artifact.confidence_threshold;
+  const predict = createPredictor(model, features);
   for (let index = first + engine.barsProcessed; index < last; index++) {
-    const decision = rowIsFinite(data, index, cols) ? decide(model.predictProba(data, index * cols), threshold) : 'HOLD';
+    const outputs = predict(index);
+    const decision = outputs === null ? 'HOLD' : decide(outputs, threshold);
     engine.onBar(index, bars.time[index] as number, bars.close[index] as number, decision);
     const done = index - first + 1;
     if (done % BARS_PER_UNIT === 0) {
