@@ -159,11 +159,16 @@ describe('the examples under strategies/', () => {
     expect(strategy.training.epochs).toBeLessThanOrEqual(30);
   });
 
-  it('rsi_adx_example.yaml is docs/architecture.md §6.2 except for its epochs', () => {
+  it('rsi_adx_example.yaml is docs/architecture.md §6.2 except for its epochs and confidence threshold', () => {
     const fromExample = parseStrategy(readFileSync(join(STRATEGIES_DIR, 'rsi_adx_example.yaml'), 'utf8'), 'example');
     const fromDesign = parseStrategy(DESIGN_YAML, 'design');
     expect(fromExample.training.epochs).toBe(30);
-    expect({ ...fromExample, training: { ...fromExample.training, epochs: 50 } }).toEqual(fromDesign);
+    expect(fromExample.decisions.confidence_threshold).toBe(0.45);
+    expect({
+      ...fromExample,
+      training: { ...fromExample.training, epochs: 50 },
+      decisions: { ...fromExample.decisions, confidence_threshold: 0.6 },
+    }).toEqual(fromDesign);
   });
 });
 
