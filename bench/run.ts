@@ -6,6 +6,7 @@ import { backtestBench } from './backtest.bench.js';
 import { clusterBench } from './cluster.bench.js';
 import { indicatorsBench } from './indicators.bench.js';
 import { inputLimitsBench } from './input-limits.bench.js';
+import { modelBacktestBench } from './model-backtest.bench.js';
 import { settingsBench } from './settings.bench.js';
 import { trainingBench } from './training.bench.js';
 
@@ -14,6 +15,7 @@ const BENCHES: Record<string, () => void | Promise<void>> = {
   cluster: clusterBench,
   training: trainingBench,
   backtest: backtestBench,
+  'model-backtest': modelBacktestBench,
   indicators: indicatorsBench,
   'input-limits': inputLimitsBench,
 };

@@ -225,10 +225,19 @@ type TorchResult = { mlp: [number, number]; lstm: [number, number]; version: str
 
 /** Runs the PyTorch peer when python3 can import torch; otherwise says why not. Nothing is installed here. */
 function trainTorch(mlpData: Dataset, lstmData: Dataset): TorchResult {
-  const probe = spawnSync('python3', ['-c', 'import torch, numpy'], { encoding: 'utf8' });
+  // Debian's python3-torch lives in the system python; a python3 earlier on PATH (pyenv, venv) may not see it.
+  let python = 'python3';
+  let probe = spawnSync(python, ['-c', 'import torch, numpy'], { encoding: 'utf8' });
+  if (probe.error !== undefined || probe.status !== 0) {
+    const system = spawnSync('/usr/bin/python3', ['-c', 'import torch, numpy'], { encoding: 'utf8' });
+    if (system.error === undefined && system.status === 0) {
+      python = '/usr/bin/python3';
+      probe = system;
+    }
+  }
   if (probe.error !== undefined || probe.status !== 0) {
     const why = probe.error?.message ?? probe.stderr.trim().split('\n').at(-1) ?? `exit ${probe.status}`;
-    return { missing: `PyTorch peer missing (python3 -c "import torch" failed: ${why}); install Debian's python3-torch to compare` };
+    return { missing: `PyTorch not installed (python3 -c "import torch" failed: ${why}); install Debian's python3-torch to compare` };
   }
   const dir = mkdtempSync(join(tmpdir(), 'ktrdr-bench-'));
   try {
@@ -239,7 +248,7 @@ function trainTorch(mlpData: Dataset, lstmData: Dataset): TorchResult {
     writeFileSync(files.lstm_x, lstmWindows.X);
     writeFileSync(files.lstm_y, lstmWindows.y);
     const args = { cols: COLS, classes: CLASSES, batch: BATCH, lr: LEARNING_RATE, mlp: MLP, lstm: LSTM, ...files };
-    const run = spawnSync('python3', ['-', JSON.stringify(args)], { input: TORCH_SCRIPT, encoding: 'utf8', maxBuffer: 1 << 20 });
+    const run = spawnSync(python, ['-', JSON.stringify(args)], { input: TORCH_SCRIPT, encoding: 'utf8', maxBuffer: 1 << 20 });
     if (run.status !== 0) return { missing: `PyTorch peer failed: ${run.stderr.trim().split('\n').at(-1) ?? `exit ${run.status}`}` };
     return JSON.parse(run.stdout) as TorchResult;
   } finally {

@@ -393,6 +393,11 @@ export const ModelMetrics = z.object({
   test_rows: z.number().int(),
   epochs_trained: z.number().int(),
   best_epoch: z.number().int(),
+  /** Regression: mean squared and absolute error of the predicted returns (test_accuracy is then the directional accuracy, test_loss the Huber loss with δ 1). */
+  mse: z.number().optional(),
+  mae: z.number().optional(),
+  /** Why the model may have learned nothing (one class predicted only, accuracy not above the majority class's share). */
+  warnings: z.array(z.string()).optional(),
 });
 export type ModelMetrics = z.infer<typeof ModelMetrics>;
 
@@ -406,7 +411,12 @@ export const ModelSummary = z.object({
   strategy_name: z.string(),
   symbol: z.string(),
   timeframe: Timeframe,
+  /** Class names by output index; empty for a regression model. */
   labels: z.array(z.string()),
+  /** What the outputs mean (6.3): trade signals (classification, regression) or not (context, regime). Absent in older models: classification. */
+  output_type: z.enum(['classification', 'regression', 'context_classification', 'regime_classification']).optional(),
+  /** mlp, lstm or gru (absent in older models: mlp). */
+  model_type: z.enum(['mlp', 'lstm', 'gru']).optional(),
   confidence_threshold: z.number(),
   periods: z.object({ train: Period, validation: Period, test: Period }),
   metrics: ModelMetrics,

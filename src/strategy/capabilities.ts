@@ -1,6 +1,6 @@
 /**
  * What a strategy asks for that this ktrdr does not do yet. Every such use is
- * listed by `strategy validate` ("not yet used by this ktrdr: model.type lstm");
+ * listed by `strategy validate` ("not yet used by this ktrdr: context_data");
  * those that would make training produce something else than the file means
  * (another network, other labels, other data) also refuse the training at
  * submission, so nothing is silently trained differently.
@@ -22,8 +22,7 @@ export interface NotYetUsed {
   readonly refusesTraining: boolean;
 }
 
-const SUPPORTED_ACTIVATIONS = ['relu', 'tanh'];
-const SUPPORTED_OPTIMIZERS = ['adam', 'sgd'];
+const SUPPORTED_OPTIMIZERS = ['adam', 'adamw', 'sgd', 'rmsprop'];
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
@@ -45,7 +44,7 @@ export function notYetUsed(strategy: Strategy, data: unknown = {}): NotYetUsed[]
   const found: NotYetUsed[] = [];
   const refuse = (path: string, what: string) => found.push({ path, what, refusesTraining: true });
   const note = (path: string, what: string) => found.push({ path, what, refusesTraining: false });
-  const { training_data: trainingData, model, decisions, training } = strategy;
+  const { training_data: trainingData, model, training } = strategy;
 
   if (trainingData.symbols.list.length > 1) refuse('training_data.symbols', `several symbols (${trainingData.symbols.list.join(', ')}) in one training`);
   if (trainingData.timeframes.list.length > 1) refuse('training_data.timeframes', `several timeframes (${trainingData.timeframes.list.join(', ')})`);
@@ -59,28 +58,11 @@ export function notYetUsed(strategy: Strategy, data: unknown = {}): NotYetUsed[]
   strategy.nn_inputs.forEach((input, index) => {
     if (input.raw_indicator !== null) refuse(`nn_inputs[${index}].raw_indicator`, `raw_indicator inputs (${input.raw_indicator})`);
   });
-  if (model.type !== 'mlp') refuse('model.type', `model.type ${model.type}`);
-  if (!SUPPORTED_ACTIVATIONS.includes(model.architecture.activation)) refuse('model.architecture.activation', `model.architecture.activation ${model.architecture.activation}`);
-  if (model.architecture.output_activation !== null && model.architecture.output_activation.toLowerCase() !== 'softmax') {
-    note('model.architecture.output_activation', `model.architecture.output_activation ${model.architecture.output_activation} (the output is a softmax)`);
-  }
+  // Every model type, activation, output activation, loss, label source, scheduler and training key is trained (docs/models.md).
   if (model.features.include_price_context) note('model.features.include_price_context', 'model.features.include_price_context');
   if (model.features.scale_features) note('model.features.scale_features', 'model.features.scale_features');
 
-  // Backtests decide regression outputs (src/backtest/decision.ts) and every key of `decisions`; the trainer
-  // trains classifiers only, so a regression strategy is still refused at training.
-  if (decisions.output_format !== 'classification') refuse('decisions.output_format', `decisions.output_format ${decisions.output_format}`);
-
-  if (training.labels.source !== 'zigzag') refuse('training.labels.source', `training.labels.source ${training.labels.source}`);
-  const loss = training.loss.toLowerCase();
-  if (decisions.output_format === 'classification' && loss === 'focal') refuse('training.loss', 'training.loss focal');
-  if (!SUPPORTED_OPTIMIZERS.includes(training.optimizer)) refuse('training.optimizer', `training.optimizer ${training.optimizer}`);
-  if (training.early_stopping.enabled && training.early_stopping.monitor !== 'val_loss') {
-    refuse('training.early_stopping.monitor', `training.early_stopping.monitor ${training.early_stopping.monitor}`);
-  }
-  for (const key of ['lr_scheduler', 'gradient_clip', 'weight_decay', 'momentum', 'focal_gamma', 'huber_delta'] as const) {
-    if (written(data, ['training', key])) note(`training.${key}`, `training.${key}`);
-  }
+  if (!SUPPORTED_OPTIMIZERS.includes(training.optimizer)) refuse('training.optimizer', `training.optimizer ${training.optimizer} (${SUPPORTED_OPTIMIZERS.join(', ')})`);
   return found;
 }
 

@@ -42,8 +42,8 @@ const Architecture = z
     dropout: z.number().min(0).lt(1).default(0.2).describe('The fraction of hidden units dropped during training.'),
     output_activation: z.string().optional().describe('Accepted; the network outputs logits and a softmax turns them into probabilities at decision time.'),
     sequence_length: z.int().min(1).max(10_000).optional().describe('lstm/gru: the window of bars one decision reads (required for lstm/gru).'),
-    hidden_size: z.int().min(1).max(4096).default(64).describe('lstm/gru: units of each recurrent layer.'),
-    num_layers: z.int().min(1).max(16).default(2).describe('lstm/gru: stacked recurrent layers.'),
+    hidden_size: z.int().min(1).max(4096).optional().meta({ description: 'lstm/gru: units of each recurrent layer.', default: 64 }),
+    num_layers: z.int().min(1).max(16).optional().meta({ description: 'lstm/gru: stacked recurrent layers.', default: 2 }),
     bidirectional: ignored('lstm/gru: not supported by the original.'),
   })
   .describe('The network.');
@@ -80,7 +80,7 @@ export const HYPERPARAMETER_KEYS = Object.keys(hyperparameterShape) as (keyof ty
 export const Model = z
   .looseObject({
     type: lowerEnum(MODEL_TYPES, `${MODEL_TYPES.join(', ')} (case-insensitive).`).default('mlp'),
-    architecture: Architecture.default({ activation: 'relu', dropout: 0.2, hidden_size: 64, num_layers: 2 }),
+    architecture: Architecture.default({ activation: 'relu', dropout: 0.2 }),
     features: ModelFeatures.default({ lookback_periods: 0 }),
     training: z
       .looseObject(hyperparameterShape)
@@ -136,7 +136,7 @@ const Labels = z
   .looseObject({
     source: z.enum(LABEL_SOURCES).default('zigzag').describe(`${LABEL_SOURCES.join(', ')}.`),
     zigzag_threshold: z.number().gt(0).lt(1).optional().meta({ description: 'zigzag: the move (a fraction: 0.02 = 2%) that makes a swing.', default: 0.02 }),
-    label_lookahead: z.int().min(1).max(10_000).optional().meta({ description: 'zigzag: how many future bars a move may take.', default: 10 }),
+    label_lookahead: z.int().min(1).max(10_000).optional().describe('zigzag: how many future bars a move may take (absent: the original\'s segment labels, from pivot to pivot).'),
     horizon: z.int().min(1).max(100_000).optional().meta({ description: 'forward_return (default 20), context (default 5): bars ahead.' }),
     pt_multiplier: z.number().positive().optional().meta({ description: 'triple_barrier: the upper barrier in volatilities.', default: 2 }),
     sl_multiplier: z.number().positive().optional().meta({ description: 'triple_barrier: the lower barrier in volatilities.', default: 1.5 }),
@@ -149,28 +149,28 @@ const Labels = z
     compute_weights: z.boolean().optional().meta({ description: 'triple_barrier: uniqueness-weighted sampling.', default: false }),
     cusum_threshold: z.number().optional().describe('triple_barrier: CUSUM event filter threshold.'),
     cusum_multiplier: z.number().optional().meta({ description: 'triple_barrier: CUSUM multiplier.', default: 0.5 }),
-    bullish_threshold: z.number().optional().meta({ description: 'context: the return above which a bar is bullish.', default: 0.005 }),
-    bearish_threshold: z.number().optional().meta({ description: 'context: the return below which a bar is bearish.', default: -0.005 }),
+    bullish_threshold: z.number().optional().meta({ description: 'context, classified forward_return: the return above which a bar is bullish (BUY).', default: 0.005 }),
+    bearish_threshold: z.number().optional().meta({ description: 'context, classified forward_return: the return below which a bar is bearish (SELL).', default: -0.005 }),
     vol_crisis_threshold: z.number().optional().meta({ description: 'regime: forward/historical volatility ratio that is VOLATILE.', default: 2 }),
     vol_lookback: z.int().min(1).optional().meta({ description: 'regime: bars of historical volatility.', default: 120 }),
     trending_threshold: z.number().optional().describe('regime: not read by the original.'),
-    macro_atr_mult: z.number().optional().describe('regime: not read by the original (3.0 applies).'),
-    micro_atr_mult: z.number().optional().describe('regime: not read by the original (1.0 applies).'),
-    atr_period: z.int().min(1).optional().describe('regime: not read by the original (14 applies).'),
-    progression_tolerance: z.number().optional().describe('regime: not read by the original (0.5 applies).'),
+    macro_atr_mult: z.number().optional().meta({ description: 'regime: honoured by ktrdr (the original always uses its default).', default: 3.0 }),
+    micro_atr_mult: z.number().optional().meta({ description: 'regime: honoured by ktrdr (the original always uses its default).', default: 1.0 }),
+    atr_period: z.int().min(1).optional().meta({ description: 'regime: honoured by ktrdr (the original always uses its default).', default: 14 }),
+    progression_tolerance: z.number().optional().meta({ description: 'regime: honoured by ktrdr (the original always uses its default).', default: 0.5 }),
   })
   .describe('How bars are labelled (absent: zigzag with its defaults).');
 
 /** The keys each label source reads; any other key given is listed as ignored. */
 export const LABEL_KEYS: Readonly<Record<LabelSource, readonly string[]>> = {
   zigzag: ['zigzag_threshold', 'label_lookahead'],
-  forward_return: ['horizon'],
+  forward_return: ['horizon', 'bullish_threshold', 'bearish_threshold'],
   triple_barrier: [
     'pt_multiplier', 'sl_multiplier', 'max_holding_period', 'profit_target_atr', 'stop_loss_atr', 'max_holding_bars',
     'vol_span', 'vol_method', 'compute_weights', 'cusum_threshold', 'cusum_multiplier',
   ],
   context: ['horizon', 'bullish_threshold', 'bearish_threshold'],
-  regime: ['vol_crisis_threshold', 'vol_lookback'],
+  regime: ['vol_crisis_threshold', 'vol_lookback', 'macro_atr_mult', 'micro_atr_mult', 'atr_period', 'progression_tolerance'],
 };
 
 const LABEL_ALIASES = [
@@ -185,9 +185,16 @@ type LabelsInput = z.output<typeof Labels>;
 export function normaliseLabels(labels: LabelsInput) {
   switch (labels.source) {
     case 'zigzag':
-      return { source: 'zigzag' as const, zigzag_threshold: labels.zigzag_threshold ?? 0.02, label_lookahead: labels.label_lookahead ?? 10 };
+      // label_lookahead: the original forwards it but never reads it (segment labels); absent keeps that, written bounds the horizon.
+      return { source: 'zigzag' as const, zigzag_threshold: labels.zigzag_threshold ?? 0.02, label_lookahead: labels.label_lookahead ?? null };
     case 'forward_return':
-      return { source: 'forward_return' as const, horizon: labels.horizon ?? 20 };
+      return {
+        source: 'forward_return' as const,
+        horizon: labels.horizon ?? 20,
+        // Classification only (BUY above, SELL below, HOLD between).
+        bullish_threshold: labels.bullish_threshold ?? 0.005,
+        bearish_threshold: labels.bearish_threshold ?? -0.005,
+      };
     case 'triple_barrier':
       return {
         source: 'triple_barrier' as const,
@@ -208,7 +215,16 @@ export function normaliseLabels(labels: LabelsInput) {
         bearish_threshold: labels.bearish_threshold ?? -0.005,
       };
     case 'regime':
-      return { source: 'regime' as const, vol_crisis_threshold: labels.vol_crisis_threshold ?? 2, vol_lookback: labels.vol_lookback ?? 120 };
+      // The original does not forward the last four keys (its defaults always apply); written, they are honoured (our rule 3).
+      return {
+        source: 'regime' as const,
+        vol_crisis_threshold: labels.vol_crisis_threshold ?? 2,
+        vol_lookback: labels.vol_lookback ?? 120,
+        macro_atr_mult: labels.macro_atr_mult ?? 3,
+        micro_atr_mult: labels.micro_atr_mult ?? 1,
+        atr_period: labels.atr_period ?? 14,
+        progression_tolerance: labels.progression_tolerance ?? 0.5,
+      };
   }
 }
 export type LabelsSpec = ReturnType<typeof normaliseLabels>;
@@ -237,8 +253,12 @@ export const Training = z
     huber_delta: z.number().positive().default(0.01).describe('huber: where the loss turns linear.'),
     lr_scheduler: z.union([z.boolean(), z.looseObject({})]).optional().describe('A learning-rate schedule: {type: step | exponential | reduce_on_plateau, …}.'),
     gradient_clip: z.number().min(0).optional().describe('The largest gradient norm (0: none).'),
-    weight_decay: z.number().min(0).optional().describe('L2 weight decay.'),
-    momentum: z.number().min(0).optional().describe('sgd: momentum.'),
+    weight_decay: z.number().min(0).optional().describe('L2 weight decay (decoupled for adamw); absent: 1e-4 in classification, 0 in regression, as the original (0.01 for adamw).'),
+    momentum: z.number().min(0).lt(1).optional().describe('sgd, rmsprop: momentum.'),
+    class_weights: z
+      .union([z.enum(['balanced', 'none']), z.array(z.number().min(0)).min(2)])
+      .optional()
+      .meta({ description: 'classification: per-class loss weights: balanced (inverse class frequencies of the training labels, as the original), none, or one weight per class.', default: 'balanced' }),
     validation_split: ignored('The original ignores it; use data_split.'),
     method: ignored('Informative.'),
   })

@@ -24,6 +24,7 @@ import { FuzzySetDefinition } from '../fuzzy/membership.js';
 import { findIndicator, INDICATORS, SINGLE_OUTPUT } from '../indicators/registry.js';
 import { closestName } from '../settings-engine/index.js';
 import { ContextData, contextSourceIds, Deployment, IGNORED, TimeframeName, TrainingData } from './schema-data.js';
+import { trainingRuleIssues } from './training-rules.js';
 import { ACTIVATIONS, Decisions, effectiveHyperparameters, Model, normaliseLabels, Training } from './schema-model.js';
 
 /** Ids and names end up in feature names (`1h_rsi_14`, `1h_rsi_fs_low`, `rsi_fs.low[t-1]`), where '.', '[' and blanks have a meaning. */
@@ -286,6 +287,7 @@ function crossReferenceIssues(value: unknown): Issue[] {
   }
 
   issues.push(...regressionIssues(value));
+  issues.push(...trainingRuleIssues(value));
   return issues;
 }
 
@@ -341,8 +343,8 @@ function normalise(file: z.output<typeof StrategyObject>) {
         dropout: architecture.dropout,
         output_activation: architecture.output_activation ?? null,
         sequence_length: architecture.sequence_length ?? null,
-        hidden_size: architecture.hidden_size,
-        num_layers: architecture.num_layers,
+        hidden_size: architecture.hidden_size ?? 64,
+        num_layers: architecture.num_layers ?? 2,
       },
       features: {
         lookback_periods: features.lookback_periods,
@@ -368,6 +370,7 @@ function normalise(file: z.output<typeof StrategyObject>) {
       gradient_clip: file.training.gradient_clip ?? null,
       weight_decay: file.training.weight_decay ?? null,
       momentum: file.training.momentum ?? null,
+      class_weights: file.training.class_weights ?? null,
       labels,
       data_split: { train: file.training.data_split.train, validation: file.training.data_split.validation, test: file.training.data_split.test },
     },

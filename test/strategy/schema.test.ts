@@ -129,7 +129,8 @@ describe('docs/architecture.md §6.2', () => {
       learning_rate: 0.001,
       loss: 'cross_entropy',
       early_stopping: { enabled: false },
-      labels: { source: 'zigzag', zigzag_threshold: 0.02, label_lookahead: 10 },
+      // label_lookahead absent: the original's segment labels (it never reads the key).
+      labels: { source: 'zigzag', zigzag_threshold: 0.02, label_lookahead: null },
       data_split: { train: 0.7, validation: 0.15 },
     });
   });
@@ -158,11 +159,16 @@ describe('the examples under strategies/', () => {
     expect(strategy.training.epochs).toBeLessThanOrEqual(30);
   });
 
-  it('rsi_adx_example.yaml is docs/architecture.md §6.2 except for its epochs', () => {
+  it('rsi_adx_example.yaml is docs/architecture.md §6.2 except for its epochs and confidence threshold', () => {
     const fromExample = parseStrategy(readFileSync(join(STRATEGIES_DIR, 'rsi_adx_example.yaml'), 'utf8'), 'example');
     const fromDesign = parseStrategy(DESIGN_YAML, 'design');
     expect(fromExample.training.epochs).toBe(30);
-    expect({ ...fromExample, training: { ...fromExample.training, epochs: 50 } }).toEqual(fromDesign);
+    expect(fromExample.decisions.confidence_threshold).toBe(0.45);
+    expect({
+      ...fromExample,
+      training: { ...fromExample.training, epochs: 50 },
+      decisions: { ...fromExample.decisions, confidence_threshold: 0.6 },
+    }).toEqual(fromDesign);
   });
 });
 
@@ -317,7 +323,25 @@ describe('bad input the original only finds at run time', () => {
       'training_data.symbols.symbol: must name a symbol when mode is single',
     ]],
     ['history_required under 50', [['history_required: 200', 'history_required: 20']], ['training_data.history_required: must be >= 50 (got 20)']],
-    ['an lstm without sequence_length', [['type: mlp\n', 'type: LSTM\n']], ['model.architecture.sequence_length: required for lstm (the window of bars, e.g. 20)']],
+    ['an lstm without sequence_length', [['type: mlp\n', 'type: LSTM\n'], ['hidden_layers: [32, 16], ', '']], ['model.architecture.sequence_length: required for lstm (the window of bars, e.g. 20)']],
+    ['an lstm key on an mlp', [['dropout: 0.2}', 'dropout: 0.2, sequence_length: 20}']], [
+      'model.architecture.sequence_length: a key of lstm/gru models, not of model.type mlp (remove it, or set model.type: lstm)',
+    ]],
+    ['an mlp key on an lstm', [['type: mlp\n', 'type: lstm\n'], ['dropout: 0.2}', 'dropout: 0.2, sequence_length: 20}']], [
+      'model.architecture.hidden_layers: a key of mlp models, not of model.type lstm (lstm/gru read sequence_length, hidden_size, num_layers, dropout)',
+    ]],
+    ['a classification with a regression output activation', [['dropout: 0.2}', 'dropout: 0.2, output_activation: linear}']], [
+      "model.architecture.output_activation: 'linear' does not give class probabilities: output_format classification takes softmax",
+    ]],
+    ['a scheduler that is not a mapping', [['training:\n  labels:', 'training:\n  lr_scheduler: true\n  labels:']], [
+      'training.lr_scheduler: must be a mapping {type: step | exponential | reduce_on_plateau, …} (got true)',
+    ]],
+    ['a scheduler of an unknown type', [['training:\n  labels:', 'training:\n  lr_scheduler: {type: cosine}\n  labels:']], [
+      'training.lr_scheduler.type: must be one of step, exponential, reduce_on_plateau (got "cosine")',
+    ]],
+    ['a scheduler with a parameter of another type or a bad value', [['training:\n  labels:', 'training:\n  lr_scheduler: {type: step, step_size: 0, factor: 0.5}\n  labels:']], [
+      'training.lr_scheduler.factor: not a parameter of the step scheduler (it takes step_size, gamma)',
+    ]],
     ['a data_source that no context_data produces', [['{type: adx, period: 14}', '{type: adx, period: 14, data_source: fred_DGS10}']], [
       "indicators.adx_14.data_source: 'fred_DGS10' names no context_data series (the strategy has no context_data)",
     ]],
@@ -359,11 +383,16 @@ describe('keys nobody reads, and keys the original ignores', () => {
   });
 
   it("notes what this ktrdr does not do yet, and whether a training is refused", () => {
-    const text = variant(['type: mlp\n', 'type: lstm\n'], ['dropout: 0.2}', 'dropout: 0.2, sequence_length: 20}'], ['training:\n  labels:', 'training:\n  lr_scheduler: {type: step}\n  labels:']);
+    const text = variant(
+      ['type: mlp\n', 'type: lstm\n'],
+      ['hidden_layers: [32, 16], activation: relu, dropout: 0.2}', 'dropout: 0.2, sequence_length: 20, bidirectional: true}'],
+      ['training:\n  labels:', 'training:\n  lr_scheduler: {type: step}\n  optimizer: lbfgs\n  labels:'],
+    );
     const { notes } = loadStrategyText(text, 'later.yaml');
+    // lstm and the scheduler are trained; bidirectional is ignored as by the original; an unknown optimizer refuses the training.
     expect(notes.map((note) => note.message)).toEqual([
-      'not yet used by this ktrdr: model.type lstm (a training is refused)',
-      'not yet used by this ktrdr: training.lr_scheduler',
+      'ignored: model.architecture.bidirectional',
+      'not yet used by this ktrdr: training.optimizer lbfgs (adam, adamw, sgd, rmsprop) (a training is refused)',
     ]);
   });
 });

@@ -7,6 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ModelArtifact } from '../../src/api/contract.js';
+import { balancedClassWeights } from '../../src/nn/losses.js';
 import { Mlp } from '../../src/nn/mlp.js';
 import { parseStrategy } from '../../src/strategy/load.js';
 import { prepareData } from '../../src/workloads/training/dataset.js';
@@ -38,14 +39,20 @@ function bestValidationEpoch(valLoss: ReadonlyMap<number, number>): number {
   return best;
 }
 
-/** Mean cross-entropy of the saved network on the validation set. */
+/** Cross-entropy of the saved network on the validation set, weighted by the training labels' balanced class weights (as the original validates). */
 function savedValidationLoss(artifact: ModelArtifact, yaml: string): number {
-  const { validation } = prepareData(parseStrategy(yaml, 'strategy.yaml'), BARS);
+  const { train, validation } = prepareData(parseStrategy(yaml, 'strategy.yaml'), BARS);
+  const weights = balancedClassWeights(train.data.y, 3);
   const model = Mlp.fromJSON(artifact.network);
   const { X, y, rows, cols } = validation.data;
   let sum = 0;
-  for (let row = 0; row < rows; row++) sum -= Math.log(model.predictProba(X, row * cols)[y[row] as number] as number);
-  return sum / rows;
+  let total = 0;
+  for (let row = 0; row < rows; row++) {
+    const w = weights[y[row] as number] as number;
+    sum -= w * Math.log(model.predictProba(X, row * cols)[y[row] as number] as number);
+    total += w;
+  }
+  return sum / total;
 }
 
 describe('best_epoch', () => {

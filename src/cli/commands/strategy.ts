@@ -75,7 +75,12 @@ const params = (values: Record<string, unknown>) =>
     .join(', ');
 
 function labelsText(labels: Strategy['training']['labels']): string {
-  if (labels.source === 'zigzag') return `zigzag: BUY / SELL on a ${+(labels.zigzag_threshold * 100).toFixed(6)}% move within ${labels.label_lookahead} bars, else HOLD`;
+  if (labels.source === 'zigzag') {
+    const move = `${+(labels.zigzag_threshold * 100).toFixed(6)}%`;
+    return labels.label_lookahead === null
+      ? `zigzag: BUY / SELL on the bars of each rising / falling ${move} swing (pivot to pivot), HOLD on pivots`
+      : `zigzag: BUY / SELL on a ${move} move within ${labels.label_lookahead} bars, else HOLD`;
+  }
   const { source, ...rest } = labels;
   return `${source} (${params(rest)})`;
 }

@@ -2,7 +2,7 @@
 import type { ModelSummary } from '../../api/contract.js';
 import { formatFraction, formatInstant } from './format.js';
 import { renderFields, renderTable, type Column } from './table.js';
-import { renderClassTable } from './training.js';
+import { renderClassTable, renderModelWarnings } from './training.js';
 
 type Period = ModelSummary['periods']['test'];
 
@@ -30,14 +30,19 @@ export function renderModelDetails(model: ModelSummary): string {
     ['data', `${model.symbol} ${model.timeframe}`],
     ['created', formatInstant(model.created_at)],
     ['operation', model.operation_id ?? '-'],
-    ['labels', model.labels.join(', ')],
+    ['model type', model.model_type ?? 'mlp'],
+    ['output', model.output_type ?? 'classification'],
+    ['labels', model.labels.length === 0 ? '- (regression)' : model.labels.join(', ')],
     ['confidence threshold', String(model.confidence_threshold)],
     ['train period', periodWithRows(model.periods.train)],
     ['validation period', periodWithRows(model.periods.validation)],
     ['test period', periodWithRows(model.periods.test)],
-    ['test accuracy', formatFraction(metrics.test_accuracy)],
-    ['test loss', metrics.test_loss.toFixed(4)],
+    [model.output_type === 'regression' ? 'directional accuracy' : 'test accuracy', formatFraction(metrics.test_accuracy)],
+    [model.output_type === 'regression' ? 'test huber loss' : 'test loss', metrics.test_loss.toFixed(4)],
+    ...(metrics.mse === undefined ? [] : ([['test mse', metrics.mse.toPrecision(4)]] as [string, string][])),
+    ...(metrics.mae === undefined ? [] : ([['test mae', metrics.mae.toPrecision(4)]] as [string, string][])),
     ['epochs', `${metrics.epochs_trained} trained, best epoch ${metrics.best_epoch}`],
   ];
-  return `${renderFields(fields)}\n\n${renderClassTable(metrics.precision, metrics.recall)}`;
+  const classes = model.labels.length === 0 ? '' : `\n\n${renderClassTable(metrics.precision, metrics.recall)}`;
+  return `${renderFields(fields)}${classes}${renderModelWarnings(metrics.warnings)}`;
 }

@@ -35,6 +35,7 @@ export const TrainingResultSummary = z.looseObject({
   epochs_trained: z.number().int().nullish(),
   best_epoch: z.number().int().nullish(),
   resumed_from_epoch: z.number().int().nullish(),
+  warnings: z.array(z.string()).nullish(),
 });
 export type TrainingResultSummary = z.infer<typeof TrainingResultSummary>;
 
@@ -89,7 +90,13 @@ export function renderTrainingMetrics(summary: TrainingResultSummary): string {
     ['epochs', epochsText(summary)],
     ['resumed from', summary.resumed_from_epoch === null || summary.resumed_from_epoch === undefined ? '-' : `epoch ${summary.resumed_from_epoch}`],
   ];
-  return `${renderFields(fields)}\n\n${renderClassTable(summary.precision, summary.recall)}`;
+  return `${renderFields(fields)}\n\n${renderClassTable(summary.precision, summary.recall)}${renderModelWarnings(summary.warnings)}`;
+}
+
+/** The reasons a model may have learned nothing, one `warning:` line each (nothing when there are none). */
+export function renderModelWarnings(warnings: readonly string[] | null | undefined): string {
+  if (!warnings || warnings.length === 0) return '';
+  return `\n\n${warnings.map((warning) => `warning: ${warning}`).join('\n')}`;
 }
 
 /**

@@ -16,7 +16,7 @@
  * `rowsPurged`), which keeps every label window inside its own set.
  */
 import { KtrdrError } from '../../common/errors.js';
-import { zigzagLabels, UNLABELLED } from '../../labels/zigzag.js';
+import { labelsFor, type LabelResult } from '../../labels/index.js';
 import type { BarSeries } from '../../market-data/types.js';
 import type { Dataset } from '../../nn/dataset.js';
 import { buildFeatures, type FeatureMatrix } from '../../strategy/features.js';
@@ -38,6 +38,8 @@ export interface PreparedData {
   readonly rowsDroppedNan: number;
   /** Rows left out at the end of the train and validation sets so that no label window reaches the next set. */
   readonly rowsPurged: number;
+  /** What the labels are (classification with class names, or regression) and how far they look ahead. */
+  readonly labels: Omit<LabelResult, 'values' | 'weights'>;
 }
 
 /** Smallest sensible set: fewer rows than this and metrics say nothing. */
@@ -54,16 +56,14 @@ function rowIsFinite(features: FeatureMatrix, row: number): boolean {
 /** `firstRow`: the bars before it only warm the indicators up (history_required before the training range). */
 export function prepareData(strategy: Strategy, bars: BarSeries, firstRow = 0): PreparedData {
   const features = buildFeatures(strategy, bars);
-  const spec = strategy.training.labels;
-  // Submission refuses other sources (assertTrainable); this keeps a stale operation from training on other labels.
-  if (spec.source !== 'zigzag') throw new KtrdrError('VALIDATION_ERROR', `training.labels.source ${spec.source} is not yet used by this ktrdr`);
-  const { zigzag_threshold: threshold, label_lookahead: lookahead } = spec;
-  const labels = zigzagLabels(bars.close, threshold, lookahead);
+  // Labels per bar of this series, paired with feature rows by index = by timestamp (same bars).
+  const labelled = labelsFor(strategy.training.labels, bars, { outputFormat: strategy.decisions.output_format });
+  const { values: labels, horizon: lookahead } = labelled;
 
   const usable: number[] = [];
   let rowsDroppedNan = 0;
   for (let row = Math.max(features.firstValidRow, firstRow); row < features.rows; row++) {
-    if (labels[row] === UNLABELLED) continue;
+    if (Number.isNaN(labels[row] as number)) continue;
     if (rowIsFinite(features, row)) usable.push(row);
     else rowsDroppedNan++;
   }
@@ -89,20 +89,26 @@ export function prepareData(strategy: Strategy, bars: BarSeries, firstRow = 0): 
       );
     }
   });
-  const [train, validation, test] = sets.map((rows) => gather(features, labels, bars.time, rows)) as [Split, Split, Split];
-  return { features, train, validation, test, rowsDroppedNan, rowsPurged };
+  const [train, validation, test] = sets.map((rows) => gather(features, labelled, bars.time, rows)) as [Split, Split, Split];
+  const { values: _values, weights: _weights, ...about } = labelled;
+  return { features, train, validation, test, rowsDroppedNan, rowsPurged, labels: about };
 }
 
-function gather(features: FeatureMatrix, labels: Int8Array, time: Float64Array, rows: readonly number[]): Split {
+function gather(features: FeatureMatrix, labelled: LabelResult, time: Float64Array, rows: readonly number[]): Split {
   const { cols } = features;
   const X = new Float64Array(rows.length * cols);
-  const y = new Int8Array(rows.length);
+  const y = labelled.kind === 'regression' ? new Float64Array(rows.length) : new Int8Array(rows.length);
+  const weights = labelled.weights === undefined ? undefined : new Float64Array(rows.length);
+  // A new segment where a bar is missing between two rows (a dropped NaN row, an unlabelled bar): sequence windows never span one.
+  const segments = new Int32Array(rows.length);
   rows.forEach((row, index) => {
     X.set(features.data.subarray(row * cols, (row + 1) * cols), index * cols);
-    y[index] = labels[row] as number;
+    y[index] = labelled.values[row] as number;
+    if (weights) weights[index] = labelled.weights?.[row] as number;
+    segments[index] = index === 0 ? 0 : (segments[index - 1] as number) + (row === (rows[index - 1] as number) + 1 ? 0 : 1);
   });
   return {
-    data: { X, y, rows: rows.length, cols },
+    data: { X, y, rows: rows.length, cols, segments, ...(weights ? { weights } : {}) },
     start: time[rows[0] as number] as number,
     end: time[rows[rows.length - 1] as number] as number,
   };

@@ -1,15 +1,15 @@
 /**
- * The `training` operation: a strategy's fuzzy features → zig-zag labels →
- * MLP, trained with per-epoch progress and checkpoints (one unit = one epoch),
- * resumable bit-identically, ending in a model artifact with test metrics that
- * the backend stores.
+ * The `training` operation: a strategy's features → labels of its
+ * `training.labels` source → an MLP, LSTM or GRU, trained with per-epoch
+ * progress and checkpoints (one unit = one epoch), resumable bit-identically,
+ * ending in a model artifact with test metrics (and warnings when the model
+ * learned nothing) that the backend stores.
  */
 import type { ModelArtifact } from '../../api/contract.js';
-import { LABELS } from '../../labels/zigzag.js';
+import { KtrdrError } from '../../common/errors.js';
 import { parseIsoUtc } from '../../market-data/dates.js';
 import { firstIndexAtOrAfter, sliceByIndex } from '../../market-data/types.js';
-import { classificationReport } from '../../nn/metrics.js';
-import { Trainer, TrainingAborted, type EpochReport, type TrainerConfigInput } from '../../nn/trainer.js';
+import { Trainer, TrainerError, TrainingAborted, TrainingDiverged, type EpochReport } from '../../nn/trainer.js';
 import { featureSpec } from '../../strategy/features.js';
 import { assertTrainable } from '../../strategy/capabilities.js';
 import { parseStrategy } from '../../strategy/load.js';
@@ -17,27 +17,31 @@ import type { Strategy } from '../../strategy/schema.js';
 import { throwIfAborted } from '../abort.js';
 import type { Workload, WorkloadContext, WorkloadResult } from '../types.js';
 import { prepareData, type Split } from './dataset.js';
+import { evaluateModel } from './evaluate.js';
 import { TrainingParams } from './params.js';
+import { trainerConfig } from './trainer-config.js';
 
 /** What a training checkpoint holds: the trainer's complete state. */
 interface TrainingState {
   readonly trainer: unknown;
 }
 
-function trainerConfig(strategy: Strategy, seed: number): TrainerConfigInput {
-  const { architecture } = strategy.model;
-  const { training } = strategy;
-  return {
-    // assertTrainable admits only what the trainer has (relu/tanh, adam/sgd); the trainer's own schema checks again.
-    architecture: { hidden_layers: architecture.hidden_layers, activation: architecture.activation as 'relu' | 'tanh', dropout: architecture.dropout },
-    classes: LABELS.length,
-    epochs: training.epochs,
-    batch_size: training.batch_size,
-    learning_rate: training.learning_rate,
-    optimizer: training.optimizer as 'adam' | 'sgd',
-    early_stopping: { enabled: training.early_stopping.enabled, patience: training.early_stopping.patience, min_delta: training.early_stopping.min_delta },
-    seed,
-  };
+/** 6.3: what the outputs mean, from the label source and the output format. */
+function outputType(strategy: Strategy) {
+  if (strategy.decisions.output_format === 'regression') return 'regression' as const;
+  if (strategy.training.labels.source === 'context') return 'context_classification' as const;
+  if (strategy.training.labels.source === 'regime') return 'regime_classification' as const;
+  return 'classification' as const;
+}
+
+/** A trainer error about the data or the configuration becomes a validation error naming the strategy key. */
+function asValidationError(error: unknown, strategy: Strategy): unknown {
+  if (!(error instanceof TrainerError) || error instanceof TrainingDiverged) return error;
+  const sequence = strategy.model.architecture.sequence_length;
+  if (/sequence_length/.test(error.message) && sequence !== null) {
+    return new KtrdrError('VALIDATION_ERROR', `model.architecture.sequence_length ${sequence} is longer than the data allows: ${error.message}`);
+  }
+  return new KtrdrError('VALIDATION_ERROR', `strategy '${strategy.name}' cannot be trained: ${error.message}`);
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -65,7 +69,12 @@ async function runTraining(context: WorkloadContext<TrainingParams>): Promise<Wo
   const datasets = { train: data.train.data, validation: data.validation.data };
 
   const resumed = context.resumeFrom?.state as TrainingState | undefined;
-  const trainer = resumed ? Trainer.restore(resumed.trainer, datasets) : new Trainer(trainerConfig(strategy, params.seed), datasets);
+  let trainer: Trainer;
+  try {
+    trainer = resumed ? Trainer.restore(resumed.trainer, datasets) : new Trainer(trainerConfig(strategy, data.labels.classes.length, params.seed), datasets);
+  } catch (error) {
+    throw asValidationError(error, strategy);
+  }
   const resumedFromEpoch = resumed ? trainer.epoch : null;
   const epochs = trainer.config.epochs;
   const report = (epoch: number, figures: Partial<EpochReport> = {}) =>
@@ -105,21 +114,14 @@ async function runTraining(context: WorkloadContext<TrainingParams>): Promise<Wo
   }
 
   context.progress({ current_step: 'Evaluating on the test set' });
-  const test = data.test.data;
-  const evaluation = classificationReport(test.y, outcome.model.predictProbaBatch(test.X, test.rows), LABELS);
-  const precision = Object.fromEntries(LABELS.map((label) => [label, evaluation.per_class[label]?.precision ?? 0]));
-  const recall = Object.fromEntries(LABELS.map((label) => [label, evaluation.per_class[label]?.recall ?? 0]));
+  const { confusion_matrix: confusionMatrix, warnings, ...figures } = evaluateModel(outcome.model, data.test.data, data.labels.classes);
   // The trainer restores the best validation epoch's weights only when early stopping is on;
   // otherwise the saved weights are the last epoch's, and best_epoch must say so.
-  const restoredBest = trainer.config.early_stopping.enabled && outcome.best_epoch !== null;
   const metrics = {
-    test_accuracy: evaluation.accuracy,
-    test_loss: evaluation.loss,
-    precision,
-    recall,
-    test_rows: test.rows,
+    ...figures,
     epochs_trained: outcome.epochs_completed,
-    best_epoch: restoredBest ? (outcome.best_epoch as number) : outcome.epochs_completed,
+    best_epoch: outcome.restored_best ? (outcome.best_epoch as number) : outcome.epochs_completed,
+    warnings,
   };
   // Model ids become file names: keep only safe characters, and a bounded length.
   const safeName = strategy.name.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 100);
@@ -131,7 +133,9 @@ async function runTraining(context: WorkloadContext<TrainingParams>): Promise<Wo
     strategy_name: strategy.name,
     symbol: params.symbol,
     timeframe: params.timeframe,
-    labels: [...LABELS],
+    labels: [...data.labels.classes],
+    output_type: outputType(strategy),
+    model_type: strategy.model.type,
     confidence_threshold: strategy.decisions.confidence_threshold,
     periods: { train: period(data.train), validation: period(data.validation), test: period(data.test) },
     metrics,
@@ -151,7 +155,7 @@ async function runTraining(context: WorkloadContext<TrainingParams>): Promise<Wo
       rows_dropped_nan: data.rowsDroppedNan,
       rows_purged: data.rowsPurged,
       resumed_from_epoch: resumedFromEpoch,
-      confusion_matrix: evaluation.confusion_matrix,
+      confusion_matrix: confusionMatrix,
     },
   };
 }
