@@ -8,7 +8,7 @@ import { TokenService, tokenProvider } from '../auth/tokens.js';
 import { systemClock, type Clock } from '../common/clock.js';
 import type { PeriodicTask, Timers } from '../common/periodic-task.js';
 import type { Logger, LogLevelName } from '../logging/logger.js';
-import type { CorsPolicy } from './app-deps.js';
+import type { CorsPolicy, EventsOptions } from './app-deps.js';
 import type { Store } from '../store/types.js';
 import { buildBackendApp } from './app.js';
 import { BackendMetrics } from './metrics.js';
@@ -63,6 +63,8 @@ export interface BackendOptions {
   /** Retry-After sent to workers registering while the backend stops. */
   readonly retryAfterSeconds?: number;
   readonly version?: string;
+  /** GET /api/v1/events polling and heartbeat (1 s and 15 s when omitted). */
+  readonly events?: EventsOptions;
   readonly clock?: Clock;
   readonly timers?: Timers;
 }
@@ -195,6 +197,8 @@ export class Backend {
       ...(this.options.cors ? { cors: this.options.cors } : {}),
       httpLogLevel: this.options.httpLogLevel ?? null,
       uploadLimitBytes: this.options.uploadLimitBytes,
+      clock: this.clock,
+      ...(this.options.events ? { events: this.options.events } : {}),
       privatePaths: [
         { path: this.options.dataDir, label: '$KTRDR_DATA_DIR' },
         { path: this.options.modelsDir, label: '$KTRDR_DATA_MODELS_DIR' },

@@ -9,7 +9,7 @@ import { LABELS } from '../../labels/zigzag.js';
 import { parseIsoUtc } from '../../market-data/dates.js';
 import { firstIndexAtOrAfter, sliceByIndex } from '../../market-data/types.js';
 import { classificationReport } from '../../nn/metrics.js';
-import { Trainer, TrainingAborted, type EpochReport, type TrainerConfigInput } from '../../nn/trainer.js';
+import { Trainer, TrainingAborted, type EpochRecord, type EpochReport, type TrainerConfigInput } from '../../nn/trainer.js';
 import { featureSpec } from '../../strategy/features.js';
 import { assertTrainable } from '../../strategy/capabilities.js';
 import { parseStrategy } from '../../strategy/load.js';
@@ -86,6 +86,8 @@ async function runTraining(context: WorkloadContext<TrainingParams>): Promise<Wo
         rows_dropped_nan: data.rowsDroppedNan,
         rows_purged: data.rowsPurged,
         resumed_from_epoch: resumedFromEpoch,
+        // Every epoch so far (a resumed run's too), so the backend holds the whole curve for the dashboard.
+        history: epochHistory(trainer.history),
       },
     });
   report(trainer.epoch);
@@ -152,8 +154,14 @@ async function runTraining(context: WorkloadContext<TrainingParams>): Promise<Wo
       rows_purged: data.rowsPurged,
       resumed_from_epoch: resumedFromEpoch,
       confusion_matrix: evaluation.confusion_matrix,
+      history: epochHistory(outcome.history),
     },
   };
+}
+
+/** Per-epoch figures as JSON (the dashboard's training curves). */
+function epochHistory(records: readonly EpochRecord[]) {
+  return records.map(({ epoch, loss, accuracy, val_loss, val_accuracy, learning_rate }) => ({ epoch, loss, accuracy, val_loss, val_accuracy, learning_rate }));
 }
 
 export const trainingWorkload: Workload<TrainingParams> = {
