@@ -65,6 +65,8 @@ export interface BackendOptions {
   readonly version?: string;
   /** GET /api/v1/events polling and heartbeat (1 s and 15 s when omitted). */
   readonly events?: EventsOptions;
+  /** The built dashboard served at `/` (dist/web of this package when omitted). */
+  readonly webDir?: string;
   readonly clock?: Clock;
   readonly timers?: Timers;
 }
@@ -199,6 +201,7 @@ export class Backend {
       uploadLimitBytes: this.options.uploadLimitBytes,
       clock: this.clock,
       ...(this.options.events ? { events: this.options.events } : {}),
+      ...(this.options.webDir ? { webDir: this.options.webDir } : {}),
       privatePaths: [
         { path: this.options.dataDir, label: '$KTRDR_DATA_DIR' },
         { path: this.options.modelsDir, label: '$KTRDR_DATA_MODELS_DIR' },

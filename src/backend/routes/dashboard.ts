@@ -40,7 +40,7 @@ export async function dashboardRoutes(app: FastifyInstance, webDir: string): Pro
     routes.get('/', { config: { roles: PUBLIC }, schema: { hide: true } }, async (_request, reply) => {
       if (!existsSync(join(webDir, 'index.html'))) throw notBuilt();
       // Never cached: it names the current hashed assets.
-      return reply.header('cache-control', 'no-cache').sendFile('index.html');
+      return reply.header('cache-control', 'no-cache').sendFile('index.html', { cacheControl: false });
     });
 
     routes.get('/assets/:file', { config: { roles: PUBLIC }, schema: { hide: true, params: AssetParams } }, async (request, reply) => {
