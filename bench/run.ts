@@ -4,6 +4,7 @@
  */
 import { backtestBench } from './backtest.bench.js';
 import { clusterBench } from './cluster.bench.js';
+import { dashboardBench } from './dashboard.bench.js';
 import { indicatorsBench } from './indicators.bench.js';
 import { inputLimitsBench } from './input-limits.bench.js';
 import { settingsBench } from './settings.bench.js';
@@ -16,6 +17,7 @@ const BENCHES: Record<string, () => void | Promise<void>> = {
   backtest: backtestBench,
   indicators: indicatorsBench,
   'input-limits': inputLimitsBench,
+  dashboard: dashboardBench,
 };
 
 const wanted = process.argv.slice(2);

@@ -103,7 +103,7 @@ export function CandleChart({ bars, trades }: { bars: Bars; trades: readonly Tra
       candles.setData(bars.time.map((t, i) => ({ time: seconds(t), open: bars.open[i] ?? 0, high: bars.high[i] ?? 0, low: bars.low[i] ?? 0, close: bars.close[i] ?? 0 })));
       const markers: SeriesMarker<UTCTimestamp>[] = [];
       for (const trade of trades) {
-        const long = trade.direction === 'long';
+        const long = trade.direction.toLowerCase() === 'long';
         markers.push({ time: seconds(trade.entry_time), position: long ? 'belowBar' : 'aboveBar', color: long ? '#16a34a' : '#dc2626', shape: long ? 'arrowUp' : 'arrowDown', text: long ? 'buy' : 'sell' });
         markers.push({ time: seconds(trade.exit_time), position: long ? 'aboveBar' : 'belowBar', color: '#6b7280', shape: 'circle', text: 'exit' });
       }

@@ -3,6 +3,7 @@ import { render } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { adoptTokenFromFragment, Api, tokenStore } from './api.js';
 import { Live, useLive } from './live.js';
+import { ChartBench } from './pages/chart-bench.js';
 import { DataPage } from './pages/data.js';
 import { FleetPage } from './pages/fleet.js';
 import { ModelsPage } from './pages/models.js';
@@ -94,6 +95,7 @@ function App() {
         {page === 'operation' && id && <OperationPage api={api} live={live} id={id} />}
         {page === 'models' && <ModelsPage api={api} live={live} />}
         {page === 'data' && <DataPage api={api} live={live} />}
+        {page === 'bench' && id === 'candles' && <ChartBench bars={Number(route[2] ?? 100_000)} />}
       </main>
     </div>
   );
