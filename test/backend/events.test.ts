@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DashboardEvent } from '../../src/api/events.js';
 import { fakeWorkers } from './support/fake-worker.js';
-import { eventually, startTestBackend, type TestBackend } from './support/harness.js';
+import { startTestBackend, type TestBackend } from './support/harness.js';
 
 const worker = fakeWorkers();
 const backends: TestBackend[] = [];
