@@ -38,7 +38,7 @@ let page: Page;
 let root = '';
 let backtestingWorker = '';
 
-const shot = (name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+const shot = (name: string, fullPage = true) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage });
 
 describe.skipIf(!HAVE_CHROMIUM)('the dashboard in Chromium', () => {
   beforeAll(async () => {
@@ -141,7 +141,8 @@ describe.skipIf(!HAVE_CHROMIUM)('the dashboard in Chromium', () => {
     await page.locator('[data-testid=candle-chart] canvas').first().waitFor();
     await page.locator('[data-testid=metrics]').getByText('sharpe_ratio').waitFor();
     await page.locator('[data-testid=trades]').waitFor();
-    await shot('backtest');
+    await page.locator('[data-testid=metrics]').scrollIntoViewIfNeeded();
+    await shot('backtest', false);
   }, budget(UI_MS, OPERATION_MS, UI_MS, UI_MS));
 
   it('shows a killed worker leave the healthy fleet', async () => {

@@ -1,20 +1,42 @@
 /** The operator dashboard: sign-in, then Fleet, Operations, one operation (training / backtest), Models, Data. */
-import { render } from 'preact';
+import { render, type ComponentType } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { adoptTokenFromFragment, Api, tokenStore } from './api.js';
 import { Live, useLive } from './live.js';
-import { ChartBench } from './pages/chart-bench.js';
-import { DataPage } from './pages/data.js';
 import { FleetPage } from './pages/fleet.js';
 import { ModelsPage } from './pages/models.js';
-import { OperationPage } from './pages/operation.js';
-import { OperationsPage } from './pages/operations.js';
 import { SignIn } from './pages/sign-in.js';
 import './style.css';
 
 export interface PageProps {
   readonly api: Api;
   readonly live: Live;
+}
+
+/**
+ * Pages loaded on first visit: the charts (uPlot, lightweight-charts) and the form's schemas are most of the
+ * JavaScript, and the first page (the fleet) needs none of them.
+ */
+const loaders = {
+  operations: () => import('./pages/operations.js').then((m) => m.OperationsPage as ComponentType<never>),
+  operation: () => import('./pages/operation.js').then((m) => m.OperationPage as ComponentType<never>),
+  data: () => import('./pages/data.js').then((m) => m.DataPage as ComponentType<never>),
+  bench: () => import('./pages/chart-bench.js').then((m) => m.ChartBench as ComponentType<never>),
+};
+
+function Lazy({ page, props }: { page: keyof typeof loaders; props: Record<string, unknown> }) {
+  const [component, setComponent] = useState<{ page: string; Component: ComponentType<Record<string, unknown>> } | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    loaders[page]().then(
+      (Component) => setComponent({ page, Component: Component as ComponentType<Record<string, unknown>> }),
+      (e: unknown) => setError(`could not load the page: ${e instanceof Error ? e.message : String(e)}`),
+    );
+  }, [page]);
+  if (error) return <p class="error">{error}</p>;
+  if (!component || component.page !== page) return <p class="muted">Loading…</p>;
+  const { Component } = component;
+  return <Component {...props} />;
 }
 
 function useHashRoute(): string[] {
@@ -91,11 +113,11 @@ function App() {
       <Banner live={live} />
       <main>
         {page === 'fleet' && <FleetPage api={api} live={live} />}
-        {page === 'operations' && <OperationsPage api={api} live={live} />}
-        {page === 'operation' && id && <OperationPage api={api} live={live} id={id} />}
+        {page === 'operations' && <Lazy page="operations" props={{ api, live }} />}
+        {page === 'operation' && id && <Lazy page="operation" props={{ api, live, id }} />}
         {page === 'models' && <ModelsPage api={api} live={live} />}
-        {page === 'data' && <DataPage api={api} live={live} />}
-        {page === 'bench' && id === 'candles' && <ChartBench bars={Number(route[2] ?? 100_000)} />}
+        {page === 'data' && <Lazy page="data" props={{ api, live }} />}
+        {page === 'bench' && id === 'candles' && <Lazy page="bench" props={{ bars: Number(route[2] ?? 100_000) }} />}
       </main>
     </div>
   );
