@@ -37,6 +37,8 @@ export interface BackendAppDeps {
   /** GET /api/v1/events: how often changes are looked for, and the heartbeat of a quiet stream. */
   readonly events?: EventsOptions;
   readonly clock?: Clock;
+  /** The settings as `ktrdr config show --json` reports them, secrets redacted (GET /config); main.ts gives it. */
+  readonly settingsReport?: () => unknown;
 }
 
 export interface EventsOptions {

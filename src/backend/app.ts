@@ -16,6 +16,7 @@ import { DOCS_PREFIX, isPublicBackendPluginRoute } from './auth.js';
 import { ChangeFeed } from './events/change-feed.js';
 import { dashboardRoutes, defaultWebDir } from './routes/dashboard.js';
 import { eventRoutes } from './routes/events.js';
+import { settingsRoutes } from './routes/settings.js';
 import { dataRoutes } from './routes/data.js';
 import { dummyRoutes } from './routes/dummy.js';
 import { healthRoutes } from './routes/health.js';
@@ -75,6 +76,7 @@ export async function buildBackendApp(deps: BackendAppDeps): Promise<FastifyInst
       dataRoutes(api, deps);
       workerCallbackRoutes(api, deps);
       eventRoutes(api, feed);
+      settingsRoutes(api, deps);
     },
     { prefix: API_PREFIX },
   );

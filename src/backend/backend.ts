@@ -67,6 +67,8 @@ export interface BackendOptions {
   readonly events?: EventsOptions;
   /** The built dashboard served at `/` (dist/web of this package when omitted). */
   readonly webDir?: string;
+  /** What GET /api/v1/config answers (the settings, secrets redacted); without it that route says there is none. */
+  readonly settingsReport?: () => unknown;
   readonly clock?: Clock;
   readonly timers?: Timers;
 }
@@ -202,6 +204,7 @@ export class Backend {
       clock: this.clock,
       ...(this.options.events ? { events: this.options.events } : {}),
       ...(this.options.webDir ? { webDir: this.options.webDir } : {}),
+      ...(this.options.settingsReport ? { settingsReport: this.options.settingsReport } : {}),
       privatePaths: [
         { path: this.options.dataDir, label: '$KTRDR_DATA_DIR' },
         { path: this.options.modelsDir, label: '$KTRDR_DATA_MODELS_DIR' },

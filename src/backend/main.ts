@@ -15,7 +15,9 @@ import {
   getOrphanDetectorSettings,
   getWorkerSettings,
   checkSettingsAtStartup,
+  inspectSettings,
 } from '../config/settings.js';
+import { buildReport } from '../config/report.js';
 import { logFormatOf, secondsToMs as seconds } from '../config/derived.js';
 import { shutdownSignal } from '../common/shutdown.js';
 import { packageVersion } from '../common/version.js';
@@ -35,6 +37,7 @@ export async function runBackend(): Promise<number> {
   ];
   const store = await openStore({ ...getDatabaseSettings(), onStaleLock: (message) => logger.warn(message) });
   await store.migrate();
+  const settingsReport = buildReport(inspectSettings('backend'));
   const backend = new Backend({
     store,
     logger,
@@ -67,6 +70,8 @@ export async function runBackend(): Promise<number> {
     httpLogLevel: api.logLevel,
     uploadLimitBytes: megabytes(getHttpSettings().maxUploadMb),
     version: packageVersion(),
+    // Read once: the settings a running process uses do not change under it.
+    settingsReport: () => settingsReport,
   });
 
   let url: string;

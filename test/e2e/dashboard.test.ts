@@ -81,6 +81,10 @@ describe.skipIf(!HAVE_CHROMIUM)('the dashboard in Chromium', () => {
     await page.waitForFunction("document.querySelectorAll('[data-testid=fleet] [data-testid=worker-status]').length === 2");
     await page.locator('[data-testid=live]').waitFor({ state: 'attached' });
     await shot('fleet');
+    // The settings page reads GET /api/v1/config: secrets arrive redacted.
+    await page.goto(`${root}#/config`);
+    await page.locator('[data-testid=config] tr[data-env=KTRDR_AUTH_JWT_SECRET]').getByText('********').first().waitFor();
+    await shot('configuration');
   }, budget(UI_MS, UI_MS, UI_MS, UI_MS));
 
   it('starts a dummy operation from the form, shows its progress live and cancels it with its button', async () => {
@@ -137,12 +141,13 @@ describe.skipIf(!HAVE_CHROMIUM)('the dashboard in Chromium', () => {
     const id = await startedId();
     await page.goto(`${root}#/operation/${id}`);
     await page.locator('[data-testid=operation-status]', { hasText: 'completed' }).waitFor({ timeout: OPERATION_MS });
-    await page.locator('[data-testid=equity-chart] canvas').first().waitFor();
-    await page.locator('[data-testid=candle-chart] canvas').first().waitFor();
-    await page.locator('[data-testid=metrics]').getByText('sharpe_ratio').waitFor();
-    await page.locator('[data-testid=trades]').waitFor();
-    await page.locator('[data-testid=metrics]').scrollIntoViewIfNeeded();
+    await page.locator('[data-testid=equity-chart][data-ready] canvas').first().waitFor();
+    await page.locator('[data-testid=candle-chart][data-ready] canvas').first().waitFor();
+    await page.locator('[data-testid=metrics]').getByText('sharpe ratio').waitFor();
+    expect(await page.locator('[data-testid=trades] tbody tr').count()).toBeGreaterThan(0);
+    await page.setViewportSize({ width: 1280, height: 1300 });
     await shot('backtest', false);
+    await page.setViewportSize({ width: 1280, height: 900 });
   }, budget(UI_MS, OPERATION_MS, UI_MS, UI_MS));
 
   it('shows a killed worker leave the healthy fleet', async () => {

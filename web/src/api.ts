@@ -94,6 +94,9 @@ export class Api {
   resume = (id: string) => this.post<unknown>(`/operations/${encodeURIComponent(id)}/resume`, {});
 }
 
+/** Three missed heartbeats (the backend sends one every 15 s of quiet). */
+const SILENCE_MS = 45_000;
+
 export interface EventStreamHandlers {
   readonly onEvent: (event: DashboardEvent) => void;
   /** The stream is up and its baseline taken: re-read the lists now, every later change arrives as an event. */
@@ -133,10 +136,15 @@ export function followEvents(onUnauthorized: Unauthorized, handlers: EventStream
     if (!response.ok || !response.body) throw new Error(`events: HTTP ${response.status}`);
     const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
     let buffer = '';
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) throw new Error('the backend closed the event stream');
-      buffer += value;
+    // The backend sends a heartbeat on a quiet stream: silence for much longer means the connection is dead.
+    let watchdog = setTimeout(() => controller?.abort(), SILENCE_MS);
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) throw new Error('the backend closed the event stream');
+        clearTimeout(watchdog);
+        watchdog = setTimeout(() => controller?.abort(), SILENCE_MS);
+        buffer += value;
       let cut: number;
       while ((cut = buffer.indexOf('\n\n')) >= 0) {
         const block = buffer.slice(0, cut);
@@ -154,6 +162,9 @@ export function followEvents(onUnauthorized: Unauthorized, handlers: EventStream
         const parsed = DashboardEvent.safeParse(JSON.parse(data));
         if (parsed.success) handlers.onEvent(parsed.data);
       }
+      }
+    } finally {
+      clearTimeout(watchdog);
     }
   };
 

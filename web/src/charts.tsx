@@ -87,9 +87,18 @@ function useChart(build: (el: HTMLDivElement) => IChartApi, deps: readonly unkno
   const box = useRef<HTMLDivElement>(null);
   useEffect(() => {
     if (!box.current) return;
-    const chart = build(box.current);
-    chart.timeScale().fitContent();
-    return () => chart.remove();
+    const el = box.current;
+    delete el.dataset.ready;
+    const chart = build(el);
+    // autoSize measures the box on the next frame: fit the data to the width it then has, and say the chart is drawn.
+    const frame = requestAnimationFrame(() => {
+      chart.timeScale().fitContent();
+      el.dataset.ready = 'true';
+    });
+    return () => {
+      cancelAnimationFrame(frame);
+      chart.remove();
+    };
   }, deps);
   return box;
 }

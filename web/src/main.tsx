@@ -21,6 +21,7 @@ const loaders = {
   operations: () => import('./pages/operations.js').then((m) => m.OperationsPage as ComponentType<never>),
   operation: () => import('./pages/operation.js').then((m) => m.OperationPage as ComponentType<never>),
   data: () => import('./pages/data.js').then((m) => m.DataPage as ComponentType<never>),
+  config: () => import('./pages/config.js').then((m) => m.ConfigPage as ComponentType<never>),
   bench: () => import('./pages/chart-bench.js').then((m) => m.ChartBench as ComponentType<never>),
 };
 
@@ -55,6 +56,7 @@ const NAV = [
   ['operations', 'Operations'],
   ['models', 'Models'],
   ['data', 'Data'],
+  ['config', 'Configuration'],
 ] as const;
 
 function App() {
@@ -117,6 +119,7 @@ function App() {
         {page === 'operation' && id && <Lazy page="operation" props={{ api, live, id }} />}
         {page === 'models' && <ModelsPage api={api} live={live} />}
         {page === 'data' && <Lazy page="data" props={{ api, live }} />}
+        {page === 'config' && <Lazy page="config" props={{ api, live }} />}
         {page === 'bench' && id === 'candles' && <Lazy page="bench" props={{ bars: Number(route[2] ?? 100_000) }} />}
       </main>
     </div>

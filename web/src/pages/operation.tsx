@@ -171,17 +171,14 @@ function BacktestView({ operation, api }: { operation: OperationRecord; api: Api
   const summary = operation.result_summary ?? {};
   return (
     <div>
-      <h2>Metrics</h2>
-      <table data-testid="metrics">
-        <tbody>
-          {METRICS.filter((m) => m in summary).map((m) => (
-            <tr>
-              <th>{m}</th>
-              <td>{m.includes('return') || m === 'max_drawdown' || m === 'win_rate' ? pct(summary[m]) : num(summary[m])}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <dl class="metrics" data-testid="metrics">
+        {METRICS.filter((m) => m in summary).map((m) => (
+          <div>
+            <dt>{m.replaceAll('_', ' ')}</dt>
+            <dd>{m.includes('return') || m === 'max_drawdown' || m === 'win_rate' ? pct(summary[m]) : num(summary[m], 2)}</dd>
+          </div>
+        ))}
+      </dl>
       {data.bars && (
         <>
           <h2>Price and trades</h2>
