@@ -27,6 +27,8 @@ export function eventRoutes(app: FastifyInstance, feed: ChangeFeed): void {
     '/events',
     {
       config: { roles: ['cli'] },
+      // A stream has no headers-only form: a HEAD would hold a subscription open with nothing to send it to.
+      exposeHeadRoute: false,
       schema: {
         tags: ['events'],
         summary:
