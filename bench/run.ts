@@ -4,6 +4,7 @@
  */
 import { backtestBench } from './backtest.bench.js';
 import { clusterBench } from './cluster.bench.js';
+import { dashboardBench } from './dashboard.bench.js';
 import { indicatorsBench } from './indicators.bench.js';
 import { inputLimitsBench } from './input-limits.bench.js';
 import { modelBacktestBench } from './model-backtest.bench.js';
@@ -18,6 +19,7 @@ const BENCHES: Record<string, () => void | Promise<void>> = {
   'model-backtest': modelBacktestBench,
   indicators: indicatorsBench,
   'input-limits': inputLimitsBench,
+  dashboard: dashboardBench,
 };
 
 const wanted = process.argv.slice(2);

@@ -1,5 +1,6 @@
 /** What the HTTP layer needs from the backend's services. */
 import type { TokenService } from '../auth/tokens.js';
+import type { Clock } from '../common/clock.js';
 import type { PrivatePath } from '../http/private-paths.js';
 import type { Logger, LogLevelName } from '../logging/logger.js';
 import type { MarketDataRepository } from '../market-data/repository.js';
@@ -34,6 +35,18 @@ export interface BackendAppDeps {
   readonly privatePaths: readonly PrivatePath[];
   /** A span per request, when OpenTelemetry is on. */
   readonly httpTelemetry?: HttpServerTelemetry;
+  /** The built dashboard (dist/web of this package when omitted). */
+  readonly webDir?: string;
+  /** GET /api/v1/events: how often changes are looked for, and the heartbeat of a quiet stream. */
+  readonly events?: EventsOptions;
+  readonly clock?: Clock;
+  /** The settings as `ktrdr config show --json` reports them, secrets redacted (GET /config); main.ts gives it. */
+  readonly settingsReport?: () => unknown;
+}
+
+export interface EventsOptions {
+  readonly intervalMs: number;
+  readonly heartbeatMs: number;
 }
 
 export interface CorsPolicy {

@@ -9,9 +9,14 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import { jsonSchemaTransform } from 'fastify-type-provider-zod';
 import { API_PREFIX } from '../api/contract.js';
+import { systemClock } from '../common/clock.js';
 import { createHttpServer } from '../http/create-server.js';
 import { DEFAULT_CORS_POLICY, type BackendAppDeps } from './app-deps.js';
 import { DOCS_PREFIX, isPublicBackendPluginRoute } from './auth.js';
+import { ChangeFeed } from './events/change-feed.js';
+import { dashboardRoutes, defaultWebDir } from './routes/dashboard.js';
+import { eventRoutes } from './routes/events.js';
+import { settingsRoutes } from './routes/settings.js';
 import { dataRoutes } from './routes/data.js';
 import { dummyRoutes } from './routes/dummy.js';
 import { healthRoutes } from './routes/health.js';
@@ -58,6 +63,11 @@ export async function buildBackendApp(deps: BackendAppDeps): Promise<FastifyInst
 
   healthRoutes(app, deps);
   metricsRoutes(app, deps);
+  await dashboardRoutes(app, deps.webDir ?? defaultWebDir());
+  const feed = new ChangeFeed(
+    { registry: deps.registry, operations: deps.operations, clock: deps.clock ?? systemClock, logger: deps.logger },
+    { intervalMs: deps.events?.intervalMs ?? 1_000, heartbeatMs: deps.events?.heartbeatMs ?? 15_000 },
+  );
   await app.register(
     async (api) => {
       workerRoutes(api, deps);
@@ -66,6 +76,8 @@ export async function buildBackendApp(deps: BackendAppDeps): Promise<FastifyInst
       workloadRoutes(api, deps);
       dataRoutes(api, deps);
       workerCallbackRoutes(api, deps);
+      eventRoutes(api, feed);
+      settingsRoutes(api, deps);
     },
     { prefix: API_PREFIX },
   );

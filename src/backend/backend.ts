@@ -8,7 +8,7 @@ import { TokenService, tokenProvider } from '../auth/tokens.js';
 import { systemClock, type Clock } from '../common/clock.js';
 import type { PeriodicTask, Timers } from '../common/periodic-task.js';
 import type { Logger, LogLevelName } from '../logging/logger.js';
-import type { CorsPolicy } from './app-deps.js';
+import type { CorsPolicy, EventsOptions } from './app-deps.js';
 import type { Store } from '../store/types.js';
 import { buildBackendApp } from './app.js';
 import { BackendMetrics } from './metrics.js';
@@ -68,6 +68,12 @@ export interface BackendOptions {
   readonly version?: string;
   /** OpenTelemetry spans and metrics (docs/architecture.md §8); none by default. */
   readonly telemetry?: Telemetry;
+  /** GET /api/v1/events polling and heartbeat (1 s and 15 s when omitted). */
+  readonly events?: EventsOptions;
+  /** The built dashboard served at `/` (dist/web of this package when omitted). */
+  readonly webDir?: string;
+  /** What GET /api/v1/config answers (the settings, secrets redacted); without it that route says there is none. */
+  readonly settingsReport?: () => unknown;
   readonly clock?: Clock;
   readonly timers?: Timers;
 }
@@ -210,6 +216,10 @@ export class Backend {
       httpLogLevel: this.options.httpLogLevel ?? null,
       uploadLimitBytes: this.options.uploadLimitBytes,
       httpTelemetry: new HttpServerTelemetry(this.options.telemetry ?? NO_TELEMETRY),
+      clock: this.clock,
+      ...(this.options.events ? { events: this.options.events } : {}),
+      ...(this.options.webDir ? { webDir: this.options.webDir } : {}),
+      ...(this.options.settingsReport ? { settingsReport: this.options.settingsReport } : {}),
       privatePaths: [
         { path: this.options.dataDir, label: '$KTRDR_DATA_DIR' },
         { path: this.options.modelsDir, label: '$KTRDR_DATA_MODELS_DIR' },

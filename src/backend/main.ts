@@ -16,7 +16,9 @@ import {
   getObservabilitySettings,
   getWorkerSettings,
   checkSettingsAtStartup,
+  inspectSettings,
 } from '../config/settings.js';
+import { buildReport } from '../config/report.js';
 import { logFormatOf, secondsToMs as seconds } from '../config/derived.js';
 import { shutdownSignal } from '../common/shutdown.js';
 import { packageVersion } from '../common/version.js';
@@ -38,6 +40,7 @@ export async function runBackend(): Promise<number> {
   const telemetry = await createTelemetry(getObservabilitySettings(), { role: 'backend', version: packageVersion() }, (message) => logger.warn(message));
   const store = await openStore({ ...getDatabaseSettings(), onStaleLock: (message) => logger.warn(message) });
   await store.migrate();
+  const settingsReport = buildReport(inspectSettings('backend'));
   const backend = new Backend({
     store,
     logger,
@@ -71,6 +74,8 @@ export async function runBackend(): Promise<number> {
     uploadLimitBytes: megabytes(getHttpSettings().maxUploadMb),
     version: packageVersion(),
     telemetry,
+    // Read once: the settings a running process uses do not change under it.
+    settingsReport: () => settingsReport,
   });
 
   let url: string;

@@ -21,6 +21,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   ops: async () => (await import('./commands/ops.js')).opsCommand(),
   workers: async () => (await import('./commands/workers.js')).workersCommand(),
   dummy: async () => (await import('./commands/dummy.js')).dummyCommand(),
+  dashboard: async () => (await import('./commands/dashboard.js')).dashboardCommand(),
   auth: async () => (await import('./commands/auth.js')).authCommand(),
   config: async () => (await import('./commands/config.js')).configCommand(),
 };

@@ -47,6 +47,10 @@ const EXPECTED: Record<string, RouteRoles> = {
   'GET /api/v1/models/:id': ['cli', 'worker'],
   'POST /api/v1/models': ['worker'],
   'DELETE /api/v1/models/:id': ['cli'],
+  'GET /api/v1/events': ['cli'],
+  'GET /api/v1/config': ['cli'],
+  'GET /': PUBLIC,
+  'GET /assets/:file': PUBLIC,
 };
 
 const samplePath = (url: string) =>

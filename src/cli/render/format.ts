@@ -35,9 +35,16 @@ export function formatValue(value: unknown): string {
   return String(value);
 }
 
+/**
+ * Keys holding a whole series (a training's per-epoch `history`, kept for the dashboard's curves): one line of
+ * figures leaves them out.
+ */
+export const SERIES_KEYS: ReadonlySet<string> = new Set(['history']);
+
 /** `{loss: 0.51234, epoch: 3}` → "loss=0.5123 epoch=3". */
 export function formatFigures(figures: Record<string, unknown>): string {
   return Object.entries(figures)
+    .filter(([key]) => !SERIES_KEYS.has(key))
     .map(([key, value]) => `${key}=${formatValue(value)}`)
     .join(' ');
 }

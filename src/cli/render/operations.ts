@@ -1,6 +1,6 @@
 import type { OperationRecord } from '../../api/contract.js';
 import type { CheckpointInfo, ListOperationsResult } from '../../client/backend-api.js';
-import { formatAge, formatFigures, formatPercentage, formatTimestamp, formatValue } from './format.js';
+import { formatAge, formatFigures, formatPercentage, formatTimestamp, formatValue, SERIES_KEYS } from './format.js';
 import { renderTable, type Column } from './table.js';
 
 export function renderOperationsTable(list: ListOperationsResult, now: number): string {
@@ -44,7 +44,7 @@ export function renderOperationDetails(op: OperationRecord): string {
 
 export function renderResultSummary(summary: Record<string, unknown> | null): string {
   if (!summary) return '-';
-  const entries = Object.entries(summary);
+  const entries = Object.entries(summary).filter(([key]) => !SERIES_KEYS.has(key));
   if (entries.length === 0) return '{}';
   return entries.map(([key, value]) => `${key}=${formatValue(value)}`).join(' ');
 }

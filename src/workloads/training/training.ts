@@ -9,7 +9,7 @@ import type { ModelArtifact } from '../../api/contract.js';
 import { KtrdrError } from '../../common/errors.js';
 import { parseIsoUtc } from '../../market-data/dates.js';
 import { firstIndexAtOrAfter, sliceByIndex } from '../../market-data/types.js';
-import { Trainer, TrainerError, TrainingAborted, TrainingDiverged, type EpochReport } from '../../nn/trainer.js';
+import { Trainer, TrainerError, TrainingAborted, TrainingDiverged, type EpochRecord, type EpochReport } from '../../nn/trainer.js';
 import { featureSpec } from '../../strategy/features.js';
 import { assertTrainable } from '../../strategy/capabilities.js';
 import { parseStrategy } from '../../strategy/load.js';
@@ -95,6 +95,8 @@ async function runTraining(context: WorkloadContext<TrainingParams>): Promise<Wo
         rows_dropped_nan: data.rowsDroppedNan,
         rows_purged: data.rowsPurged,
         resumed_from_epoch: resumedFromEpoch,
+        // Every epoch so far (a resumed run's too), so the backend holds the whole curve for the dashboard.
+        history: epochHistory(trainer.history),
       },
     });
   report(trainer.epoch);
@@ -156,8 +158,14 @@ async function runTraining(context: WorkloadContext<TrainingParams>): Promise<Wo
       rows_purged: data.rowsPurged,
       resumed_from_epoch: resumedFromEpoch,
       confusion_matrix: confusionMatrix,
+      history: epochHistory(outcome.history),
     },
   };
+}
+
+/** Per-epoch figures as JSON (the dashboard's training curves). */
+function epochHistory(records: readonly EpochRecord[]) {
+  return records.map(({ epoch, loss, accuracy, val_loss, val_accuracy, learning_rate }) => ({ epoch, loss, accuracy, val_loss, val_accuracy, learning_rate }));
 }
 
 export const trainingWorkload: Workload<TrainingParams> = {

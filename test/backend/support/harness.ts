@@ -86,12 +86,19 @@ export async function startTestBackend(overrides: Partial<BackendOptions> & { st
   const caller = (mint: () => Promise<string>): Call => async (method, path, body, headers = {}) => {
     const auth: Record<string, string> = 'authorization' in headers ? {} : { authorization: `Bearer ${await mint()}` };
     const json: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/json' };
-    const full = ['/health', '/metrics', '/api/v1'].some((root) => path.startsWith(root)) ? path : `/api/v1${path}`;
+    // The dashboard's files (`/`, `/assets/…`) are at the root too.
+    const atRoot = path === '/' || ['/health', '/metrics', '/api/v1', '/assets/'].some((root) => path.startsWith(root));
+    const full = atRoot ? path : `/api/v1${path}`;
     const response = await fetch(`${url}${full}`, {
       method,
       headers: { ...auth, ...json, ...headers },
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     });
+    // A stream of server-sent events never ends by itself: its status and headers are the answer.
+    if (response.headers.get('content-type')?.startsWith('text/event-stream')) {
+      await response.body?.cancel();
+      return { status: response.status, body: null, headers: response.headers };
+    }
     const text = await response.text();
     let parsed: unknown = text;
     try {

@@ -38,6 +38,12 @@ export function send(base: URL, hostile: HostileRequest, timeoutMs = REQUEST_TIM
     const headers: Record<string, string | number> = { ...hostile.headers };
     if (hostile.body !== undefined) headers['content-length'] = Buffer.byteLength(hostile.body);
     const req = httpRequest({ host: base.hostname, port: base.port, method: hostile.method, path: hostile.path, headers, timeout: timeoutMs }, (res) => {
+      // A stream of server-sent events (GET /api/v1/events) never ends by itself: its status is the answer.
+      if (String(res.headers['content-type'] ?? '').startsWith('text/event-stream')) {
+        resolve({ status: res.statusCode ?? 0, text: '' });
+        req.destroy();
+        return;
+      }
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
