@@ -47,8 +47,6 @@ export function notYetUsed(strategy: Strategy, data: unknown = {}): NotYetUsed[]
   const note = (path: string, what: string) => found.push({ path, what, refusesTraining: false });
   const { training_data: trainingData, model, decisions, training } = strategy;
 
-  if (trainingData.symbols.list.length > 1) refuse('training_data.symbols', `several symbols (${trainingData.symbols.list.join(', ')}) in one training`);
-  if (trainingData.timeframes.list.length > 1) refuse('training_data.timeframes', `several timeframes (${trainingData.timeframes.list.join(', ')})`);
   for (const timeframe of trainingData.timeframes.list) {
     if (!Timeframe.safeParse(timeframe).success) refuse('training_data.timeframes', `timeframe ${timeframe} (data files exist for ${Timeframe.options.join(', ')})`);
   }
@@ -56,16 +54,11 @@ export function notYetUsed(strategy: Strategy, data: unknown = {}): NotYetUsed[]
   for (const [id, indicator] of Object.entries(strategy.indicators)) {
     if (indicator.data_source !== null) refuse(`indicators.${id}.data_source`, `indicators.${id}.data_source`);
   }
-  strategy.nn_inputs.forEach((input, index) => {
-    if (input.raw_indicator !== null) refuse(`nn_inputs[${index}].raw_indicator`, `raw_indicator inputs (${input.raw_indicator})`);
-  });
   if (model.type !== 'mlp') refuse('model.type', `model.type ${model.type}`);
   if (!SUPPORTED_ACTIVATIONS.includes(model.architecture.activation)) refuse('model.architecture.activation', `model.architecture.activation ${model.architecture.activation}`);
   if (model.architecture.output_activation !== null && model.architecture.output_activation.toLowerCase() !== 'softmax') {
     note('model.architecture.output_activation', `model.architecture.output_activation ${model.architecture.output_activation} (the output is a softmax)`);
   }
-  if (model.features.include_price_context) note('model.features.include_price_context', 'model.features.include_price_context');
-  if (model.features.scale_features) note('model.features.scale_features', 'model.features.scale_features');
 
   if (decisions.output_format !== 'classification') refuse('decisions.output_format', `decisions.output_format ${decisions.output_format}`);
   for (const key of ['position_awareness', 'allow_short_from_flat'] as const) {
@@ -86,20 +79,15 @@ export function notYetUsed(strategy: Strategy, data: unknown = {}): NotYetUsed[]
   return found;
 }
 
-/** What a training request overrides, which lifts the refusals that only concern the strategy's own defaults. */
+/** What a training request overrides. */
 export interface TrainingOverrides {
-  /** The request names the symbols (one: a multi-symbol strategy may be trained on one of them). */
+  /** The symbols trained on (one of a multi-symbol strategy's, or all of them). */
   readonly symbols?: readonly string[];
 }
 
 /** Refuses, naming every reason, a training that would not compute what the file means. */
-export function assertTrainable(strategy: Strategy, overrides: TrainingOverrides = {}): void {
-  const reasons = notYetUsed(strategy)
-    .filter((use) => use.refusesTraining)
-    .filter((use) => !(use.path === 'training_data.symbols' && overrides.symbols !== undefined && overrides.symbols.length === 1));
-  if (overrides.symbols !== undefined && overrides.symbols.length > 1) {
-    reasons.push({ path: 'symbols', what: `several symbols (${overrides.symbols.join(', ')}) in one training`, refusesTraining: true });
-  }
+export function assertTrainable(strategy: Strategy, _overrides: TrainingOverrides = {}): void {
+  const reasons = notYetUsed(strategy).filter((use) => use.refusesTraining);
   if (reasons.length === 0) return;
   throw new KtrdrError(
     'VALIDATION_ERROR',

@@ -1,19 +1,22 @@
 /**
  * What a training run sees, one row per base bar, for `ktrdr strategy
- * features`: every indicator column as the earlier ktrdr names it in a pipeline
- * (`<tf>_<id>` for a single output; `<tf>_<id>.<output>` for each output of a
- * multi-output indicator, plus `<tf>_<id>` as a copy of its first output), every
- * fuzzy membership (`<tf>_<fuzzy set>_<membership>`), then the model's feature
- * columns in the model's order (buildFeatures, the same code training runs).
+ * features`: for each timeframe of the strategy (in its order), every indicator
+ * column as the earlier ktrdr names it in a pipeline (`<tf>_<id>` for a single
+ * output; `<tf>_<id>.<output>` for each output of a multi-output indicator,
+ * plus `<tf>_<id>` as a copy of its first output), then every fuzzy membership
+ * (`<tf>_<fuzzy set>_<membership>`), then the model's feature columns in the
+ * model's order (buildFeatures, the same code training runs).
  *
- * Single-timeframe strategies only, for now: the rest is refused naming what
- * is not yet computed.
+ * Another timeframe's values are shown on a base bar as the features read them:
+ * those of its latest bar closed by the base bar's close (strategy/alignment.ts).
+ * Raw features are shown before normalisation (its statistics come from a
+ * training split, which a table of bars has not got).
  */
 import { membershipSeries } from '../fuzzy/membership.js';
 import { findIndicator, SINGLE_OUTPUT } from '../indicators/registry.js';
 import type { BarSeries } from '../market-data/types.js';
 import { notYetUsed } from './capabilities.js';
-import { buildFeatures, FeatureSpecError } from './features.js';
+import { AlignedSeries, asMarketInputs, buildFeaturesFromSpec, featureSpec, FeatureSpecError, type MarketInputs } from './features.js';
 import { resolveIndicatorReference, type Strategy } from './schema.js';
 
 export interface FeatureTable {
@@ -23,53 +26,49 @@ export interface FeatureTable {
 }
 
 /** The uses that keep `strategy features` from computing what training would see. */
-const FEATURES_BLOCKED_BY = new Set(['training_data.timeframes', 'context_data']);
+const FEATURES_BLOCKED_BY = new Set(['context_data']);
 
-export function featureTable(strategy: Strategy, bars: BarSeries): FeatureTable {
-  const blocked = notYetUsed(strategy).filter(
-    (use) => FEATURES_BLOCKED_BY.has(use.path) || use.path.endsWith('.data_source') || use.path.endsWith('.raw_indicator'),
-  );
+export function featureTable(strategy: Strategy, market: MarketInputs | BarSeries): FeatureTable {
+  const blocked = notYetUsed(strategy).filter((use) => FEATURES_BLOCKED_BY.has(use.path) || use.path.endsWith('.data_source') || use.path === 'training_data.timeframes');
   if (blocked.length > 0) throw new FeatureSpecError(`not yet computed by this ktrdr: ${blocked.map((use) => use.what).join('; ')}`);
-  const tf = strategy.training_data.timeframes.timeframe;
+  const spec = featureSpec(strategy);
+  // Every timeframe of the strategy, not only those the model reads, so that a user sees what the file computes.
+  const timeframes = [...new Set([...strategy.training_data.timeframes.list, ...spec.timeframes])] as typeof spec.timeframes;
+  const inputs = asMarketInputs({ base_timeframe: spec.base_timeframe, timeframes }, market);
+  const indicators = new Map(Object.entries(strategy.indicators).map(([id, indicator]) => [id, { type: indicator.type, params: indicator.params }]));
+  const aligned = new AlignedSeries(inputs, spec.base_timeframe, indicators);
   const columns: { name: string; values: Float64Array }[] = [];
-  const series = new Map<string, Float64Array>();
-
-  for (const [id, indicator] of Object.entries(strategy.indicators)) {
-    const definition = findIndicator(indicator.type);
-    if (!definition) throw new FeatureSpecError(`indicator '${id}': unknown type '${indicator.type}'`);
-    const outputs = definition.compute(bars, indicator.params);
-    if (definition.outputs.length === 0) {
-      const values = outputs[SINGLE_OUTPUT] as Float64Array;
-      series.set(id, values);
-      columns.push({ name: `${tf}_${id}`, values });
-      continue;
-    }
-    // As the original: the bare id is a copy of the primary (first) output, then one column per output.
-    columns.push({ name: `${tf}_${id}`, values: outputs[definition.outputs[0] as string] as Float64Array });
-    for (const output of definition.outputs) {
-      const values = outputs[output] as Float64Array;
-      series.set(`${id}.${output}`, values);
-      columns.push({ name: `${tf}_${id}.${output}`, values });
-    }
-  }
-
   const types = Object.fromEntries(Object.entries(strategy.indicators).map(([id, indicator]) => [id, indicator.type]));
-  for (const [name, set] of Object.entries(strategy.fuzzy_sets)) {
-    const reference = resolveIndicatorReference(set.indicator, types);
-    if (!reference.ok) throw new FeatureSpecError(`fuzzy set '${name}': ${reference.problem ?? `invalid indicator '${set.indicator}'`}`);
-    const input = series.get(reference.output === SINGLE_OUTPUT ? reference.id : `${reference.id}.${reference.output}`) as Float64Array;
-    for (const [membership, fn] of Object.entries(set.sets)) {
-      columns.push({ name: `${tf}_${name}_${membership}`, values: membershipSeries(fn, input) });
+
+  for (const tf of timeframes) {
+    for (const [id, indicator] of Object.entries(strategy.indicators)) {
+      const definition = findIndicator(indicator.type);
+      if (!definition) throw new FeatureSpecError(`indicator '${id}': unknown type '${indicator.type}'`);
+      if (definition.outputs.length === 0) {
+        columns.push({ name: `${tf}_${id}`, values: aligned.series(tf, id, SINGLE_OUTPUT) });
+        continue;
+      }
+      // As the original: the bare id is a copy of the primary (first) output, then one column per output.
+      columns.push({ name: `${tf}_${id}`, values: aligned.series(tf, id, definition.outputs[0] as string) });
+      for (const output of definition.outputs) columns.push({ name: `${tf}_${id}.${output}`, values: aligned.series(tf, id, output) });
+    }
+  }
+  for (const tf of timeframes) {
+    for (const [name, set] of Object.entries(strategy.fuzzy_sets)) {
+      const reference = resolveIndicatorReference(set.indicator, types);
+      if (!reference.ok) throw new FeatureSpecError(`fuzzy set '${name}': ${reference.problem ?? `invalid indicator '${set.indicator}'`}`);
+      const input = aligned.series(tf, reference.id, reference.output);
+      for (const [membership, fn] of Object.entries(set.sets)) columns.push({ name: `${tf}_${name}_${membership}`, values: membershipSeries(fn, input) });
     }
   }
 
-  const features = buildFeatures(strategy, bars);
+  const features = buildFeaturesFromSpec(spec, inputs);
   features.names.forEach((name, column) => {
     const values = new Float64Array(features.rows);
     for (let row = 0; row < features.rows; row++) values[row] = features.data[row * features.cols + column] as number;
     columns.push({ name, values });
   });
-  return { time: bars.time, columns };
+  return { time: inputs.base.time, columns };
 }
 
 /** Rows `from`..end as CSV: `date` (ISO, UTC) then every column; NaN is an empty cell. */

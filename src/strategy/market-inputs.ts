@@ -1,0 +1,109 @@
+/**
+ * Loading the bars a strategy's features read, for one symbol: the same code
+ * for training, backtests and `ktrdr strategy features`, so that the three see
+ * the same data. Where the bars come from is the caller's (`BarsSource`): the
+ * data directory for the CLI, the backend's `/data` routes for a worker.
+ *
+ * The base timeframe is loaded up to `end`; when `start` is given, only
+ * `warmupBars` bars before it are kept (history_required: they warm the
+ * indicators up and are not trained on). Every other timeframe is loaded over
+ * the same span, from `<SYMBOL>_<TF>.csv`; when that file does not exist and
+ * the timeframe is a whole multiple of the base, its bars are resampled from
+ * the base bars (market-data/resample.ts) and the log says so.
+ */
+import { KtrdrError } from '../common/errors.js';
+import { formatIsoUtc, parseIsoUtc } from '../market-data/dates.js';
+import { MarketDataNotFoundError } from '../market-data/errors.js';
+import type { MarketDataRepository } from '../market-data/repository.js';
+import { resampleBars, resampleProblem } from '../market-data/resample.js';
+import { firstIndexAtOrAfter, sliceByIndex, TIMEFRAME_MS, type BarSeries, type Timeframe } from '../market-data/types.js';
+import type { FeatureSpec, MarketInputs } from './features.js';
+
+/** Bars of one series in `[start, end)` (ISO text, either bound open), or null when the series does not exist. */
+export interface BarsSource {
+  load(symbol: string, timeframe: Timeframe, range: { start?: string; end?: string }): Promise<BarSeries | null>;
+}
+
+export interface LoadMarketInputsOptions {
+  readonly spec: Pick<FeatureSpec, 'base_timeframe' | 'timeframes'>;
+  readonly symbol: string;
+  readonly source: BarsSource;
+  readonly start?: string | null;
+  readonly end?: string | null;
+  /** Base bars kept before `start` to warm the indicators up. */
+  readonly warmupBars?: number;
+  /** Where to say what was resampled. */
+  readonly log?: (message: string) => void;
+}
+
+export interface LoadedMarketInputs {
+  readonly inputs: MarketInputs;
+  /** The first base bar at or after `start` (0 without a start): rows before it are warm-up. */
+  readonly firstRow: number;
+  /** The timeframes built from the base bars because their file is missing. */
+  readonly resampled: Timeframe[];
+}
+
+export function missingDataMessage(symbol: string, timeframe: string): string {
+  return (
+    `no market data for ${symbol} ${timeframe}: ${symbol}_${timeframe}.csv does not exist in KTRDR_DATA_DIR ` +
+    `(a CSV with the header date,open,high,low,close,volume; create one with: ktrdr data generate ${symbol} ${timeframe})`
+  );
+}
+
+export async function loadMarketInputs(options: LoadMarketInputsOptions): Promise<LoadedMarketInputs> {
+  const { spec, symbol, source, log } = options;
+  const baseTf = spec.base_timeframe;
+  const end = options.end ?? undefined;
+  const history = await source.load(symbol, baseTf, end === undefined ? {} : { end });
+  if (history === null) throw new KtrdrError('NOT_FOUND', missingDataMessage(symbol, baseTf));
+  const startMs = options.start ? parseIsoUtc(options.start) : null;
+  const inRange = startMs === null ? 0 : firstIndexAtOrAfter(history.time, startMs);
+  const from = startMs === null ? 0 : Math.max(0, inRange - (options.warmupBars ?? 0));
+  const base = from === 0 ? history : sliceByIndex(history, from, history.time.length);
+  const timeframes = new Map<string, BarSeries>([[baseTf, base]]);
+  const resampled: Timeframe[] = [];
+  if (base.time.length === 0) return { inputs: { base, timeframes }, firstRow: 0, resampled };
+
+  // The other timeframes over the base bars' span: a bar opening before the first base bar cannot be aligned
+  // onto a base bar without reading earlier data, and one opening after the last base bar is never visible.
+  const spanStart = formatIsoUtc(base.time[0] as number);
+  const spanEnd = formatIsoUtc((base.time[base.time.length - 1] as number) + TIMEFRAME_MS[baseTf]);
+  for (const tf of spec.timeframes) {
+    if (tf === baseTf) continue;
+    const bars = await source.load(symbol, tf, { start: spanStart, end: spanEnd });
+    if (bars !== null) {
+      timeframes.set(tf, bars);
+      continue;
+    }
+    const problem = resampleProblem(baseTf, tf);
+    if (problem) {
+      throw new KtrdrError('NOT_FOUND', `${missingDataMessage(symbol, tf)}; it cannot be resampled from the base timeframe: ${problem}`);
+    }
+    timeframes.set(tf, resampleBars(base, tf));
+    resampled.push(tf);
+    log?.(`${symbol}_${tf}.csv does not exist: ${tf} bars resampled from ${baseTf} (UTC-aligned OHLCV aggregation)`);
+  }
+  return { inputs: { base, timeframes }, firstRow: inRange - from, resampled };
+}
+
+/** Whether an error from a bars service means "no such series" (a 404 over HTTP, NOT_FOUND in process). */
+export function isMissingSeries(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { status, code } = error as { status?: unknown; code?: unknown };
+  return status === 404 || code === 'NOT_FOUND';
+}
+
+/** A `BarsSource` over a data directory (the CLI's, and the backend's own). */
+export function repositoryBarsSource(repository: MarketDataRepository): BarsSource {
+  return {
+    async load(symbol, timeframe, range) {
+      try {
+        return await repository.load(symbol, timeframe, range);
+      } catch (error) {
+        if (error instanceof MarketDataNotFoundError) return null;
+        throw error;
+      }
+    },
+  };
+}
