@@ -6,10 +6,12 @@
  *
  * The base timeframe is loaded up to `end`; when `start` is given, only
  * `warmupBars` bars before it are kept (history_required: they warm the
- * indicators up and are not trained on). Every other timeframe is loaded over
- * the same span, from `<SYMBOL>_<TF>.csv`; when that file does not exist and
- * the timeframe is a whole multiple of the base, its bars are resampled from
- * the base bars (market-data/resample.ts) and the log says so.
+ * indicators up and are not trained on). Every other timeframe is loaded from
+ * its first bar to the end of the last base bar, from `<SYMBOL>_<TF>.csv`, so
+ * that its indicators have their whole history (a daily RSI needs weeks that
+ * `history_required` hourly bars do not cover); when that file does not exist
+ * and the timeframe is a whole multiple of the base, its bars are resampled from
+ * the base timeframe's whole history (market-data/resample.ts) and the log says so.
  */
 import { KtrdrError } from '../common/errors.js';
 import { formatIsoUtc, parseIsoUtc } from '../market-data/dates.js';
@@ -65,13 +67,12 @@ export async function loadMarketInputs(options: LoadMarketInputsOptions): Promis
   const resampled: Timeframe[] = [];
   if (base.time.length === 0) return { inputs: { base, timeframes }, firstRow: 0, resampled };
 
-  // The other timeframes over the base bars' span: a bar opening before the first base bar cannot be aligned
-  // onto a base bar without reading earlier data, and one opening after the last base bar is never visible.
-  const spanStart = formatIsoUtc(base.time[0] as number);
+  // The other timeframes from their first bar (their indicators warm up on their own history, whatever the
+  // base's warm-up), up to the end of the last base bar: a bar opening later is never visible.
   const spanEnd = formatIsoUtc((base.time[base.time.length - 1] as number) + TIMEFRAME_MS[baseTf]);
   for (const tf of spec.timeframes) {
     if (tf === baseTf) continue;
-    const bars = await source.load(symbol, tf, { start: spanStart, end: spanEnd });
+    const bars = await source.load(symbol, tf, { end: spanEnd });
     if (bars !== null) {
       timeframes.set(tf, bars);
       continue;
@@ -80,7 +81,7 @@ export async function loadMarketInputs(options: LoadMarketInputsOptions): Promis
     if (problem) {
       throw new KtrdrError('NOT_FOUND', `${missingDataMessage(symbol, tf)}; it cannot be resampled from the base timeframe: ${problem}`);
     }
-    timeframes.set(tf, resampleBars(base, tf));
+    timeframes.set(tf, resampleBars(history, tf));
     resampled.push(tf);
     log?.(`${symbol}_${tf}.csv does not exist: ${tf} bars resampled from ${baseTf} (UTC-aligned OHLCV aggregation)`);
   }
