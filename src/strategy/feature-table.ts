@@ -5,7 +5,9 @@
  * output; `<tf>_<id>.<output>` for each output of a multi-output indicator,
  * plus `<tf>_<id>` as a copy of its first output), then every fuzzy membership
  * (`<tf>_<fuzzy set>_<membership>`), then the model's feature columns in the
- * model's order (buildFeatures, the same code training runs).
+ * model's order (buildFeatures, the same code training runs) except those
+ * already listed under the same name (a lag-0 fuzzy feature is its membership
+ * column); `features` lists the model's columns in order.
  *
  * Another timeframe's values are shown on a base bar as the features read them:
  * those of its latest bar closed by the base bar's close (strategy/alignment.ts).
@@ -23,6 +25,8 @@ export interface FeatureTable {
   /** Bar opening times (ms), one per row. */
   readonly time: Float64Array;
   readonly columns: readonly { readonly name: string; readonly values: Float64Array }[];
+  /** The model's feature columns, in the model's order (each one is among `columns`). */
+  readonly features: readonly string[];
 }
 
 /** The uses that keep `strategy features` from computing what training would see. */
@@ -63,12 +67,15 @@ export function featureTable(strategy: Strategy, market: MarketInputs | BarSerie
   }
 
   const features = buildFeaturesFromSpec(spec, inputs);
+  // A model column named as a membership column (`1h_rsi_zone_low`, §5.2) holds the same values: listed once.
+  const shown = new Set(columns.map((column) => column.name));
   features.names.forEach((name, column) => {
+    if (shown.has(name)) return;
     const values = new Float64Array(features.rows);
     for (let row = 0; row < features.rows; row++) values[row] = features.data[row * features.cols + column] as number;
     columns.push({ name, values });
   });
-  return { time: inputs.base.time, columns };
+  return { time: inputs.base.time, columns, features: features.names };
 }
 
 /** Rows `from`..end as CSV: `date` (ISO, UTC) then every column; NaN is an empty cell. */
@@ -86,7 +93,7 @@ export function featureTableCsv(table: FeatureTable, from = 0): string {
 }
 
 /** Rows `from`..end as JSON: `{columns, rows: [{date, <column>: value | null}]}`. */
-export function featureTableJson(table: FeatureTable, from = 0): { columns: string[]; rows: Record<string, string | number | null>[] } {
+export function featureTableJson(table: FeatureTable, from = 0): { columns: string[]; features: string[]; rows: Record<string, string | number | null>[] } {
   const rows: Record<string, string | number | null>[] = [];
   for (let row = from; row < table.time.length; row++) {
     const record: Record<string, string | number | null> = { date: new Date(table.time[row] as number).toISOString() };
@@ -96,5 +103,5 @@ export function featureTableJson(table: FeatureTable, from = 0): { columns: stri
     }
     rows.push(record);
   }
-  return { columns: ['date', ...table.columns.map((column) => column.name)], rows };
+  return { columns: ['date', ...table.columns.map((column) => column.name)], features: [...table.features], rows };
 }
