@@ -129,6 +129,17 @@ describe('what this ktrdr cannot train yet', () => {
     expect(await paramsOf(one.body.operation_id)).toMatchObject({ symbol: 'GBPUSD' });
   });
 
+  it('a multi-timeframe strategy is queued on its base timeframe; a symbol without base data is 404 naming the file', async () => {
+    const mtf = readFileSync(new URL('mtf_trend_raw.yaml', STRATEGIES), 'utf8');
+    const response = await backend.call('POST', '/trainings/start', { strategy: mtf });
+    expect(response.status).toBe(200);
+    expect(await paramsOf(response.body.operation_id)).toMatchObject({ strategy_name: 'mtf_trend_raw', symbol: 'EURUSD', timeframe: '1h' });
+    const missing = await backend.call('POST', '/trainings/start', { strategy: mtf, symbol: 'USDJPY' });
+    expect(missing.status).toBe(404);
+    expect(missing.body.error.message).toContain('USDJPY_1h.csv');
+    expect(await operationCount()).toBe(1);
+  });
+
   it('a file the original loads with only ignored keys and unknown keys trains', async () => {
     const text = MACD_YAML.replace('name: macd_roc_trend', 'name: macd_roc_trend\nscope: universal\nbacktest: {date_range: {start: "2024-01-01"}}\nfuture_key: 1');
     const response = await backend.call('POST', '/trainings/start', { strategy: text });
