@@ -4,6 +4,7 @@
  */
 import { backtestBench } from './backtest.bench.js';
 import { clusterBench } from './cluster.bench.js';
+import { featuresBench } from './features.bench.js';
 import { indicatorsBench } from './indicators.bench.js';
 import { inputLimitsBench } from './input-limits.bench.js';
 import { settingsBench } from './settings.bench.js';
@@ -15,6 +16,7 @@ const BENCHES: Record<string, () => void | Promise<void>> = {
   training: trainingBench,
   backtest: backtestBench,
   indicators: indicatorsBench,
+  features: featuresBench,
   'input-limits': inputLimitsBench,
 };
 

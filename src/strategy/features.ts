@@ -375,10 +375,10 @@ export function buildFeaturesFromSpec(spec: FeatureSpec, market: MarketInputs | 
   const lookback = spec.lookback_periods;
 
   const data = new Float64Array(rows * cols);
-  let column = 0;
-  for (const values of series) {
-    for (let lag = 0; lag <= lookback; lag++, column++) {
-      for (let t = 0; t < rows; t++) data[t * cols + column] = t >= lag ? (values[t - lag] as number) : Number.NaN;
+  // Row by row, so the row-major matrix is written sequentially (a column at a time strides over all of it).
+  for (let t = 0, at = 0; t < rows; t++) {
+    for (const values of series) {
+      for (let lag = 0; lag <= lookback; lag++, at++) data[at] = t >= lag ? (values[t - lag] as number) : Number.NaN;
     }
   }
   applyNormalization(spec, data, cols);
