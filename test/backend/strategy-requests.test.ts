@@ -137,6 +137,9 @@ describe('what this ktrdr cannot train yet', () => {
     const missing = await backend.call('POST', '/trainings/start', { strategy: mtf, symbol: 'USDJPY' });
     expect(missing.status).toBe(404);
     expect(missing.body.error.message).toContain('USDJPY_1h.csv');
+    const otherBase = await backend.call('POST', '/trainings/start', { strategy: mtf, timeframe: '4h' });
+    expect(otherBase.status).toBe(400);
+    expect(otherBase.body.error.message).toContain("strategy 'mtf_trend_raw' reads 1h, 4h, 1d with 1h as its base, so it trains on 1h (got 4h)");
     expect(await operationCount()).toBe(1);
   });
 

@@ -35,6 +35,11 @@ export class WorkSubmissions {
     // Refuses, naming each reason, what this ktrdr would train differently than the file means.
     assertTrainable(strategy, { symbols });
     const timeframe = body.timeframe ?? (strategy.training_data.timeframes.timeframe as Timeframe);
+    const timeframes = strategy.training_data.timeframes;
+    // A multi-timeframe strategy's rows are its base timeframe's bars: another one would train another model.
+    if (timeframes.list.length > 1 && timeframe !== timeframes.base_timeframe) {
+      throw new KtrdrError('VALIDATION_ERROR', `timeframe: strategy '${strategy.name}' reads ${timeframes.list.join(', ')} with ${timeframes.base_timeframe} as its base, so it trains on ${timeframes.base_timeframe} (got ${timeframe})`);
+    }
     // The request's range wins; otherwise the strategy's own (start_date / end_date / date_range).
     const startDate = body.start_date ?? strategy.training_data.start_date ?? undefined;
     const endDate = body.end_date ?? strategy.training_data.end_date ?? undefined;

@@ -5,6 +5,7 @@
  * the backend stores.
  */
 import type { ModelArtifact } from '../../api/contract.js';
+import { KtrdrError } from '../../common/errors.js';
 import { LABELS } from '../../labels/zigzag.js';
 import { classificationReport } from '../../nn/metrics.js';
 import { Trainer, TrainingAborted, type EpochReport, type TrainerConfigInput } from '../../nn/trainer.js';
@@ -49,6 +50,9 @@ async function runTraining(context: WorkloadContext<TrainingParams>): Promise<Wo
   const symbols = params.symbols ?? [params.symbol];
   assertTrainable(strategy, { symbols });
   const spec = featureSpec(strategy);
+  if (spec.timeframes.length > 1 && params.timeframe !== spec.base_timeframe) {
+    throw new KtrdrError('VALIDATION_ERROR', `timeframe '${params.timeframe}': strategy '${strategy.name}' reads ${spec.timeframes.join(', ')} with ${spec.base_timeframe} as its base`);
+  }
   // The base timeframe is the request's for a single-timeframe strategy (it may be trained on other bars).
   const loadSpec = spec.timeframes.length === 1 ? { base_timeframe: params.timeframe, timeframes: [params.timeframe] } : spec;
   const source = servicesBarsSource(services);
