@@ -50,10 +50,6 @@ export function notYetUsed(strategy: Strategy, data: unknown = {}): NotYetUsed[]
   for (const timeframe of trainingData.timeframes.list) {
     if (!Timeframe.safeParse(timeframe).success) refuse('training_data.timeframes', `timeframe ${timeframe} (data files exist for ${Timeframe.options.join(', ')})`);
   }
-  if (strategy.context_data.length > 0) refuse('context_data', 'context_data');
-  for (const [id, indicator] of Object.entries(strategy.indicators)) {
-    if (indicator.data_source !== null) refuse(`indicators.${id}.data_source`, `indicators.${id}.data_source`);
-  }
   if (model.type !== 'mlp') refuse('model.type', `model.type ${model.type}`);
   if (!SUPPORTED_ACTIVATIONS.includes(model.architecture.activation)) refuse('model.architecture.activation', `model.architecture.activation ${model.architecture.activation}`);
   if (model.architecture.output_activation !== null && model.architecture.output_activation.toLowerCase() !== 'softmax') {

@@ -29,17 +29,15 @@ export interface FeatureTable {
   readonly features: readonly string[];
 }
 
-/** The uses that keep `strategy features` from computing what training would see. */
-const FEATURES_BLOCKED_BY = new Set(['context_data']);
 
 export function featureTable(strategy: Strategy, market: MarketInputs | BarSeries): FeatureTable {
-  const blocked = notYetUsed(strategy).filter((use) => FEATURES_BLOCKED_BY.has(use.path) || use.path.endsWith('.data_source') || use.path === 'training_data.timeframes');
+  const blocked = notYetUsed(strategy).filter((use) => use.path === 'training_data.timeframes');
   if (blocked.length > 0) throw new FeatureSpecError(`not yet computed by this ktrdr: ${blocked.map((use) => use.what).join('; ')}`);
   const spec = featureSpec(strategy);
   // Every timeframe of the strategy, not only those the model reads, so that a user sees what the file computes.
   const timeframes = [...new Set([...strategy.training_data.timeframes.list, ...spec.timeframes])] as typeof spec.timeframes;
   const inputs = asMarketInputs({ base_timeframe: spec.base_timeframe, timeframes }, market);
-  const indicators = new Map(Object.entries(strategy.indicators).map(([id, indicator]) => [id, { type: indicator.type, params: indicator.params }]));
+  const indicators = new Map(Object.entries(strategy.indicators).map(([id, indicator]) => [id, { type: indicator.type, params: indicator.params, data_source: indicator.data_source }]));
   const aligned = new AlignedSeries(inputs, spec.base_timeframe, indicators);
   const columns: { name: string; values: Float64Array }[] = [];
   const types = Object.fromEntries(Object.entries(strategy.indicators).map(([id, indicator]) => [id, indicator.type]));

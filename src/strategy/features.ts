@@ -27,6 +27,7 @@ import { FuzzySetDefinition, membershipSeries, type MembershipFunction } from '.
 import { findIndicator, INDICATORS } from '../indicators/registry.js';
 import { type BarSeries, Timeframe, TIMEFRAME_MS } from '../market-data/types.js';
 import { completedBarIndex, gatherAligned } from './alignment.js';
+import { alignContextFrame, ContextSource, resolveContextSources, type ContextFrame } from './context.js';
 import { applyNormalizer, fitNormalizer, NORMALIZATION_METHODS, Normalizer, type NormalizationMethod } from './normalization.js';
 import { resolveIndicatorReference, type Strategy } from './schema.js';
 
@@ -48,6 +49,8 @@ export interface FeatureMatrix {
 export interface MarketInputs {
   readonly base: BarSeries;
   readonly timeframes: ReadonlyMap<string, BarSeries>;
+  /** The context series the indicators with a `data_source` read, by source id (context.ts). */
+  readonly context?: ReadonlyMap<string, ContextFrame>;
 }
 
 export const FEATURE_SPEC_FORMAT = 'ktrdr.features/2';
@@ -87,7 +90,17 @@ export const FeatureSpecSchema = z.strictObject({
   /** Every column without an explicit normalization is z-scored (fitted on the training split). */
   scale_features: z.boolean(),
   /** Only the indicators the inputs read, in the strategy's order. */
-  indicators: z.array(z.strictObject({ id: z.string(), type: z.string(), params: z.record(z.string(), z.unknown()) })),
+  indicators: z.array(
+    z.strictObject({
+      id: z.string(),
+      type: z.string(),
+      params: z.record(z.string(), z.unknown()),
+      /** The context source id it is computed on (§2.7), null for the instrument's own bars. */
+      data_source: z.string().nullable().default(null),
+    }),
+  ),
+  /** The context sources the indicators read (what to load for a backtest). */
+  context: z.array(ContextSource).default([]),
   inputs: z.array(FeatureInput),
   /** The column names, to check that a rebuild yields the columns the model was trained on. */
   columns: z.array(z.string()),
@@ -150,10 +163,6 @@ export function featureSpec(strategy: Strategy): FeatureSpec {
   const reference = (text: string, where: string) => {
     const resolved = resolveIndicatorReference(text, types);
     if (!resolved.ok) throw new FeatureSpecError(`${where}: ${resolved.problem ?? `invalid indicator '${text}'`}`);
-    const indicator = strategy.indicators[resolved.id];
-    if (indicator && indicator.data_source !== null) {
-      throw new FeatureSpecError(`${where}: indicator '${resolved.id}' reads context data ('${indicator.data_source}'), which this ktrdr does not load yet`);
-    }
     return resolved;
   };
   const inputs: FeatureInput[] = strategy.nn_inputs.map((input, index) => {
@@ -179,7 +188,13 @@ export function featureSpec(strategy: Strategy): FeatureSpec {
   const used = new Set(inputs.map((input) => input.indicator));
   const indicators = Object.entries(strategy.indicators)
     .filter(([id]) => used.has(id))
-    .map(([id, indicator]) => ({ id, type: indicator.type, params: { ...indicator.params } }));
+    .map(([id, indicator]) => ({ id, type: indicator.type, params: { ...indicator.params }, data_source: indicator.data_source }));
+  const sources = resolveContextSources(strategy.context_data);
+  const context = [...new Set(indicators.flatMap((indicator) => (indicator.data_source === null ? [] : [indicator.data_source])))].map((id) => {
+    const source = sources.get(id);
+    if (!source) throw new FeatureSpecError(`indicator data_source '${id}' names no context_data series (known: ${[...sources.keys()].join(', ') || 'none'})`);
+    return source;
+  });
   const read = new Set<Timeframe>([base, ...inputs.flatMap((input) => input.timeframes)]);
   const { lookback_periods: lookback, include_price_context: includePriceContext, scale_features: scaleFeatures } = strategy.model.features;
   const partial = { base_timeframe: base, inputs, include_price_context: includePriceContext, scale_features: scaleFeatures, lookback_periods: lookback };
@@ -188,6 +203,7 @@ export function featureSpec(strategy: Strategy): FeatureSpec {
     ...partial,
     timeframes: [...read],
     indicators,
+    context,
     columns: columnNames(partial),
     normalizers: null,
   };
@@ -204,7 +220,8 @@ function upgradeV1(json: Record<string, unknown>): unknown {
     lookback_periods: json.lookback_periods,
     include_price_context: false,
     scale_features: false,
-    indicators: json.indicators,
+    indicators: Array.isArray(json.indicators) ? json.indicators.map((indicator: Record<string, unknown>) => ({ data_source: null, ...indicator })) : json.indicators,
+    context: [],
     inputs: inputs.map((input: Record<string, unknown>) => ({ kind: 'fuzzy', ...input, timeframes: [timeframe] })),
     columns: [] as string[],
     normalizers: null,
@@ -246,6 +263,11 @@ export function warmupBars(spec: FeatureSpec): number {
     const indicator = types.get(input.indicator);
     if (!indicator) continue;
     const bars = indicatorDefinition(indicator.type).warmup(indicator.params);
+    // On a context series the warm-up is counted on its frame aligned onto the base bars.
+    if (indicator.data_source !== null) {
+      warmup = Math.max(warmup, bars);
+      continue;
+    }
     for (const tf of input.timeframes) {
       const ms = TIMEFRAME_MS[tf];
       // A bar of tf is visible once closed: its warm-up ends (bars + 1) tf bars in, minus the base bar itself.
@@ -278,12 +300,37 @@ export class AlignedSeries {
   private readonly cache = new Map<string, Float64Array>();
   private readonly outputs = new Map<string, Record<string, Float64Array>>();
   private readonly alignment = new Map<string, Int32Array | null>();
+  private readonly contextOutputs = new Map<string, Record<string, Float64Array>>();
 
   constructor(
     private readonly market: MarketInputs,
     private readonly baseTimeframe: Timeframe,
-    private readonly indicators: ReadonlyMap<string, { type: string; params: Record<string, unknown> }>,
+    private readonly indicators: ReadonlyMap<string, { type: string; params: Record<string, unknown>; data_source?: string | null }>,
   ) {}
+
+  /**
+   * Every output of an indicator with a `data_source`, already on the base
+   * bars: computed on the context frame aligned onto them (the same for every
+   * timeframe that requests it, §2.7), NaN before the first visible observation.
+   */
+  private contextIndicator(indicator: string, source: string, type: string, params: Record<string, unknown>): Record<string, Float64Array> {
+    let outputs = this.contextOutputs.get(indicator);
+    if (!outputs) {
+      const frame = this.market.context?.get(source);
+      if (!frame) throw new FeatureSpecError(`indicator '${indicator}' reads context source '${source}', which was not loaded`);
+      const base = this.market.base.time;
+      const { offset, bars } = alignContextFrame(frame, base, TIMEFRAME_MS[this.baseTimeframe]);
+      const own = indicatorDefinition(type).compute(bars, params);
+      outputs = {};
+      for (const [output, values] of Object.entries(own)) {
+        const full = new Float64Array(base.length).fill(Number.NaN);
+        full.set(values, offset);
+        outputs[output] = full;
+      }
+      this.contextOutputs.set(indicator, outputs);
+    }
+    return outputs;
+  }
 
   /** The bars of `tf`, or an error naming what is missing. */
   bars(tf: Timeframe): BarSeries {
@@ -327,10 +374,12 @@ export class AlignedSeries {
     const key = `${tf}\u0000${seriesKey(indicator, output)}`;
     let values = this.cache.get(key);
     if (!values) {
-      const outputs = this.raw(tf, indicator);
+      const definition = this.indicators.get(indicator);
+      const source = definition?.data_source ?? null;
+      const outputs = definition && source !== null ? this.contextIndicator(indicator, source, definition.type, definition.params) : this.raw(tf, indicator);
       const own = outputs[output];
       if (!own) throw new FeatureSpecError(`indicator '${indicator}' has no output '${output}' (outputs: ${Object.keys(outputs).join(', ')})`);
-      values = this.align(tf, own);
+      values = source !== null ? own : this.align(tf, own);
       this.cache.set(key, values);
     }
     return values;

@@ -12,13 +12,18 @@
  * `history_required` hourly bars do not cover); when that file does not exist
  * and the timeframe is a whole multiple of the base, its bars are resampled from
  * the base timeframe's whole history (market-data/resample.ts) and the log says so.
+ * The context series the strategy's indicators read (`data_source`, context.ts)
+ * are loaded whole up to the end of the last base bar: alignment keeps what a
+ * bar may see.
  */
 import { KtrdrError } from '../common/errors.js';
 import { formatIsoUtc, parseIsoUtc } from '../market-data/dates.js';
+import { loadContextSeries } from '../market-data/context.js';
 import { MarketDataNotFoundError } from '../market-data/errors.js';
 import type { MarketDataRepository } from '../market-data/repository.js';
 import { resampleBars, resampleProblem } from '../market-data/resample.js';
 import { firstIndexAtOrAfter, sliceByIndex, TIMEFRAME_MS, type BarSeries, type Timeframe } from '../market-data/types.js';
+import { loadContextFrames, type ContextSeriesSource, type ContextSource } from './context.js';
 import type { FeatureSpec, MarketInputs } from './features.js';
 
 /** Bars of one series in `[start, end)` (ISO text, either bound open), or null when the series does not exist. */
@@ -36,6 +41,8 @@ export interface LoadMarketInputsOptions {
   readonly warmupBars?: number;
   /** Where to say what was resampled. */
   readonly log?: (message: string) => void;
+  /** The context sources to load (a spec's `context`) and where their `date,value` files come from. */
+  readonly context?: { readonly sources: readonly ContextSource[]; readonly series: ContextSeriesSource };
 }
 
 export interface LoadedMarketInputs {
@@ -85,7 +92,21 @@ export async function loadMarketInputs(options: LoadMarketInputsOptions): Promis
     resampled.push(tf);
     log?.(`${symbol}_${tf}.csv does not exist: ${tf} bars resampled from ${baseTf} (UTC-aligned OHLCV aggregation)`);
   }
-  return { inputs: { base, timeframes }, firstRow: inRange - from, resampled };
+  const context = options.context;
+  if (!context || context.sources.length === 0) return { inputs: { base, timeframes }, firstRow: inRange - from, resampled };
+  const frames = await loadContextFrames({
+    sources: context.sources,
+    series: context.series,
+    bars: (other, tf, to) => source.load(other, tf, { end: to }),
+    end: spanEnd,
+    missingBars: missingDataMessage,
+  });
+  return { inputs: { base, timeframes, context: frames }, firstRow: inRange - from, resampled };
+}
+
+/** A `ContextSeriesSource` over a data directory (the CLI's, and the backend's own). */
+export function directoryContextSource(dataDir: string): ContextSeriesSource {
+  return { load: (provider, series) => loadContextSeries(dataDir, provider, series) };
 }
 
 /** Whether an error from a bars service means "no such series" (a 404 over HTTP, NOT_FOUND in process). */

@@ -3,6 +3,7 @@
  * backend's `/data` routes), a missing series being null rather than an error
  * so that a missing higher timeframe can be resampled (strategy/market-inputs.ts).
  */
+import type { ContextSeriesSource } from '../strategy/context.js';
 import { isMissingSeries, type BarsSource } from '../strategy/market-inputs.js';
 import type { WorkloadServices } from './types.js';
 
@@ -17,4 +18,9 @@ export function servicesBarsSource(services: WorkloadServices): BarsSource {
       }
     },
   };
+}
+
+/** The workloads' `ContextSeriesSource`: the backend's `/data/context` route (its 404 names the file and the command). */
+export function servicesContextSource(services: WorkloadServices): ContextSeriesSource {
+  return { load: (provider, series) => services.contextSeries(provider, series) };
 }

@@ -209,7 +209,7 @@ describe('ktrdr strategy features', () => {
     });
   });
 
-  it('prints JSON with --format json, and refuses what it cannot compute yet (exit 1)', async () => {
+  it('prints JSON with --format json, and names the missing data of a strategy it cannot compute (exit 1)', async () => {
     const json = await runCli(['strategy', 'features', 'strategies/macd_roc_trend.yaml', '--format', 'json', '--start', '2023-01-15', '--end', '2023-01-15T03:00:00Z'], env, { cwd: REPO_ROOT });
     expect(json.code).toBe(0);
     const table = JSON.parse(json.stdout) as { columns: string[]; rows: Record<string, unknown>[] };
@@ -218,7 +218,55 @@ describe('ktrdr strategy features', () => {
 
     const context = await runCli(['strategy', 'features', 'test/strategy/fixtures/v3_multi_symbol_context.yaml'], env, { cwd: REPO_ROOT });
     expect(context.code).toBe(1);
-    expect(context.stderr).toContain("indicator 'spread_sma' reads context data ('yield_spread_DGS10_DGS2'), which this ktrdr does not load yet");
+    expect(context.stderr).toContain('EURUSD_1d.csv does not exist in KTRDR_DATA_DIR');
+    expect(context.stderr).toContain('ktrdr data generate EURUSD 1d');
+  });
+
+  it('computes a context strategy on series written by data generate; a missing series names its file, format and command', async () => {
+    const contextDir = mkdtempSync(join(tmpdir(), 'ktrdr-strategy-features-context-'));
+    const contextEnv = cleanEnv({ KTRDR_DATA_DIR: contextDir });
+    writeFileSync(join(contextDir, 'EURUSD_1h.csv'), formatCsv(generateBars({ symbol: 'EURUSD', timeframe: '1h', bars: 24 * 30, seed: 4, start: '2023-01-02T00:00:00Z' })));
+    const args = ['strategy', 'features', 'strategies/context_macro_eurusd.yaml', '--format', 'json', '--start', '2023-01-20', '--end', '2023-01-21'];
+
+    const missing = await runCli(args, contextEnv, { cwd: REPO_ROOT });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain(`no fred series DGS10: ${join(contextDir, 'context', 'fred', 'DGS10.csv')} does not exist (a CSV with the header date,value`);
+    expect(missing.stderr).toContain('create one with: ktrdr data generate DGS10 1d --context fred');
+
+    for (const generate of [
+      ['DGS10', '--context', 'fred', '--start', '2022-09-01', '--bars', '200'],
+      ['DGS2', '--context', 'fred', '--start', '2022-09-01', '--bars', '200', '--seed', '5'],
+      ['EUR', '--context', 'cftc_cot', '--start', '2021-10-01', '--bars', '80'],
+    ]) {
+      const [series, ...rest] = generate;
+      const written = await runCli(['data', 'generate', series as string, '1d', ...rest], contextEnv, { cwd: REPO_ROOT });
+      expect(written.code, written.stderr).toBe(0);
+    }
+    const result = await runCli(args, contextEnv, { cwd: REPO_ROOT });
+    expect(result.code, result.stderr).toBe(0);
+    const table = JSON.parse(result.stdout) as { columns: string[]; features: string[]; rows: Record<string, number | string | null>[] };
+    expect(table.columns).toEqual(expect.arrayContaining(['1h_dgs10_sma', '1h_spread_sma', '1h_cot_rank', '1h_positioning_short_crowded', '1h_dgs10_sma_raw']));
+    expect(table.rows).toHaveLength(24);
+
+    // Each context column is the series as of the bar: the last observation dated at or before the bar's opening.
+    const csv = (path: string) => readFileSync(join(contextDir, 'context', path), 'utf8').trim().split('\n').slice(1).map((line) => line.split(','));
+    const asOf = (rows: string[][], ms: number) => rows.filter(([date]) => Date.parse(date as string) <= ms).at(-1)?.[1];
+    const dgs10 = csv('fred/DGS10.csv');
+    const dgs2 = csv('fred/DGS2.csv');
+    for (const row of table.rows) {
+      const ms = Date.parse(row.date as string);
+      // A 24-bar SMA of hourly bars: the 24 bars ending at this one, each reading its own as-of value.
+      let sum = 0;
+      let spread = 0;
+      for (let k = 0; k < 24; k++) {
+        sum += Number(asOf(dgs10, ms - k * 3_600_000));
+        spread += Number(asOf(dgs10, ms - k * 3_600_000)) - Number(asOf(dgs2, ms - k * 3_600_000));
+      }
+      expect(row['1h_dgs10_sma']).toBeCloseTo(sum / 24, 9);
+      expect(row['1h_spread_sma']).toBeCloseTo(spread / 24, 9);
+      expect(row['1h_cot_rank']).toBeGreaterThanOrEqual(0);
+      expect(row['1h_cot_rank']).toBeLessThanOrEqual(100);
+    }
   });
 
   it('computes a multi-timeframe strategy: 4h resampled (and said so), 1d from its file, no look-ahead, the model columns in order', async () => {

@@ -20,6 +20,7 @@ import { prepareData, type LabelsFor } from '../../src/workloads/training/datase
 import { TrainingParams } from '../../src/workloads/training/params.js';
 import { trainingWorkload } from '../../src/workloads/training/training.js';
 import type { BarsRequest, WorkloadServices } from '../../src/workloads/types.js';
+import type { ContextSeries } from '../../src/market-data/context.js';
 import { fakeContext } from './support/fake-context.js';
 import { parseIsoUtc } from '../../src/market-data/dates.js';
 
@@ -41,6 +42,10 @@ class SeriesServices implements WorkloadServices {
     if (!found) return Promise.reject(new KtrdrError('NOT_FOUND', `no market data for ${request.symbol} ${request.timeframe}`));
     const ms = (text: string | undefined) => (text === undefined ? undefined : (parseIsoUtc(text) ?? Number.NaN));
     return Promise.resolve(sliceByTime(found, ms(request.startDate), ms(request.endDate)));
+  }
+
+  contextSeries(provider: string, series: string): Promise<ContextSeries> {
+    return Promise.reject(new KtrdrError('NOT_FOUND', `no context series ${provider}/${series} here`));
   }
 
   model(modelId: string): Promise<ModelArtifact> {

@@ -7,7 +7,8 @@ import { MarketDataError } from '../../market-data/errors.js';
 import { MarketDataRepository } from '../../market-data/repository.js';
 import { Timeframe } from '../../market-data/types.js';
 import { featureTable, featureTableCsv, featureTableJson } from '../../strategy/feature-table.js';
-import { loadMarketInputs, repositoryBarsSource } from '../../strategy/market-inputs.js';
+import { strategyContextSources } from '../../strategy/context.js';
+import { directoryContextSource, loadMarketInputs, repositoryBarsSource } from '../../strategy/market-inputs.js';
 import { dateRangeProblem, isoDateOption, symbolOption } from '../options.js';
 import { KtrdrError } from '../../common/errors.js';
 import { getDataSettings } from '../../config/settings.js';
@@ -218,6 +219,7 @@ async function printFeatures(argument: string, options: FeaturesOptions): Promis
       end: end ?? null,
       warmupBars: strategy.training_data.history_required,
       log: (message: string) => process.stderr.write(`note: ${message}\n`),
+      context: { sources: strategyContextSources(strategy), series: directoryContextSource(repository.dir) },
     });
     const history = market.inputs.base;
     const first = market.firstRow;

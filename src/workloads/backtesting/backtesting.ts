@@ -25,7 +25,7 @@ import { Mlp } from '../../nn/mlp.js';
 import { buildFeaturesFromSpec, parseFeatureSpec, warmupBars } from '../../strategy/features.js';
 import { loadMarketInputs } from '../../strategy/market-inputs.js';
 import { throwIfAborted } from '../abort.js';
-import { servicesBarsSource } from '../market-inputs.js';
+import { servicesBarsSource, servicesContextSource } from '../market-inputs.js';
 import type { Workload, WorkloadContext, WorkloadResult } from '../types.js';
 import { BacktestingParams } from './params.js';
 
@@ -72,6 +72,7 @@ async function runBacktesting(context: WorkloadContext<BacktestingParams>): Prom
     source: servicesBarsSource(services),
     end: params.end_date,
     log: (message) => context.progress({ current_step: message }),
+    context: { sources: spec.context, series: servicesContextSource(services) },
   });
   const bars = market.inputs.base;
   throwIfAborted(signal);

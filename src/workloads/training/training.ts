@@ -17,7 +17,7 @@ import type { Strategy } from '../../strategy/schema.js';
 import { throwIfAborted } from '../abort.js';
 import type { Workload, WorkloadContext, WorkloadResult } from '../types.js';
 import { prepareData, type Split, type SymbolData } from './dataset.js';
-import { servicesBarsSource } from '../market-inputs.js';
+import { servicesBarsSource, servicesContextSource } from '../market-inputs.js';
 import { TrainingParams } from './params.js';
 
 /** What a training checkpoint holds: the trainer's complete state. */
@@ -68,6 +68,7 @@ async function runTraining(context: WorkloadContext<TrainingParams>): Promise<Wo
       end: params.end_date,
       warmupBars: strategy.training_data.history_required,
       log: (message) => context.progress({ current_step: message }),
+      context: { sources: spec.context, series: servicesContextSource(services) },
     });
     throwIfAborted(signal);
     loaded.push({ symbol, inputs: market.inputs, firstRow: market.firstRow });
