@@ -13,27 +13,30 @@ import { generateBars } from '../../src/market-data/generate.js';
 import { resampleBars } from '../../src/market-data/resample.js';
 import { sliceByTime, type BarSeries } from '../../src/market-data/types.js';
 import { buildFeaturesFromSpec, parseFeatureSpec } from '../../src/strategy/features.js';
-import { parseStrategy } from '../../src/strategy/load.js';
+import { loadStrategyText, parseStrategy } from '../../src/strategy/load.js';
 import { backtestingWorkload } from '../../src/workloads/backtesting/backtesting.js';
 import { BacktestingParams } from '../../src/workloads/backtesting/params.js';
 import { prepareData, type LabelsFor } from '../../src/workloads/training/dataset.js';
 import { TrainingParams } from '../../src/workloads/training/params.js';
 import { trainingWorkload } from '../../src/workloads/training/training.js';
 import type { BarsRequest, WorkloadServices } from '../../src/workloads/types.js';
-import type { ContextSeries } from '../../src/market-data/context.js';
+import { generateContextSeries, type ContextSeries } from '../../src/market-data/context.js';
 import { fakeContext } from './support/fake-context.js';
 import { parseIsoUtc } from '../../src/market-data/dates.js';
 
 const read = (name: string) => readFileSync(new URL(`../../strategies/${name}`, import.meta.url), 'utf8');
 const MTF_YAML = read('mtf_trend_raw.yaml');
 const MULTI_YAML = read('multi_symbol_bbands.yaml');
+const CONTEXT_YAML = read('context_macro_eurusd.yaml');
 
 class SeriesServices implements WorkloadServices {
   readonly saved: ModelArtifact[] = [];
   readonly requests: BarsRequest[] = [];
+  readonly contextRequests: string[] = [];
   constructor(
     private readonly series: Record<string, BarSeries>,
     private readonly models: ModelArtifact[] = [],
+    private readonly context: Record<string, ContextSeries> = {},
   ) {}
 
   bars(request: BarsRequest): Promise<BarSeries> {
@@ -45,7 +48,9 @@ class SeriesServices implements WorkloadServices {
   }
 
   contextSeries(provider: string, series: string): Promise<ContextSeries> {
-    return Promise.reject(new KtrdrError('NOT_FOUND', `no context series ${provider}/${series} here`));
+    this.contextRequests.push(`${provider}/${series}`);
+    const found = this.context[`${provider}/${series}`];
+    return found ? Promise.resolve(found) : Promise.reject(new KtrdrError('NOT_FOUND', `no context series ${provider}/${series} here`));
   }
 
   model(modelId: string): Promise<ModelArtifact> {
@@ -152,5 +157,38 @@ describe('a multi-symbol strategy', () => {
     const backtest = fakeContext(BacktestingParams.parse({ model_id: artifact.model_id, symbol: 'GBPUSD', timeframe: '1h' }), { services: new SeriesServices({ GBPUSD_1h: GBP }, [artifact]) });
     const summary = (await backtestingWorkload.run(backtest)).resultSummary as Record<string, unknown>;
     expect(summary.symbol).toBe('GBPUSD');
+  }, 120_000);
+});
+
+describe('a context strategy (strategies/context_macro_eurusd.yaml)', () => {
+  const context = {
+    'fred/DGS10': generateContextSeries({ provider: 'fred', series: 'DGS10', count: 250, seed: 1, start: Date.parse('2022-09-01') }),
+    'fred/DGS2': generateContextSeries({ provider: 'fred', series: 'DGS2', count: 250, seed: 2, start: Date.parse('2022-09-01') }),
+    'cftc_cot/EUR': generateContextSeries({ provider: 'cftc_cot', series: 'EUR', count: 100, seed: 3, start: Date.parse('2021-10-01') }),
+  };
+
+  it('validates without errors, trains with its series read once each, and backtests on the same context features', async () => {
+    const loaded = loadStrategyText(CONTEXT_YAML, 'context_macro_eurusd.yaml');
+    expect(loaded.warnings).toEqual([]);
+    const services = new SeriesServices({ EURUSD_1h: HOURLY }, [], context);
+    const params = TrainingParams.parse({ strategy_yaml: CONTEXT_YAML, strategy_name: 'context_macro_eurusd', symbol: 'EURUSD', timeframe: '1h' });
+    await trainingWorkload.run(fakeContext(params, { services }));
+    expect(services.contextRequests).toEqual(['fred/DGS10', 'fred/DGS2', 'cftc_cot/EUR']);
+    const artifact = ModelArtifact.parse(services.saved[0]);
+    const spec = parseFeatureSpec(artifact.feature_spec);
+    expect(spec.columns).toContain('1h_positioning_long_crowded');
+    expect(spec.normalizers?.[spec.columns.indexOf('1h_spread_sma_raw')]?.method).toBe('zscore');
+
+    const backtestServices = new SeriesServices({ EURUSD_1h: HOURLY }, [artifact], context);
+    const backtest = fakeContext(BacktestingParams.parse({ model_id: artifact.model_id, symbol: 'EURUSD', timeframe: '1h' }), { services: backtestServices });
+    const summary = (await backtestingWorkload.run(backtest)).resultSummary as Record<string, unknown>;
+    expect(summary.bars).toBeGreaterThan(0);
+    expect(backtestServices.contextRequests).toEqual(['fred/DGS10', 'fred/DGS2', 'cftc_cot/EUR']);
+
+    // A missing series fails the run naming it.
+    const without = new SeriesServices({ EURUSD_1h: HOURLY }, [artifact], { 'fred/DGS10': context['fred/DGS10'], 'fred/DGS2': context['fred/DGS2'] });
+    await expect(backtestingWorkload.run(fakeContext(BacktestingParams.parse({ model_id: artifact.model_id, symbol: 'EURUSD', timeframe: '1h' }), { services: without }))).rejects.toThrow(
+      'no context series cftc_cot/EUR here',
+    );
   }, 120_000);
 });
