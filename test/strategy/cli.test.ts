@@ -228,6 +228,11 @@ describe('ktrdr strategy features', () => {
     writeFileSync(join(contextDir, 'EURUSD_1h.csv'), formatCsv(generateBars({ symbol: 'EURUSD', timeframe: '1h', bars: 24 * 30, seed: 4, start: '2023-01-02T00:00:00Z' })));
     const args = ['strategy', 'features', 'strategies/context_macro_eurusd.yaml', '--format', 'json', '--start', '2023-01-20', '--end', '2023-01-21'];
 
+    const validated = await runCli(['strategy', 'validate', 'strategies/context_macro_eurusd.yaml'], contextEnv, { cwd: REPO_ROOT });
+    expect(validated.code).toBe(0);
+    expect(validated.stdout).toContain('dgs10_sma = sma(period=24, source=close) on fred_DGS10');
+    expect(validated.stdout).not.toContain('not yet used');
+
     const missing = await runCli(args, contextEnv, { cwd: REPO_ROOT });
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain(`no fred series DGS10: ${join(contextDir, 'context', 'fred', 'DGS10.csv')} does not exist (a CSV with the header date,value`);
