@@ -4,6 +4,7 @@
  */
 import { backtestBench } from './backtest.bench.js';
 import { clusterBench } from './cluster.bench.js';
+import { contextBench } from './context.bench.js';
 import { featuresBench } from './features.bench.js';
 import { indicatorsBench } from './indicators.bench.js';
 import { inputLimitsBench } from './input-limits.bench.js';
@@ -17,6 +18,7 @@ const BENCHES: Record<string, () => void | Promise<void>> = {
   backtest: backtestBench,
   indicators: indicatorsBench,
   features: featuresBench,
+  context: contextBench,
   'input-limits': inputLimitsBench,
 };
 
