@@ -149,6 +149,28 @@ describe('alignment onto base bars (no look-ahead)', () => {
     expect(bars.close[71 - offset]).toBe(daily.close[2]);
   });
 
+  it('an ib source loads the other instrument\'s bars up to the end of the base bars; a missing file names it and the command', async () => {
+    const eurusd = generateBars({ symbol: 'EURUSD', timeframe: '1h', bars: 72, seed: 1, start: T0 });
+    const dxy = generateBars({ symbol: 'DXY', timeframe: '1d', bars: 10, seed: 2, start: T0 - 5 * DAY });
+    const requests: string[] = [];
+    const files: Record<string, typeof eurusd> = { EURUSD_1h: eurusd, DXY_1d: dxy };
+    const source = {
+      load: (symbol: string, timeframe: string, range: { end?: string }) => {
+        requests.push(`${symbol}_${timeframe} < ${range.end ?? '∞'}`);
+        return Promise.resolve(files[`${symbol}_${timeframe}`] ?? null);
+      },
+    };
+    const sources = [...resolveContextSources([{ provider: 'ib', symbol: 'DXY', timeframe: '1d' }]).values()];
+    const noFiles = { load: () => Promise.reject(new Error('no file')) };
+    const loaded = await loadMarketInputs({ spec: { base_timeframe: '1h', timeframes: ['1h'] }, symbol: 'EURUSD', source, context: { sources, series: noFiles } });
+    expect(requests).toEqual(['EURUSD_1h < ∞', 'DXY_1d < 2024-01-04T00:00:00Z']);
+    expect(loaded.inputs.context?.get('DXY')).toMatchObject({ barMs: DAY, bars: dxy });
+    delete files.DXY_1d;
+    await expect(loadMarketInputs({ spec: { base_timeframe: '1h', timeframes: ['1h'] }, symbol: 'EURUSD', source, context: { sources, series: noFiles } })).rejects.toThrow(
+      "context source 'DXY': no market data for DXY 1d: DXY_1d.csv does not exist in KTRDR_DATA_DIR",
+    );
+  });
+
   it('features: changing observations dated after a bar never changes that bar’s row, and does change a later row', async () => {
     const strategy = parseStrategy(YAML, 'x');
     const spec = featureSpec(strategy);
