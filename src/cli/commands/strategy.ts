@@ -95,7 +95,7 @@ function renderSummary(file: string, summary: StrategySummary): string {
   const features =
     summary.features === null
       ? 'computed by a later ktrdr (see the notes)'
-      : `${summary.features} (${summary.lookback_periods + 1} lag${summary.lookback_periods === 0 ? '' : 's'} each); first complete row after ${summary.warmup_bars} bars`;
+      : `${summary.features} (${summary.lookback_periods + 1} lag${summary.lookback_periods === 0 ? '' : 's'} each); first complete row after ${summary.warmup_bars} bars${summary.indicators.some((indicator) => 'data_source' in indicator) ? ' (and once each context series has a value)' : ''}`;
   const lines: [string, string][] = [
     ['strategy', `${summary.name} (version ${summary.version})`],
     ['data', `${summary.symbols.join(', ')} on ${summary.timeframes.join(', ')}${summary.timeframes.length > 1 ? ` (base ${summary.base_timeframe})` : ''}`],
