@@ -30,6 +30,7 @@ function services(bars: BarSeries, saved: ModelArtifact[]): WorkloadServices {
       saved.push(artifact);
       return Promise.resolve();
     },
+    contextSeries: (provider, series) => Promise.reject(new Error(`no context series in this bench (${provider}/${series})`)),
   };
 }
 

@@ -5,6 +5,8 @@
 import { backtestBench } from './backtest.bench.js';
 import { clusterBench } from './cluster.bench.js';
 import { dashboardBench } from './dashboard.bench.js';
+import { contextBench } from './context.bench.js';
+import { featuresBench } from './features.bench.js';
 import { indicatorsBench } from './indicators.bench.js';
 import { inputLimitsBench } from './input-limits.bench.js';
 import { modelBacktestBench } from './model-backtest.bench.js';
@@ -18,6 +20,8 @@ const BENCHES: Record<string, () => void | Promise<void>> = {
   backtest: backtestBench,
   'model-backtest': modelBacktestBench,
   indicators: indicatorsBench,
+  features: featuresBench,
+  context: contextBench,
   'input-limits': inputLimitsBench,
   dashboard: dashboardBench,
 };

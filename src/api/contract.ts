@@ -383,6 +383,15 @@ export const BarsResponse = z.object({
 });
 export type BarsResponse = z.infer<typeof BarsResponse>;
 
+/** A context series (`KTRDR_DATA_DIR/context/<provider>/<SERIES>.csv`) as columns: observation times (ms, UTC) and values. */
+export const ContextSeriesResponse = z.object({
+  provider: z.enum(['fred', 'cftc_cot']),
+  series: z.string(),
+  time: z.array(z.number()),
+  value: z.array(z.number()),
+});
+export type ContextSeriesResponse = z.infer<typeof ContextSeriesResponse>;
+
 const ClassFigures = z.record(z.string(), z.number());
 
 export const ModelMetrics = z.object({

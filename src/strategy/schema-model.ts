@@ -50,9 +50,9 @@ const Architecture = z
 
 const ModelFeatures = z
   .looseObject({
-    lookback_periods: z.int().min(0).max(500).default(0).describe('Lags of each fuzzy feature fed to the model: the row at bar t holds t, t-1, …, t-lookback_periods.'),
-    include_price_context: z.boolean().optional().describe('Add price context features (not yet used by this ktrdr).'),
-    scale_features: z.boolean().optional().describe('Scale the features (not yet used by this ktrdr).'),
+    lookback_periods: z.int().min(0).max(500).default(0).describe('Lags of each feature column fed to the model: the row at bar t holds t, t-1, …, t-lookback_periods.'),
+    include_price_context: z.boolean().optional().describe('Add `<base>_price_return` and `<base>_price_range` columns (base timeframe).'),
+    scale_features: z.boolean().optional().describe('Z-score every column without its own `normalization` (fitted on the training split, stored with the model).'),
   })
   .describe('How features are assembled.');
 

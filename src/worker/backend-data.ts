@@ -2,8 +2,9 @@
  * The workloads' view of the backend: bars to compute on, models to load, and
  * the place trained models go. Workers keep no data of their own (docs/architecture.md §1).
  */
-import { BarsResponse, ModelArtifact } from '../api/contract.js';
+import { BarsResponse, ContextSeriesResponse, ModelArtifact } from '../api/contract.js';
 import type { HttpClient, RetryPolicy } from '../client/http.js';
+import type { ContextFileProvider, ContextSeries } from '../market-data/context.js';
 import type { BarSeries } from '../market-data/types.js';
 import type { BarsRequest, WorkloadServices } from '../workloads/types.js';
 
@@ -37,6 +38,12 @@ export class BackendData implements WorkloadServices {
     };
   }
 
+  async contextSeries(provider: ContextFileProvider, series: string): Promise<ContextSeries> {
+    const path = `/data/context/${encodeURIComponent(provider)}/${encodeURIComponent(series)}`;
+    const body = await this.http.request('GET', path, ContextSeriesResponse, { retry: this.retry });
+    return { provider: body.provider, series: body.series, time: Float64Array.from(body.time), value: Float64Array.from(body.value) };
+  }
+
   model(modelId: string): Promise<ModelArtifact> {
     return this.http.request('GET', `/models/${encodeURIComponent(modelId)}`, ModelArtifact, { retry: this.retry });
   }
@@ -50,6 +57,7 @@ export class BackendData implements WorkloadServices {
 /** For workers built without a backend (tests of workloads that need none). */
 export const NO_SERVICES: WorkloadServices = {
   bars: () => Promise.reject(new Error('no backend: bars are not available here')),
+  contextSeries: () => Promise.reject(new Error('no backend: context series are not available here')),
   model: () => Promise.reject(new Error('no backend: models are not available here')),
   saveModel: () => Promise.reject(new Error('no backend: models cannot be saved here')),
 };

@@ -7,6 +7,7 @@
  */
 import type { z } from 'zod';
 import type { JsonObject, ModelArtifact, OperationType, Progress, WorkerType } from '../api/contract.js';
+import type { ContextFileProvider, ContextSeries } from '../market-data/context.js';
 import type { BarSeries, Timeframe } from '../market-data/types.js';
 
 /** Why a running operation was asked to stop. */
@@ -34,6 +35,8 @@ export interface BarsRequest {
  */
 export interface WorkloadServices {
   bars(request: BarsRequest): Promise<BarSeries>;
+  /** A context series (`date,value`), whole; a missing one is a NOT_FOUND error naming the file and the command. */
+  contextSeries(provider: ContextFileProvider, series: string): Promise<ContextSeries>;
   model(modelId: string): Promise<ModelArtifact>;
   saveModel(artifact: ModelArtifact): Promise<void>;
 }

@@ -43,6 +43,7 @@ const EXPECTED: Record<string, RouteRoles> = {
   'POST /api/v1/backtests/start': ['cli'],
   'GET /api/v1/data': ['cli'],
   'GET /api/v1/data/:symbol/:timeframe': ['cli', 'worker'],
+  'GET /api/v1/data/context/:provider/:series': ['cli', 'worker'],
   'GET /api/v1/models': ['cli'],
   'GET /api/v1/models/:id': ['cli', 'worker'],
   'POST /api/v1/models': ['worker'],
@@ -54,7 +55,7 @@ const EXPECTED: Record<string, RouteRoles> = {
 };
 
 const samplePath = (url: string) =>
-  url.replace(':symbol', 'EURUSD').replace(':timeframe', '1h').replace(':id', 'sample').replace(/\*$/, 'sample');
+  url.replace(':symbol', 'EURUSD').replace(':timeframe', '1h').replace(':provider', 'fred').replace(':series', 'DGS10').replace(':id', 'sample').replace(/\*$/, 'sample');
 
 async function submit(steps = 50): Promise<string> {
   const response = await backend.call('POST', '/dummy/start', { steps });

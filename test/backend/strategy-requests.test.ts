@@ -112,23 +112,41 @@ describe('the training range of the strategy file', () => {
 
 describe('what this ktrdr cannot train yet', () => {
   it('400 naming every reason, and no operation, rather than training something else', async () => {
-    const response = await backend.call('POST', '/trainings/start', { strategy: 'v3_lstm_triple_barrier' });
+    writeFileSync(join(strategiesDir, 'adagrad.yaml'), MACD_YAML.replace(/optimizer: adam\n/, 'optimizer: adagrad\n'));
+    const response = await backend.call('POST', '/trainings/start', { strategy: 'adagrad' });
     expect(response.status).toBe(400);
     expect(response.body.error.message).toBe(
-      "strategy 'lstm_triple_barrier' cannot be trained by this ktrdr yet: raw_indicator inputs (atr_14) (nn_inputs[1].raw_indicator); " +
-        'raw_indicator inputs (roc_10) (nn_inputs[2].raw_indicator)',
+      "strategy 'macd_roc_trend' cannot be trained by this ktrdr yet: training.optimizer adagrad (adam, adamw, sgd, rmsprop) (training.optimizer)",
     );
-    expect((await backend.call('POST', '/trainings/start', { strategy: 'v3_multi_timeframe' })).body.error.message).toContain('several timeframes (1h, 4h, 1d)');
     expect(await operationCount()).toBe(0);
   });
 
-  it('a multi-symbol strategy trains on one symbol of its list when the request names it', async () => {
+  it('an LSTM with triple-barrier labels and raw inputs is trained as written', async () => {
+    const response = await backend.call('POST', '/trainings/start', { strategy: 'v3_lstm_triple_barrier' });
+    expect(response.status).toBe(200);
+  });
+
+  it('a multi-symbol strategy trains on every symbol of its list, or on the one the request names', async () => {
     const all = await backend.call('POST', '/trainings/start', { strategy: 'basket' });
-    expect(all.status).toBe(400);
-    expect(all.body.error.message).toContain('several symbols (EURUSD, GBPUSD) in one training (training_data.symbols)');
+    expect(all.status).toBe(200);
+    expect(await paramsOf(all.body.operation_id)).toMatchObject({ symbol: 'EURUSD', symbols: ['EURUSD', 'GBPUSD'] });
     const one = await backend.call('POST', '/trainings/start', { strategy: 'basket', symbols: ['GBPUSD'] });
     expect(one.status).toBe(200);
     expect(await paramsOf(one.body.operation_id)).toMatchObject({ symbol: 'GBPUSD' });
+  });
+
+  it('a multi-timeframe strategy is queued on its base timeframe; a symbol without base data is 404 naming the file', async () => {
+    const mtf = readFileSync(new URL('mtf_trend_raw.yaml', STRATEGIES), 'utf8');
+    const response = await backend.call('POST', '/trainings/start', { strategy: mtf });
+    expect(response.status).toBe(200);
+    expect(await paramsOf(response.body.operation_id)).toMatchObject({ strategy_name: 'mtf_trend_raw', symbol: 'EURUSD', timeframe: '1h' });
+    const missing = await backend.call('POST', '/trainings/start', { strategy: mtf, symbol: 'USDJPY' });
+    expect(missing.status).toBe(404);
+    expect(missing.body.error.message).toContain('USDJPY_1h.csv');
+    const otherBase = await backend.call('POST', '/trainings/start', { strategy: mtf, timeframe: '4h' });
+    expect(otherBase.status).toBe(400);
+    expect(otherBase.body.error.message).toContain("strategy 'mtf_trend_raw' reads 1h, 4h, 1d with 1h as its base, so it trains on 1h (got 4h)");
+    expect(await operationCount()).toBe(1);
   });
 
   it('a file the original loads with only ignored keys and unknown keys trains', async () => {

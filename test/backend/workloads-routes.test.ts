@@ -1,10 +1,11 @@
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ModelArtifact, ModelSummary } from '../../src/api/contract.js';
 import { HttpClient, NO_RETRY } from '../../src/client/http.js';
+import { formatContextCsv, generateContextSeries } from '../../src/market-data/context.js';
 import { formatIsoUtc } from '../../src/market-data/dates.js';
 import { formatCsv, generateBars } from '../../src/market-data/generate.js';
 import { openMemoryStore } from '../../src/store/index.js';
@@ -472,6 +473,52 @@ describe('workload services over HTTP (BackendData)', () => {
     expect(typeof result.resultSummary.total_trades).toBe('number');
     // The buy-and-hold baseline of the same bars is in every result.
     expect(result.resultSummary.buy_and_hold).toMatchObject({ total_return: expect.any(Number), total_return_pct: expect.any(Number), final_equity: expect.any(Number) });
+  });
+});
+
+describe('context data through the backend', () => {
+  const CONTEXT_YAML = readFileSync(new URL('context_macro_eurusd.yaml', STRATEGIES), 'utf8');
+  const writeContext = (provider: 'fred' | 'cftc_cot', series: string, start: string, count: number, seed: number) => {
+    mkdirSync(join(dataDir, 'context', provider), { recursive: true });
+    writeFileSync(join(dataDir, 'context', provider, `${series}.csv`), formatContextCsv(generateContextSeries({ provider, series, count, seed, start: Date.parse(start) })));
+  };
+
+  it('GET /data/context/:provider/:series serves a series to workers and the CLI; a missing one is a 404 naming the file, the format and the command', async () => {
+    writeContext('fred', 'DGS10', '2022-09-01', 5, 1);
+    const series = await backendData().contextSeries('fred', 'DGS10');
+    expect(series.time).toHaveLength(5);
+    expect(series.time[0]).toBe(Date.parse('2022-09-01'));
+    expect((await backend.as('cli', 'cli-user').call('GET', '/data/context/fred/DGS10')).status).toBe(200);
+    const missing = await backend.as('worker', TRAINER).call('GET', '/data/context/cftc_cot/EUR');
+    expect(missing.status).toBe(404);
+    // The backend shows its data directory as $KTRDR_DATA_DIR.
+    expect(missing.body.error.message).toContain('$KTRDR_DATA_DIR/context/cftc_cot/EUR.csv does not exist (a CSV with the header date,value');
+    expect(missing.body.error.message).toContain('ktrdr data generate EUR 1d --context cftc_cot');
+    expect((await backend.as('worker', TRAINER).call('GET', '/data/context/bloomberg/EUR')).status).toBe(400);
+  });
+
+  it('a context strategy trains and backtests with the worker fetching its series from the backend; without a series it fails naming the file', async () => {
+    writeContext('fred', 'DGS10', '2022-09-01', 250, 1);
+    writeContext('fred', 'DGS2', '2022-09-01', 250, 2);
+    writeContext('cftc_cot', 'EUR', '2021-10-01', 100, 3);
+    await runningTraining();
+    const params = TrainingParams.parse({ strategy_yaml: CONTEXT_YAML, strategy_name: 'context_macro_eurusd', symbol: 'EURUSD', timeframe: '1h' });
+    const training = await trainingWorkload.run(context(params, backendData()));
+    const modelId = training.resultSummary.model_id as string;
+    const stored = ModelArtifact.parse((await backend.call('GET', `/models/${modelId}`)).body);
+    const spec = stored.feature_spec as { context: { id: string }[]; columns: string[] };
+    expect(spec.context.map((source) => source.id)).toEqual(['fred_DGS10', 'yield_spread_DGS10_DGS2', 'cot_EUR_net_pct']);
+
+    const start = await backend.call('POST', '/backtests/start', { model: modelId });
+    expect(start.status).toBe(200);
+    const backtestParams = BacktestingParams.parse(await paramsOf(start.body.operation_id));
+    const result = await backtestingWorkload.run(context(backtestParams, backendData(), start.body.operation_id));
+    expect(result.resultSummary.start).toBe(stored.periods.test.start);
+    expect(typeof result.resultSummary.total_trades).toBe('number');
+
+    // Without the COT file the backtest fails naming it.
+    rmSync(join(dataDir, 'context', 'cftc_cot', 'EUR.csv'));
+    await expect(backtestingWorkload.run(context(backtestParams, backendData(), start.body.operation_id))).rejects.toThrow(/cftc_cot.EUR\.csv does not exist/);
   });
 });
 

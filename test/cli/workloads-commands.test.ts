@@ -3,7 +3,7 @@
  * against a stub backend: the request bodies sent, what is printed for people
  * (progress lines, metrics tables) and for scripts (--json), and the exit codes.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -260,6 +260,53 @@ describe('ktrdr backtest', () => {
     expect(lines(result.stdout).at(-1)).toMatch(/^operation op_backtesting_\d+ failed: backtest failed: model mdl_x has 12 inputs/);
     expect(result.stdout).not.toContain('total return');
     expect(stub.apiRequests().some((request) => request.path.endsWith('/results'))).toBe(false);
+  });
+
+  it('--each-symbol submits one backtest per symbol of the model\'s strategy, each followed in turn, and reports each', async () => {
+    const multi = readFileSync(new URL('../../strategies/multi_symbol_bbands.yaml', import.meta.url), 'utf8');
+    stub.models = [modelArtifact({ model_id: 'mdl_multi', strategy_yaml: multi })];
+    const result = await ktrdr(['backtest', 'mdl_multi', '--each-symbol', '--watch', ...fast]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(posts('/backtests/start').map((request) => request.body)).toEqual([
+      { model: 'mdl_multi', symbol: 'EURUSD' },
+      { model: 'mdl_multi', symbol: 'GBPUSD' },
+    ]);
+    const out = lines(result.stdout);
+    expect(out[0]).toBe('model mdl_multi: 2 symbols (EURUSD, GBPUSD), one backtest each');
+    // Each in turn: the first is followed to its figures before the second is submitted.
+    expect(out.indexOf('--- GBPUSD')).toBeGreaterThan(out.findIndex((line) => line.startsWith('total return')));
+    expect(out.filter((line) => line.startsWith('total return'))).toHaveLength(2);
+    expect(out.slice(-3)).toEqual([
+      'backtests of model mdl_multi:',
+      expect.stringMatching(/^ {2}EURUSD {5}op_backtesting_\d+ {2}completed$/),
+      expect.stringMatching(/^ {2}GBPUSD {5}op_backtesting_\d+ {2}completed$/),
+    ]);
+
+    // A failed one makes the whole run exit 1, naming which.
+    stub.requests.length = 0;
+    stub.backtestFinal = 'failed';
+    const failed = await ktrdr(['backtest', 'mdl_multi', '--each-symbol', '--watch', ...fast]);
+    expect(failed.code).toBe(1);
+    expect(lines(failed.stdout).slice(-2)).toEqual([
+      expect.stringMatching(/^ {2}EURUSD {5}op_backtesting_\d+ {2}did not complete$/),
+      expect.stringMatching(/^ {2}GBPUSD {5}op_backtesting_\d+ {2}did not complete$/),
+    ]);
+
+    // Without --watch: both submitted; with --symbol: a usage error.
+    stub.requests.length = 0;
+    const submitted = await ktrdr(['backtest', 'mdl_multi', '--each-symbol']);
+    expect(submitted.code).toBe(0);
+    expect(posts('/backtests/start')).toHaveLength(2);
+    const both = await ktrdr(['backtest', 'mdl_multi', '--each-symbol', '--symbol', 'EURUSD']);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain('--each-symbol and --symbol EURUSD exclude each other');
+  });
+
+  it('--each-symbol names a model whose stored strategy does not load (exit 1, nothing submitted)', async () => {
+    const result = await ktrdr(['backtest', 'mdl_rsi_EURUSD_1h_001', '--each-symbol']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("--each-symbol: the strategy stored with model mdl_rsi_EURUSD_1h_001 does not load");
+    expect(posts('/backtests/start')).toEqual([]);
   });
 
   it('reports an unknown model with the backend message and exits 1', async () => {

@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { formatContextCsv, generateContextSeries } from '../../src/market-data/context.js';
 import { formatCsv, generateBars } from '../../src/market-data/generate.js';
 import { cleanEnv, runCli } from '../cli/helpers/run-cli.js';
 import { assertBuilt } from '../support/processes.js';
@@ -28,6 +29,20 @@ describe('ktrdr data generate', () => {
     const path = join(dataDir, 'EURUSD_1h.csv');
     expect(result.stdout).toBe(`wrote ${path}: 5000 bars of EURUSD 1h from 2020-01-01T00:00:00Z to 2020-07-27T07:00:00Z (seed 42)\n`);
     expect(readFileSync(path, 'utf8')).toBe(formatCsv(generateBars({ symbol: 'EURUSD', timeframe: '1h', bars: 5000, seed: 42 })));
+  });
+
+  it('--context writes a context series (date,value) under context/<provider>/, the same bytes as the library; only for 1d', async () => {
+    const result = await ktrdr(['data', 'generate', 'EUR', '1d', '--context', 'cftc_cot', '--bars', '5', '--start', '2024-01-01', '--seed', '4']);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const path = join(dataDir, 'context', 'cftc_cot', 'EUR.csv');
+    expect(result.stdout).toBe(`wrote ${path}: 5 cftc_cot observations of EUR from 2024-01-02 to 2024-01-30 (seed 4)\n`);
+    expect(readFileSync(path, 'utf8')).toBe(formatContextCsv(generateContextSeries({ provider: 'cftc_cot', series: 'EUR', count: 5, seed: 4, start: Date.UTC(2024, 0, 1) })));
+    const hourly = await ktrdr(['data', 'generate', 'DGS10', '1h', '--context', 'fred']);
+    expect(hourly.code).toBe(2);
+    expect(hourly.stderr).toContain('give the timeframe 1d (got 1h)');
+    const unknown = await ktrdr(['data', 'generate', 'DGS10', '1d', '--context', 'ecb']);
+    expect(unknown.code).toBe(2);
   });
 
   it('refuses to overwrite without --force (exit 1, file untouched), overwrites with it', async () => {

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatCsv, generateBars } from '../../src/market-data/generate.js';
+import { resampleBars } from '../../src/market-data/resample.js';
 import { firstIndexAtOrAfter, sliceByIndex } from '../../src/market-data/types.js';
 import { renderStrategyDocs, STRATEGY_DOCS_PATH } from '../../src/strategy/docs.js';
 import { buildFeatures } from '../../src/strategy/features.js';
@@ -76,8 +77,9 @@ describe('ktrdr strategy validate', () => {
     const env = cleanEnv({ KTRDR_DATA_STRATEGIES_DIR: dir });
     const found = await runCli(['strategy', 'validate', 'mtf', '--json'], env, { cwd: REPO_ROOT });
     expect(found.code).toBe(0);
-    const report = JSON.parse(found.stdout) as { valid: boolean; file: string; notes: { path: string; message: string; line: number }[]; summary: { timeframes: string[]; features: null } };
-    expect(report).toMatchObject({ valid: true, file: join(dir, 'mtf.yaml'), summary: { timeframes: ['1h', '4h', '1d'], features: null } });
+    const report = JSON.parse(found.stdout) as { valid: boolean; file: string; notes: { path: string; message: string; line: number }[]; summary: { timeframes: string[]; features: number } };
+    expect(report).toMatchObject({ valid: true, file: join(dir, 'mtf.yaml'), summary: { timeframes: ['1h', '4h', '1d'] } });
+    expect(report.summary.features).toBeGreaterThan(0);
     expect(report.notes[0]).toEqual({ path: 'description', message: 'ignored: description', line: 4, column: 1 });
     const missing = await runCli(['strategy', 'validate', 'nope'], env, { cwd: REPO_ROOT });
     expect(missing.code).toBe(1);
@@ -101,7 +103,7 @@ describe('ktrdr strategy validate', () => {
     expect(report.strategy.name).toBe('macd_roc_trend');
     // 8 memberships × 4 lags.
     expect(report.summary.features).toBe(32);
-    expect(report.summary.feature_names[1]).toBe('macd_momentum.bearish[t-1]');
+    expect(report.summary.feature_names[1]).toBe('1h_macd_momentum_bearish[t-1]');
 
     const path = writeStrategy('invalid.yaml', DESIGN_YAML.replace('{fuzzy_set: adx_trend,', '{fuzzy_set: adx_trnd,'));
     const invalid = await ktrdr(['strategy', 'validate', path, '--json']);
@@ -187,7 +189,8 @@ describe('ktrdr strategy features', () => {
       'date', '1h_rsi_14', '1h_adx_14', '1h_adx_14.adx', '1h_adx_14.plus_di', '1h_adx_14.minus_di',
       '1h_rsi_momentum_oversold', '1h_rsi_momentum_overbought', '1h_adx_trend_weak', '1h_adx_trend_strong',
     ]);
-    expect(columns.slice(10, 13)).toEqual(['rsi_momentum.oversold[t]', 'rsi_momentum.oversold[t-1]', 'rsi_momentum.oversold[t-2]']);
+    // The model's columns follow; a lag-0 fuzzy feature is its membership column, listed once.
+    expect(columns.slice(10, 12)).toEqual(['1h_rsi_momentum_oversold[t-1]', '1h_rsi_momentum_oversold[t-2]']);
     expect(rows).toHaveLength(24);
     expect(rows[0]!.split(',')[0]).toBe('2023-01-10T00:00:00.000Z');
 
@@ -197,22 +200,112 @@ describe('ktrdr strategy features', () => {
     const from = Math.max(0, first - strategy.training_data.history_required);
     const loaded = sliceByIndex(bars, from, firstIndexAtOrAfter(bars.time, Date.parse('2023-01-11T00:00:00Z')));
     const features = buildFeatures(strategy, loaded);
+    expect(features.names.every((name) => columns.includes(name))).toBe(true);
     rows.forEach((row, index) => {
-      const cells = row.split(',').slice(10).map(Number);
+      const cells = row.split(',');
+      const printed = features.names.map((name) => Number(cells[columns.indexOf(name)]));
       const expected = Array.from(features.data.subarray((first - from + index) * features.cols, (first - from + index + 1) * features.cols));
-      expect(cells).toEqual(expected);
+      expect(printed).toEqual(expected);
     });
   });
 
-  it('prints JSON with --format json, and refuses what it cannot compute yet (exit 1)', async () => {
+  it('prints JSON with --format json, and names the missing data of a strategy it cannot compute (exit 1)', async () => {
     const json = await runCli(['strategy', 'features', 'strategies/macd_roc_trend.yaml', '--format', 'json', '--start', '2023-01-15', '--end', '2023-01-15T03:00:00Z'], env, { cwd: REPO_ROOT });
     expect(json.code).toBe(0);
     const table = JSON.parse(json.stdout) as { columns: string[]; rows: Record<string, unknown>[] };
     expect(table.columns).toContain('1h_macd_12_26.histogram');
     expect(table.rows.map((row) => row.date)).toEqual(['2023-01-15T00:00:00.000Z', '2023-01-15T01:00:00.000Z', '2023-01-15T02:00:00.000Z']);
 
-    const multi = await runCli(['strategy', 'features', 'test/strategy/fixtures/v3_multi_timeframe.yaml'], env, { cwd: REPO_ROOT });
-    expect(multi.code).toBe(1);
-    expect(multi.stderr).toContain('not yet computed by this ktrdr: several timeframes (1h, 4h, 1d)');
+    const context = await runCli(['strategy', 'features', 'test/strategy/fixtures/v3_multi_symbol_context.yaml'], env, { cwd: REPO_ROOT });
+    expect(context.code).toBe(1);
+    expect(context.stderr).toContain('EURUSD_1d.csv does not exist in KTRDR_DATA_DIR');
+    expect(context.stderr).toContain('ktrdr data generate EURUSD 1d');
   });
+
+  it('computes a context strategy on series written by data generate; a missing series names its file, format and command', async () => {
+    const contextDir = mkdtempSync(join(tmpdir(), 'ktrdr-strategy-features-context-'));
+    const contextEnv = cleanEnv({ KTRDR_DATA_DIR: contextDir });
+    writeFileSync(join(contextDir, 'EURUSD_1h.csv'), formatCsv(generateBars({ symbol: 'EURUSD', timeframe: '1h', bars: 24 * 30, seed: 4, start: '2023-01-02T00:00:00Z' })));
+    const args = ['strategy', 'features', 'strategies/context_macro_eurusd.yaml', '--format', 'json', '--start', '2023-01-20', '--end', '2023-01-21'];
+
+    const validated = await runCli(['strategy', 'validate', 'strategies/context_macro_eurusd.yaml'], contextEnv, { cwd: REPO_ROOT });
+    expect(validated.code).toBe(0);
+    expect(validated.stdout).toContain('dgs10_sma = sma(period=24, source=close) on fred_DGS10');
+    expect(validated.stdout).not.toContain('not yet used');
+
+    const missing = await runCli(args, contextEnv, { cwd: REPO_ROOT });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain(`no fred series DGS10: ${join(contextDir, 'context', 'fred', 'DGS10.csv')} does not exist (a CSV with the header date,value`);
+    expect(missing.stderr).toContain('create one with: ktrdr data generate DGS10 1d --context fred');
+
+    for (const generate of [
+      ['DGS10', '--context', 'fred', '--start', '2022-09-01', '--bars', '200'],
+      ['DGS2', '--context', 'fred', '--start', '2022-09-01', '--bars', '200', '--seed', '5'],
+      ['EUR', '--context', 'cftc_cot', '--start', '2021-10-01', '--bars', '80'],
+    ]) {
+      const [series, ...rest] = generate;
+      const written = await runCli(['data', 'generate', series as string, '1d', ...rest], contextEnv, { cwd: REPO_ROOT });
+      expect(written.code, written.stderr).toBe(0);
+    }
+    const result = await runCli(args, contextEnv, { cwd: REPO_ROOT });
+    expect(result.code, result.stderr).toBe(0);
+    const table = JSON.parse(result.stdout) as { columns: string[]; features: string[]; rows: Record<string, number | string | null>[] };
+    expect(table.columns).toEqual(expect.arrayContaining(['1h_dgs10_sma', '1h_spread_sma', '1h_cot_rank', '1h_positioning_short_crowded', '1h_dgs10_sma_raw']));
+    expect(table.rows).toHaveLength(24);
+
+    // Each context column is the series as of the bar: the last observation dated at or before the bar's opening.
+    const csv = (path: string) => readFileSync(join(contextDir, 'context', path), 'utf8').trim().split('\n').slice(1).map((line) => line.split(','));
+    const asOf = (rows: string[][], ms: number) => rows.filter(([date]) => Date.parse(date as string) <= ms).at(-1)?.[1];
+    const dgs10 = csv('fred/DGS10.csv');
+    const dgs2 = csv('fred/DGS2.csv');
+    for (const row of table.rows) {
+      const ms = Date.parse(row.date as string);
+      // A 24-bar SMA of hourly bars: the 24 bars ending at this one, each reading its own as-of value.
+      let sum = 0;
+      let spread = 0;
+      for (let k = 0; k < 24; k++) {
+        sum += Number(asOf(dgs10, ms - k * 3_600_000));
+        spread += Number(asOf(dgs10, ms - k * 3_600_000)) - Number(asOf(dgs2, ms - k * 3_600_000));
+      }
+      expect(row['1h_dgs10_sma']).toBeCloseTo(sum / 24, 9);
+      expect(row['1h_spread_sma']).toBeCloseTo(spread / 24, 9);
+      expect(row['1h_cot_rank']).toBeGreaterThanOrEqual(0);
+      expect(row['1h_cot_rank']).toBeLessThanOrEqual(100);
+    }
+  });
+
+  it('computes a multi-timeframe strategy: 4h resampled (and said so), 1d from its file, no look-ahead, the model columns in order', async () => {
+    const hourly = generateBars({ symbol: 'EURUSD', timeframe: '1h', bars: 1_200, seed: 8, start: '2023-01-02T00:00:00Z' });
+    const mtfDir = mkdtempSync(join(tmpdir(), 'ktrdr-strategy-features-mtf-'));
+    writeFileSync(join(mtfDir, 'EURUSD_1h.csv'), formatCsv(hourly));
+    const daily = resampleBars(hourly, '1d');
+    writeFileSync(join(mtfDir, 'EURUSD_1d.csv'), formatCsv(daily));
+    const args = ['strategy', 'features', 'strategies/mtf_trend_raw.yaml', '--format', 'json', '--start', '2023-02-10', '--end', '2023-02-11'];
+    const run = async () => {
+      const result = await runCli(args, cleanEnv({ KTRDR_DATA_DIR: mtfDir }), { cwd: REPO_ROOT });
+      expect(result.code).toBe(0);
+      return { stderr: result.stderr, table: JSON.parse(result.stdout) as { columns: string[]; features: string[]; rows: Record<string, number | string | null>[] } };
+    };
+    const { stderr, table } = await run();
+    expect(stderr).toBe('note: EURUSD_4h.csv does not exist: 4h bars resampled from 1h (UTC-aligned OHLCV aggregation)\n');
+    expect(table.rows).toHaveLength(24);
+    expect(table.features.slice(0, 2)).toEqual(['1h_rsi_zone_oversold', '1h_rsi_zone_oversold[t-1]']);
+    expect(table.features.slice(-6)).toEqual(['1d_rsi_14_raw', '1d_rsi_14_raw[t-1]', '1h_price_return', '1h_price_return[t-1]', '1h_price_range', '1h_price_range[t-1]']);
+    expect(table.features.every((name) => table.columns.includes(name))).toBe(true);
+    // The hourly rows of 2023-02-10 show the daily bar of 02-09 (closed at 02-10 00:00); only the last one, closing
+    // at 02-11 00:00 with the 02-10 daily bar, shows that bar.
+    const dailyRsi = table.rows.map((row) => row['1d_rsi_14']);
+    expect(new Set(dailyRsi.slice(0, 23)).size).toBe(1);
+    expect(dailyRsi[23]).not.toEqual(dailyRsi[0]);
+
+    // Change the daily bar of 2023-02-10 in the file: it is still open during the day, so no row but the last changes.
+    const changed = { ...daily, close: daily.close.slice(), high: daily.high.slice() };
+    const open = daily.time.indexOf(Date.parse('2023-02-10T00:00:00Z'));
+    changed.close[open] = (changed.close[open] as number) * 1.5;
+    changed.high[open] = changed.close[open] as number; // a valid bar: the high contains the close
+    writeFileSync(join(mtfDir, 'EURUSD_1d.csv'), formatCsv(changed));
+    const after = await run();
+    expect(after.table.rows.slice(0, 23)).toEqual(table.rows.slice(0, 23));
+    expect(after.table.rows[23]?.['1d_rsi_14']).not.toEqual(table.rows[23]?.['1d_rsi_14']);
+  }, 60_000);
 });

@@ -79,15 +79,15 @@ describe('buildFeatures', () => {
 
   it('has one column per (nn_input, membership, lag), in nn_inputs order, with readable names', () => {
     expect(matrix.names).toEqual([
-      'change.up[t]',
-      'change.up[t-1]',
-      'change.up[t-2]',
-      'level.low[t]',
-      'level.low[t-1]',
-      'level.low[t-2]',
-      'level.high[t]',
-      'level.high[t-1]',
-      'level.high[t-2]',
+      '1h_change_up',
+      '1h_change_up[t-1]',
+      '1h_change_up[t-2]',
+      '1h_level_low',
+      '1h_level_low[t-1]',
+      '1h_level_low[t-2]',
+      '1h_level_high',
+      '1h_level_high[t-1]',
+      '1h_level_high[t-2]',
     ]);
     expect(matrix.rows).toBe(CLOSES.length);
     expect(matrix.cols).toBe(9);
@@ -171,19 +171,21 @@ describe('featureSpec', () => {
     const spec = featureSpec(strategy);
     expect(JSON.parse(JSON.stringify(spec))).toEqual(spec);
     expect(spec).toMatchObject({
-      format: 'ktrdr.features/1',
-      timeframe: '1h',
+      format: 'ktrdr.features/2',
+      base_timeframe: '1h',
+      timeframes: ['1h'],
       lookback_periods: 2,
+      normalizers: null,
       indicators: [
         { id: 'rsi_14', type: 'rsi', params: { period: 14, source: 'close' } },
         { id: 'adx_14', type: 'adx', params: { period: 14 } },
       ],
       inputs: [
-        { fuzzy_set: 'rsi_momentum', indicator: 'rsi_14', output: 'value' },
-        { fuzzy_set: 'adx_trend', indicator: 'adx_14', output: 'adx' },
+        { kind: 'fuzzy', fuzzy_set: 'rsi_momentum', indicator: 'rsi_14', output: 'value', timeframes: ['1h'] },
+        { kind: 'fuzzy', fuzzy_set: 'adx_trend', indicator: 'adx_14', output: 'adx', timeframes: ['1h'] },
       ],
     });
-    expect(spec.columns.slice(0, 4)).toEqual(['rsi_momentum.oversold[t]', 'rsi_momentum.oversold[t-1]', 'rsi_momentum.oversold[t-2]', 'rsi_momentum.overbought[t]']);
+    expect(spec.columns.slice(0, 4)).toEqual(['1h_rsi_momentum_oversold', '1h_rsi_momentum_oversold[t-1]', '1h_rsi_momentum_oversold[t-2]', '1h_rsi_momentum_overbought']);
     expect(spec.columns).toHaveLength(12);
   });
 
@@ -195,6 +197,21 @@ describe('featureSpec', () => {
     expect(rebuilt.firstValidRow).toBe(direct.firstValidRow);
     expect(rebuilt.data.length).toBe(direct.data.length);
     expect(Buffer.from(rebuilt.data.buffer).equals(Buffer.from(direct.data.buffer))).toBe(true);
+  });
+
+  it('reads a spec stored by an earlier build (ktrdr.features/1) into the same columns, in the same order', () => {
+    const spec = featureSpec(strategy);
+    const v1 = {
+      format: 'ktrdr.features/1',
+      timeframe: '1h',
+      lookback_periods: spec.lookback_periods,
+      indicators: spec.indicators,
+      inputs: spec.inputs.map((input) => (input.kind === 'fuzzy' ? { fuzzy_set: input.fuzzy_set, indicator: input.indicator, output: input.output, memberships: input.memberships } : null)),
+      columns: ['rsi_momentum.oversold[t]'],
+    };
+    const upgraded = parseFeatureSpec(JSON.parse(JSON.stringify(v1)));
+    expect(upgraded.columns).toEqual(spec.columns);
+    expect(Buffer.from(buildFeaturesFromSpec(upgraded, bars).data.buffer).equals(Buffer.from(buildFeatures(strategy, bars).data.buffer))).toBe(true);
   });
 
   it('rejects a stored spec whose columns do not match its inputs, or that is malformed', () => {

@@ -2,13 +2,15 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { BarsQuery, BarsResponse, DataSetSummary, ModelArtifact, ModelCreated, ModelDeleted, ModelSummary, Timeframe } from '../../api/contract.js';
+import { BarsQuery, BarsResponse, ContextSeriesResponse, DataSetSummary, ModelArtifact, ModelCreated, ModelDeleted, ModelSummary, Timeframe } from '../../api/contract.js';
 import { conflict } from '../../common/errors.js';
 import { requireClaims } from '../../http/access-control.js';
+import { CONTEXT_FILE_PROVIDERS, loadContextSeries } from '../../market-data/context.js';
 import type { BackendAppDeps } from '../app-deps.js';
 import { ModelIdParams } from './params.js';
 
 const SeriesParams = z.object({ symbol: z.string().min(1).max(32), timeframe: Timeframe });
+const ContextParams = z.object({ provider: z.enum(CONTEXT_FILE_PROVIDERS), series: z.string().min(1).max(32) });
 
 export function dataRoutes(app: FastifyInstance, deps: BackendAppDeps): void {
   const routes = app.withTypeProvider<ZodTypeProvider>();
@@ -44,6 +46,23 @@ export function dataRoutes(app: FastifyInstance, deps: BackendAppDeps): void {
         close: Array.from(bars.close),
         volume: Array.from(bars.volume),
       };
+    },
+  );
+
+  routes.get(
+    '/data/context/:provider/:series',
+    {
+      config: { roles: ['cli', 'worker'] },
+      schema: {
+        tags: ['data'],
+        summary: 'One context series (KTRDR_DATA_DIR/context/<provider>/<SERIES>.csv, date,value) as columns; 404 names the file, its format and the command that writes it',
+        params: ContextParams,
+        response: { 200: ContextSeriesResponse },
+      },
+    },
+    async (request) => {
+      const series = await loadContextSeries(deps.marketData.dir, request.params.provider, request.params.series);
+      return { provider: series.provider, series: series.series, time: Array.from(series.time), value: Array.from(series.value) };
     },
   );
 

@@ -30,15 +30,22 @@ export class WorkSubmissions {
   async startTraining(body: TrainingStartBody): Promise<OperationRow> {
     const { text, source } = await this.strategyText(body.strategy);
     const strategy = parseStrategy(text, source);
-    const symbol = body.symbol ?? strategy.training_data.symbols.symbol;
+    // A request naming a symbol trains on it alone; otherwise on every symbol of the strategy (multi_symbol).
+    const symbols = body.symbol !== undefined ? [body.symbol] : strategy.training_data.symbols.list;
+    const symbol = symbols[0] as string;
     // Refuses, naming each reason, what this ktrdr would train differently than the file means.
-    assertTrainable(strategy, body.symbol === undefined ? {} : { symbols: [body.symbol] });
+    assertTrainable(strategy, { symbols });
     const timeframe = body.timeframe ?? (strategy.training_data.timeframes.timeframe as Timeframe);
+    const timeframes = strategy.training_data.timeframes;
+    // A multi-timeframe strategy's rows are its base timeframe's bars: another one would train another model.
+    if (timeframes.list.length > 1 && timeframe !== timeframes.base_timeframe) {
+      throw new KtrdrError('VALIDATION_ERROR', `timeframe: strategy '${strategy.name}' reads ${timeframes.list.join(', ')} with ${timeframes.base_timeframe} as its base, so it trains on ${timeframes.base_timeframe} (got ${timeframe})`);
+    }
     // The request's range wins; otherwise the strategy's own (start_date / end_date / date_range).
     const startDate = body.start_date ?? strategy.training_data.start_date ?? undefined;
     const endDate = body.end_date ?? strategy.training_data.end_date ?? undefined;
     // Fails with 404 naming the file looked for, or 400 for a range selecting nothing.
-    await this.deps.marketData.load(symbol, timeframe, { start: startDate, end: endDate });
+    for (const each of symbols) await this.deps.marketData.load(each, timeframe, { start: startDate, end: endDate });
     return this.deps.operations.submit({
       operationType: 'training',
       workerType: 'training',
@@ -46,12 +53,13 @@ export class WorkSubmissions {
         strategy_yaml: text,
         strategy_name: strategy.name,
         symbol,
+        ...(symbols.length > 1 && { symbols }),
         timeframe,
         start_date: startDate ?? null,
         end_date: endDate ?? null,
         seed: body.seed,
       },
-      metadata: { strategy_name: strategy.name, symbol, timeframe, strategy_source: source },
+      metadata: { strategy_name: strategy.name, symbol, ...(symbols.length > 1 && { symbols }), timeframe, strategy_source: source },
     });
   }
 

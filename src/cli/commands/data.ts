@@ -4,9 +4,10 @@
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import { getDataSettings } from '../../config/settings.js';
+import { CONTEXT_FILE_PROVIDERS, contextFilePath, formatContextCsv, generateContextSeries, type ContextFileProvider } from '../../market-data/context.js';
 import { validateCsv, type GapPolicy } from '../../market-data/csv.js';
 import { formatIsoUtc, parseIsoUtc } from '../../market-data/dates.js';
 import { formatProblem, type DataProblem } from '../../market-data/errors.js';
@@ -45,6 +46,33 @@ interface GenerateCliOptions {
   seed: number;
   start: string;
   force?: boolean;
+  context?: ContextFileProvider;
+}
+
+/** `--context fred|cftc_cot`: a context series (date,value) under KTRDR_DATA_DIR/context/<provider>/ instead of bars. */
+async function generateContext(series: string, timeframe: Timeframe, options: GenerateCliOptions & { context: ContextFileProvider }): Promise<void> {
+  if (timeframe !== '1d') {
+    process.stderr.write(`error: context series are daily (fred) or weekly (cftc_cot) observations: give the timeframe 1d (got ${timeframe})\n`);
+    process.exitCode = ExitCode.Usage;
+    return;
+  }
+  const dir = dataDir();
+  const path = contextFilePath(dir, options.context, series);
+  if (!options.force && existsSync(path)) {
+    process.stderr.write(`error: ${path} already exists; use --force to overwrite it\n`);
+    process.exitCode = ExitCode.Failure;
+    return;
+  }
+  const generated = generateContextSeries({ provider: options.context, series, count: options.bars, seed: options.seed, start: parseIsoUtc(options.start) as number });
+  await mkdir(dirname(path), { recursive: true });
+  const partial = `${path}.${process.pid}.partial`;
+  await writeFile(partial, formatContextCsv(generated));
+  await rename(partial, path);
+  const last = generated.time.length - 1;
+  process.stdout.write(
+    `wrote ${path}: ${generated.time.length} ${options.context} observations of ${series} from ${formatIsoUtc(generated.time[0] as number, true)} to ${formatIsoUtc(generated.time[last] as number, true)} (seed ${options.seed})\n`,
+  );
+  process.exitCode = ExitCode.Ok;
 }
 
 function generateCommand(): Command {
@@ -56,7 +84,16 @@ function generateCommand(): Command {
     .addOption(new Option('--seed <s>', 'seed of the generator: the same seed writes the same file').argParser(integerOption(0, 0xffff_ffff)).default(42))
     .addOption(new Option('--start <iso>', 'time of the first bar, ISO date or date-time (UTC)').argParser(isoOption).default(DEFAULT_GENERATE_START))
     .option('--force', 'overwrite the file if it exists')
+    .addOption(
+      new Option('--context <provider>', 'write a context series SYMBOL (date,value) to KTRDR_DATA_DIR/context/<provider>/SYMBOL.csv instead: fred (weekday rates) or cftc_cot (weekly net positions); timeframe 1d; --bars counts observations').choices([
+        ...CONTEXT_FILE_PROVIDERS,
+      ]),
+    )
     .action(async (symbol: string, timeframe: Timeframe, options: GenerateCliOptions) => {
+      if (options.context !== undefined) {
+        await generateContext(symbol, timeframe, { ...options, context: options.context });
+        return;
+      }
       const repository = new MarketDataRepository(dataDir());
       const path = repository.pathOf(symbol, timeframe);
       if (!options.force && existsSync(path)) {

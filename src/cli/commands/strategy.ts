@@ -5,8 +5,10 @@ import { Command, Option } from 'commander';
 import { parseIsoUtc } from '../../market-data/dates.js';
 import { MarketDataError } from '../../market-data/errors.js';
 import { MarketDataRepository } from '../../market-data/repository.js';
-import { firstIndexAtOrAfter, sliceByIndex, Timeframe } from '../../market-data/types.js';
+import { Timeframe } from '../../market-data/types.js';
 import { featureTable, featureTableCsv, featureTableJson } from '../../strategy/feature-table.js';
+import { strategyContextSources } from '../../strategy/context.js';
+import { directoryContextSource, loadMarketInputs, repositoryBarsSource } from '../../strategy/market-inputs.js';
 import { dateRangeProblem, isoDateOption, symbolOption } from '../options.js';
 import { KtrdrError } from '../../common/errors.js';
 import { getDataSettings } from '../../config/settings.js';
@@ -56,7 +58,12 @@ export function summarizeStrategy(strategy: Strategy): StrategySummary {
     timeframes: strategy.training_data.timeframes.list,
     base_timeframe: strategy.training_data.timeframes.base_timeframe,
     training_range: { start: strategy.training_data.start_date, end: strategy.training_data.end_date, history_required: strategy.training_data.history_required },
-    indicators: Object.entries(strategy.indicators).map(([id, indicator]) => ({ id, type: indicator.type, params: indicator.params })),
+    indicators: Object.entries(strategy.indicators).map(([id, indicator]) => ({
+      id,
+      type: indicator.type,
+      params: indicator.params,
+      ...(indicator.data_source !== null && { data_source: indicator.data_source }),
+    })),
     fuzzy_sets: Object.entries(strategy.fuzzy_sets).map(([name, set]) => ({ name, indicator: set.indicator, memberships: Object.keys(set.sets) })),
     features: spec ? spec.columns.length : null,
     feature_names: spec ? spec.columns : null,
@@ -94,12 +101,12 @@ function renderSummary(file: string, summary: StrategySummary): string {
   const features =
     summary.features === null
       ? 'computed by a later ktrdr (see the notes)'
-      : `${summary.features} (${summary.lookback_periods + 1} lag${summary.lookback_periods === 0 ? '' : 's'} each); first complete row after ${summary.warmup_bars} bars`;
+      : `${summary.features} (${summary.lookback_periods + 1} lag${summary.lookback_periods === 0 ? '' : 's'} each); first complete row after ${summary.warmup_bars} bars${summary.indicators.some((indicator) => 'data_source' in indicator) ? ' (and once each context series has a value)' : ''}`;
   const lines: [string, string][] = [
     ['strategy', `${summary.name} (version ${summary.version})`],
     ['data', `${summary.symbols.join(', ')} on ${summary.timeframes.join(', ')}${summary.timeframes.length > 1 ? ` (base ${summary.base_timeframe})` : ''}`],
     ['range', `${range.start ?? 'first bar'} → ${range.end ?? 'last bar'}, ${range.history_required} bars of warm-up before it`],
-    ['indicators', summary.indicators.map((indicator) => `${indicator.id} = ${indicator.type}(${params(indicator.params)})`).join('; ')],
+    ['indicators', summary.indicators.map((indicator) => `${indicator.id} = ${indicator.type}(${params(indicator.params)})${'data_source' in indicator ? ` on ${indicator.data_source}` : ''}`).join('; ')],
     ['fuzzy sets', summary.fuzzy_sets.map((set) => `${set.name} on ${set.indicator} (${set.memberships.join(', ')})`).join('; ')],
     ['features', features],
     ['labels', labelsText(summary.labels)],
@@ -205,25 +212,35 @@ async function printFeatures(argument: string, options: FeaturesOptions): Promis
     return ExitCode.Failure;
   }
   const symbol = options.symbol ?? strategy.training_data.symbols.symbol;
-  const timeframe = Timeframe.safeParse(strategy.training_data.timeframes.timeframe);
-  if (!timeframe.success) {
-    process.stderr.write(`error: timeframe '${strategy.training_data.timeframes.timeframe}' has no data files here (${Timeframe.options.join(', ')})\n`);
-    return ExitCode.Failure;
-  }
   const start = options.start ?? strategy.training_data.start_date ?? undefined;
   const end = options.end ?? strategy.training_data.end_date ?? undefined;
   try {
-    const history = await new MarketDataRepository(resolve(getDataSettings().dir)).load(symbol, timeframe.data, end === undefined ? {} : { end });
-    const startMs = start === undefined ? null : parseIsoUtc(start);
-    const first = startMs === null ? 0 : firstIndexAtOrAfter(history.time, startMs);
-    const from = Math.max(0, first - strategy.training_data.history_required);
-    if (first >= history.time.length) {
-      process.stderr.write(`error: no ${symbol} ${timeframe.data} bars from ${start} (the data ends before)\n`);
+    const spec = featureSpec(strategy);
+    const timeframes = [...new Set([...strategy.training_data.timeframes.list, ...spec.timeframes])];
+    for (const tf of timeframes) {
+      if (!Timeframe.safeParse(tf).success) throw new FeatureSpecError(`timeframe '${tf}' has no data files here (${Timeframe.options.join(', ')})`);
+    }
+    const repository = new MarketDataRepository(resolve(getDataSettings().dir));
+    // The same loading as training's: history_required bars before the range, missing higher timeframes resampled.
+    const market = await loadMarketInputs({
+      spec: { base_timeframe: spec.base_timeframe, timeframes: timeframes as Timeframe[] },
+      symbol,
+      source: repositoryBarsSource(repository),
+      start: start ?? null,
+      end: end ?? null,
+      warmupBars: strategy.training_data.history_required,
+      log: (message: string) => process.stderr.write(`note: ${message}\n`),
+      context: { sources: strategyContextSources(strategy), series: directoryContextSource(repository.dir) },
+    });
+    const history = market.inputs.base;
+    const first = market.firstRow;
+    if (start !== undefined && (history.time.length === 0 || (history.time[history.time.length - 1] as number) < (parseIsoUtc(start) ?? 0))) {
+      process.stderr.write(`error: no ${symbol} ${spec.base_timeframe} bars from ${start} (the data ends before)\n`);
       return ExitCode.Failure;
     }
-    const table = featureTable(strategy, sliceByIndex(history, from, history.time.length));
-    if (options.format === 'json') printJson(featureTableJson(table, first - from));
-    else process.stdout.write(featureTableCsv(table, first - from));
+    const table = featureTable(strategy, market.inputs);
+    if (options.format === 'json') printJson(featureTableJson(table, first));
+    else process.stdout.write(featureTableCsv(table, first));
     return ExitCode.Ok;
   } catch (error) {
     if (error instanceof MarketDataError || error instanceof FeatureSpecError || error instanceof KtrdrError) {

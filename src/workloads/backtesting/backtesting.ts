@@ -21,7 +21,9 @@ import { firstIndexAtOrAfter } from '../../market-data/types.js';
 import { assertBacktestable, decisionFunctionOf } from '../../strategy/decisions.js';
 import { buildFeaturesFromSpec, parseFeatureSpec, warmupBars } from '../../strategy/features.js';
 import { parseStrategy } from '../../strategy/load.js';
+import { loadMarketInputs } from '../../strategy/market-inputs.js';
 import { throwIfAborted } from '../abort.js';
+import { servicesBarsSource, servicesContextSource } from '../market-inputs.js';
 import type { Workload, WorkloadContext, WorkloadResult } from '../types.js';
 import { BacktestingParams } from './params.js';
 import { createModelPredictor } from './predictor.js';
@@ -48,15 +50,28 @@ async function runBacktesting(context: WorkloadContext<BacktestingParams>): Prom
     throw new KtrdrError('VALIDATION_ERROR', `start_date '${params.start_date}' is not an ISO date or date-time (e.g. 2024-01-31T00:00:00Z)`);
   }
 
-  context.progress({ current_step: `Loading ${params.symbol} ${params.timeframe} bars` });
-  const bars = await services.bars({
+  // A single-timeframe model runs on the requested bars; a multi-timeframe one on its base timeframe only.
+  if (spec.timeframes.length > 1 && params.timeframe !== spec.base_timeframe) {
+    throw new KtrdrError(
+      'VALIDATION_ERROR',
+      `timeframe '${params.timeframe}': model ${params.model_id} reads ${spec.timeframes.join(', ')} with ${spec.base_timeframe} as its base, so it is backtested on ${spec.base_timeframe} bars`,
+    );
+  }
+  const loadSpec = spec.timeframes.length === 1 ? { base_timeframe: params.timeframe, timeframes: [params.timeframe] } : spec;
+  context.progress({ current_step: `Loading ${params.symbol} ${loadSpec.timeframes.join(', ')} bars` });
+  // From the first bar up to end_date (see above): the same code as training loads with.
+  const market = await loadMarketInputs({
+    spec: loadSpec,
     symbol: params.symbol,
-    timeframe: params.timeframe,
-    ...(params.end_date ? { endDate: params.end_date } : {}),
+    source: servicesBarsSource(services),
+    end: params.end_date,
+    log: (message) => context.progress({ current_step: message }),
+    context: { sources: spec.context, series: servicesContextSource(services) },
   });
+  const bars = market.inputs.base;
   throwIfAborted(signal);
   context.progress({ current_step: 'Building features' });
-  const features = buildFeaturesFromSpec(spec, bars);
+  const features = buildFeaturesFromSpec(spec, market.inputs);
   const startIndex = startMs === null ? 0 : firstIndexAtOrAfter(bars.time, startMs);
   const first = Math.max(features.firstValidRow, startIndex);
   const count = bars.time.length;

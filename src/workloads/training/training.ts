@@ -7,17 +7,17 @@
  */
 import type { ModelArtifact } from '../../api/contract.js';
 import { KtrdrError } from '../../common/errors.js';
-import { parseIsoUtc } from '../../market-data/dates.js';
-import { firstIndexAtOrAfter, sliceByIndex } from '../../market-data/types.js';
 import { Trainer, TrainerError, TrainingAborted, TrainingDiverged, type EpochRecord, type EpochReport } from '../../nn/trainer.js';
 import { featureSpec } from '../../strategy/features.js';
+import { loadMarketInputs } from '../../strategy/market-inputs.js';
 import { assertTrainable } from '../../strategy/capabilities.js';
 import { parseStrategy } from '../../strategy/load.js';
 import type { Strategy } from '../../strategy/schema.js';
 import { throwIfAborted } from '../abort.js';
 import type { Workload, WorkloadContext, WorkloadResult } from '../types.js';
-import { prepareData, type Split } from './dataset.js';
+import { prepareData, type Split, type SymbolData } from './dataset.js';
 import { evaluateModel } from './evaluate.js';
+import { servicesBarsSource, servicesContextSource } from '../market-inputs.js';
 import { TrainingParams } from './params.js';
 import { trainerConfig } from './trainer-config.js';
 
@@ -50,21 +50,35 @@ const period = (split: Split) => ({ start: iso(split.start), end: iso(split.end)
 async function runTraining(context: WorkloadContext<TrainingParams>): Promise<WorkloadResult> {
   const { params, services, signal } = context;
   const strategy = parseStrategy(params.strategy_yaml, params.strategy_name);
-  assertTrainable(strategy, { symbols: [params.symbol] });
-  context.progress({ current_step: `Loading ${params.symbol} ${params.timeframe} bars`, context: {} });
-  // From the first bar: history_required bars before the range warm the indicators up and are not trained on.
-  const history = await services.bars({
-    symbol: params.symbol,
-    timeframe: params.timeframe,
-    ...(params.end_date ? { endDate: params.end_date } : {}),
-  });
-  throwIfAborted(signal);
-  const startMs = params.start_date ? parseIsoUtc(params.start_date) : null;
-  const firstInRange = startMs === null ? 0 : firstIndexAtOrAfter(history.time, startMs);
-  const warmupFrom = Math.max(0, firstInRange - strategy.training_data.history_required);
-  const bars = sliceByIndex(history, warmupFrom, history.time.length);
-  context.progress({ current_step: 'Building features and labels', context: { warmup_bars: firstInRange - warmupFrom } });
-  const data = prepareData(strategy, bars, firstInRange - warmupFrom);
+  const symbols = params.symbols ?? [params.symbol];
+  assertTrainable(strategy, { symbols });
+  const spec = featureSpec(strategy);
+  if (spec.timeframes.length > 1 && params.timeframe !== spec.base_timeframe) {
+    throw new KtrdrError('VALIDATION_ERROR', `timeframe '${params.timeframe}': strategy '${strategy.name}' reads ${spec.timeframes.join(', ')} with ${spec.base_timeframe} as its base`);
+  }
+  // The base timeframe is the request's for a single-timeframe strategy (it may be trained on other bars).
+  const loadSpec = spec.timeframes.length === 1 ? { base_timeframe: params.timeframe, timeframes: [params.timeframe] } : spec;
+  const source = servicesBarsSource(services);
+  const loaded: SymbolData[] = [];
+  for (const symbol of symbols) {
+    context.progress({ current_step: `Loading ${symbol} ${loadSpec.timeframes.join(', ')} bars`, context: {} });
+    // From the first bar: history_required bars before the range warm the indicators up and are not trained on.
+    const market = await loadMarketInputs({
+      spec: loadSpec,
+      symbol,
+      source,
+      start: params.start_date,
+      end: params.end_date,
+      warmupBars: strategy.training_data.history_required,
+      log: (message) => context.progress({ current_step: message }),
+      context: { sources: spec.context, series: servicesContextSource(services) },
+    });
+    throwIfAborted(signal);
+    loaded.push({ symbol, inputs: market.inputs, firstRow: market.firstRow });
+    if (market.resampled.length > 0) context.progress({ context: { resampled_timeframes: market.resampled } });
+  }
+  context.progress({ current_step: 'Building features and labels', context: { warmup_bars: loaded[0]?.firstRow ?? 0, symbols } });
+  const data = prepareData(strategy, loaded);
   context.progress({ context: { rows_dropped_nan: data.rowsDroppedNan, rows_purged: data.rowsPurged } });
   const datasets = { train: data.train.data, validation: data.validation.data };
 
@@ -142,7 +156,7 @@ async function runTraining(context: WorkloadContext<TrainingParams>): Promise<Wo
     periods: { train: period(data.train), validation: period(data.validation), test: period(data.test) },
     metrics,
     strategy_yaml: params.strategy_yaml,
-    feature_spec: featureSpec(strategy),
+    feature_spec: data.spec,
     network: outcome.model.toJSON(),
   };
   context.progress({ current_step: 'Saving the model' });
@@ -156,6 +170,7 @@ async function runTraining(context: WorkloadContext<TrainingParams>): Promise<Wo
       stopped_early: outcome.stopped_early,
       rows_dropped_nan: data.rowsDroppedNan,
       rows_purged: data.rowsPurged,
+      rows_per_symbol: data.perSymbol,
       resumed_from_epoch: resumedFromEpoch,
       confusion_matrix: confusionMatrix,
       history: epochHistory(outcome.history),

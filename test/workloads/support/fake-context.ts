@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { ModelArtifact, Progress } from '../../../src/api/contract.js';
+import type { ContextSeries } from '../../../src/market-data/context.js';
 import { parseIsoUtc } from '../../../src/market-data/dates.js';
 import { generateBars } from '../../../src/market-data/generate.js';
 import { sliceByTime, type BarSeries } from '../../../src/market-data/types.js';
@@ -27,6 +28,10 @@ export class MemoryServices implements WorkloadServices {
     this.barRequests.push(request);
     const ms = (text: string | undefined) => (text === undefined ? undefined : (parseIsoUtc(text) ?? Number.NaN));
     return Promise.resolve(sliceByTime(this.series, ms(request.startDate), ms(request.endDate)));
+  }
+
+  contextSeries(provider: string, series: string): Promise<ContextSeries> {
+    return Promise.reject(new Error(`no context series ${provider}/${series} here`));
   }
 
   model(modelId: string): Promise<ModelArtifact> {
