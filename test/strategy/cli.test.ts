@@ -61,14 +61,14 @@ describe('ktrdr strategy validate', () => {
   it('loads what the original loads: warnings and notes, exit 0', async () => {
     const path = writeStrategy(
       'notes.yaml',
-      DESIGN_YAML.replace('version: "3.0"', 'version: "3.0"\nscope: universal\nfuzy_sets: {}').replace('type: mlp\n', 'type: gru\n').replace('dropout: 0.2}', 'dropout: 0.2, sequence_length: 12}'),
+      DESIGN_YAML.replace('version: "3.0"', 'version: "3.0"\nscope: universal\nfuzy_sets: {}').replace('optimizer: adam\n', 'optimizer: adagrad\n'),
     );
     const result = await ktrdr(['strategy', 'validate', path]);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(`${path}: valid`);
     expect(result.stdout).toContain(`warnings (1):\n  ${path}:4:1: fuzy_sets: unknown key 'fuzy_sets' at the top level is not read; did you mean 'fuzzy_sets'?\n`);
-    expect(result.stdout).toContain(`notes (2):\n  ${path}:3:1: ignored: scope\n  ${path}:25:9: not yet used by this ktrdr: model.type gru (a training is refused)\n`);
+    expect(result.stdout).toContain(`notes (2):\n  ${path}:3:1: ignored: scope\n  ${path}:36:3: not yet used by this ktrdr: training.optimizer adagrad (adam, adamw, sgd, rmsprop) (a training is refused)\n`);
   });
 
   it('validates a name under KTRDR_DATA_STRATEGIES_DIR, as train does', async () => {
