@@ -43,11 +43,12 @@ describe('the LSTM triple-barrier and GRU regression examples through real proce
   const BACKTEST_MS = 300_000;
 
   /** Trains `yaml`, then backtests the model on its held-out bars: the model and the backtest operation. */
-  async function trainAndBacktest(yaml: string) {
+  async function trainAndBacktest(yaml: string, workers: { trainer: string; tester: string }) {
     const { operation_id: trainingId } = (await cluster.send('POST', '/trainings/start', { strategy: yaml, seed: 3 })) as { operation_id: string };
     const trained = await cluster.waitForOperation(trainingId, (op) => op.status === 'completed' || op.status === 'failed', 'to finish training', TRAINING_MS);
     expect(trained.error_message).toBeNull();
     expect(trained.status).toBe('completed');
+    expect(trained.worker_id).toBe(workers.trainer);
     expect(trained.result_summary).toMatchObject({ epochs_trained: EPOCHS });
     const modelId = trained.result_summary?.model_id as string;
     const model = (await cluster.send('GET', `/models/${modelId}`)) as ModelSummary;
@@ -56,6 +57,7 @@ describe('the LSTM triple-barrier and GRU regression examples through real proce
     const tested = await cluster.waitForOperation(backtestId, (op) => op.status === 'completed' || op.status === 'failed', 'to finish backtesting', BACKTEST_MS);
     expect(tested.error_message).toBeNull();
     expect(tested.status).toBe('completed');
+    expect(tested.worker_id).toBe(workers.tester);
     const summary = tested.result_summary as Record<string, unknown>;
     expect(summary).toMatchObject({ model_id: modelId, symbol: 'EURUSD', timeframe: '1h' });
     expect(Date.parse(summary.start as string)).toBeGreaterThanOrEqual(Date.parse(model.periods.test.start));
@@ -74,8 +76,9 @@ describe('the LSTM triple-barrier and GRU regression examples through real proce
   }, async () => {
     const trainer = await cluster.startWorker('training');
     const tester = await cluster.startWorker('backtesting');
+    const workers = { trainer: trainer.id, tester: tester.id };
 
-    const lstm = await trainAndBacktest(example('lstm_triple_barrier.yaml', EPOCHS));
+    const lstm = await trainAndBacktest(example('lstm_triple_barrier.yaml', EPOCHS), workers);
     expect(lstm.model).toMatchObject({ strategy_name: 'lstm_triple_barrier', model_type: 'lstm', output_type: 'classification', labels: ['BUY', 'HOLD', 'SELL'] });
     expect(lstm.model.metrics.test_accuracy).toBeGreaterThanOrEqual(0);
     expect(lstm.model.metrics.test_accuracy).toBeLessThanOrEqual(1);
@@ -86,7 +89,7 @@ describe('the LSTM triple-barrier and GRU regression examples through real proce
     // Long-only by default (allow_short_from_flat false): a SELL only closes a long.
     expect(lstm.trades.every((trade) => trade.direction === 'LONG')).toBe(true);
 
-    const gru = await trainAndBacktest(example('gru_forward_return.yaml', EPOCHS));
+    const gru = await trainAndBacktest(example('gru_forward_return.yaml', EPOCHS), workers);
     expect(gru.model).toMatchObject({ strategy_name: 'gru_forward_return', model_type: 'gru', output_type: 'regression', labels: [] });
     // Regression metrics: the directional accuracy as test_accuracy, the errors of the predicted returns.
     expect(gru.model.metrics.test_accuracy).toBeGreaterThanOrEqual(0);
