@@ -17,9 +17,9 @@ import { Cluster } from './cluster.js';
 /** An example strategy with `epochs` epochs (the files train 15): fails when the file no longer writes its epochs so. */
 function example(file: string, epochs: number): string {
   const text = readFileSync(join(REPO_ROOT, 'strategies', file), 'utf8');
-  const shrunk = text.replace(/^ {2}epochs: \d+$/m, `  epochs: ${epochs}`);
-  if (shrunk === text) throw new Error(`strategies/${file}: no top-level training.epochs line to shrink`);
-  return shrunk;
+  const line = /^ {2}epochs: \d+$/m;
+  if (!line.test(text)) throw new Error(`strategies/${file}: no top-level training.epochs line to shrink`);
+  return text.replace(line, `  epochs: ${epochs}`);
 }
 
 const EPOCHS = 3;
