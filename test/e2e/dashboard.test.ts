@@ -11,7 +11,7 @@
  * Needs `npm run build` (the backend serves dist/web). Skipped, saying so, only when Chromium is absent outside CI;
  * in CI (.ci/run installs it) a missing browser fails.
  */
-import { cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -38,6 +38,10 @@ let page: Page;
 let root = '';
 let backtestingWorker = '';
 
+const BROKEN_YAML = readFileSync(join(REPO_ROOT, 'strategies', 'macd_roc_trend.yaml'), 'utf8').replace('roc_10: {type: roc, period: 10}', 'roc_10: {type: roc, period: ten}');
+/** The line of BROKEN_YAML the page must point at. */
+const BROKEN_LINE = BROKEN_YAML.split('\n').findIndex((line) => line.includes('period: ten')) + 1;
+
 const shot = (name: string, fullPage = true) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage });
 
 describe.skipIf(!HAVE_CHROMIUM)('the dashboard in Chromium', () => {
@@ -48,6 +52,8 @@ describe.skipIf(!HAVE_CHROMIUM)('the dashboard in Chromium', () => {
     mkdirSync(strategiesDir);
     cpSync(join(REPO_ROOT, 'strategies'), strategiesDir, { recursive: true });
     writeFileSync(join(strategiesDir, 'e2e_slow.yaml'), slowStrategy(12));
+    // An invalid strategy for the Strategies page: a period that is not a number.
+    writeFileSync(join(strategiesDir, 'e2e_broken.yaml'), BROKEN_YAML);
     await cluster.startBackend();
     await cluster.startWorker('training');
     backtestingWorker = (await cluster.startWorker('backtesting')).id;
@@ -86,6 +92,18 @@ describe.skipIf(!HAVE_CHROMIUM)('the dashboard in Chromium', () => {
     await page.locator('[data-testid=config] tr[data-env=KTRDR_AUTH_JWT_SECRET]').getByText('********').first().waitFor();
     await shot('configuration');
   }, budget(UI_MS, UI_MS, UI_MS, UI_MS));
+
+  it('lists the strategies with the problems of an invalid one by path and line', async () => {
+    await page.goto(`${root}#/strategies`);
+    await page.locator('[data-testid=strategies] tr[data-strategy=e2e_slow][data-valid=true]').waitFor();
+    const broken = page.locator('[data-testid=strategies] tr[data-strategy=e2e_broken][data-valid=false]');
+    const problem = broken.locator('[data-testid=strategy-problem][data-path="indicators.roc_10.period"]');
+    await problem.waitFor();
+    expect(BROKEN_LINE).toBeGreaterThan(0);
+    expect(await problem.getAttribute('data-line')).toBe(String(BROKEN_LINE));
+    expect(await problem.textContent()).toContain(`e2e_broken.yaml:${BROKEN_LINE}:`);
+    await shot('strategies');
+  }, budget(UI_MS, UI_MS, UI_MS));
 
   it('starts a dummy operation from the form, shows its progress live and cancels it with its button', async () => {
     await page.goto(`${root}#/operations`);
