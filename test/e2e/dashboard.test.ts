@@ -3,7 +3,8 @@
  * against a real backend and real workers started here: the sign-in screen (and a refused token), the fleet,
  * a dummy operation started from the form with its progress live and cancelled with its button, a form error
  * beside its field, a training whose loss curve grows live and ends with a confusion matrix, a backtest of the
- * model with its charts and trades, and a killed worker leaving the fleet's healthy list.
+ * model with its charts, baseline and trades, a killed worker leaving the fleet's healthy list, the Strategies page
+ * with an invalid file's problem by path and line, and the lost-connection banner when the backend stops.
  *
  * Every wait is on page state with a ceiling, never a fixed sleep. Screenshots of each page go to
  * KTRDR_SCREENSHOT_DIR (default dist/screenshots); docs/images/ keeps copies for the README.
@@ -17,7 +18,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TokenService } from '../../src/auth/tokens.js';
 import { formatCsv, generateBars } from '../../src/market-data/generate.js';
-import { budget, OPERATION_MS, REPO_ROOT, STARTUP_MS, tempDir } from '../support/processes.js';
+import { budget, OPERATION_MS, REPO_ROOT, STARTUP_MS, STOP_MS, tempDir } from '../support/processes.js';
 import { Cluster } from './cluster.js';
 import { slowStrategy } from './strategies.js';
 
@@ -162,6 +163,9 @@ describe.skipIf(!HAVE_CHROMIUM)('the dashboard in Chromium', () => {
     await page.locator('[data-testid=equity-chart][data-ready] canvas').first().waitFor();
     await page.locator('[data-testid=candle-chart][data-ready] canvas').first().waitFor();
     await page.locator('[data-testid=metrics]').getByText('sharpe ratio').waitFor();
+    // The buy-and-hold baseline of the result: beside the strategy's metrics and drawn on the equity chart.
+    await page.locator('[data-testid=baseline-metrics]').getByText('buy & hold').waitFor();
+    expect(Number(await page.locator('[data-testid=equity-chart]').getAttribute('data-baseline-points'))).toBeGreaterThan(0);
     expect(await page.locator('[data-testid=trades] tbody tr').count()).toBeGreaterThan(0);
     await page.setViewportSize({ width: 1280, height: 1300 });
     await shot('backtest', false);
@@ -180,6 +184,15 @@ describe.skipIf(!HAVE_CHROMIUM)('the dashboard in Chromium', () => {
       return cell === null || cell.textContent === 'temporarily_unavailable';
     })()`);
   }, budget(UI_MS, UI_MS));
+
+  it('shows the lost-connection banner when the backend stops', async () => {
+    await page.goto(`${root}#/fleet`);
+    await page.locator('[data-testid=live]').waitFor({ state: 'attached' });
+    await cluster.backend?.stop('SIGTERM');
+    await page.locator('[data-testid=connection-banner]').waitFor();
+    expect(await page.locator('[data-testid=connection-banner]').textContent()).toContain('reconnecting');
+    await shot('connection-lost');
+  }, budget(UI_MS, STOP_MS, UI_MS, UI_MS));
 });
 
 /** The operation id the start form reports. */
