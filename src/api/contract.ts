@@ -542,3 +542,31 @@ export const BacktestStartBody = z
     }
   });
 export type BacktestStartBody = z.infer<typeof BacktestStartBody>;
+
+/** Where a strategy file goes wrong (or draws a warning or note): its path in the file, and its line and column when the file has that node. */
+export const StrategyProblemBody = z.object({
+  path: z.string().describe("the path in the file (`nn_inputs[0].fuzzy_set`); '' for the file as a whole"),
+  message: z.string(),
+  line: z.number().int().positive().optional().describe('1-based'),
+  column: z.number().int().positive().optional().describe('1-based'),
+});
+export type StrategyProblemBody = z.infer<typeof StrategyProblemBody>;
+
+/** GET /strategies: the strategy files of KTRDR_DATA_STRATEGIES_DIR, each validated as `ktrdr strategy validate` does. */
+export const StrategyListResponse = z.object({
+  items: z.array(
+    z.object({
+      name: z.string().describe('what a training request names: the file name without .yaml/.yml'),
+      file: z.string(),
+      valid: z.boolean(),
+      strategy: z.string().nullable().describe("the `name:` inside a valid file; null when invalid"),
+      symbols: z.array(z.string()),
+      timeframes: z.array(z.string()),
+      problems: z.array(StrategyProblemBody).describe('why the file does not load, in file order; empty when valid'),
+      warnings: z.array(StrategyProblemBody),
+      notes: z.array(StrategyProblemBody),
+    }),
+  ),
+  total: z.number().int().nonnegative(),
+});
+export type StrategyListResponse = z.infer<typeof StrategyListResponse>;

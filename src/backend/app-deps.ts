@@ -18,6 +18,8 @@ export interface BackendAppDeps {
   readonly metrics: BackendMetrics;
   readonly marketData: MarketDataRepository;
   readonly models: ModelStore;
+  /** KTRDR_DATA_STRATEGIES_DIR: the strategy files GET /strategies lists. */
+  readonly strategiesDir: string;
   readonly submissions: WorkSubmissions;
   readonly logger: Logger;
   /** Seconds since the backend started (GET /health). */

@@ -17,6 +17,7 @@ import { ChangeFeed } from './events/change-feed.js';
 import { dashboardRoutes, defaultWebDir } from './routes/dashboard.js';
 import { eventRoutes } from './routes/events.js';
 import { settingsRoutes } from './routes/settings.js';
+import { strategyRoutes } from './routes/strategies.js';
 import { dataRoutes } from './routes/data.js';
 import { dummyRoutes } from './routes/dummy.js';
 import { healthRoutes } from './routes/health.js';
@@ -78,6 +79,7 @@ export async function buildBackendApp(deps: BackendAppDeps): Promise<FastifyInst
       workerCallbackRoutes(api, deps);
       eventRoutes(api, feed);
       settingsRoutes(api, deps);
+      strategyRoutes(api, deps);
     },
     { prefix: API_PREFIX },
   );

@@ -207,6 +207,7 @@ export class Backend {
       metrics: this.metrics,
       marketData: this.marketData,
       models: this.models,
+      strategiesDir: this.options.strategiesDir,
       submissions: this.submissions,
       logger: this.options.logger,
       uptimeSeconds: () => Math.round((this.clock.now() - this.startedAt) / 1000),

@@ -50,6 +50,7 @@ const EXPECTED: Record<string, RouteRoles> = {
   'DELETE /api/v1/models/:id': ['cli'],
   'GET /api/v1/events': ['cli'],
   'GET /api/v1/config': ['cli'],
+  'GET /api/v1/strategies': ['cli'],
   'GET /': PUBLIC,
   'GET /assets/:file': PUBLIC,
 };

@@ -3,7 +3,8 @@
  * against a real backend and real workers started here: the sign-in screen (and a refused token), the fleet,
  * a dummy operation started from the form with its progress live and cancelled with its button, a form error
  * beside its field, a training whose loss curve grows live and ends with a confusion matrix, a backtest of the
- * model with its charts and trades, and a killed worker leaving the fleet's healthy list.
+ * model with its charts, baseline and trades, a killed worker leaving the fleet's healthy list, the Strategies page
+ * with an invalid file's problem by path and line, and the lost-connection banner when the backend stops.
  *
  * Every wait is on page state with a ceiling, never a fixed sleep. Screenshots of each page go to
  * KTRDR_SCREENSHOT_DIR (default dist/screenshots); docs/images/ keeps copies for the README.
@@ -11,13 +12,13 @@
  * Needs `npm run build` (the backend serves dist/web). Skipped, saying so, only when Chromium is absent outside CI;
  * in CI (.ci/run installs it) a missing browser fails.
  */
-import { cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TokenService } from '../../src/auth/tokens.js';
 import { formatCsv, generateBars } from '../../src/market-data/generate.js';
-import { budget, OPERATION_MS, REPO_ROOT, STARTUP_MS, tempDir } from '../support/processes.js';
+import { budget, OPERATION_MS, REPO_ROOT, STARTUP_MS, STOP_MS, tempDir } from '../support/processes.js';
 import { Cluster } from './cluster.js';
 import { slowStrategy } from './strategies.js';
 
@@ -38,6 +39,10 @@ let page: Page;
 let root = '';
 let backtestingWorker = '';
 
+const BROKEN_YAML = readFileSync(join(REPO_ROOT, 'strategies', 'macd_roc_trend.yaml'), 'utf8').replace('roc_10: {type: roc, period: 10}', 'roc_10: {type: roc, period: ten}');
+/** The line of BROKEN_YAML the page must point at. */
+const BROKEN_LINE = BROKEN_YAML.split('\n').findIndex((line) => line.includes('period: ten')) + 1;
+
 const shot = (name: string, fullPage = true) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage });
 
 describe.skipIf(!HAVE_CHROMIUM)('the dashboard in Chromium', () => {
@@ -48,6 +53,8 @@ describe.skipIf(!HAVE_CHROMIUM)('the dashboard in Chromium', () => {
     mkdirSync(strategiesDir);
     cpSync(join(REPO_ROOT, 'strategies'), strategiesDir, { recursive: true });
     writeFileSync(join(strategiesDir, 'e2e_slow.yaml'), slowStrategy(12));
+    // An invalid strategy for the Strategies page: a period that is not a number.
+    writeFileSync(join(strategiesDir, 'e2e_broken.yaml'), BROKEN_YAML);
     await cluster.startBackend();
     await cluster.startWorker('training');
     backtestingWorker = (await cluster.startWorker('backtesting')).id;
@@ -86,6 +93,18 @@ describe.skipIf(!HAVE_CHROMIUM)('the dashboard in Chromium', () => {
     await page.locator('[data-testid=config] tr[data-env=KTRDR_AUTH_JWT_SECRET]').getByText('********').first().waitFor();
     await shot('configuration');
   }, budget(UI_MS, UI_MS, UI_MS, UI_MS));
+
+  it('lists the strategies with the problems of an invalid one by path and line', async () => {
+    await page.goto(`${root}#/strategies`);
+    await page.locator('[data-testid=strategies] tr[data-strategy=e2e_slow][data-valid=true]').waitFor();
+    const broken = page.locator('[data-testid=strategies] tr[data-strategy=e2e_broken][data-valid=false]');
+    const problem = broken.locator('[data-testid=strategy-problem][data-path="indicators.roc_10.period"]');
+    await problem.waitFor();
+    expect(BROKEN_LINE).toBeGreaterThan(0);
+    expect(await problem.getAttribute('data-line')).toBe(String(BROKEN_LINE));
+    expect(await problem.textContent()).toContain(`e2e_broken.yaml:${BROKEN_LINE}:`);
+    await shot('strategies');
+  }, budget(UI_MS, UI_MS, UI_MS));
 
   it('starts a dummy operation from the form, shows its progress live and cancels it with its button', async () => {
     await page.goto(`${root}#/operations`);
@@ -144,6 +163,9 @@ describe.skipIf(!HAVE_CHROMIUM)('the dashboard in Chromium', () => {
     await page.locator('[data-testid=equity-chart][data-ready] canvas').first().waitFor();
     await page.locator('[data-testid=candle-chart][data-ready] canvas').first().waitFor();
     await page.locator('[data-testid=metrics]').getByText('sharpe ratio').waitFor();
+    // The buy-and-hold baseline of the result: beside the strategy's metrics and drawn on the equity chart.
+    await page.locator('[data-testid=baseline-metrics]').getByText('buy & hold').waitFor();
+    expect(Number(await page.locator('[data-testid=equity-chart]').getAttribute('data-baseline-points'))).toBeGreaterThan(0);
     expect(await page.locator('[data-testid=trades] tbody tr').count()).toBeGreaterThan(0);
     await page.setViewportSize({ width: 1280, height: 1300 });
     await shot('backtest', false);
@@ -162,6 +184,15 @@ describe.skipIf(!HAVE_CHROMIUM)('the dashboard in Chromium', () => {
       return cell === null || cell.textContent === 'temporarily_unavailable';
     })()`);
   }, budget(UI_MS, UI_MS));
+
+  it('shows the lost-connection banner when the backend stops', async () => {
+    await page.goto(`${root}#/fleet`);
+    await page.locator('[data-testid=live]').waitFor({ state: 'attached' });
+    await cluster.backend?.stop('SIGTERM');
+    await page.locator('[data-testid=connection-banner]').waitFor();
+    expect(await page.locator('[data-testid=connection-banner]').textContent()).toContain('reconnecting');
+    await shot('connection-lost');
+  }, budget(UI_MS, STOP_MS, UI_MS, UI_MS));
 });
 
 /** The operation id the start form reports. */

@@ -1,4 +1,5 @@
-/** The operator dashboard: sign-in, then Fleet, Operations, one operation (training / backtest), Models, Data. */
+/** The operator dashboard: sign-in, then Fleet, Operations, one operation (training / backtest), Models, Data, Strategies,
+ * Configuration. */
 import { render, type ComponentType } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { adoptTokenFromFragment, Api, tokenStore } from './api.js';
@@ -22,6 +23,7 @@ const loaders = {
   operation: () => import('./pages/operation.js').then((m) => m.OperationPage as ComponentType<never>),
   data: () => import('./pages/data.js').then((m) => m.DataPage as ComponentType<never>),
   config: () => import('./pages/config.js').then((m) => m.ConfigPage as ComponentType<never>),
+  strategies: () => import('./pages/strategies.js').then((m) => m.StrategiesPage as ComponentType<never>),
   bench: () => import('./pages/chart-bench.js').then((m) => m.ChartBench as ComponentType<never>),
 };
 
@@ -56,6 +58,7 @@ const NAV = [
   ['operations', 'Operations'],
   ['models', 'Models'],
   ['data', 'Data'],
+  ['strategies', 'Strategies'],
   ['config', 'Configuration'],
 ] as const;
 
@@ -119,6 +122,7 @@ function App() {
         {page === 'operation' && id && <Lazy page="operation" props={{ api, live, id }} />}
         {page === 'models' && <ModelsPage api={api} live={live} />}
         {page === 'data' && <Lazy page="data" props={{ api, live }} />}
+        {page === 'strategies' && <Lazy page="strategies" props={{ api, live }} />}
         {page === 'config' && <Lazy page="config" props={{ api, live }} />}
         {page === 'bench' && id === 'candles' && <Lazy page="bench" props={{ bars: Number(route[2] ?? 100_000) }} />}
       </main>

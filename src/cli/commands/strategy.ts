@@ -1,5 +1,5 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { parseIsoUtc } from '../../market-data/dates.js';
@@ -15,6 +15,7 @@ import { getDataSettings } from '../../config/settings.js';
 import { featureSpec, FeatureSpecError, warmupBars, type FeatureSpec } from '../../strategy/features.js';
 import { readNamedStrategy, strategyNameProblem } from '../../strategy/files.js';
 import { strategyJsonSchema } from '../../strategy/json-schema.js';
+import { listStrategyFiles } from '../../strategy/listing.js';
 import { formatProblem, loadStrategyText, StrategyError, type LoadedStrategy, type StrategyProblem } from '../../strategy/load.js';
 import { STRATEGY_DOCS_PATH, renderStrategyDocs } from '../../strategy/docs.js';
 import type { Strategy } from '../../strategy/schema.js';
@@ -319,29 +320,13 @@ export interface StrategyListing {
   readonly first_problem: string | null;
 }
 
+/** `strategy list`'s rows: the library's listing (the backend's GET /strategies answers the same), shortened. */
 async function listStrategies(dir: string): Promise<StrategyListing[]> {
-  let files: string[];
-  try {
-    files = (await readdir(dir)).filter((file) => /\.ya?ml$/i.test(file) && !file.startsWith('.')).sort();
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
-  return Promise.all(
-    files.map(async (file): Promise<StrategyListing> => {
-      const name = file.replace(/\.ya?ml$/i, '');
-      const path = resolve(dir, file);
-      try {
-        const { strategy } = loadStrategyText(await readFile(path, 'utf8'), path);
-        const data = strategy.training_data;
-        return { name, file, valid: true, strategy: strategy.name, symbols: data.symbols.list, timeframes: data.timeframes.list, problems: 0, first_problem: null };
-      } catch (error) {
-        const problems = error instanceof StrategyError ? error.problems : [{ path: '', message: error instanceof Error ? error.message : String(error) }];
-        const first = problems[0];
-        return { name, file, valid: false, strategy: null, symbols: [], timeframes: [], problems: problems.length, first_problem: first ? problemLine(file, first) : null };
-      }
-    }),
-  );
+  const reports = await listStrategyFiles(dir, (file) => resolve(dir, file));
+  return reports.map(({ name, file, valid, strategy, symbols, timeframes, problems }) => {
+    const first = problems[0];
+    return { name, file, valid, strategy, symbols, timeframes, problems: problems.length, first_problem: first ? problemLine(file, first) : null };
+  });
 }
 
 function listCommand(): Command {

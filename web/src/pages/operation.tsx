@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { OperationRecord } from '../../../src/api/contract.js';
 import type { Api } from '../api.js';
-import { CandleChart, EquityChart, TrainingCurve, type Bars, type EpochPoint, type TradePoint } from '../charts.js';
+import { CandleChart, epochMs, EquityChart, TrainingCurve, type Bars, type EpochPoint, type TradePoint } from '../charts.js';
 import { downloadCsv, num, pct } from '../format.js';
 import { useLive } from '../live.js';
 import type { PageProps } from '../main.js';
@@ -135,11 +135,47 @@ function TrainingView({ operation, api }: { operation: OperationRecord; api: Api
 
 interface BacktestData {
   readonly trades: TradePoint[];
-  readonly equity: { time: number; equity: number }[];
+  readonly equity: { time: number | string; equity: number }[];
   readonly bars: Bars | null;
+  /** The buy-and-hold equity at the equity curve's times; empty when the result has no baseline. */
+  readonly baseline: { time: number | string; equity: number }[];
 }
 
-const METRICS = ['total_return', 'annualized_return', 'sharpe_ratio', 'max_drawdown', 'win_rate', 'profit_factor', 'total_trades', 'initial_capital', 'final_equity', 'bars'];
+/** result_summary.buy_and_hold (src/backtest/baseline.ts): the market itself over the same bars, same costs. */
+interface BuyAndHold {
+  readonly total_return_pct: number | null;
+  readonly annualized_return: number | null;
+  readonly sharpe_ratio: number | null;
+  readonly max_drawdown_pct: number | null;
+  readonly final_equity: number;
+  readonly units: number;
+}
+
+const baselineOf = (summary: Record<string, unknown>): BuyAndHold | null =>
+  typeof summary.buy_and_hold === 'object' && summary.buy_and_hold !== null ? (summary.buy_and_hold as BuyAndHold) : null;
+
+const BASELINE_METRICS = ['total_return_pct', 'annualized_return', 'sharpe_ratio', 'max_drawdown_pct', 'final_equity'] as const;
+
+/**
+ * The baseline's equity at the equity curve's times: its units marked at each bar's close, the last point its
+ * final equity (the sale's costs paid), as baseline.ts computes it. Empty without the bars.
+ */
+function baselineCurve(baseline: BuyAndHold, equity: readonly { time: number | string }[], bars: Bars | null): { time: number | string; equity: number }[] {
+  if (!bars || equity.length === 0) return [];
+  const closeAt = new Map<number, number>();
+  for (let i = 0; i < bars.time.length; i++) closeAt.set(bars.time[i] as number, bars.close[i] as number);
+  const curve: { time: number | string; equity: number }[] = [];
+  for (const point of equity) {
+    const close = closeAt.get(epochMs(point.time));
+    if (close !== undefined) curve.push({ time: point.time, equity: baseline.units * close });
+  }
+  const last = curve[curve.length - 1];
+  if (last && last.time === equity[equity.length - 1]?.time) curve[curve.length - 1] = { time: last.time, equity: baseline.final_equity };
+  return curve;
+}
+
+/** Fractions (`*_pct`, the annualized return, the win rate) shown as percentages; `total_return` and `max_drawdown` are money. */
+const METRICS = ['total_return_pct', 'total_return', 'annualized_return', 'sharpe_ratio', 'max_drawdown_pct', 'win_rate', 'profit_factor', 'total_trades', 'initial_capital', 'final_equity', 'bars'];
 
 function BacktestView({ operation, api }: { operation: OperationRecord; api: Api }) {
   const [data, setData] = useState<BacktestData | null>(null);
@@ -150,7 +186,7 @@ function BacktestView({ operation, api }: { operation: OperationRecord; api: Api
     void (async () => {
       try {
         const result = await api.results(operation.operation_id);
-        const results = (result.results ?? {}) as { trades?: TradePoint[]; equity_curve?: { time: number; equity: number }[] };
+        const results = (result.results ?? {}) as { trades?: TradePoint[]; equity_curve?: { time: number | string; equity: number }[] };
         const summary = result.result_summary ?? {};
         let bars: Bars | null = null;
         if (typeof summary.symbol === 'string' && typeof summary.timeframe === 'string') {
@@ -159,7 +195,9 @@ function BacktestView({ operation, api }: { operation: OperationRecord; api: Api
             `/data/${encodeURIComponent(summary.symbol)}/${encodeURIComponent(summary.timeframe)}?start_date=${encodeURIComponent(String(summary.start))}&end_date=${encodeURIComponent(end)}`,
           );
         }
-        setData({ trades: results.trades ?? [], equity: results.equity_curve ?? [], bars });
+        const equity = results.equity_curve ?? [];
+        const baseline = baselineOf(summary);
+        setData({ trades: results.trades ?? [], equity, bars, baseline: baseline ? baselineCurve(baseline, equity, bars) : [] });
       } catch (e) {
         setError(e instanceof Error ? e.message : String(e));
       }
@@ -169,16 +207,45 @@ function BacktestView({ operation, api }: { operation: OperationRecord; api: Api
   if (error) return <p class="error">{error}</p>;
   if (!data) return <p class="muted">Loading results…</p>;
   const summary = operation.result_summary ?? {};
+  const baseline = baselineOf(summary);
+  const showMetric = (m: string, value: unknown) => (m.endsWith('_pct') || m === 'annualized_return' || m === 'win_rate' ? pct(value) : num(value, 2));
+  const label = (m: string) => m.replace(/_pct$/, ' %').replaceAll('_', ' ');
   return (
     <div>
       <dl class="metrics" data-testid="metrics">
         {METRICS.filter((m) => m in summary).map((m) => (
           <div>
-            <dt>{m.replaceAll('_', ' ')}</dt>
-            <dd>{m.includes('return') || m === 'max_drawdown' || m === 'win_rate' ? pct(summary[m]) : num(summary[m], 2)}</dd>
+            <dt>{label(m)}</dt>
+            <dd>{showMetric(m, summary[m])}</dd>
           </div>
         ))}
       </dl>
+      {baseline && (
+        <table data-testid="baseline-metrics">
+          <thead>
+            <tr>
+              <th />
+              {BASELINE_METRICS.map((m) => (
+                <th>{label(m)}</th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            <tr>
+              <td>strategy</td>
+              {BASELINE_METRICS.map((m) => (
+                <td>{showMetric(m, summary[m])}</td>
+              ))}
+            </tr>
+            <tr>
+              <td>buy &amp; hold</td>
+              {BASELINE_METRICS.map((m) => (
+                <td>{showMetric(m, baseline[m])}</td>
+              ))}
+            </tr>
+          </tbody>
+        </table>
+      )}
       {data.bars && (
         <>
           <h2>Price and trades</h2>
@@ -186,7 +253,7 @@ function BacktestView({ operation, api }: { operation: OperationRecord; api: Api
         </>
       )}
       <h2>Equity and drawdown</h2>
-      <EquityChart equity={data.equity} />
+      <EquityChart equity={data.equity} baseline={data.baseline} />
       <h2>
         Trades ({data.trades.length}){' '}
         <button onClick={() => downloadCsv(`${operation.operation_id}-trades.csv`, ['direction', 'entry_time', 'entry_price', 'exit_time', 'exit_price', 'pnl'], data.trades.map((t) => [t.direction, new Date(t.entry_time).toISOString(), t.entry_price, new Date(t.exit_time).toISOString(), t.exit_price, t.pnl]))}>
