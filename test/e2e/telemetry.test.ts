@@ -120,11 +120,19 @@ describe('OpenTelemetry export', () => {
   );
 });
 
-/** The backend's worker gauge has reported the registered worker (exported every 0.5 s while it runs). */
+/**
+ * The backend's gauges have reported the registered worker and both ended operations (exported every 0.5 s while it
+ * runs). Waited for, not assumed: on a fast machine the operations end between two exports, and the export at shutdown
+ * comes after the store is closed, so it carries no store gauge.
+ */
 async function waitForWorkerGauge(receiver: OtlpReceiver): Promise<void> {
+  const onBackend = { 'ktrdr.process': 'backend' };
   await waitFor(
-    'the backend to export ktrdr.workers with one available worker',
-    () => total(receiver.points, 'ktrdr.workers', { 'ktrdr.worker.status': 'available' }, { 'ktrdr.process': 'backend' }) === 1,
+    'the backend to export ktrdr.workers with one available worker, and ktrdr.operations with one completed and one failed operation',
+    () =>
+      total(receiver.points, 'ktrdr.workers', { 'ktrdr.worker.status': 'available' }, onBackend) === 1 &&
+      total(receiver.points, 'ktrdr.operations', { 'ktrdr.operation.status': 'completed' }, onBackend) === 1 &&
+      total(receiver.points, 'ktrdr.operations', { 'ktrdr.operation.status': 'failed' }, onBackend) === 1,
     { timeoutMs: OPERATION_MS, whileAlive: [cluster?.backend] },
   );
 }
