@@ -15,7 +15,7 @@ import { getDataSettings } from '../../config/settings.js';
 import { featureSpec, FeatureSpecError, warmupBars, type FeatureSpec } from '../../strategy/features.js';
 import { readNamedStrategy, strategyNameProblem } from '../../strategy/files.js';
 import { strategyJsonSchema } from '../../strategy/json-schema.js';
-import { listStrategyFiles } from '../../strategy/listing.js';
+import { listStrategyFiles, type StrategyFileReport } from '../../strategy/listing.js';
 import { formatProblem, loadStrategyText, StrategyError, type LoadedStrategy, type StrategyProblem } from '../../strategy/load.js';
 import { STRATEGY_DOCS_PATH, renderStrategyDocs } from '../../strategy/docs.js';
 import type { Strategy } from '../../strategy/schema.js';
@@ -305,20 +305,12 @@ function docsCommand(): Command {
     });
 }
 
-/** One strategy file of the strategies directory, as `strategy list` reports it. */
-export interface StrategyListing {
-  /** What `train NAME` and `strategy validate NAME` take: the file name without .yaml/.yml. */
-  readonly name: string;
-  readonly file: string;
-  readonly valid: boolean;
-  /** The `name:` inside a valid file (it may differ from the file name). */
-  readonly strategy: string | null;
-  readonly symbols: string[];
-  readonly timeframes: string[];
+/** One strategy file of the strategies directory, as `strategy list` reports it: the library's report, with its problems counted. */
+export type StrategyListing = Omit<StrategyFileReport, 'problems' | 'warnings' | 'notes'> & {
   readonly problems: number;
   /** The first problem of an invalid file, for the table. */
   readonly first_problem: string | null;
-}
+};
 
 /** `strategy list`'s rows: the library's listing (the backend's GET /strategies answers the same), shortened. */
 async function listStrategies(dir: string): Promise<StrategyListing[]> {
