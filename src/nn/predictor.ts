@@ -5,6 +5,7 @@
  * window does not exist yet or holds a NaN / infinite feature gets no
  * prediction (null), which a backtest turns into "no decision".
  */
+import { createError } from '../common/errors.js';
 import type { Model } from './model.js';
 
 export interface FeatureRows {
@@ -17,12 +18,7 @@ export interface FeatureRows {
 /** The activated outputs (class probabilities for softmax) at `row`, in a new array, or null. */
 export type Predictor = (row: number) => Float64Array | null;
 
-export class PredictorError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'PredictorError';
-  }
-}
+export class PredictorError extends createError('PredictorError') {}
 
 export function createPredictor(model: Model, features: FeatureRows): Predictor {
   const { rows, cols, data } = features;
