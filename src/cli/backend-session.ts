@@ -7,6 +7,7 @@ import { API_PREFIX } from '../api/contract.js';
 import { TokenService, tokenProvider } from '../auth/tokens.js';
 import { BackendApi } from '../client/backend-api.js';
 import { HttpError, UnreachableError } from '../client/http.js';
+import { createError } from '../common/errors.js';
 import { secondsToMs } from '../config/derived.js';
 import { getApiClientSettings, getAuthSettings } from '../config/settings.js';
 import { ConfigurationError } from '../settings-engine/index.js';
@@ -19,13 +20,11 @@ export const CLI_TOKEN_SUBJECT = 'ktrdr-cli';
 export const BASE_URL_SOURCES = 'KTRDR_API_CLIENT_BASE_URL or --backend URL';
 
 /** A base URL the CLI cannot use (it lacks the API path); exit 1 with the message. */
-export class BaseUrlError extends Error {
-  constructor(readonly baseUrl: string) {
-    const root = baseUrl.replace(/\/+$/, '');
-    super(`the backend URL ${baseUrl} lacks the API path ${API_PREFIX}: use ${root}${API_PREFIX} (set by ${BASE_URL_SOURCES})`);
-    this.name = 'BaseUrlError';
-  }
-}
+export class BaseUrlError extends createError('BaseUrlError', {
+  message: (baseUrl: string) =>
+    `the backend URL ${baseUrl} lacks the API path ${API_PREFIX}: use ${baseUrl.replace(/\/+$/, '')}${API_PREFIX} (set by ${BASE_URL_SOURCES})`,
+  fields: (baseUrl) => ({ baseUrl }),
+}) {}
 
 /** Throws `BaseUrlError` unless the URL's path ends with /api/v1 (without it every route answers "no route"). */
 export function checkBaseUrl(baseUrl: string): void {

@@ -5,20 +5,17 @@
  */
 import type { BackendApi } from '../client/backend-api.js';
 import { HttpError } from '../client/http.js';
+import { createError } from '../common/errors.js';
 
 /** A prefix that matches several ids; the message lists them, so the user can type one more character. */
-export class AmbiguousIdError extends Error {
-  constructor(
-    readonly kind: string,
-    readonly prefix: string,
-    readonly matches: readonly string[],
-  ) {
+export class AmbiguousIdError extends createError('AmbiguousIdError', {
+  message: (kind: string, prefix: string, matches: readonly string[]) => {
     const shown = matches.slice(0, 10);
     const more = matches.length > shown.length ? `, and ${matches.length - shown.length} more` : '';
-    super(`${kind} id prefix '${prefix}' is ambiguous: it matches ${matches.length} ${kind}s (${shown.join(', ')}${more}); type more of the id`);
-    this.name = 'AmbiguousIdError';
-  }
-}
+    return `${kind} id prefix '${prefix}' is ambiguous: it matches ${matches.length} ${kind}s (${shown.join(', ')}${more}); type more of the id`;
+  },
+  fields: (kind, prefix, matches) => ({ kind, prefix, matches }),
+}) {}
 
 /** The ids among `ids` that `prefix` designates: the full id starts with it, or the part after `op_<type>_` / `mdl_` does. */
 export function matchingIds(prefix: string, ids: readonly string[]): string[] {
