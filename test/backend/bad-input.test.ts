@@ -5,7 +5,6 @@
  * is skipped, so that the worker can still register.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { openMemoryStore } from '../../src/store/index.js';
 import { fakeWorkers, type FakeWorker } from './support/fake-worker.js';
 import { startTestBackend, type TestBackend } from './support/harness.js';
 
@@ -101,8 +100,8 @@ describe('completed_operations of a registration', () => {
 
 describe('values the database refuses anyway', () => {
   it('answers a SQLSTATE class 22 error with 400 naming the problem, not 500', async () => {
-    const store = await openMemoryStore();
-    backend = await startTestBackend({ store });
+    backend = await startTestBackend();
+    const store = backend.store;
     const refused = Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00'), { code: '22021' });
     vi.spyOn(store.operations, 'get').mockRejectedValue(refused);
     const response = await backend.call('GET', '/operations/op_x');

@@ -8,7 +8,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { formatCsv, generateBars } from '../../src/market-data/generate.js';
-import { openMemoryStore } from '../../src/store/index.js';
 import type { Store } from '../../src/store/types.js';
 import { startTestBackend, type TestBackend } from './support/harness.js';
 import { modelArtifact } from './support/models.js';
@@ -37,8 +36,8 @@ beforeAll(async () => {
   writeFileSync(join(strategiesDir, 'ranged.yaml'), withTrainingData('  start_date: "2023-02-01"\n  end_date: "2023-04-01"\n'));
   writeFileSync(join(strategiesDir, 'agent_range.yaml'), withTrainingData('  date_range: {start: "2023-01-15", end: "2023-03-15"}\n'));
   writeFileSync(join(strategiesDir, 'basket.yaml'), MACD_YAML.replace(/symbols:.*\n/, 'symbols: {mode: multi_symbol, list: [EURUSD, GBPUSD]}\n'));
-  store = await openMemoryStore();
-  backend = await startTestBackend({ store, dataDir, modelsDir, strategiesDir });
+  backend = await startTestBackend({ dataDir, modelsDir, strategiesDir });
+  store = backend.store;
 }, 120_000);
 
 afterAll(async () => {

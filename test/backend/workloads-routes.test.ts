@@ -8,7 +8,6 @@ import { HttpClient, NO_RETRY } from '../../src/client/http.js';
 import { formatContextCsv, generateContextSeries } from '../../src/market-data/context.js';
 import { formatIsoUtc } from '../../src/market-data/dates.js';
 import { formatCsv, generateBars } from '../../src/market-data/generate.js';
-import { openMemoryStore } from '../../src/store/index.js';
 import type { Store } from '../../src/store/types.js';
 import { BackendData } from '../../src/worker/backend-data.js';
 import { BackendLink } from '../../src/worker/backend-link.js';
@@ -46,8 +45,8 @@ beforeEach(async () => {
   writeFileSync(join(dataDir, 'EURUSD_1h.csv'), formatCsv(BARS));
   for (const file of STRATEGY_FILES) copyFileSync(new URL(file, STRATEGIES), join(strategiesDir, file));
   writeFileSync(join(strategiesDir, 'bad.yaml'), BAD_YAML);
-  store = await openMemoryStore();
-  backend = await startTestBackend({ store, dataDir, modelsDir, strategiesDir });
+  backend = await startTestBackend({ dataDir, modelsDir, strategiesDir });
+  store = backend.store;
 });
 
 afterEach(async () => {

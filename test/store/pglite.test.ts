@@ -137,6 +137,32 @@ describe('MemoryStoreTemplate', () => {
       await Promise.all([first.close(), second.close(), third.close()]);
     }
   });
+
+  it('hands a closed store to the next open emptied, sequences restarted, and the closed handle refuses statements', async () => {
+    const template = new MemoryStoreTemplate();
+    const newOperation = (operationId: string) => ({
+      operationId,
+      operationType: 'dummy' as const,
+      workerType: 'training' as const,
+      params: {},
+      metadata: {},
+      createdAt: new Date('2026-01-01T00:00:00Z'),
+    });
+    const first = await template.open();
+    await first.operations.create(newOperation('op-a'));
+    await first.operations.create(newOperation('op-b'));
+    await first.close();
+    await expect(first.operations.count()).rejects.toThrow(/closed/);
+    const next = await template.open();
+    try {
+      expect(await next.operations.count()).toBe(0);
+      expect(await applyMigrations(next.client)).toEqual([]);
+      expect((await next.operations.create(newOperation('op-c'))).seq).toBe(1);
+    } finally {
+      await next.close();
+      await template.dispose();
+    }
+  });
 });
 
 describe('pglite directory lock', () => {

@@ -7,11 +7,11 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { cp, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LOCK_FILE_NAME } from '../../src/store/directory-lock.js';
-import { openStore } from '../../src/store/index.js';
+import { openStore, type MemoryImageCache } from '../../src/store/index.js';
 import { REPO_ROOT } from './processes.js';
 
 const READY = 'template-ready';
@@ -51,4 +51,23 @@ export function pgliteTemplate(): Promise<string> {
 export async function seedPgliteDir(dbDir: string): Promise<void> {
   if (existsSync(dbDir)) return;
   await cp(await pgliteTemplate(), dbDir, { recursive: true, filter: (source) => !source.endsWith(READY) && !source.endsWith(LOCK_FILE_NAME) });
+}
+
+/**
+ * The migrated in-memory image of `MemoryStoreTemplate`, kept as a file beside the template directory so that only
+ * the first test file of a run pays for initdb (11–50 s on the busy 2-core machine; a restore takes 1–3 s).
+ * Written to a scratch file and renamed, so a concurrent reader never sees half of it.
+ */
+export function memoryImageCache(): MemoryImageCache {
+  const file = join(tmpdir(), `ktrdr-test-pglite-${templateKey()}.image`);
+  return {
+    async load() {
+      return existsSync(file) ? new Blob([await readFile(file)]) : null;
+    },
+    async save(image) {
+      const scratch = `${file}.${process.pid}.tmp`;
+      await writeFile(scratch, new Uint8Array(await image.arrayBuffer()));
+      await rename(scratch, file);
+    },
+  };
 }

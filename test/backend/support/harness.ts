@@ -13,13 +13,14 @@ import { Backend, type BackendOptions } from '../../../src/backend/backend.js';
 import { ManualClock } from '../../../src/common/clock.js';
 import { MemoryStoreTemplate } from '../../../src/store/index.js';
 import type { Store } from '../../../src/store/types.js';
+import { memoryImageCache } from '../../support/db-template.js';
 import type { FakeWorker } from './fake-worker.js';
 
 export const TEST_SECRET = 'test-secret-for-backend-tests';
 const HOUR = 3_600_000;
 
 /** One per test file (vitest loads modules per file): its backends' stores start from a migrated image. */
-const memoryStores = new MemoryStoreTemplate();
+const memoryStores = new MemoryStoreTemplate(memoryImageCache());
 
 export interface TestBackend {
   readonly backend: Backend;
