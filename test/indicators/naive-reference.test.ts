@@ -245,7 +245,10 @@ function naiveSar(s: BarSeries, initial: number, step: number, max: number): num
 }
 
 function naiveIchimoku(s: BarSeries, tenkan: number, kijun: number, senkouB: number) {
-  const mid = (p: number) => rollingMaxOf(col(s, 'high'), p).map((hh, t) => (hh + rollingMinOf(col(s, 'low'), p)[t]!) / 2);
+  const mid = (p: number) => {
+    const lowest = rollingMinOf(col(s, 'low'), p);
+    return rollingMaxOf(col(s, 'high'), p).map((hh, t) => (hh + lowest[t]!) / 2);
+  };
   const [a, b] = [mid(tenkan), mid(kijun)];
   return { tenkan: a, kijun: b, senkou_a: a.map((v, t) => (v + b[t]!) / 2), senkou_b: mid(senkouB), chikou: col(s, 'close') };
 }
