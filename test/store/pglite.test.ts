@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { applyMigrations } from '../../src/store/migrations.js';
 import { DirectoryLockedError, MemoryStoreTemplate, openMemoryStore, openStore, StoreConnectionError } from '../../src/store/index.js';
 import type { StoreOptions } from '../../src/store/index.js';
+import { memoryImageCache, seedPgliteDir } from '../support/db-template.js';
 import { registerStoreSuite } from './store-suite.js';
 
 const scratch = await mkdtemp(join(tmpdir(), 'ktrdr-store-'));
@@ -24,7 +25,17 @@ const pgliteOptions = (dir: string, extra: Partial<StoreOptions> = {}): StoreOpt
   ...extra,
 });
 
-registerStoreSuite('pglite', { open: () => openStore(pgliteOptions(join(scratch, 'suite'))) });
+/**
+ * A directory holding the migrated template database (initdb, tens of seconds on the busy 2-core machine, is paid
+ * once per run): the tests that are not about creating a database start from one.
+ */
+async function seeded(name: string): Promise<string> {
+  const dir = join(scratch, name);
+  await seedPgliteDir(dir);
+  return dir;
+}
+
+registerStoreSuite('pglite', { open: async () => openStore(pgliteOptions(await seeded('suite'))) });
 
 describe('pglite driver', () => {
   it('creates a missing data directory and keeps the data across close and reopen', async () => {
@@ -87,7 +98,7 @@ describe('pglite driver', () => {
 
   it('passes every statement to the log when echo is on', async () => {
     const logged: string[] = [];
-    const store = await openStore(pgliteOptions(join(scratch, 'echo'), { echo: true, log: (sql) => logged.push(sql) }));
+    const store = await openStore(pgliteOptions(await seeded('echo'), { echo: true, log: (sql) => logged.push(sql) }));
     try {
       expect(logged.some((sql) => sql.startsWith('SELECT pg_advisory_xact_lock'))).toBe(true);
       logged.length = 0;
@@ -112,7 +123,7 @@ describe('pglite driver', () => {
 
 describe('MemoryStoreTemplate', () => {
   it('opens migrated stores that share nothing: the first writes, the ones from its image start empty', async () => {
-    const template = new MemoryStoreTemplate();
+    const template = new MemoryStoreTemplate(memoryImageCache());
     const first = await template.open();
     const operation = {
       operationId: 'op-template',
@@ -139,7 +150,7 @@ describe('MemoryStoreTemplate', () => {
   });
 
   it('hands a closed store to the next open emptied, sequences restarted, and the closed handle refuses statements', async () => {
-    const template = new MemoryStoreTemplate();
+    const template = new MemoryStoreTemplate(memoryImageCache());
     const newOperation = (operationId: string) => ({
       operationId,
       operationType: 'dummy' as const,
@@ -167,7 +178,7 @@ describe('MemoryStoreTemplate', () => {
 
 describe('pglite directory lock', () => {
   it('refuses a second store on an open directory naming the holder pid, and allows it once the first is closed', async () => {
-    const dir = join(scratch, 'locked');
+    const dir = await seeded('locked');
     const first = await openStore(pgliteOptions(dir));
     const error: unknown = await openStore(pgliteOptions(dir)).catch((rejection: unknown) => rejection);
     expect(error).toBeInstanceOf(DirectoryLockedError);
