@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { fakeWorkers } from './support/fake-worker.js';
 import { startTestBackend, type TestBackend } from './support/harness.js';
+import { seedPgliteDir } from '../support/db-template.js';
 
 let backend: TestBackend;
 const worker = fakeWorkers();
@@ -84,7 +85,8 @@ describe('worker health checks', () => {
     const { tmpdir } = await import('node:os');
     const { join } = await import('node:path');
     const { openStore } = await import('../../src/store/index.js');
-    const dir = mkdtempSync(join(tmpdir(), 'ktrdr-backend-db-'));
+    const dir = join(mkdtempSync(join(tmpdir(), 'ktrdr-backend-db-')), 'db');
+    await seedPgliteDir(dir);
     const open = () => openStore({ driver: 'pglite', dir, host: '', port: 5432, name: '', user: '', password: '', echo: false });
     const fake = await worker('train-persist');
     backend = await startTestBackend({ store: await open() });

@@ -46,13 +46,16 @@ describe('SeededRandom', () => {
     const n = 200_000;
     let sum = 0;
     let sumSquares = 0;
+    const outOfRange: number[] = [];
     for (let i = 0; i < n; i += 1) {
       const u = random.uniform();
-      expect(u >= 0 && u < 1).toBe(true);
+      if (!(u >= 0 && u < 1)) outOfRange.push(u);
       const x = random.normal();
       sum += x;
       sumSquares += x * x;
     }
+    // One expectation for the 200 000 draws: an expect() per draw took 28 s on the busy machine.
+    expect(outOfRange).toEqual([]);
     expect(Math.abs(sum / n)).toBeLessThan(0.01);
     expect(Math.abs(sumSquares / n - 1)).toBeLessThan(0.02);
   });
