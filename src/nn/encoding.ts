@@ -42,6 +42,20 @@ export function base64ToFloat64(encoded: string, field: string, length?: number)
   return values;
 }
 
+/** A saved network as model artifacts hold it: format tag, version, architecture, parameters in base64. */
+export function networkJson<F extends string, V extends number, A>(format: F, version: V, architecture: A, params: Float64Array) {
+  return { format, version, architecture, parameters: float64ToBase64(params) };
+}
+
+/** A saved network's `length` parameters; a bad encoding becomes the network's own error (`toError`). */
+export function networkParameters(parameters: string, length: number, toError: (message: string) => Error): Float64Array {
+  try {
+    return base64ToFloat64(parameters, 'model.parameters', length);
+  } catch (error) {
+    throw toError((error as Error).message);
+  }
+}
+
 /** A number as JSON can carry it without loss. */
 export const JsonNumberSchema = z.union([z.number(), z.enum(['NaN', 'Infinity', '-Infinity', '-0'])]);
 export type JsonNumber = z.infer<typeof JsonNumberSchema>;

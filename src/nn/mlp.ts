@@ -19,7 +19,7 @@
  */
 import { z } from 'zod';
 import { argmax } from './argmax.js';
-import { base64ToFloat64, float64ToBase64 } from './encoding.js';
+import { networkJson, networkParameters } from './encoding.js';
 import type { ForwardOptions, Model } from './model.js';
 import { activateOutputs, OutputActivation } from './output.js';
 import type { Rng } from './rng.js';
@@ -188,22 +188,11 @@ export class Mlp implements Model {
 
   static fromJSON(json: unknown): Mlp {
     const { architecture, parameters } = parseWith(MlpJsonSchema, json, 'model', (m) => new MlpError(m));
-    let params: Float64Array;
-    try {
-      params = base64ToFloat64(parameters, 'model.parameters', countParameters(architecture));
-    } catch (error) {
-      throw new MlpError((error as Error).message);
-    }
-    return new Mlp(architecture, params);
+    return new Mlp(architecture, networkParameters(parameters, countParameters(architecture), (m) => new MlpError(m)));
   }
 
   toJSON(): MlpJson {
-    return {
-      format: MLP_FORMAT,
-      version: MLP_FORMAT_VERSION,
-      architecture: this.architecture,
-      parameters: float64ToBase64(this.params),
-    };
+    return networkJson(MLP_FORMAT, MLP_FORMAT_VERSION, this.architecture, this.params);
   }
 
   get parameterCount(): number {

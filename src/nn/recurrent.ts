@@ -16,7 +16,7 @@
  * Determinism: fixed summation order, randomness only from the `Rng` passed in.
  */
 import { z } from 'zod';
-import { base64ToFloat64, float64ToBase64 } from './encoding.js';
+import { networkJson, networkParameters } from './encoding.js';
 import type { ForwardOptions, Model } from './model.js';
 import { activateOutputs, OutputActivation, sigmoid } from './output.js';
 import type { Rng } from './rng.js';
@@ -158,22 +158,11 @@ export class RecurrentNet implements Model {
   static fromJSON(json: unknown): RecurrentNet {
     const { architecture, parameters } = parseWith(RecurrentJsonSchema, json, 'model', (m) => new RecurrentError(m));
     const size = new RecurrentNet(architecture).params.length;
-    let params: Float64Array;
-    try {
-      params = base64ToFloat64(parameters, 'model.parameters', size);
-    } catch (error) {
-      throw new RecurrentError((error as Error).message);
-    }
-    return new RecurrentNet(architecture, params);
+    return new RecurrentNet(architecture, networkParameters(parameters, size, (m) => new RecurrentError(m)));
   }
 
   toJSON(): RecurrentJson {
-    return {
-      format: RECURRENT_FORMAT,
-      version: RECURRENT_FORMAT_VERSION,
-      architecture: this.architecture,
-      parameters: float64ToBase64(this.params),
-    };
+    return networkJson(RECURRENT_FORMAT, RECURRENT_FORMAT_VERSION, this.architecture, this.params);
   }
 
   get kind(): RecurrentCell {
