@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { Timeframe } from '../market-data/types.js';
 import { BACKTEST_DEFAULTS } from '../backtest/options.js';
+import { STRATEGY_NAME_PATTERN, STRATEGY_NAME_RULE } from '../strategy/name-rule.js';
 
 export const API_PREFIX = '/api/v1';
 
@@ -444,9 +445,7 @@ export const ModelCreated = z.object({ success: z.literal(true), model_id: z.str
 export const ModelDeleted = z.object({ success: z.literal(true), model_id: z.string() });
 
 /** A file name under KTRDR_DATA_STRATEGIES_DIR (the earlier ktrdr's `strategy_name`). */
-const StrategyFileName = z
-  .string()
-  .regex(/^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,199}$/, "a strategy name is 1 to 200 letters, digits, '_', '-' or '.' and does not start with '.'");
+const StrategyFileName = z.string().regex(STRATEGY_NAME_PATTERN, `a strategy name is ${STRATEGY_NAME_RULE}`);
 
 /** Both spellings of one value were given and differ: say which, naming both. */
 function sameWhenBoth(ctx: z.RefinementCtx, body: Record<string, unknown>, one: string, other: string): void {

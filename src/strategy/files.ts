@@ -6,16 +6,13 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { KtrdrError } from '../common/errors.js';
-
-const STRATEGY_NAME = /^[A-Za-z0-9_.-]+$/;
-/** File names beyond this are refused before the file system is asked (it refuses names over 255 bytes). */
-export const MAX_STRATEGY_NAME_LENGTH = 200;
+import { STRATEGY_NAME_PATTERN, STRATEGY_NAME_RULE } from './name-rule.js';
 
 /** Null when `name` is a usable name; otherwise why not (it could leave the directory, or no file system takes it). */
 export function strategyNameProblem(name: string): string | null {
-  if (!STRATEGY_NAME.test(name) || name.startsWith('.') || name.length > MAX_STRATEGY_NAME_LENGTH) {
+  if (!STRATEGY_NAME_PATTERN.test(name)) {
     const shown = name.length > 80 ? `${name.slice(0, 77)}...` : name;
-    return `'${shown}' is not a strategy name (1 to ${MAX_STRATEGY_NAME_LENGTH} letters, digits, '_', '-', '.', not starting with '.')`;
+    return `'${shown}' is not a strategy name (${STRATEGY_NAME_RULE})`;
   }
   return null;
 }
