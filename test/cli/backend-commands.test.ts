@@ -3,47 +3,20 @@
  * process against a stub backend: the token sent, the request made, what is
  * printed for people and for scripts, and the exit codes.
  */
-import { createServer } from 'node:net';
 import { decodeJwt } from 'jose';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { OperationRecord, StartOperationResponse, WorkerRecord } from '../../src/api/contract.js';
 import { TokenService } from '../../src/auth/tokens.js';
+import { freePort } from '../support/processes.js';
 import { cleanEnv, runCli } from './helpers/run-cli.js';
-import { progression, STUB_SECRET, StubBackend } from './helpers/stub-backend.js';
+import { progression, STUB_SECRET, type StubBackend } from './helpers/stub-backend.js';
+import { lines, useStubBackend } from './helpers/stub-session.js';
 
+const session = useStubBackend();
+const { ktrdr } = session;
 let stub: StubBackend;
-
-const env = (extra: Record<string, string> = {}) =>
-  cleanEnv({
-    KTRDR_API_CLIENT_BASE_URL: stub.baseUrl,
-    KTRDR_AUTH_JWT_SECRET: STUB_SECRET,
-    KTRDR_API_CLIENT_MAX_RETRIES: '0',
-    KTRDR_ACKNOWLEDGE_INSECURE_DEFAULTS: 'true',
-    ...extra,
-  });
-
-const ktrdr = (args: string[], extra: Record<string, string> = {}) => runCli(args, env(extra));
-
-const lines = (text: string) => text.split('\n').filter((line) => line.length > 0);
-
-/** A port nothing listens on (bound, then released). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-beforeAll(async () => {
-  stub = await new StubBackend().start();
-});
-afterAll(async () => {
-  await stub.close();
-});
-beforeEach(() => {
-  stub.requests.length = 0;
+beforeAll(() => {
+  stub = session.stub;
 });
 
 describe('authentication', () => {
@@ -128,7 +101,7 @@ describe('ktrdr workers', () => {
 
 describe('unreachable backend and configuration', () => {
   it('prints one clear line naming the URL and exits 1', async () => {
-    const url = `http://127.0.0.1:${await closedPort()}/api/v1`;
+    const url = `http://127.0.0.1:${await freePort()}/api/v1`;
     const result = await ktrdr(['ops', 'list'], { KTRDR_API_CLIENT_BASE_URL: url });
     expect(result.code).toBe(1);
     expect(lines(result.stderr)).toHaveLength(1);

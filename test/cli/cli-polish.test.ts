@@ -6,36 +6,21 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { emptyProgress, OperationRecord, WorkerRecord } from '../../src/api/contract.js';
-import { cleanEnv, REPO_ROOT, runCli, spawnCli } from './helpers/run-cli.js';
-import { BACKTEST_TRADES, backtestProgression, operationRecord, progression, STUB_SECRET, StubBackend, trainingProgression } from './helpers/stub-backend.js';
+import { freePort } from '../support/processes.js';
+import { REPO_ROOT, runCli, spawnCli } from './helpers/run-cli.js';
+import { BACKTEST_TRADES, backtestProgression, operationRecord, progression, trainingProgression, type StubBackend } from './helpers/stub-backend.js';
+import { lines, useStubBackend } from './helpers/stub-session.js';
 
+const session = useStubBackend();
+const { env, ktrdr } = session;
 let stub: StubBackend;
-
-const env = (extra: Record<string, string> = {}) =>
-  cleanEnv({
-    KTRDR_API_CLIENT_BASE_URL: stub.baseUrl,
-    KTRDR_AUTH_JWT_SECRET: STUB_SECRET,
-    KTRDR_API_CLIENT_MAX_RETRIES: '0',
-    KTRDR_ACKNOWLEDGE_INSECURE_DEFAULTS: 'true',
-    ...extra,
-  });
-
-const ktrdr = (args: string[], extra: Record<string, string> = {}) => runCli(args, env(extra));
-const lines = (text: string) => text.split('\n').filter((line) => line.length > 0);
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+beforeAll(() => {
+  stub = session.stub;
+});
 
 const running = (id: string, percentage = 30) =>
   operationRecord({
@@ -46,14 +31,7 @@ const running = (id: string, percentage = 30) =>
     progress: { ...emptyProgress(), percentage, current_step: `step ${percentage / 10}/10`, steps_completed: percentage / 10, steps_total: 10 },
   });
 
-beforeAll(async () => {
-  stub = await new StubBackend().start();
-});
-afterAll(async () => {
-  await stub.close();
-});
 beforeEach(() => {
-  stub.requests.length = 0;
   stub.operations.clear();
 });
 
@@ -108,7 +86,7 @@ describe('ops watch renders every operation type', () => {
 
 describe('a backend that is down, or a URL without /api/v1', () => {
   it('fails at once on a refused connection, whatever the retries, naming the URL and how to change it', async () => {
-    const url = `http://127.0.0.1:${await closedPort()}/api/v1`;
+    const url = `http://127.0.0.1:${await freePort()}/api/v1`;
     // 5 retries 10 s apart would take minutes: a refused connection is not retried.
     const result = await ktrdr(['workers'], { KTRDR_API_CLIENT_BASE_URL: url, KTRDR_API_CLIENT_MAX_RETRIES: '5', KTRDR_API_CLIENT_RETRY_DELAY: '10' });
     expect(result.code).toBe(1);
@@ -129,7 +107,7 @@ describe('a backend that is down, or a URL without /api/v1', () => {
 
 describe('global options', () => {
   it('--backend URL overrides KTRDR_API_CLIENT_BASE_URL, before or after the command', async () => {
-    const wrong = `http://127.0.0.1:${await closedPort()}/api/v1`;
+    const wrong = `http://127.0.0.1:${await freePort()}/api/v1`;
     for (const args of [['--backend', stub.baseUrl, 'workers'], ['workers', '--backend', stub.baseUrl]]) {
       const result = await ktrdr(args, { KTRDR_API_CLIENT_BASE_URL: wrong });
       expect(result.stderr).toBe('');

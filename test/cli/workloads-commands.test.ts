@@ -6,40 +6,29 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ModelSummary, OperationRecord, StartOperationResponse } from '../../src/api/contract.js';
 import { cleanEnv, runCli } from './helpers/run-cli.js';
-import { BACKTEST_TRADES, modelArtifact, STUB_SECRET, StubBackend, TRAINING_SUMMARY } from './helpers/stub-backend.js';
+import { BACKTEST_TRADES, modelArtifact, TRAINING_SUMMARY, type StubBackend } from './helpers/stub-backend.js';
+import { lines, useStubBackend } from './helpers/stub-session.js';
 
+const session = useStubBackend();
 let stub: StubBackend;
 let workDir: string;
 
-const env = () =>
-  cleanEnv({
-    KTRDR_API_CLIENT_BASE_URL: stub.baseUrl,
-    KTRDR_AUTH_JWT_SECRET: STUB_SECRET,
-    KTRDR_API_CLIENT_MAX_RETRIES: '0',
-    KTRDR_ACKNOWLEDGE_INSECURE_DEFAULTS: 'true',
-  });
-
-const ktrdr = (args: string[]) => runCli(args, env(), { cwd: workDir });
+const ktrdr = (args: string[]) => session.ktrdr(args, {}, { cwd: workDir });
 const fast = ['--interval-ms', '10'];
-const lines = (text: string) => text.split('\n').filter((line) => line.length > 0);
 const posts = (path: string) => stub.apiRequests().filter((request) => request.method === 'POST' && request.path === path);
 
 const STRATEGY_YAML = ['name: rsi_test', 'indicators:', '  - type: rsi', '    name: rsi_14', '    period: 14', ''].join('\n');
 
-beforeAll(async () => {
-  stub = await new StubBackend().start();
+beforeAll(() => {
+  stub = session.stub;
   workDir = mkdtempSync(join(tmpdir(), 'ktrdr-workloads-cli-'));
   writeFileSync(join(workDir, 'my_strategy.yaml'), STRATEGY_YAML);
   writeFileSync(join(workDir, 'one_line.yaml'), 'name: one_line');
 });
-afterAll(async () => {
-  await stub.close();
-});
 beforeEach(() => {
-  stub.requests.length = 0;
   stub.trainingFinal = 'completed';
   stub.backtestFinal = 'completed';
   stub.startRejection = null;

@@ -1,17 +1,8 @@
 /** A refused connection (nothing listens) is retried by workers but not by the CLI, which reports it at once. */
-import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { connectErrorCode, HttpClient, UnreachableError } from '../../src/client/http.js';
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+import { freePort } from '../support/processes.js';
 
 async function attempt(retryWhenNothingListens: boolean | undefined, baseUrl: string): Promise<{ error: unknown; sleeps: number[] }> {
   const sleeps: number[] = [];
@@ -31,7 +22,7 @@ async function attempt(retryWhenNothingListens: boolean | undefined, baseUrl: st
 
 describe('refused connections', () => {
   it('are retried by default (a worker waiting for its backend), not with retryWhenNothingListens: false (the CLI)', async () => {
-    const url = `http://127.0.0.1:${await closedPort()}/api/v1`;
+    const url = `http://127.0.0.1:${await freePort()}/api/v1`;
     const retried = await attempt(undefined, url);
     expect(retried.error).toBeInstanceOf(UnreachableError);
     expect(retried.sleeps).toEqual([1000, 2000, 4000]);
