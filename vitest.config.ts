@@ -9,10 +9,10 @@ import { defineConfig } from 'vitest/config';
  * processes (backend, workers, `ktrdr up`, the CLI); it runs after `unit`, on fewer workers, so that children of
  * parallel files do not starve each other (and their heartbeats and health checks) on a small machine.
  *
- * A test file is a process test when it uses the helpers that start processes or `node:child_process` itself,
- * so a new process test lands in the right project without being listed here.
+ * A test file is a process test when it uses the helpers that start processes (or a stub or fake for them) or
+ * `node:child_process` itself, so a new process test lands in the right project without being listed here.
  */
-const STARTS_PROCESSES = /\b(runCli|KtrdrProcess|Cluster)\b|node:child_process/;
+const STARTS_PROCESSES = /\b(runCli|spawnCli|KtrdrProcess|Cluster|useStubBackend|useWorkerProcesses)\b|node:child_process/;
 
 const ROOT = fileURLToPath(new URL('.', import.meta.url));
 

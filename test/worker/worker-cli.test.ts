@@ -2,36 +2,15 @@
  * `ktrdr worker training` as a real child process (the compiled CLI in dist/;
  * `npm test` builds it first) against a fake backend on an ephemeral port.
  */
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { WorkerHealth, WorkerOperationStatus } from '../../src/api/contract.js';
 import { HttpClient } from '../../src/client/http.js';
-import { assertBuilt, budget, cleanEnv, freePort, KtrdrProcess, OPERATION_MS, STARTUP_MS, STOP_MS, stopAll, waitFor } from '../support/processes.js';
-import { FakeBackend } from './fake-backend.js';
-import { SECRET, tokens } from './harness.js';
+import { budget, freePort, OPERATION_MS, STARTUP_MS, STOP_MS, waitFor } from '../support/processes.js';
+import { tokens } from './harness.js';
+import { useWorkerProcesses } from './worker-processes.js';
 
-const processes: KtrdrProcess[] = [];
-const backends: FakeBackend[] = [];
-
-beforeAll(() => assertBuilt());
-
-afterEach(async () => {
-  await stopAll(processes.splice(0));
-  await Promise.all(backends.splice(0).map((backend) => backend.stop()));
-});
-
-async function fakeBackend(): Promise<FakeBackend> {
-  const backend = new FakeBackend(tokens);
-  await backend.start();
-  backends.push(backend);
-  return backend;
-}
-
-function worker(env: Record<string, string>): KtrdrProcess {
-  const child = new KtrdrProcess('worker', ['worker', 'training'], cleanEnv({ KTRDR_AUTH_JWT_SECRET: SECRET, ...env }));
-  processes.push(child);
-  return child;
-}
+const { fakeBackend, worker } = useWorkerProcesses();
 
 const LISTENING = /listening on port (\d+), endpoint (\S+)/;
 const REGISTERED = /registered with the backend/;

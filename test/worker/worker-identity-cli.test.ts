@@ -5,33 +5,11 @@
  */
 import { connect } from 'node:net';
 import { hostname } from 'node:os';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, budget, cleanEnv, freePort, KtrdrProcess, STARTUP_MS, STOP_MS, stopAll } from '../support/processes.js';
-import { FakeBackend } from './fake-backend.js';
-import { SECRET, tokens } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { budget, freePort, STARTUP_MS, STOP_MS } from '../support/processes.js';
+import { useWorkerProcesses } from './worker-processes.js';
 
-const processes: KtrdrProcess[] = [];
-const backends: FakeBackend[] = [];
-
-beforeAll(() => assertBuilt());
-
-afterEach(async () => {
-  await stopAll(processes.splice(0));
-  await Promise.all(backends.splice(0).map((backend) => backend.stop()));
-});
-
-async function fakeBackend(): Promise<FakeBackend> {
-  const backend = new FakeBackend(tokens);
-  await backend.start();
-  backends.push(backend);
-  return backend;
-}
-
-function worker(env: Record<string, string>): KtrdrProcess {
-  const child = new KtrdrProcess('worker', ['worker', 'training'], cleanEnv({ KTRDR_AUTH_JWT_SECRET: SECRET, ...env }));
-  processes.push(child);
-  return child;
-}
+const { fakeBackend, worker } = useWorkerProcesses();
 
 /** Whether something accepts a TCP connection at host:port. */
 function accepts(host: string, port: number): Promise<boolean> {
