@@ -118,8 +118,8 @@ export class HealthChecker {
 }
 
 /**
- * Collects items and writes them with `write`, many per call: an item added while a write is in progress waits
- * for it and goes with every other item added meanwhile (up to `size` per call). Each add resolves with the rows
+ * Collects items and writes them with `write`, many per call: an item added while a write is in progress (or
+ * about to start) waits for it and goes with every other item added meanwhile (up to `size` per call). Each add resolves with the rows
  * of the call that carried it.
  */
 class Batcher<T, R> {
@@ -134,12 +134,14 @@ class Batcher<T, R> {
   add(item: T): Promise<R[]> {
     return new Promise((resolve, reject) => {
       this.queue.push({ item, resolve, reject });
-      if (!this.writing) void this.drain();
+      if (this.writing) return;
+      this.writing = true;
+      // After the answers already in hand have queued too, so that they share the first statement.
+      setImmediate(() => void this.drain());
     });
   }
 
   private async drain(): Promise<void> {
-    this.writing = true;
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, this.size);
       try {
