@@ -43,6 +43,18 @@ export class BackendMetrics {
     });
   }
 
+  /** ktrdr_duty_holder: 1 while this backend runs the periodic duties (docs/architecture.md §9), else 0. */
+  trackDuties(held: () => number): void {
+    new Gauge({
+      name: 'ktrdr_duty_holder',
+      help: 'Whether this backend runs the periodic duties (health checks, orphan detection, retention): 1 or 0',
+      registers: [this.registry],
+      collect() {
+        this.set(held());
+      },
+    });
+  }
+
   observeDispatchLatency(seconds: number): void {
     this.dispatchLatency.observe(seconds);
   }
