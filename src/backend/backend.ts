@@ -206,7 +206,10 @@ export class Backend {
       clock,
       ...(timers ? { timers } : {}),
     });
-    this.metrics.trackDuties(() => (this.dutyLease.state === 'held' ? 1 : 0));
+    this.metrics.trackDuties(
+      () => (this.dutyLease.state === 'held' ? 1 : 0),
+      () => this.dutyLease.tries,
+    );
   }
 
   /** The loops only the duty holder runs (docs/architecture.md §9); the dispatcher runs on every backend. */

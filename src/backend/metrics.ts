@@ -2,7 +2,7 @@
  * Prometheus metrics of one backend, in a registry of its own (never the global
  * default, so two backends in one process, as in tests, do not collide).
  */
-import { Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { OperationStatus, WorkerStatus } from '../api/contract.js';
 
 export interface MetricSources {
@@ -44,7 +44,16 @@ export class BackendMetrics {
   }
 
   /** ktrdr_duty_holder: 1 while this backend runs the periodic duties (docs/architecture.md §9), else 0. */
-  trackDuties(held: () => number): void {
+  trackDuties(held: () => number, tries: () => number): void {
+    new Counter({
+      name: 'ktrdr_duty_lease_tries_total',
+      help: 'Times this backend asked for the periodic duties lock',
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.inc(tries());
+      },
+    });
     new Gauge({
       name: 'ktrdr_duty_holder',
       help: 'Whether this backend runs the periodic duties (health checks, orphan detection, retention): 1 or 0',

@@ -25,7 +25,7 @@ export type LockSessionFactory = () => Promise<LockSession>;
  * The key of the periodic duties' lock. Advisory lock keys are per database, so backends on other databases (the
  * tests' own) never meet it. The value is arbitrary but fixed: every version of ktrdr must use the same one.
  */
-export const DUTIES_LOCK_KEY = 0x6b747264; // "ktrd"
+export const DUTIES_LOCK_KEY = 7_469_082_033; // next to the migration and operation-limit keys
 
 export interface AdvisoryLockOptions extends PostgresClientOptions {
   /** Shown in pg_stat_activity.application_name, so an operator sees which backend holds the lock. */

@@ -40,6 +40,7 @@ export class DutyLease {
   private held = false;
   private stopped = false;
   private heldSince: number | null = null;
+  private attempts = 0;
   /** Told each time this backend takes or loses the duties (tests, metrics). */
   private readonly listeners: ((state: DutyState) => void)[] = [];
 
@@ -68,6 +69,11 @@ export class DutyLease {
     return this.heldSince;
   }
 
+  /** How many times this backend asked for the lock (ktrdr_duty_lease_tries_total): takeovers are counted in tries. */
+  get tries(): number {
+    return this.attempts;
+  }
+
   onChange(listener: (state: DutyState) => void): void {
     this.listeners.push(listener);
   }
@@ -90,7 +96,10 @@ export class DutyLease {
   async tryOnce(): Promise<void> {
     if (this.stopped) return;
     if (!this.options.connect) {
-      if (!this.held) this.take();
+      if (!this.held) {
+        this.attempts++;
+        this.take();
+      }
       return;
     }
     if (this.held) {
@@ -111,6 +120,7 @@ export class DutyLease {
       });
     }
     const session = this.session;
+    this.attempts++;
     if (await session.tryLock()) {
       if (this.stopped || this.session !== session) return void (await session.close());
       this.take();
