@@ -5,6 +5,7 @@
 import { backtestBench } from './backtest.bench.js';
 import { clusterBench } from './cluster.bench.js';
 import { dashboardBench } from './dashboard.bench.js';
+import { dispatchCoreBench } from './dispatch-core.bench.js';
 import { contextBench } from './context.bench.js';
 import { featuresBench } from './features.bench.js';
 import { indicatorsBench } from './indicators.bench.js';
@@ -16,6 +17,7 @@ import { trainingBench } from './training.bench.js';
 const BENCHES: Record<string, () => void | Promise<void>> = {
   settings: settingsBench,
   cluster: clusterBench,
+  'dispatch-core': dispatchCoreBench,
   training: trainingBench,
   backtest: backtestBench,
   'model-backtest': modelBacktestBench,

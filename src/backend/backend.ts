@@ -29,6 +29,9 @@ import { HttpServerTelemetry } from '../telemetry/http-server.js';
 import { NO_TELEMETRY, type Telemetry } from '../telemetry/telemetry.js';
 import { registerBackendInstruments } from './telemetry.js';
 
+/** The notification channel that wakes dispatchers: something became pending, or a worker became free. */
+export const DISPATCH_CHANNEL = 'ktrdr_dispatch';
+
 export interface BackendOptions {
   readonly store: Store;
   readonly logger: Logger;
@@ -105,6 +108,7 @@ export class Backend {
   private readonly startedAt: number;
   private readonly clock: Clock;
   private stopping: Promise<void> | null = null;
+  private unsubscribe: () => void = () => {};
 
   constructor(private readonly options: BackendOptions) {
     const clock = (this.clock = options.clock ?? systemClock);
@@ -118,6 +122,8 @@ export class Backend {
     });
     this.registry = new WorkerRegistry(store.workers, clock, {
       failureThreshold: options.healthCheckFailures,
+      // Longer than any start request and the status question after it: an older reservation was left by a backend that stopped mid-start.
+      reservationTimeoutMs: 2 * workerRequestTimeoutMs + options.healthCheckTimeoutMs,
       retryAfterSeconds: options.retryAfterSeconds ?? 5,
       // Probed like a health check: an answer naming another worker means this id is no longer there.
       isLiveAt: (endpointUrl, workerId) =>
@@ -157,7 +163,8 @@ export class Backend {
         timers,
       },
     );
-    const wake = () => this.dispatcher.trigger();
+    // Through the store's notifications: every backend sharing the database wakes its dispatcher (§5.4).
+    const wake = () => store.notifications.notify(DISPATCH_CHANNEL);
     this.operations = new OperationsService(
       { store, registry: this.registry, client, checkpoints: this.checkpoints, clock, logger, wake },
       { cacheTtlMs: options.opsCacheTtlMs, maxOperations: options.maxOperations },
@@ -259,6 +266,7 @@ export class Backend {
       ],
     });
     await this.app.listen({ host: this.options.host, port: this.options.port });
+    this.unsubscribe = this.options.store.notifications.subscribe(DISPATCH_CHANNEL, () => this.dispatcher.trigger());
     this.dispatcher.task.start();
     this.dutyLease.start();
     this.dispatcher.trigger();
@@ -276,6 +284,7 @@ export class Backend {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       this.registry.refuseRegistrations();
+      this.unsubscribe();
       // The lease stops the duties and unlocks: a standby backend takes them over at its next try.
       await Promise.all([this.dispatcher.task.stop(), this.dutyLease.stop()]);
       await this.app?.close();

@@ -3,6 +3,7 @@
  * (getDatabaseSettings()), so an entry point passes them straight in.
  */
 import type { StoreDriver } from './errors.js';
+import { LocalNotifications, PostgresNotifications } from './notifications.js';
 import { openPgliteClient } from './pglite-client.js';
 import { openPostgresClient } from './postgres-client.js';
 import { echoing } from './sql-client.js';
@@ -42,6 +43,7 @@ async function openClient(options: StoreOptions): Promise<SqlClient> {
 async function migrated(store: SqlStore): Promise<SqlStore> {
   try {
     await store.migrate();
+    await store.start();
     return store;
   } catch (error) {
     await store.close().catch(() => undefined);
@@ -54,9 +56,10 @@ async function migrated(store: SqlStore): Promise<SqlStore> {
  * Throws StoreConnectionError when the database cannot be reached or opened.
  */
 export async function openStore(options: StoreOptions): Promise<SqlStore> {
-  const client = await openClient(options);
-  const store = new SqlStore(options.driver, options.echo ? echoing(client, options.log ?? stderrLog) : client);
-  return migrated(store);
+  const opened = await openClient(options);
+  const client = options.echo ? echoing(opened, options.log ?? stderrLog) : opened;
+  const notifications = options.driver === 'postgres' ? new PostgresNotifications(options, client) : new LocalNotifications();
+  return migrated(new SqlStore(options.driver, client, notifications));
 }
 
 /** A fresh, migrated, in-memory PGlite store (tests). */
@@ -89,4 +92,6 @@ export { DirectoryLockedError } from './directory-lock.js';
 export { StoreConnectionError } from './errors.js';
 export type { StoreDriver } from './errors.js';
 export { SqlStore } from './sql-store.js';
+export { LocalNotifications, PostgresNotifications } from './notifications.js';
+export type { Notifications } from './notifications.js';
 export type * from './types.js';

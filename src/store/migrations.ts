@@ -67,6 +67,21 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX checkpoints_by_age ON checkpoints (created_at)`,
     ],
   },
+  {
+    version: 2,
+    name: 'dispatch state of workers in the store (reservation, draining, assignment epoch)',
+    statements: [
+      // One sequence for every worker: an epoch is never reused, even by a worker removed and registered again.
+      `CREATE SEQUENCE worker_assignment_epoch`,
+      `ALTER TABLE workers ADD COLUMN reserved boolean NOT NULL DEFAULT false`,
+      `ALTER TABLE workers ADD COLUMN draining boolean NOT NULL DEFAULT false`,
+      `ALTER TABLE workers ADD COLUMN assignment_epoch bigint NOT NULL DEFAULT 0`,
+      `ALTER TABLE workers ADD COLUMN last_dispatched_at timestamptz`,
+      `CREATE INDEX workers_dispatchable ON workers (worker_type, last_dispatched_at NULLS FIRST, worker_id)
+         WHERE status = 'available' AND current_operation_id IS NULL AND NOT reserved AND NOT draining`,
+      `CREATE INDEX workers_by_endpoint ON workers (endpoint_url)`,
+    ],
+  },
 ];
 
 /** Any constant works; it only has to be the same for every process sharing the database. */

@@ -7,7 +7,7 @@ import type { SqlClient, SqlExecutor, SqlParam } from './sql-client.js';
 import { jsonParam, nullableJsonParam, nullableTimeParam, timeParam, toDate, toNullableDate, toNumber } from './sql-values.js';
 import type { BoundedCreation, NewOperation, OperationFilter, OperationPatch, OperationRepository, OperationRow } from './types.js';
 
-interface OperationRecord {
+export interface OperationRecord {
   operation_id: string;
   seq: unknown;
   operation_type: string;
@@ -24,10 +24,10 @@ interface OperationRecord {
   worker_id: string | null;
 }
 
-const COLUMNS = `operation_id, seq, operation_type, worker_type, status, params, metadata, progress,
+export const OPERATION_COLUMNS = `operation_id, seq, operation_type, worker_type, status, params, metadata, progress,
   created_at, started_at, completed_at, error_message, result_summary, worker_id`;
 
-const toRow = (record: OperationRecord): OperationRow => ({
+export const toOperationRow = (record: OperationRecord): OperationRow => ({
   operationId: record.operation_id,
   operationType: record.operation_type as OperationType,
   workerType: record.worker_type as WorkerType,
@@ -69,7 +69,7 @@ async function insertOperation(sql: SqlExecutor, operation: NewOperation): Promi
     const [record] = await sql.query<OperationRecord>(
       `INSERT INTO operations (operation_id, operation_type, worker_type, status, params, metadata, progress, created_at)
        VALUES ($1, $2, $3, 'pending', $4::text::jsonb, $5::text::jsonb, $6::text::jsonb, $7::timestamptz)
-       RETURNING ${COLUMNS}`,
+       RETURNING ${OPERATION_COLUMNS}`,
       [
         operation.operationId,
         operation.operationType,
@@ -80,7 +80,7 @@ async function insertOperation(sql: SqlExecutor, operation: NewOperation): Promi
         timeParam(operation.createdAt),
       ],
     );
-    return toRow(record!);
+    return toOperationRow(record!);
   } catch (error) {
     if (sqlState(error) === UNIQUE_VIOLATION) throw conflict(`operation '${operation.operationId}' already exists`);
     throw error;
@@ -119,8 +119,8 @@ export class SqlOperationRepository implements OperationRepository {
   }
 
   async get(operationId: string): Promise<OperationRow | null> {
-    const [record] = await this.sql.query<OperationRecord>(`SELECT ${COLUMNS} FROM operations WHERE operation_id = $1`, [operationId]);
-    return record === undefined ? null : toRow(record);
+    const [record] = await this.sql.query<OperationRecord>(`SELECT ${OPERATION_COLUMNS} FROM operations WHERE operation_id = $1`, [operationId]);
+    return record === undefined ? null : toOperationRow(record);
   }
 
   async list(filter: OperationFilter = {}): Promise<{ rows: OperationRow[]; total: number }> {
@@ -142,10 +142,10 @@ export class SqlOperationRepository implements OperationRepository {
       limit = `LIMIT $${params.length}`;
     }
     const records = await this.sql.query<OperationRecord>(
-      `SELECT ${COLUMNS} FROM operations ${where} ORDER BY created_at DESC, seq DESC ${limit}`,
+      `SELECT ${OPERATION_COLUMNS} FROM operations ${where} ORDER BY created_at DESC, seq DESC ${limit}`,
       params,
     );
-    return { rows: records.map(toRow), total: toNumber(counted?.total ?? 0) };
+    return { rows: records.map(toOperationRow), total: toNumber(counted?.total ?? 0) };
   }
 
   async countByStatus(): Promise<Record<OperationStatus, number>> {
@@ -179,10 +179,10 @@ export class SqlOperationRepository implements OperationRepository {
       condition += ` AND status IN (${placeholders.join(', ')})`;
     }
     const [record] = await this.sql.query<OperationRecord>(
-      `UPDATE operations SET ${assignments.join(', ')} WHERE ${condition} RETURNING ${COLUMNS}`,
+      `UPDATE operations SET ${assignments.join(', ')} WHERE ${condition} RETURNING ${OPERATION_COLUMNS}`,
       params,
     );
-    return record === undefined ? null : toRow(record);
+    return record === undefined ? null : toOperationRow(record);
   }
 
   async pending(workerType?: WorkerType, limit?: number): Promise<OperationRow[]> {
@@ -197,13 +197,13 @@ export class SqlOperationRepository implements OperationRepository {
       params.push(limit);
       limitSql = `LIMIT $${params.length}`;
     }
-    const records = await this.sql.query<OperationRecord>(`SELECT ${COLUMNS} FROM operations WHERE ${where} ORDER BY seq ${limitSql}`, params);
-    return records.map(toRow);
+    const records = await this.sql.query<OperationRecord>(`SELECT ${OPERATION_COLUMNS} FROM operations WHERE ${where} ORDER BY seq ${limitSql}`, params);
+    return records.map(toOperationRow);
   }
 
   async running(): Promise<OperationRow[]> {
-    const records = await this.sql.query<OperationRecord>(`SELECT ${COLUMNS} FROM operations WHERE status = 'running' ORDER BY seq`);
-    return records.map(toRow);
+    const records = await this.sql.query<OperationRecord>(`SELECT ${OPERATION_COLUMNS} FROM operations WHERE status = 'running' ORDER BY seq`);
+    return records.map(toOperationRow);
   }
 
   async deleteTerminalBefore(cutoff: Date, statuses?: readonly OperationStatus[]): Promise<string[]> {

@@ -2,6 +2,7 @@
 import { SqlCheckpointRepository } from './checkpoint-repository.js';
 import type { StoreDriver } from './errors.js';
 import { applyMigrations } from './migrations.js';
+import { LocalNotifications, type Notifications } from './notifications.js';
 import { SqlOperationRepository } from './operation-repository.js';
 import type { SqlClient } from './sql-client.js';
 import type { Store } from './types.js';
@@ -16,6 +17,8 @@ export class SqlStore implements Store {
     readonly driver: StoreDriver,
     /** Exposed for tests and diagnostics; services use the repositories. */
     readonly client: SqlClient,
+    /** In-process by default (PGlite: one process); openStore gives PostgreSQL its LISTEN/NOTIFY ones. */
+    readonly notifications: Notifications = new LocalNotifications(),
   ) {
     this.operations = new SqlOperationRepository(client);
     this.workers = new SqlWorkerRepository(client);
@@ -26,7 +29,16 @@ export class SqlStore implements Store {
     await applyMigrations(this.client);
   }
 
-  close(): Promise<void> {
-    return this.client.close();
+  /** Starts the notifications (PostgreSQL: connects the listening connection). */
+  async start(): Promise<void> {
+    await this.notifications.start();
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.notifications.stop();
+    } finally {
+      await this.client.close();
+    }
   }
 }

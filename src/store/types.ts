@@ -3,6 +3,7 @@
  * (PGlite embedded, PostgreSQL) sharing the same SQL and migrations.
  * Times are `Date`s here; the HTTP layer renders them as ISO strings.
  */
+import type { Notifications } from './notifications.js';
 import type { JsonObject, OperationStatus, OperationType, Progress, WorkerStatus, WorkerType } from '../api/contract.js';
 
 export interface OperationRow {
@@ -93,11 +94,93 @@ export interface WorkerRow {
   readonly healthCheckFailures: number;
 }
 
+/** A worker with the dispatch state every backend sharing the database sees (docs/architecture.md §5.4). */
+export interface WorkerState extends WorkerRow {
+  /** A start request is in flight (a health answer must not declare the worker idle meanwhile). */
+  readonly reserved: boolean;
+  /** It handed its operation back because it is stopping: never dispatched to again until it registers. */
+  readonly draining: boolean;
+  /** Bumped (from one sequence, never reused) whenever the worker is assigned an operation or registers. */
+  readonly assignmentEpoch: number;
+  readonly lastDispatchedAt: Date | null;
+}
+
+export interface WorkerRegistration {
+  readonly workerId: string;
+  readonly workerType: WorkerType;
+  readonly endpointUrl: string;
+  readonly currentOperationId: string | null;
+  readonly capabilities: JsonObject;
+  readonly metadata: JsonObject;
+  readonly now: Date;
+  /** The endpoint the worker id may move from (found dead); null: it must not be registered anywhere else. */
+  readonly movedFrom: string | null;
+}
+
+/** Saved, or refused because the worker id is registered at `previousEndpoint` (another endpoint). */
+export type RegistrationOutcome = { readonly row: WorkerRow } | { readonly previousEndpoint: string };
+
+/** One operation claimed for one worker, both already marked (running / busy and reserved). */
+export interface Claim {
+  readonly operation: OperationRow;
+  readonly worker: WorkerRow;
+  readonly epoch: number;
+  /** Whether the operation has a checkpoint to resume from (saves looking for one when it has none). */
+  readonly hasCheckpoint: boolean;
+}
+
+/** A healthy answer to a health request sent when the worker's epoch was `requestEpoch` (null: unknown). */
+export interface HealthyReport {
+  readonly workerId: string;
+  readonly requestEpoch: number | null;
+  readonly busy: boolean;
+  /** What the worker runs and claims (null when idle or when what it runs is not its own). */
+  readonly claimedOperationId: string | null;
+}
+
 export interface WorkerRepository {
   upsert(worker: WorkerRow): Promise<WorkerRow>;
   get(workerId: string): Promise<WorkerRow | null>;
   list(): Promise<WorkerRow[]>;
   delete(workerId: string): Promise<boolean>;
+  /** Every worker with its dispatch state. */
+  states(): Promise<WorkerState[]>;
+  countByStatus(): Promise<Record<WorkerStatus, number>>;
+  /** Workers of a type that can take an operation now, the longest idle first (through the partial index). */
+  dispatchable(workerType: WorkerType): Promise<WorkerRow[]>;
+  /**
+   * Registers in one statement: removes another worker id registered at the same endpoint, keeps the first
+   * registration time, clears reservation, draining and failures, and takes a new assignment epoch.
+   */
+  register(registration: WorkerRegistration): Promise<RegistrationOutcome>;
+  /**
+   * Pairs, per worker type, the oldest pending operations with the longest-idle dispatchable workers (up to
+   * `limitPerType` pairs each, never `exclude`), marking both in the same statement. Rows locked by a concurrent
+   * claim are skipped, so two claims never pair the same worker or operation.
+   */
+  claim(workerTypes: readonly WorkerType[], limitPerType: number, now: Date, exclude: readonly string[]): Promise<Claim[]>;
+  /**
+   * The start request was answered: ends the reservation of that assignment (epoch), and says whether the
+   * operation still wants that worker (not cancelled, not moved elsewhere meanwhile).
+   */
+  endReservation(workerId: string, operationId: string, epoch: number): Promise<boolean>;
+  /** The start request failed: the worker does not run `operationId` (`busyElsewhere`: it runs something else). */
+  cancelReservation(workerId: string, operationId: string, epoch: number, busyElsewhere: boolean): Promise<void>;
+  /** The worker no longer runs `operationId`; false when it was not recorded as running it. */
+  release(workerId: string, operationId: string): Promise<boolean>;
+  /** The worker runs `operationId` (it said so at registration): a new assignment. */
+  markBusy(workerId: string, operationId: string): Promise<void>;
+  /** The worker runs `operationId`, which is not its own: busy, claiming nothing. */
+  disown(workerId: string, operationId: string): Promise<void>;
+  drain(workerId: string): Promise<void>;
+  assignmentEpoch(workerId: string): Promise<number | null>;
+  /**
+   * Healthy answers, in one statement. A reservation made at or after `reservedSince` is a start request still in
+   * flight (the worker stays busy with it); an older one is a backend that died mid-start, and the answer decides.
+   */
+  recordHealthy(reports: readonly HealthyReport[], now: Date, reservedSince: Date): Promise<WorkerRow[]>;
+  /** Failed health checks (or start requests), in one statement; `threshold` failures make a worker temporarily_unavailable. */
+  recordFailures(workerIds: readonly string[], now: Date, threshold: number): Promise<WorkerRow[]>;
 }
 
 export interface CheckpointRow {
@@ -128,6 +211,8 @@ export interface Store {
   readonly operations: OperationRepository;
   readonly workers: WorkerRepository;
   readonly checkpoints: CheckpointRepository;
+  /** Wake-ups shared by every process using the database (started and stopped with the store). */
+  readonly notifications: Notifications;
   /** Applies pending schema migrations (idempotent). */
   migrate(): Promise<void>;
   close(): Promise<void>;

@@ -1,8 +1,17 @@
 /** Registered workers, over SQL. */
 import type { JsonObject, WorkerStatus, WorkerType } from '../api/contract.js';
+import { toOperationRow, type OperationRecord } from './operation-repository.js';
 import type { SqlExecutor } from './sql-client.js';
 import { jsonParam, nullableTimeParam, timeParam, toDate, toNullableDate, toNumber } from './sql-values.js';
-import type { WorkerRepository, WorkerRow } from './types.js';
+import type {
+  Claim,
+  HealthyReport,
+  RegistrationOutcome,
+  WorkerRegistration,
+  WorkerRepository,
+  WorkerRow,
+  WorkerState,
+} from './types.js';
 
 interface WorkerRecord {
   worker_id: string;
@@ -16,6 +25,13 @@ interface WorkerRecord {
   last_health_check: unknown;
   last_healthy_at: unknown;
   health_check_failures: unknown;
+}
+
+interface WorkerStateRecord extends WorkerRecord {
+  reserved: boolean;
+  draining: boolean;
+  assignment_epoch: unknown;
+  last_dispatched_at: unknown;
 }
 
 const COLUMNS = `worker_id, worker_type, endpoint_url, status, current_operation_id, capabilities, metadata,
@@ -34,6 +50,144 @@ const toRow = (record: WorkerRecord): WorkerRow => ({
   lastHealthyAt: toNullableDate(record.last_healthy_at),
   healthCheckFailures: toNumber(record.health_check_failures),
 });
+
+const STATE_COLUMNS = `${COLUMNS}, reserved, draining, assignment_epoch, last_dispatched_at`;
+
+const toState = (record: WorkerStateRecord): WorkerState => ({
+  ...toRow(record),
+  reserved: record.reserved,
+  draining: record.draining,
+  assignmentEpoch: toNumber(record.assignment_epoch),
+  lastDispatchedAt: toNullableDate(record.last_dispatched_at),
+});
+
+/** What the partial index workers_dispatchable covers: the rows a claim may take. */
+const DISPATCHABLE = `status = 'available' AND current_operation_id IS NULL AND NOT reserved AND NOT draining`;
+
+/** Longest idle first; the id breaks ties so that every backend picks in the same order. */
+const IDLE_ORDER = 'last_dispatched_at NULLS FIRST, worker_id';
+
+/**
+ * The claim (docs/architecture.md §5.4). `ws`: up to $2 dispatchable workers per type, locked, numbered longest
+ * idle first; `ops`: up to $2 pending operations of each type that has such workers, locked, numbered oldest first;
+ * `pairs` joins them by type and number and takes one epoch each. Both UPDATEs and the answer are the same
+ * statement, so no other statement (another backend's claim included) ever sees one side claimed without the other.
+ * SKIP LOCKED makes a concurrent claim take the next rows instead of waiting for (or re-taking) these.
+ */
+const CLAIM_SQL = `
+WITH ws AS (
+  SELECT w.worker_id, w.worker_type, row_number() OVER (PARTITION BY w.worker_type ORDER BY w.last_dispatched_at NULLS FIRST, w.worker_id) AS n
+  FROM jsonb_array_elements_text($1::text::jsonb) AS t (worker_type)
+  CROSS JOIN LATERAL (
+    SELECT worker_id, worker_type, last_dispatched_at FROM workers
+    WHERE worker_type = t.worker_type AND ${DISPATCHABLE}
+      AND worker_id NOT IN (SELECT jsonb_array_elements_text($4::text::jsonb))
+    ORDER BY ${IDLE_ORDER} LIMIT $2 FOR UPDATE SKIP LOCKED
+  ) AS w
+), ops AS (
+  SELECT o.operation_id, o.worker_type, row_number() OVER (PARTITION BY o.worker_type ORDER BY o.seq) AS n
+  FROM (SELECT DISTINCT worker_type FROM ws) AS t
+  CROSS JOIN LATERAL (
+    SELECT operation_id, worker_type, seq FROM operations
+    WHERE status = 'pending' AND worker_type = t.worker_type
+    ORDER BY seq LIMIT $2 FOR UPDATE SKIP LOCKED
+  ) AS o
+), pairs AS (
+  SELECT ops.operation_id, ws.worker_id, nextval('worker_assignment_epoch') AS epoch
+  FROM ops JOIN ws ON ws.worker_type = ops.worker_type AND ws.n = ops.n
+), claimed_operations AS (
+  UPDATE operations SET status = 'running', worker_id = pairs.worker_id, started_at = $3::timestamptz
+  FROM pairs WHERE operations.operation_id = pairs.operation_id
+  RETURNING operations.*
+), claimed_workers AS (
+  UPDATE workers SET status = 'busy', reserved = true, current_operation_id = pairs.operation_id,
+    assignment_epoch = pairs.epoch, last_dispatched_at = $3::timestamptz
+  FROM pairs WHERE workers.worker_id = pairs.worker_id
+  RETURNING workers.*
+)
+SELECT to_jsonb(o) AS operation, to_jsonb(w) AS worker,
+  EXISTS (SELECT 1 FROM checkpoints c WHERE c.operation_id = o.operation_id) AS has_checkpoint
+FROM claimed_operations AS o JOIN claimed_workers AS w ON w.current_operation_id = o.operation_id
+ORDER BY o.seq`;
+
+/**
+ * Registration in one statement: the existing row of the id is locked; the registration is refused (nothing
+ * written, previous_endpoint answered) when it is registered at another endpoint than this one or $9 (the one
+ * found dead); otherwise another id at the same endpoint (a worker restarted under a new id) is deleted and the
+ * row upserted. The endpoint index makes the look-up O(1) whatever the number of workers.
+ */
+const REGISTER_SQL = `
+WITH existing AS (
+  SELECT endpoint_url FROM workers WHERE worker_id = $1 FOR UPDATE
+), verdict AS (
+  SELECT NOT EXISTS (SELECT 1 FROM existing WHERE endpoint_url <> $3 AND endpoint_url IS DISTINCT FROM $9::text) AS ok
+), stale AS (
+  DELETE FROM workers WHERE endpoint_url = $3 AND worker_id <> $1 AND (SELECT ok FROM verdict) RETURNING worker_id
+), saved AS (
+  INSERT INTO workers (${COLUMNS}, reserved, draining, assignment_epoch)
+  SELECT $1, $2, $3, $4, $5, $6::text::jsonb, $7::text::jsonb, $8::timestamptz, NULL, $8::timestamptz, 0,
+    false, false, nextval('worker_assignment_epoch')
+  WHERE (SELECT ok FROM verdict)
+  ON CONFLICT (worker_id) DO UPDATE SET
+    worker_type = EXCLUDED.worker_type,
+    endpoint_url = EXCLUDED.endpoint_url,
+    status = EXCLUDED.status,
+    current_operation_id = EXCLUDED.current_operation_id,
+    capabilities = EXCLUDED.capabilities,
+    metadata = EXCLUDED.metadata,
+    last_healthy_at = EXCLUDED.last_healthy_at,
+    health_check_failures = 0,
+    reserved = false,
+    draining = false,
+    assignment_epoch = EXCLUDED.assignment_epoch
+  RETURNING ${COLUMNS}
+)
+SELECT (SELECT endpoint_url FROM existing) AS previous_endpoint, (SELECT count(*) FROM stale) AS replaced, saved.*
+FROM (SELECT 1) AS one LEFT JOIN saved ON true`;
+
+/** Whether the reservation is a start request still in flight (made at or after $since). */
+const IN_FLIGHT = `(w.reserved AND w.last_dispatched_at >= $3::timestamptz)`;
+const STALE_ANSWER = `(h.request_epoch IS NOT NULL AND h.request_epoch <> w.assignment_epoch)`;
+
+/**
+ * Healthy answers in one statement. The rows are locked in id order first, so two such statements (two backends)
+ * never deadlock. An answer overtaken by an assignment ($STALE_ANSWER) only proves the worker alive.
+ */
+const HEALTHY_SQL = `
+WITH h AS (
+  SELECT * FROM jsonb_to_recordset($1::text::jsonb) AS h (worker_id text, request_epoch bigint, busy boolean, claimed text)
+), locked AS (
+  SELECT worker_id FROM workers WHERE worker_id IN (SELECT worker_id FROM h) ORDER BY worker_id FOR UPDATE
+)
+UPDATE workers AS w SET
+  last_health_check = $2::timestamptz,
+  last_healthy_at = $2::timestamptz,
+  health_check_failures = 0,
+  status = CASE
+    WHEN ${STALE_ANSWER} THEN
+      CASE WHEN w.status <> 'temporarily_unavailable' THEN w.status WHEN w.current_operation_id IS NOT NULL THEN 'busy' ELSE 'available' END
+    WHEN ${IN_FLIGHT} OR h.busy THEN 'busy'
+    ELSE 'available' END,
+  current_operation_id = CASE WHEN ${STALE_ANSWER} OR ${IN_FLIGHT} THEN w.current_operation_id ELSE h.claimed END,
+  reserved = CASE WHEN ${STALE_ANSWER} THEN w.reserved ELSE ${IN_FLIGHT} END
+FROM h JOIN locked USING (worker_id)
+WHERE w.worker_id = h.worker_id
+RETURNING ${COLUMNS.split(',').map((column) => `w.${column.trim()}`).join(', ')}`;
+
+const FAILURES_SQL = `
+WITH locked AS (
+  SELECT worker_id FROM workers WHERE worker_id IN (SELECT jsonb_array_elements_text($1::text::jsonb)) ORDER BY worker_id FOR UPDATE
+)
+UPDATE workers SET
+  health_check_failures = health_check_failures + 1,
+  last_health_check = $2::timestamptz,
+  status = CASE WHEN health_check_failures + 1 >= $3 THEN 'temporarily_unavailable' ELSE status END
+FROM locked WHERE workers.worker_id = locked.worker_id
+RETURNING ${COLUMNS.split(',').map((column) => `workers.${column.trim()}`).join(', ')}`;
+
+/** A worker's status once it no longer runs an operation: temporarily_unavailable stays so. */
+const FREED = `CASE WHEN status = 'temporarily_unavailable' THEN status ELSE 'available' END`;
+const BUSY = `CASE WHEN status = 'temporarily_unavailable' THEN status ELSE 'busy' END`;
 
 export class SqlWorkerRepository implements WorkerRepository {
   constructor(private readonly sql: SqlExecutor) {}
@@ -84,5 +238,128 @@ export class SqlWorkerRepository implements WorkerRepository {
   async delete(workerId: string): Promise<boolean> {
     const rows = await this.sql.query<{ worker_id: string }>('DELETE FROM workers WHERE worker_id = $1 RETURNING worker_id', [workerId]);
     return rows.length > 0;
+  }
+
+  async states(): Promise<WorkerState[]> {
+    const records = await this.sql.query<WorkerStateRecord>(`SELECT ${STATE_COLUMNS} FROM workers ORDER BY registered_at, worker_id`);
+    return records.map(toState);
+  }
+
+  async countByStatus(): Promise<Record<WorkerStatus, number>> {
+    const counts: Record<WorkerStatus, number> = { available: 0, busy: 0, temporarily_unavailable: 0 };
+    const rows = await this.sql.query<{ status: WorkerStatus; n: unknown }>('SELECT status, count(*) AS n FROM workers GROUP BY status');
+    for (const row of rows) counts[row.status] = toNumber(row.n);
+    return counts;
+  }
+
+  async dispatchable(workerType: WorkerType): Promise<WorkerRow[]> {
+    const records = await this.sql.query<WorkerRecord>(
+      `SELECT ${COLUMNS} FROM workers WHERE worker_type = $1 AND ${DISPATCHABLE} ORDER BY ${IDLE_ORDER}`,
+      [workerType],
+    );
+    return records.map(toRow);
+  }
+
+  async register(registration: WorkerRegistration): Promise<RegistrationOutcome> {
+    const [record] = await this.sql.query<Partial<WorkerRecord> & { previous_endpoint: string | null }>(REGISTER_SQL, [
+      registration.workerId,
+      registration.workerType,
+      registration.endpointUrl,
+      registration.currentOperationId ? 'busy' : 'available',
+      registration.currentOperationId,
+      jsonParam(registration.capabilities),
+      jsonParam(registration.metadata),
+      timeParam(registration.now),
+      registration.movedFrom,
+    ]);
+    if (!record?.worker_id) return { previousEndpoint: record?.previous_endpoint ?? '' };
+    return { row: toRow(record as WorkerRecord) };
+  }
+
+  async claim(workerTypes: readonly WorkerType[], limitPerType: number, now: Date, exclude: readonly string[]): Promise<Claim[]> {
+    const records = await this.sql.query<{ operation: OperationRecord; worker: WorkerStateRecord; has_checkpoint: boolean }>(CLAIM_SQL, [
+      jsonParam(workerTypes),
+      limitPerType,
+      timeParam(now),
+      jsonParam(exclude),
+    ]);
+    return records.map((record) => ({
+      operation: toOperationRow(record.operation),
+      worker: toRow(record.worker),
+      epoch: toNumber(record.worker.assignment_epoch),
+      hasCheckpoint: record.has_checkpoint,
+    }));
+  }
+
+  async endReservation(workerId: string, operationId: string, epoch: number): Promise<boolean> {
+    // Wanted unless cancelled, put back or given to another worker meanwhile; an operation the worker already
+    // finished (its outcome overtook the start answer) is its own.
+    const [row] = await this.sql.query<{ wanted: boolean }>(
+      `WITH ended AS (
+         UPDATE workers SET reserved = false WHERE worker_id = $1 AND assignment_epoch = $3 RETURNING worker_id
+       )
+       SELECT EXISTS (
+         SELECT 1 FROM operations WHERE operation_id = $2 AND worker_id = $1 AND status IN ('running', 'completed', 'failed')
+       ) AS wanted, (SELECT count(*) FROM ended) AS ended`,
+      [workerId, operationId, epoch],
+    );
+    return row?.wanted === true;
+  }
+
+  async cancelReservation(workerId: string, operationId: string, epoch: number, busyElsewhere: boolean): Promise<void> {
+    await this.sql.query(
+      `UPDATE workers SET reserved = false, status = $4, current_operation_id = NULL
+       WHERE worker_id = $1 AND current_operation_id = $2 AND assignment_epoch = $3`,
+      [workerId, operationId, epoch, busyElsewhere ? 'busy' : 'available'],
+    );
+  }
+
+  async release(workerId: string, operationId: string): Promise<boolean> {
+    const rows = await this.sql.query(
+      `UPDATE workers SET status = ${FREED}, current_operation_id = NULL, reserved = false
+       WHERE worker_id = $1 AND current_operation_id = $2 RETURNING worker_id`,
+      [workerId, operationId],
+    );
+    return rows.length > 0;
+  }
+
+  async markBusy(workerId: string, operationId: string): Promise<void> {
+    await this.sql.query(
+      `UPDATE workers SET status = ${BUSY}, current_operation_id = $2, assignment_epoch = nextval('worker_assignment_epoch')
+       WHERE worker_id = $1`,
+      [workerId, operationId],
+    );
+  }
+
+  async disown(workerId: string, operationId: string): Promise<void> {
+    await this.sql.query(`UPDATE workers SET status = ${BUSY}, current_operation_id = NULL WHERE worker_id = $1 AND current_operation_id = $2`, [
+      workerId,
+      operationId,
+    ]);
+  }
+
+  async drain(workerId: string): Promise<void> {
+    await this.sql.query('UPDATE workers SET draining = true WHERE worker_id = $1', [workerId]);
+  }
+
+  async assignmentEpoch(workerId: string): Promise<number | null> {
+    const [row] = await this.sql.query<{ assignment_epoch: unknown }>('SELECT assignment_epoch FROM workers WHERE worker_id = $1', [workerId]);
+    return row === undefined ? null : toNumber(row.assignment_epoch);
+  }
+
+  async recordHealthy(reports: readonly HealthyReport[], now: Date, reservedSince: Date): Promise<WorkerRow[]> {
+    if (reports.length === 0) return [];
+    const records = await this.sql.query<WorkerRecord>(HEALTHY_SQL, [
+      jsonParam(reports.map((report) => ({ worker_id: report.workerId, request_epoch: report.requestEpoch, busy: report.busy, claimed: report.claimedOperationId }))),
+      timeParam(now),
+      timeParam(reservedSince),
+    ]);
+    return records.map(toRow);
+  }
+
+  async recordFailures(workerIds: readonly string[], now: Date, threshold: number): Promise<WorkerRow[]> {
+    if (workerIds.length === 0) return [];
+    const records = await this.sql.query<WorkerRecord>(FAILURES_SQL, [jsonParam(workerIds), timeParam(now), threshold]);
+    return records.map(toRow);
   }
 }

@@ -1,7 +1,9 @@
 /**
  * Hands pending operations to available workers: FIFO per worker type, one
- * operation per worker. The worker is reserved and the operation claimed before
- * the start request, so nothing is dispatched twice; when the worker does not
+ * operation per worker. The operation and the worker are claimed together, in
+ * one statement (WorkerRegistry.claim, docs/architecture.md §5.4), before the start
+ * request, so nothing is dispatched twice, even by several backends sharing the
+ * database; when the worker does not
  * answer, the operation goes back to pending (never lost) and the worker gets a
  * health failure, unless the worker may have started it after all (a timeout):
  * then the worker is asked, and the operation stays with it when it knows it.
@@ -15,7 +17,7 @@ import { errorText } from '../../common/errors.js';
 import { PeriodicTask, type Timers } from '../../common/periodic-task.js';
 import type { Logger } from '../../logging/logger.js';
 import { ATTR, NO_TELEMETRY, type Telemetry } from '../../telemetry/telemetry.js';
-import type { OperationRepository, OperationRow, WorkerRow } from '../../store/types.js';
+import type { Claim, OperationRepository, OperationRow, WorkerRow } from '../../store/types.js';
 import type { CheckpointStore } from './checkpoint-store.js';
 import { isConnectionRefused, type WorkerClient } from './worker-client.js';
 import type { WorkerRegistry } from './worker-registry.js';
@@ -38,6 +40,8 @@ export interface DispatcherOptions {
   readonly intervalMs: number;
   /** Bound on the status question asked after a start request went unanswered, in ms (short: it is one look). */
   readonly statusCheckTimeoutMs: number;
+  /** Pairs claimed per worker type in one statement (their start requests go out in parallel). Default 32. */
+  readonly batchSize?: number;
   readonly timers?: Timers;
 }
 
@@ -45,6 +49,8 @@ export interface DispatcherOptions {
 export const QUEUED_AT_KEY = 'queued_at';
 
 type Attempt = 'started' | 'skipped' | 'worker-failed';
+
+const DEFAULT_BATCH_SIZE = 32;
 
 export class Dispatcher {
   readonly task: PeriodicTask;
@@ -95,40 +101,33 @@ export class Dispatcher {
   }
 
   private async dispatchAllTypes(): Promise<number> {
+    const batchSize = this.options.batchSize ?? DEFAULT_BATCH_SIZE;
+    // Workers whose start request failed in this pass: not tried again before the next one.
+    const failedWorkers = new Set<string>();
     let started = 0;
-    for (const workerType of WorkerType.options) {
-      const failedWorkers = new Set<string>();
-      for (;;) {
-        const workers = (await this.deps.registry.available(workerType)).filter((worker) => !failedWorkers.has(worker.workerId));
-        if (workers.length === 0) break;
-        const pending = await this.deps.operations.pending(workerType, workers.length);
-        if (pending.length === 0) break;
-        const attempts = await Promise.all(pending.map((operation, index) => this.dispatchOne(operation, workers[index] as WorkerRow)));
-        attempts.forEach((attempt, index) => {
-          if (attempt === 'worker-failed') failedWorkers.add((workers[index] as WorkerRow).workerId);
-        });
-        started += attempts.filter((attempt) => attempt === 'started').length;
-        if (!attempts.includes('started') && !attempts.includes('worker-failed')) break;
-      }
+    for (;;) {
+      const claims = await this.deps.registry.claim(WorkerType.options, batchSize, [...failedWorkers]);
+      if (claims.length === 0) break;
+      const attempts = await Promise.all(claims.map((claim) => this.dispatchOne(claim)));
+      attempts.forEach((attempt, index) => {
+        if (attempt === 'worker-failed') failedWorkers.add((claims[index] as Claim).worker.workerId);
+      });
+      started += attempts.filter((attempt) => attempt === 'started').length;
+      // A batch short of full on every type ran out of workers or operations: only a failure (an operation
+      // pending again, a worker free again) can make another claim find something.
+      const full = WorkerType.options.some((type) => claims.filter((claim) => claim.worker.workerType === type).length >= batchSize);
+      if (!full && attempts.every((attempt) => attempt === 'started')) break;
     }
     return started;
   }
 
-  private async dispatchOne(operation: OperationRow, worker: WorkerRow): Promise<Attempt> {
-    const { operations, registry, clock } = this.deps;
-    const operationId = operation.operationId;
-    if (!(await registry.reserve(worker.workerId, operationId))) return 'skipped';
-    const now = clock.now();
-    const claimed = await operations.update(operationId, { status: 'running', workerId: worker.workerId, startedAt: new Date(now) }, ['pending']);
-    if (!claimed) {
-      await registry.cancelReservation(worker.workerId, operationId, false);
-      return 'skipped';
-    }
-    // Traced from the claim on: reservations lost to a concurrent pass are not dispatches.
+  private async dispatchOne(claim: Claim): Promise<Attempt> {
+    const { operation, worker } = claim;
+    const now = this.deps.clock.now();
     const span = (this.deps.telemetry ?? NO_TELEMETRY).startSpan(`dispatch ${operation.operationType}`, {
       kind: 'client',
       attributes: {
-        [ATTR.operationId]: operationId,
+        [ATTR.operationId]: operation.operationId,
         [ATTR.operationType]: operation.operationType,
         [ATTR.workerId]: worker.workerId,
         [ATTR.workerType]: worker.workerType,
@@ -136,7 +135,7 @@ export class Dispatcher {
       },
     });
     try {
-      const attempt = await this.startClaimed(operation, worker, now, span.traceHeaders());
+      const attempt = await this.startClaimed(claim, now, span.traceHeaders());
       span.setAttributes({ [ATTR.dispatchResult]: attempt });
       return attempt;
     } catch (error) {
@@ -147,24 +146,27 @@ export class Dispatcher {
     }
   }
 
-  private async startClaimed(operation: OperationRow, worker: WorkerRow, now: number, traceHeaders: Record<string, string>): Promise<Attempt> {
+  private async startClaimed(claim: Claim, now: number, traceHeaders: Record<string, string>): Promise<Attempt> {
     const { registry, client, checkpoints, logger } = this.deps;
+    const { operation, worker, epoch } = claim;
     const operationId = operation.operationId;
     const body: WorkerStartBody = {
       operation_id: operationId,
       operation_type: operation.operationType,
       params: operation.params,
-      checkpoint: await checkpoints.latest(operationId),
+      checkpoint: claim.hasCheckpoint ? await checkpoints.latest(operationId) : null,
     };
     try {
       await client.start(worker.endpointUrl, body, traceHeaders);
     } catch (error) {
-      if (!(await this.startedDespite(operation, worker, error))) return this.handleStartFailure(operation, worker, error);
+      if (!(await this.startedDespite(operation, worker, error))) return this.handleStartFailure(claim, error);
     }
-    registry.endReservation(worker.workerId);
+    const wanted = await registry.endReservation(worker.workerId, operationId, epoch);
     this.deps.observeLatency?.(Math.max(0, now - queuedAt(operation)) / 1000);
     logger.info({ operation_id: operationId, worker_id: worker.workerId, from_units: body.checkpoint?.units ?? null }, 'operation dispatched');
-    return (await this.stillWanted(operationId, worker)) ? 'started' : 'skipped';
+    if (wanted) return 'started';
+    await this.unwanted(operationId, worker);
+    return 'skipped';
   }
 
   /**
@@ -194,22 +196,21 @@ export class Dispatcher {
   }
 
   /**
-   * After a successful start: the operation may have been cancelled (or otherwise moved on) while the request was
-   * in flight, when a cancel could not reach the worker yet. Then the worker is told to stop it.
+   * After a successful start: the operation was cancelled (or otherwise moved on) while the request was in
+   * flight, when a cancel could not reach the worker yet. The worker is told to stop it.
    */
-  private async stillWanted(operationId: string, worker: WorkerRow): Promise<boolean> {
+  private async unwanted(operationId: string, worker: WorkerRow): Promise<void> {
     const { operations, client, logger } = this.deps;
     const row = await operations.get(operationId);
-    if (row?.status === 'running' && row.workerId === worker.workerId) return true;
     logger.warn({ operation_id: operationId, worker_id: worker.workerId, status: row?.status ?? 'deleted' }, 'operation changed while it was being started; cancelling it on the worker');
     await client.cancel(worker.endpointUrl, operationId).catch((error: unknown) => {
       logger.warn({ operation_id: operationId, worker_id: worker.workerId, err: error }, 'could not tell the worker to cancel');
     });
-    return false;
   }
 
-  private async handleStartFailure(operation: OperationRow, worker: WorkerRow, error: unknown): Promise<Attempt> {
+  private async handleStartFailure(claim: Claim, error: unknown): Promise<Attempt> {
     const { operations, registry, logger } = this.deps;
+    const { operation, worker, epoch } = claim;
     const operationId = operation.operationId;
     const status = error instanceof HttpError ? error.status : null;
     const reason = errorText(error);
@@ -220,7 +221,7 @@ export class Dispatcher {
         { status: 'failed', completedAt: new Date(this.deps.clock.now()), errorMessage: `worker ${worker.workerId} rejected the operation: ${reason}` },
         ['running'],
       );
-      await registry.cancelReservation(worker.workerId, operationId, false);
+      await registry.cancelReservation(worker.workerId, operationId, false, epoch);
       logger.warn({ operation_id: operationId, worker_id: worker.workerId, reason }, 'operation rejected by the worker');
       return 'skipped';
     }
@@ -229,7 +230,7 @@ export class Dispatcher {
       { status: 'pending', workerId: null, startedAt: null },
       ['running'],
     );
-    await registry.cancelReservation(worker.workerId, operationId, status === 409);
+    await registry.cancelReservation(worker.workerId, operationId, status === 409, epoch);
     if (status !== 409) await registry.recordFailure(worker.workerId);
     logger.warn({ operation_id: operationId, worker_id: worker.workerId, reason }, 'dispatch failed; operation is pending again');
     return 'worker-failed';

@@ -5,20 +5,25 @@
  * answer also updates which operation the worker claims to run; a worker running
  * an operation that is not its own (cancelled or finished meanwhile, deleted, or
  * given to another worker) is told to cancel it, and that is no claim.
+ * The answers are written in batches (one statement for all the answers that
+ * arrived while the previous batch was being written), each a conditional UPDATE
+ * on the rows: nothing here holds up a claim (docs/architecture.md §5.4).
  */
 import type { Clock } from '../../common/clock.js';
 import { errorText } from '../../common/errors.js';
 import { PeriodicTask, type Timers } from '../../common/periodic-task.js';
 import type { Logger } from '../../logging/logger.js';
 import type { WorkerHealth } from '../../api/contract.js';
-import type { OperationRepository, WorkerRow } from '../../store/types.js';
+import type { OperationRepository, WorkerRow, WorkerState } from '../../store/types.js';
 import type { WorkerClient } from './worker-client.js';
-import type { WorkerRegistry } from './worker-registry.js';
+import type { HealthAnswer, WorkerRegistry } from './worker-registry.js';
 
 export interface HealthCheckerOptions {
   readonly intervalMs: number;
   readonly timeoutMs: number;
   readonly removalThresholdMs: number;
+  /** Most answers written by one statement. Default 200. */
+  readonly batchSize?: number;
   readonly timers?: Timers;
 }
 
@@ -49,20 +54,25 @@ export class HealthChecker {
   }
 
   async checkAll(): Promise<void> {
-    const workers = await this.deps.registry.list();
-    const results = await Promise.all(workers.map((worker) => this.check(worker)));
+    const workers = await this.deps.registry.states();
+    const batchSize = this.options.batchSize ?? 200;
+    const healthy = new Batcher<HealthAnswer, WorkerRow>(batchSize, (answers) => this.deps.registry.recordHealthyMany(answers));
+    const failed = new Batcher<string, WorkerRow>(batchSize, (ids) => this.deps.registry.recordFailures(ids));
+    const results = await Promise.all(workers.map((worker) => this.check(worker, healthy, failed)));
     if (results.some((row) => row?.status === 'available')) this.deps.onWorkerAvailable();
   }
 
-  private async check(worker: WorkerRow): Promise<WorkerRow | null> {
+  private async check(worker: WorkerState, healthy: Batcher<HealthAnswer, WorkerRow>, failed: Batcher<string, WorkerRow>): Promise<WorkerRow | null> {
     const { registry, client, logger } = this.deps;
     let reason: string;
-    const epoch = registry.assignmentEpochOf(worker.workerId);
+    // The epoch as listed, before the request: an assignment made after this makes the answer stale.
+    const epoch = worker.assignmentEpoch;
     try {
       const health = await client.health(worker.endpointUrl, this.options.timeoutMs);
       if (health.worker_id === worker.workerId && health.healthy) {
         const owned = await this.ownsReportedOperation(worker, health, epoch);
-        const row = await registry.recordHealthy(worker.workerId, health, epoch, owned);
+        const rows = await healthy.add({ workerId: worker.workerId, health, requestEpoch: epoch, claim: owned });
+        const row = rows.find((candidate) => candidate.workerId === worker.workerId) ?? null;
         if (worker.status === 'temporarily_unavailable' && row) logger.info({ worker_id: worker.workerId }, 'worker is healthy again');
         return row;
       }
@@ -70,7 +80,7 @@ export class HealthChecker {
     } catch (error) {
       reason = errorText(error);
     }
-    const row = await registry.recordFailure(worker.workerId);
+    const row = (await failed.add(worker.workerId)).find((candidate) => candidate.workerId === worker.workerId);
     if (!row) return null;
     if (row.status === 'temporarily_unavailable' && worker.status !== 'temporarily_unavailable') {
       logger.warn({ worker_id: row.workerId, failures: row.healthCheckFailures, reason }, 'worker is temporarily unavailable');
@@ -95,7 +105,7 @@ export class HealthChecker {
     const operationId = health.current_operation;
     if (health.worker_status !== 'busy' || !operationId) return true;
     const row = await this.deps.operations.get(operationId);
-    if (this.deps.registry.assignmentEpochOf(worker.workerId) !== epoch) return true;
+    if ((await this.deps.registry.assignmentEpochOf(worker.workerId)) !== epoch) return true;
     if (row?.status === 'running' && row.workerId === worker.workerId) return true;
     if (row?.status === 'pending') return false;
     const state = row ? `${row.status}${row.workerId && row.workerId !== worker.workerId ? ` on worker ${row.workerId}` : ''}` : 'unknown';
@@ -104,5 +114,43 @@ export class HealthChecker {
       this.deps.logger.warn({ operation_id: operationId, worker_id: worker.workerId, err: error }, 'could not tell the worker to cancel');
     });
     return false;
+  }
+}
+
+/**
+ * Collects items and writes them with `write`, many per call: an item added while a write is in progress (or
+ * about to start) waits for it and goes with every other item added meanwhile (up to `size` per call). Each add resolves with the rows
+ * of the call that carried it.
+ */
+class Batcher<T, R> {
+  private queue: { item: T; resolve: (rows: R[]) => void; reject: (error: unknown) => void }[] = [];
+  private writing = false;
+
+  constructor(
+    private readonly size: number,
+    private readonly write: (items: T[]) => Promise<R[]>,
+  ) {}
+
+  add(item: T): Promise<R[]> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ item, resolve, reject });
+      if (this.writing) return;
+      this.writing = true;
+      // After the answers already in hand have queued too, so that they share the first statement.
+      setImmediate(() => void this.drain());
+    });
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, this.size);
+      try {
+        const rows = await this.write(batch.map((entry) => entry.item));
+        for (const entry of batch) entry.resolve(rows);
+      } catch (error) {
+        for (const entry of batch) entry.reject(error);
+      }
+    }
+    this.writing = false;
   }
 }

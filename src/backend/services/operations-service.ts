@@ -263,8 +263,8 @@ export class OperationsService {
   async recordOutcome(operationId: string, outcome: OperationOutcome): Promise<void> {
     const row = await this.require(operationId);
     requireAssigned(row, outcome.worker_id, 'an outcome');
-    await this.deps.registry.releaseOperation(outcome.worker_id, operationId);
-    this.deps.wake();
+    // Only a worker that was busy with it became free: an outcome repeated or overtaken wakes nobody.
+    if (await this.deps.registry.releaseOperation(outcome.worker_id, operationId)) this.deps.wake();
     const from = outcomeAcceptedFrom(row, outcome.worker_id, outcome.status);
     if (!from) {
       if (!isTerminal(row.status)) {
@@ -302,7 +302,7 @@ export class OperationsService {
     if (row.status !== 'running' || row.workerId !== release.worker_id) {
       throw conflict(`operation '${operationId}' is ${row.status}${row.workerId ? ` on worker '${row.workerId}'` : ''}; worker '${release.worker_id}' cannot release it`);
     }
-    this.deps.registry.drain(release.worker_id);
+    await this.deps.registry.drain(release.worker_id);
     await this.deps.registry.releaseOperation(release.worker_id, operationId);
     this.refreshedAt.delete(operationId);
     await this.operations.update(

@@ -1,14 +1,16 @@
 /**
  * The registry of workers: registration (idempotent, replacing a stale worker id
  * on the same endpoint, never moving a live worker id to another endpoint), the status of each worker and the operation it runs.
- * Rows live in the store so that workers' last known state survives a backend
- * restart; every change goes through one queue so that the health checker, the
- * dispatcher and the routes never overwrite each other's read-modify-write.
+ * Everything lives in the workers table, the dispatch state included (reservation, draining, assignment epoch),
+ * so that every backend sharing the database sees the same registry and it survives a restart. Every change is
+ * one conditional statement on the row (compare-and-set on the operation it runs and its assignment epoch), never
+ * a read-modify-write: there is no lock or queue in this process, and a health pass never holds up a claim
+ * (docs/architecture.md §5.4).
  */
 import type { CompletedOperationReport, JsonObject, WorkerHealth, WorkerStatus, WorkerType } from '../../api/contract.js';
 import type { Clock } from '../../common/clock.js';
 import { conflict, KtrdrError, notFound } from '../../common/errors.js';
-import type { WorkerRepository, WorkerRow } from '../../store/types.js';
+import type { Claim, HealthyReport, WorkerRepository, WorkerRow, WorkerState } from '../../store/types.js';
 
 export interface Registration {
   readonly workerId: string;
@@ -33,6 +35,20 @@ export interface WorkerRegistryOptions {
    * move a live worker id elsewhere is refused: it would hand that worker's operations to whoever registered.
    */
   readonly isLiveAt: (endpointUrl: string, workerId: string) => Promise<boolean>;
+  /**
+   * How long a reservation (a start request in flight) holds against health answers, in ms. One older than this
+   * was left by a backend that stopped mid-start: the next health answer decides the worker's state. Default 60 s.
+   */
+  readonly reservationTimeoutMs?: number;
+}
+
+/** A healthy answer for recordHealthyMany. */
+export interface HealthAnswer {
+  readonly workerId: string;
+  readonly health: WorkerHealth;
+  /** assignmentEpochOf when the request was sent (see recordHealthy). */
+  readonly requestEpoch?: number;
+  readonly claim?: boolean;
 }
 
 export interface WorkerFilter {
@@ -41,20 +57,7 @@ export interface WorkerFilter {
 }
 
 export class WorkerRegistry {
-  private queue: Promise<unknown> = Promise.resolve();
   private readonly hooks: RegistrationHook[] = [];
-  /** Workers with a start request in flight: a health check must not declare them idle meanwhile. */
-  private readonly reserved = new Set<string>();
-  /** Workers that handed their operation back because they are stopping: never dispatched to again. */
-  private readonly draining = new Set<string>();
-  private readonly lastDispatchedAt = new Map<string, number>();
-  /**
-   * Bumped whenever the backend assigns a worker an operation (dispatch, registration). A health answer to a
-   * request sent before the latest assignment describes the worker as it was and must not undo it.
-   */
-  private readonly assignmentEpoch = new Map<string, number>();
-  /** One counter for all workers, so that a worker removed and registered again never reuses an epoch. */
-  private lastEpoch = 0;
   private refusing = false;
 
   constructor(
@@ -79,48 +82,40 @@ export class WorkerRegistry {
       });
     }
     const endpointUrl = registration.endpointUrl.replace(/\/+$/, '');
-    // Probed outside the queue (a slow endpoint must not hold up every other registry change), checked again inside.
-    const before = await this.repository.get(registration.workerId);
-    const deadEndpoint = before && before.endpointUrl !== endpointUrl ? await this.refuseMoveIfLive(before, endpointUrl) : null;
-    const row = await this.exclusive(async () => {
-      const existing = await this.repository.get(registration.workerId);
-      if (existing && existing.endpointUrl !== endpointUrl && existing.endpointUrl !== deadEndpoint) {
-        throw conflict(`worker '${registration.workerId}' changed endpoint while registering at ${endpointUrl}; try again`);
-      }
-      for (const other of await this.repository.list()) {
-        // A worker restarted under a new id on the same endpoint: the old id is gone for good.
-        if (other.endpointUrl === endpointUrl && other.workerId !== registration.workerId) await this.forget(other.workerId);
-      }
-      const current = registration.currentOperationId ?? null;
-      const now = this.now();
-      this.draining.delete(registration.workerId);
-      this.bumpAssignmentEpoch(registration.workerId);
-      return this.repository.upsert({
+    const attempt = (movedFrom: string | null) =>
+      this.repository.register({
         workerId: registration.workerId,
         workerType: registration.workerType,
         endpointUrl,
-        status: current ? 'busy' : 'available',
-        currentOperationId: current,
+        currentOperationId: registration.currentOperationId ?? null,
         capabilities: registration.capabilities ?? {},
         metadata: registration.metadata ?? {},
-        registeredAt: existing?.registeredAt ?? now,
-        lastHealthCheck: existing?.lastHealthCheck ?? null,
-        lastHealthyAt: now,
-        healthCheckFailures: 0,
+        now: this.now(),
+        movedFrom,
       });
-    });
+    let outcome = await attempt(null);
+    if ('previousEndpoint' in outcome) {
+      // Registered elsewhere: probed outside any statement (a slow endpoint holds nothing up), then tried again
+      // allowing a move from that endpoint only.
+      const deadEndpoint = await this.refuseMoveIfLive(registration.workerId, outcome.previousEndpoint, endpointUrl);
+      outcome = await attempt(deadEndpoint);
+      if ('previousEndpoint' in outcome) {
+        throw conflict(`worker '${registration.workerId}' changed endpoint while registering at ${endpointUrl}; try again`);
+      }
+    }
+    const row = outcome.row;
     for (const hook of this.hooks) await hook(row, registration);
-    return (await this.repository.get(row.workerId)) ?? row;
+    return this.hooks.length === 0 ? row : ((await this.repository.get(row.workerId)) ?? row);
   }
 
   /** Returns the old endpoint when the worker no longer answers there; throws CONFLICT while it does. */
-  private async refuseMoveIfLive(existing: WorkerRow, endpointUrl: string): Promise<string> {
-    if (await this.options.isLiveAt(existing.endpointUrl, existing.workerId)) {
+  private async refuseMoveIfLive(workerId: string, previousEndpoint: string, endpointUrl: string): Promise<string> {
+    if (await this.options.isLiveAt(previousEndpoint, workerId)) {
       throw conflict(
-        `worker '${existing.workerId}' is registered at ${existing.endpointUrl} and still answers there; a registration at ${endpointUrl} is refused until it stops (or register under another KTRDR_WORKER_ID)`,
+        `worker '${workerId}' is registered at ${previousEndpoint} and still answers there; a registration at ${endpointUrl} is refused until it stops (or register under another KTRDR_WORKER_ID)`,
       );
     }
-    return existing.endpointUrl;
+    return previousEndpoint;
   }
 
   async get(workerId: string): Promise<WorkerRow | null> {
@@ -140,75 +135,57 @@ export class WorkerRegistry {
       .sort((a, b) => a.workerId.localeCompare(b.workerId));
   }
 
+  /** Every worker with its dispatch state (assignment epoch, reservation, draining). */
+  async states(): Promise<WorkerState[]> {
+    return this.repository.states();
+  }
+
   async countByStatus(): Promise<Record<WorkerStatus, number>> {
-    const counts: Record<WorkerStatus, number> = { available: 0, busy: 0, temporarily_unavailable: 0 };
-    for (const row of await this.repository.list()) counts[row.status]++;
-    return counts;
+    return this.repository.countByStatus();
   }
 
   async remove(workerId: string): Promise<boolean> {
-    return this.exclusive(() => this.forget(workerId));
+    return this.repository.delete(workerId);
   }
 
   /** Workers of a type that can take an operation now, the longest idle first. */
   async available(workerType: WorkerType): Promise<WorkerRow[]> {
-    const rows = await this.list({ workerType, status: 'available' });
-    return rows
-      .filter((row) => row.currentOperationId === null && !this.reserved.has(row.workerId) && !this.draining.has(row.workerId))
-      .sort((a, b) => (this.lastDispatchedAt.get(a.workerId) ?? 0) - (this.lastDispatchedAt.get(b.workerId) ?? 0));
+    return this.repository.dispatchable(workerType);
   }
 
-  /** Marks an available worker busy with `operationId` before the start request; false when it is no longer available. */
-  async reserve(workerId: string, operationId: string): Promise<boolean> {
-    return this.exclusive(async () => {
-      const row = await this.repository.get(workerId);
-      if (!row || row.status !== 'available' || row.currentOperationId !== null || this.reserved.has(workerId) || this.draining.has(workerId)) {
-        return false;
-      }
-      this.reserved.add(workerId);
-      this.lastDispatchedAt.set(workerId, this.clock.now());
-      this.bumpAssignmentEpoch(workerId);
-      await this.repository.upsert({ ...row, status: 'busy', currentOperationId: operationId });
-      return true;
-    });
+  /**
+   * Claims, in one statement, up to `limitPerType` pairs of (oldest pending operation, longest-idle worker) per
+   * worker type: the operation running on the worker, the worker busy with it and reserved (a start request is
+   * about to be sent). Safe against any number of concurrent claims, in this process or another backend.
+   */
+  async claim(workerTypes: readonly WorkerType[], limitPerType: number, exclude: readonly string[] = []): Promise<Claim[]> {
+    return this.repository.claim(workerTypes, limitPerType, this.now(), exclude);
   }
 
-  /** The start request was answered: the worker runs the operation. */
-  endReservation(workerId: string): void {
-    this.reserved.delete(workerId);
+  /**
+   * The start request of the assignment `epoch` was answered: the worker runs the operation. Returns whether the
+   * operation still wants it (false: cancelled or moved on while the request was in flight).
+   */
+  async endReservation(workerId: string, operationId: string, epoch: number): Promise<boolean> {
+    return this.repository.endReservation(workerId, operationId, epoch);
   }
 
   /**
    * The start request failed: the worker does not run `operationId`. `busyElsewhere` when it said it is busy
    * (it runs something the backend does not know about; the next health check says what).
    */
-  async cancelReservation(workerId: string, operationId: string, busyElsewhere: boolean): Promise<void> {
-    await this.exclusive(async () => {
-      this.reserved.delete(workerId);
-      const row = await this.repository.get(workerId);
-      if (!row || row.currentOperationId !== operationId) return;
-      await this.repository.upsert({ ...row, status: busyElsewhere ? 'busy' : 'available', currentOperationId: null });
-    });
+  async cancelReservation(workerId: string, operationId: string, busyElsewhere: boolean, epoch: number): Promise<void> {
+    await this.repository.cancelReservation(workerId, operationId, epoch, busyElsewhere);
   }
 
-  /** The worker no longer runs `operationId` (outcome pushed, or handed back). */
-  async releaseOperation(workerId: string, operationId: string): Promise<void> {
-    await this.exclusive(async () => {
-      const row = await this.repository.get(workerId);
-      if (!row || row.currentOperationId !== operationId) return;
-      const status = row.status === 'temporarily_unavailable' ? row.status : 'available';
-      await this.repository.upsert({ ...row, status, currentOperationId: null });
-    });
+  /** The worker no longer runs `operationId` (outcome pushed, or handed back); false when it was not recorded as running it. */
+  async releaseOperation(workerId: string, operationId: string): Promise<boolean> {
+    return this.repository.release(workerId, operationId);
   }
 
   /** A worker reported (at registration) that it runs `operationId`. */
   async markBusy(workerId: string, operationId: string): Promise<void> {
-    await this.exclusive(async () => {
-      const row = await this.repository.get(workerId);
-      if (!row) return;
-      this.bumpAssignmentEpoch(workerId);
-      await this.repository.upsert({ ...row, status: row.status === 'temporarily_unavailable' ? row.status : 'busy', currentOperationId: operationId });
-    });
+    await this.repository.markBusy(workerId, operationId);
   }
 
   /**
@@ -216,21 +193,17 @@ export class WorkerRegistry {
    * new operation until a health check finds it idle.
    */
   async disown(workerId: string, operationId: string): Promise<void> {
-    await this.exclusive(async () => {
-      const row = await this.repository.get(workerId);
-      if (!row || row.currentOperationId !== operationId) return;
-      await this.repository.upsert({ ...row, status: row.status === 'temporarily_unavailable' ? row.status : 'busy', currentOperationId: null });
-    });
+    await this.repository.disown(workerId, operationId);
   }
 
   /** A stopping worker: it stays listed until it deregisters but gets no more operations. */
-  drain(workerId: string): void {
-    this.draining.add(workerId);
+  async drain(workerId: string): Promise<void> {
+    await this.repository.drain(workerId);
   }
 
-  /** Taken before sending a health request; pass it to recordHealthy with the answer. */
-  assignmentEpochOf(workerId: string): number {
-    return this.assignmentEpoch.get(workerId) ?? 0;
+  /** Read before sending a health request; pass it to recordHealthy with the answer (0 for an unknown worker). */
+  async assignmentEpochOf(workerId: string): Promise<number> {
+    return (await this.repository.assignmentEpoch(workerId)) ?? 0;
   }
 
   /**
@@ -240,57 +213,32 @@ export class WorkerRegistry {
    * with an operation that is not its to run (being cancelled), so it is neither available nor claiming it.
    */
   async recordHealthy(workerId: string, health: WorkerHealth, requestEpoch?: number, claim = true): Promise<WorkerRow | null> {
-    return this.exclusive(async () => {
-      const row = await this.repository.get(workerId);
-      if (!row) return null;
-      const now = this.now();
-      const base = { ...row, lastHealthCheck: now, lastHealthyAt: now, healthCheckFailures: 0 };
-      const stale = requestEpoch !== undefined && requestEpoch !== this.assignmentEpochOf(workerId);
-      if (stale) {
-        const status = row.status !== 'temporarily_unavailable' ? row.status : row.currentOperationId ? 'busy' : 'available';
-        return this.repository.upsert({ ...base, status });
-      }
-      // A start request in flight: the worker may not know the operation yet.
-      if (this.reserved.has(workerId)) return this.repository.upsert({ ...base, status: 'busy' });
+    const [row] = await this.recordHealthyMany([{ workerId, health, ...(requestEpoch === undefined ? {} : { requestEpoch }), claim }]);
+    return row ?? null;
+  }
+
+  /** recordHealthy for many answers in one statement; returns the rows of the workers still registered. */
+  async recordHealthyMany(answers: readonly HealthAnswer[]): Promise<WorkerRow[]> {
+    const now = this.clock.now();
+    const reports: HealthyReport[] = answers.map(({ workerId, health, requestEpoch, claim = true }) => {
       const busy = health.worker_status === 'busy';
-      return this.repository.upsert({
-        ...base,
-        status: busy ? 'busy' : 'available',
-        currentOperationId: busy && claim ? health.current_operation : null,
-      });
+      return { workerId, requestEpoch: requestEpoch ?? null, busy, claimedOperationId: busy && claim ? health.current_operation : null };
     });
+    return this.repository.recordHealthy(reports, new Date(now), new Date(now - (this.options.reservationTimeoutMs ?? 60_000)));
   }
 
   /** A health check (or a start request) got no answer. */
   async recordFailure(workerId: string): Promise<WorkerRow | null> {
-    return this.exclusive(async () => {
-      const row = await this.repository.get(workerId);
-      if (!row) return null;
-      const failures = row.healthCheckFailures + 1;
-      const status = failures >= this.options.failureThreshold ? 'temporarily_unavailable' : row.status;
-      return this.repository.upsert({ ...row, status, healthCheckFailures: failures, lastHealthCheck: this.now() });
-    });
+    const [row] = await this.recordFailures([workerId]);
+    return row ?? null;
   }
 
-  private async forget(workerId: string): Promise<boolean> {
-    this.reserved.delete(workerId);
-    this.draining.delete(workerId);
-    this.lastDispatchedAt.delete(workerId);
-    this.assignmentEpoch.delete(workerId);
-    return this.repository.delete(workerId);
-  }
-
-  private bumpAssignmentEpoch(workerId: string): void {
-    this.assignmentEpoch.set(workerId, ++this.lastEpoch);
+  /** recordFailure for many workers in one statement. */
+  async recordFailures(workerIds: readonly string[]): Promise<WorkerRow[]> {
+    return this.repository.recordFailures(workerIds, this.now(), this.options.failureThreshold);
   }
 
   private now(): Date {
     return new Date(this.clock.now());
-  }
-
-  private exclusive<T>(work: () => Promise<T>): Promise<T> {
-    const result = this.queue.then(work);
-    this.queue = result.catch(() => undefined);
-    return result;
   }
 }

@@ -1,0 +1,182 @@
+/**
+ * Wake-ups between the processes sharing one database (docs/architecture.md §5.4). A notification carries no data:
+ * it only says "look at the store again", so a lost one costs a delay until the next periodic pass, never a
+ * wrong state. On PostgreSQL it is a NOTIFY, heard by every backend LISTENing on a dedicated connection; on PGlite
+ * (one process) an in-process event.
+ */
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import type { SqlExecutor } from './sql-client.js';
+
+export type Listener = () => void;
+
+export interface Notifications {
+  /** Tells every subscriber to `channel`, in this process (at once) and in the others sharing the database. */
+  notify(channel: string): void;
+  /** Calls `listener` on every notification of `channel`; returns the unsubscribe function. */
+  subscribe(channel: string, listener: Listener): () => void;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Channel names are SQL identifiers in LISTEN: only these characters, so they never need quoting. */
+const CHANNEL = /^[a-z_][a-z0-9_]*$/;
+
+function checkChannel(channel: string): void {
+  if (!CHANNEL.test(channel)) throw new RangeError(`notification channel '${channel}' must match ${CHANNEL.source}`);
+}
+
+/** Subscribers of this process, by channel. */
+class LocalListeners {
+  private readonly listeners = new Map<string, Set<Listener>>();
+
+  add(channel: string, listener: Listener): () => void {
+    checkChannel(channel);
+    let set = this.listeners.get(channel);
+    if (!set) this.listeners.set(channel, (set = new Set()));
+    set.add(listener);
+    return () => void set.delete(listener);
+  }
+
+  channels(): string[] {
+    return [...this.listeners.keys()];
+  }
+
+  emit(channel: string): void {
+    for (const listener of this.listeners.get(channel) ?? []) listener();
+  }
+}
+
+/** One process: notifications are plain calls. */
+export class LocalNotifications implements Notifications {
+  private readonly local = new LocalListeners();
+
+  notify(channel: string): void {
+    checkChannel(channel);
+    this.local.emit(channel);
+  }
+
+  subscribe(channel: string, listener: Listener): () => void {
+    return this.local.add(channel, listener);
+  }
+
+  async start(): Promise<void> {}
+
+  async stop(): Promise<void> {}
+}
+
+export interface PostgresNotificationsOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly name: string;
+  readonly user: string;
+  readonly password: string;
+  /** Delay before reconnecting the listening connection after it broke, in ms. */
+  readonly reconnectDelayMs?: number;
+}
+
+/**
+ * LISTEN on one dedicated connection (a pooled one may be handed to someone else between notifications); NOTIFY
+ * through the ordinary pool. Each NOTIFY carries this process's id, so the process ignores its own (it already
+ * told its subscribers directly). While one NOTIFY of a channel is in flight, further ones of that channel are
+ * folded into a single follow-up: a burst of submissions costs two statements, not one each.
+ */
+export class PostgresNotifications implements Notifications {
+  private readonly local = new LocalListeners();
+  private readonly id = randomUUID();
+  private client: pg.Client | null = null;
+  private readonly listening = new Set<string>();
+  private readonly inFlight = new Map<string, boolean>();
+  private stopped = false;
+  private reconnect: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly options: PostgresNotificationsOptions,
+    private readonly sql: SqlExecutor,
+  ) {}
+
+  notify(channel: string): void {
+    checkChannel(channel);
+    this.local.emit(channel);
+    if (this.stopped) return;
+    if (this.inFlight.has(channel)) {
+      this.inFlight.set(channel, true);
+      return;
+    }
+    this.inFlight.set(channel, false);
+    const send = (): void => {
+      this.sql.query('SELECT pg_notify($1, $2)', [channel, this.id]).then(
+        () => {
+          if (this.inFlight.get(channel) && !this.stopped) {
+            this.inFlight.set(channel, false);
+            send();
+          } else this.inFlight.delete(channel);
+        },
+        // The others miss this one; their periodic pass catches up.
+        () => this.inFlight.delete(channel),
+      );
+    };
+    send();
+  }
+
+  subscribe(channel: string, listener: Listener): () => void {
+    const unsubscribe = this.local.add(channel, listener);
+    if (this.client && !this.listening.has(channel)) void this.listen(this.client, channel).catch(() => undefined);
+    return unsubscribe;
+  }
+
+  async start(): Promise<void> {
+    this.stopped = false;
+    await this.connect();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.reconnect) clearTimeout(this.reconnect);
+    const client = this.client;
+    this.client = null;
+    this.listening.clear();
+    await client?.end().catch(() => undefined);
+  }
+
+  private async connect(): Promise<void> {
+    const { host, port, name, user, password } = this.options;
+    const client = new pg.Client({ host, port, database: name, user, password });
+    client.on('notification', (message) => {
+      if (message.payload !== this.id) this.local.emit(message.channel);
+    });
+    client.on('error', () => this.broken(client));
+    client.on('end', () => this.broken(client));
+    await client.connect();
+    this.client = client;
+    for (const channel of this.local.channels()) await this.listen(client, channel);
+  }
+
+  private async listen(client: pg.Client, channel: string): Promise<void> {
+    this.listening.add(channel);
+    await client.query(`LISTEN ${channel}`);
+  }
+
+  /** The listening connection is gone: connect again later, and wake every subscriber (something may have been missed). */
+  private broken(client: pg.Client): void {
+    if (this.client !== client || this.stopped) return;
+    this.client = null;
+    this.listening.clear();
+    client.end().catch(() => undefined);
+    this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    this.reconnect = setTimeout(() => {
+      this.reconnect = null;
+      if (this.stopped) return;
+      this.connect().then(
+        () => {
+          for (const channel of this.local.channels()) this.local.emit(channel);
+        },
+        () => this.scheduleReconnect(),
+      );
+    }, this.options.reconnectDelayMs ?? 1_000);
+    this.reconnect.unref();
+  }
+}

@@ -1,0 +1,15 @@
+/** The dispatch suite over one in-memory PGlite store, shared by two registries and dispatchers (one process). */
+import { openPgliteClient } from '../../src/store/pglite-client.js';
+import { echoing } from '../../src/store/sql-client.js';
+import { SqlStore } from '../../src/store/sql-store.js';
+import { registerDispatchSuite } from './dispatch-store-suite.js';
+
+registerDispatchSuite('pglite', {
+  separate: false,
+  async open(log) {
+    const store = new SqlStore('pglite', echoing(await openPgliteClient(), log));
+    await store.migrate();
+    await store.start();
+    return [store, store];
+  },
+});

@@ -1,0 +1,247 @@
+/**
+ * The dispatch core over the store (docs/architecture.md §5.4), registered once per driver like the store suite:
+ * the one-statement claim under concurrent claims from two "backends" (two stores on one PostgreSQL database; two
+ * registries and dispatchers over the one PGlite store), registration whose statement count does not grow with the
+ * number of workers, a health pass that never holds up a claim, and wake-ups through the store's notifications.
+ */
+import { pino } from 'pino';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { WorkerHealth, WorkerStartBody } from '../../src/api/contract.js';
+import { DISPATCH_CHANNEL } from '../../src/backend/backend.js';
+import type { CheckpointStore } from '../../src/backend/services/checkpoint-store.js';
+import { Dispatcher } from '../../src/backend/services/dispatcher.js';
+import { HealthChecker } from '../../src/backend/services/health-checker.js';
+import type { WorkerClient } from '../../src/backend/services/worker-client.js';
+import { WorkerRegistry } from '../../src/backend/services/worker-registry.js';
+import { ManualClock } from '../../src/common/clock.js';
+import type { SqlStore } from '../../src/store/sql-store.js';
+import type { Claim, WorkerRepository } from '../../src/store/types.js';
+
+export interface DispatchHarness {
+  /**
+   * Opens the stores of two backends sharing one database (the same store twice when the driver is one
+   * process), migrated and empty. `log` is told every statement either runs.
+   */
+  open(log: (sql: string) => void): Promise<[SqlStore, SqlStore]>;
+  /** Whether the two stores are two connections (PostgreSQL): notifications then cross processes. */
+  readonly separate: boolean;
+}
+
+const logger = pino({ level: 'silent' });
+const HOUR = 3_600_000;
+
+/** A WorkerClient stand-in: every start is accepted at once and recorded; health answers idle unless held. */
+class FakeClient {
+  readonly starts: { endpoint: string; operationId: string }[] = [];
+  onStart: () => void = () => {};
+
+  async start(endpointUrl: string, body: WorkerStartBody): Promise<void> {
+    this.starts.push({ endpoint: endpointUrl, operationId: body.operation_id });
+    this.onStart();
+  }
+
+  async health(endpointUrl: string): Promise<WorkerHealth> {
+    return { healthy: true, worker_id: endpointUrl.split('/').pop() as string, worker_type: 'training', worker_status: 'idle', current_operation: null };
+  }
+
+  async cancel(): Promise<boolean> {
+    return true;
+  }
+
+  async status(): Promise<null> {
+    return null;
+  }
+}
+
+const asClient = (fake: FakeClient): WorkerClient => fake as unknown as WorkerClient;
+const noCheckpoints = { latest: async () => null } as unknown as CheckpointStore;
+
+export function registerDispatchSuite(label: string, harness: DispatchHarness): void {
+  describe(`dispatch over the store (${label})`, () => {
+    let stores: [SqlStore, SqlStore];
+    let statements = 0;
+    const clock = new ManualClock();
+
+    beforeAll(async () => {
+      stores = await harness.open(() => void statements++);
+    });
+
+    afterAll(async () => {
+      await stores?.[0].close();
+      if (stores && stores[1] !== stores[0]) await stores[1].close();
+    });
+
+    beforeEach(async () => {
+      await stores[0].client.query('TRUNCATE operations, operation_results, workers, checkpoints RESTART IDENTITY CASCADE');
+    });
+
+    const registryOf = (store: SqlStore, workers: WorkerRepository = store.workers) =>
+      new WorkerRegistry(workers, clock, { failureThreshold: 3, retryAfterSeconds: 5, isLiveAt: async () => false });
+
+    const addOperations = async (count: number) => {
+      for (let i = 0; i < count; i++) {
+        await stores[0].operations.create({
+          operationId: `op-${String(i).padStart(3, '0')}`,
+          operationType: 'dummy',
+          workerType: 'training',
+          params: {},
+          metadata: {},
+          createdAt: new Date(clock.now()),
+        });
+      }
+    };
+
+    const addWorkers = async (registry: WorkerRegistry, count: number, prefix = 'w') => {
+      for (let i = 0; i < count; i++) {
+        await registry.register({ workerId: `${prefix}-${i}`, workerType: 'training', endpointUrl: `http://127.0.0.1:1/${prefix}-${i}` });
+      }
+    };
+
+    it('concurrent claims from two backends never pair one worker or one operation twice', async () => {
+      const registries = [registryOf(stores[0]), registryOf(stores[1])];
+      await addOperations(40);
+      await addWorkers(registries[0]!, 25);
+      const claims: Claim[] = [];
+      // Rounds of many concurrent small claims, alternating backends, until nothing is left to pair.
+      for (;;) {
+        const round = await Promise.all(Array.from({ length: 8 }, (_, i) => registries[i % 2]!.claim(['training'], 2)));
+        const found = round.flat();
+        if (found.length === 0) break;
+        claims.push(...found);
+      }
+      expect(claims).toHaveLength(25);
+      expect(new Set(claims.map((claim) => claim.operation.operationId)).size).toBe(25);
+      expect(new Set(claims.map((claim) => claim.worker.workerId)).size).toBe(25);
+      expect(new Set(claims.map((claim) => claim.epoch)).size).toBe(25);
+      // FIFO: the 25 oldest operations were taken.
+      expect(claims.map((claim) => claim.operation.operationId).sort()).toEqual(Array.from({ length: 25 }, (_, i) => `op-${String(i).padStart(3, '0')}`));
+      for (const claim of claims) {
+        expect(await stores[0].operations.get(claim.operation.operationId)).toMatchObject({ status: 'running', workerId: claim.worker.workerId });
+        expect(await stores[1].workers.get(claim.worker.workerId)).toMatchObject({ status: 'busy', currentOperationId: claim.operation.operationId });
+      }
+      expect((await stores[0].operations.pending('training')).map((row) => row.operationId)[0]).toBe('op-025');
+    });
+
+    it('two dispatchers on two backends start each operation once, one per worker', async () => {
+      const fakes = [new FakeClient(), new FakeClient()];
+      const registries = [registryOf(stores[0]), registryOf(stores[1])];
+      const dispatchers = [0, 1].map(
+        (i) =>
+          new Dispatcher(
+            { operations: stores[i]!.operations, registry: registries[i]!, client: asClient(fakes[i]!), checkpoints: noCheckpoints, clock, logger },
+            { intervalMs: HOUR, statusCheckTimeoutMs: 100, batchSize: 2 },
+          ),
+      );
+      await addOperations(20);
+      await addWorkers(registries[0]!, 6);
+      const started = await Promise.all([...dispatchers, ...dispatchers].map((dispatcher) => dispatcher.dispatchPending()));
+      const starts = fakes.flatMap((fake) => fake.starts);
+      // The second call to each dispatcher joined its pass in progress (the same count).
+      expect(started[0]! + started[1]!).toBe(6);
+      expect(starts).toHaveLength(6);
+      expect(new Set(starts.map((start) => start.endpoint)).size).toBe(6);
+      expect(new Set(starts.map((start) => start.operationId)).size).toBe(6);
+      // Every reservation ended with its answer.
+      expect((await registries[0]!.states()).filter((worker) => worker.reserved)).toEqual([]);
+    });
+
+    it('a registration costs the same number of statements with 5 or 300 workers registered', async () => {
+      const registry = registryOf(stores[0]);
+      await addWorkers(registry, 5);
+      const cost = async (workerId: string) => {
+        statements = 0;
+        await registry.register({ workerId, workerType: 'training', endpointUrl: `http://127.0.0.1:1/${workerId}` });
+        return statements;
+      };
+      const few = [await cost('w-0'), await cost('new-a')];
+      await addWorkers(registry, 300, 'more');
+      const many = [await cost('w-0'), await cost('new-b')];
+      expect(many).toEqual(few);
+      expect(few[0]).toBeLessThanOrEqual(2);
+      // A new id on an endpoint another id holds replaces it, in the same statement.
+      statements = 0;
+      await registry.register({ workerId: 'restarted', workerType: 'training', endpointUrl: 'http://127.0.0.1:1/more-7' });
+      expect(statements).toBe(few[1]);
+      expect(await registry.get('more-7')).toBeNull();
+      expect(await registry.get('restarted')).toMatchObject({ endpointUrl: 'http://127.0.0.1:1/more-7', status: 'available' });
+    });
+
+    it('a health pass whose writes are held does not hold up a claim', async () => {
+      // The health checker's writes wait at a gate the test opens; a claim meanwhile must go through.
+      let openGate: () => void = () => {};
+      const gate = new Promise<void>((resolve) => (openGate = resolve));
+      let healthWritesWaiting = 0;
+      const base = stores[0].workers;
+      const gated: WorkerRepository = Object.create(base) as WorkerRepository;
+      gated.recordHealthy = async (...args) => {
+        healthWritesWaiting++;
+        await gate;
+        return base.recordHealthy(...args);
+      };
+      const registry = registryOf(stores[0], gated);
+      await addWorkers(registry, 50);
+      await addOperations(3);
+      const checker = new HealthChecker(
+        { registry, operations: stores[0].operations, client: asClient(new FakeClient()), clock, logger, onWorkerAvailable: () => {} },
+        { intervalMs: HOUR, timeoutMs: 1_000, removalThresholdMs: HOUR, batchSize: 10 },
+      );
+      const pass = checker.checkAll();
+      while (healthWritesWaiting === 0) await new Promise((resolve) => setImmediate(resolve));
+      const claims = await registryOf(stores[1]).claim(['training'], 3);
+      expect(claims).toHaveLength(3);
+      expect(healthWritesWaiting).toBe(1); // the pass is still at its first write
+      openGate();
+      await pass;
+      expect(healthWritesWaiting).toBe(5); // 50 answers in batches of 10
+      // The answers ("idle") came from requests sent before the claim: they do not undo it.
+      for (const claim of claims) expect(await registry.get(claim.worker.workerId)).toMatchObject({ status: 'busy', currentOperationId: claim.operation.operationId });
+    });
+
+    it('a notification of the dispatch channel wakes the other backend’s dispatcher', async () => {
+      const fake = new FakeClient();
+      const registry = registryOf(stores[1]);
+      const dispatcher = new Dispatcher(
+        { operations: stores[1].operations, registry, client: asClient(fake), checkpoints: noCheckpoints, clock, logger },
+        { intervalMs: HOUR, statusCheckTimeoutMs: 100 },
+      );
+      const started = new Promise<void>((resolve) => (fake.onStart = resolve));
+      const unsubscribe = stores[1].notifications.subscribe(DISPATCH_CHANNEL, () => dispatcher.trigger());
+      try {
+        await addWorkers(registryOf(stores[0]), 1);
+        await addOperations(1);
+        stores[0].notifications.notify(DISPATCH_CHANNEL);
+        await Promise.race([started, new Promise((_, reject) => setTimeout(() => reject(new Error('no start within 10 s')), 10_000))]);
+        await dispatcher.whenIdle();
+        expect(fake.starts).toEqual([{ endpoint: 'http://127.0.0.1:1/w-0', operationId: 'op-000' }]);
+      } finally {
+        unsubscribe();
+      }
+    });
+
+    if (harness.separate) {
+      it('a backend does not hear its own notifications back (it already told its own subscribers)', async () => {
+        let heard = 0;
+        const unsubscribe = stores[0].notifications.subscribe(DISPATCH_CHANNEL, () => heard++);
+        let other = 0;
+        const otherSeen = new Promise<void>((resolve) => {
+          const off = stores[1].notifications.subscribe(DISPATCH_CHANNEL, () => {
+            other++;
+            off();
+            resolve();
+          });
+        });
+        try {
+          stores[0].notifications.notify(DISPATCH_CHANNEL);
+          expect(heard).toBe(1);
+          await otherSeen;
+          // The other backend heard it, so the NOTIFY went round; a round trip on this connection too settles it.
+          await stores[0].client.query('SELECT 1');
+          expect(other).toBe(1);
+          expect(heard).toBe(1);
+        } finally {
+          unsubscribe();
+        }
+      });
+    }
+  });
+}
