@@ -221,8 +221,10 @@ describe('three backends on one PostgreSQL database', () => {
     await holder.process.exited;
     const killedAt = Date.now();
 
-    // More work, some of it through a client whose first URL is the dead backend (it fails over at once).
-    for (let i = 0; i < 6; i++) await submit(i % 2 === 0 ? holder : (survivors[i % 2] as BackendProcess), 3, 30);
+    // More work meanwhile, some of it through a client whose first URL is the dead backend (it fails over at once).
+    const moreWork = (async () => {
+      for (let i = 0; i < 6; i++) await submit(i % 2 === 0 ? holder : (survivors[i % 2] as BackendProcess), 3, 30);
+    })();
 
     const taker = await waitFor('a surviving backend to hold the duties', async () => {
       const states = await Promise.all(survivors.map(async (b) => ({ backend: b, health: await cluster!.health(b) })));
@@ -238,6 +240,7 @@ describe('three backends on one PostgreSQL database', () => {
     expect(triesToTakeOver).toBeGreaterThanOrEqual(1);
     expect(triesToTakeOver).toBeLessThanOrEqual(3);
     await newHolder.process.waitForOutput(/took over the periodic duties/, OPERATION_MS);
+    await moreWork;
     console.log(`[multi-backend] duties taken over ${takeoverMs} ms after the kill (lease interval 300 ms), ${triesToTakeOver} lease tries after the last count before it`);
 
     // Every operation completes, exactly once, on the worker the store names.
@@ -294,7 +297,9 @@ describe('three backends on one PostgreSQL database', () => {
       expect((await cluster.health(a)).duties).toBe('held');
       expect(await a.process.stop('SIGTERM')).toEqual({ code: 0, signal: null });
       expect(a.process.output).toMatch(/released the periodic duties/);
+      const stoppedAt = Date.now();
       await waitFor('backend b to hold the duties', async () => (await cluster!.health(b)).duties === 'held', { timeoutMs: OPERATION_MS, whileAlive: [b.process] });
+      console.log(`[multi-backend] duties handed over ${Date.now() - stoppedAt} ms after the holder's graceful stop (lease interval 1000 ms)`);
       const restartedAt = Date.now();
       const again = await cluster.startBackend(a.port);
       expect((await cluster.health(again)).duties).toBe('standby');
