@@ -10,6 +10,7 @@ import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { GetOperationResponse, WorkerRecord, type OperationRecord } from '../../src/api/contract.js';
+import { DashboardEvent } from '../../src/api/events.js';
 import { TokenService, tokenProvider } from '../../src/auth/tokens.js';
 import { HttpClient } from '../../src/client/http.js';
 import { budget, cleanEnv, freePort, KtrdrProcess, OPERATION_MS, STARTUP_MS, STOP_MS, tempDir, waitFor } from '../support/processes.js';
@@ -170,6 +171,34 @@ function startsByOperation(outputs: readonly string[]): Map<string, number> {
   return starts;
 }
 
+/** GET /api/v1/events of one backend, read as the dashboard reads it, until `close`. */
+function watchEvents(backend: BackendProcess): { events: DashboardEvent[]; close: () => void } {
+  const events: DashboardEvent[] = [];
+  const controller = new AbortController();
+  void (async () => {
+    const response = await fetch(`${backend.url}/events`, {
+      headers: { authorization: `Bearer ${await tokens.issue('e2e-watcher', 'cli')}` },
+      signal: controller.signal,
+    });
+    const reader = (response.body as ReadableStream<Uint8Array>).pipeThrough(new TextDecoderStream()).getReader();
+    let buffer = '';
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      buffer += value;
+      for (let cut = buffer.indexOf('\n\n'); cut >= 0; cut = buffer.indexOf('\n\n')) {
+        const data = buffer.slice(0, cut).split('\n').find((line) => line.startsWith('data: '));
+        buffer = buffer.slice(cut + 2);
+        if (data) events.push(DashboardEvent.parse(JSON.parse(data.slice(6))));
+      }
+    }
+  })().catch(() => undefined); // aborted by close(), or the backend went away
+  return { events, close: () => controller.abort() };
+}
+
+const seenAs = (events: readonly DashboardEvent[], id: string, predicate: (op: OperationRecord) => boolean): boolean =>
+  events.some((event) => 'operation' in event && event.operation.operation_id === id && predicate(event.operation));
+
 let cluster: MultiBackend | null = null;
 
 afterEach(async () => {
@@ -191,6 +220,9 @@ describe('three backends on one PostgreSQL database', () => {
     expect(healths[0]?.duties).toBe('held'); // the first one started alone
     const holder = first;
     for (const backend of backends) await cluster.startWorker(backend);
+
+    // A client watching the third backend (never killed) sees what happens through the others.
+    const watcher = watchEvents(backends[2] as BackendProcess);
 
     // A stream of short operations submitted to every backend, then three longer ones, one per worker.
     const submitted: { id: string; steps: number }[] = [];
@@ -258,6 +290,16 @@ describe('three backends on one PostgreSQL database', () => {
       expect(ranOn?.id).toBe(op.worker_id);
     }
     expect([...starts.keys()].sort()).toEqual(submitted.map((s) => s.id).sort());
+
+    // The watcher saw every operation complete, whichever backend it went through, and the long ones progress
+    // (progress a worker reports is read by whichever backend asks; the feed reads the database and the workers).
+    try {
+      await waitFor('the event stream of the third backend to show every operation completed', () =>
+        submitted.every((op) => seenAs(watcher.events, op.id, (record) => record.status === 'completed')), { timeoutMs: OPERATION_MS });
+      for (const id of long) expect(seenAs(watcher.events, id, (record) => record.status === 'running' && record.progress.steps_completed > 0), `progress of ${id}`).toBe(true);
+    } finally {
+      watcher.close();
+    }
 
     // No worker lost: all three listed and available on both survivors; the dead backend's worker moved on.
     for (const backend of survivors) {
