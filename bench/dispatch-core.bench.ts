@@ -18,8 +18,8 @@ import { Backend } from '../src/backend/backend.js';
 import { openStore, type StoreOptions } from '../src/store/index.js';
 import { fmt, percentile } from './stats.js';
 
-const OPERATIONS = 1_000;
-const REGISTERED = 2_000;
+const OPERATIONS = Number(process.env.KTRDR_BENCH_DISPATCH_OPERATIONS ?? 1_000);
+const REGISTERED = Number(process.env.KTRDR_BENCH_DISPATCH_WORKERS ?? 2_000);
 const IDLE_SAMPLES = 50;
 const PG_URL = new URL(process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test');
 
@@ -111,6 +111,15 @@ async function run(driver: 'pglite' | 'postgres'): Promise<void> {
   await withDatabase(driver, async (options) => {
     let statements = 0;
     const store = await openStore({ ...options, echo: true, log: () => void statements++ });
+    // When each operation's claim statement returned (the claim delay is measured to here, before any HTTP).
+    const claimedAt = new Map<string, bigint>();
+    const claim = store.workers.claim.bind(store.workers);
+    store.workers.claim = async (...args) => {
+      const claims = await claim(...args);
+      const now = process.hrtime.bigint();
+      for (const found of claims) claimedAt.set(found.operation.operationId, now);
+      return claims;
+    };
     const HOUR = 3_600_000;
     const backend = new Backend({
       store,
@@ -197,30 +206,52 @@ async function run(driver: 'pglite' | 'postgres'): Promise<void> {
       };
       const first = await register();
       statements = 0;
+      const registerCpu = process.cpuUsage();
       const again = await register();
+      const registerUsed = process.cpuUsage(registerCpu);
       const perRegistration = statements / REGISTERED;
       statements = 0;
       await backend.registry.register({ workerId: 'idle-0', workerType: 'backtesting', endpointUrl: fleet.endpoint('idle-0') });
       const lastOne = statements;
       console.log(`  register ${REGISTERED} workers           ${fmt(first)} (50 at a time)`);
-      console.log(`  re-register ${REGISTERED} (restart)      ${fmt(again)}; ${perRegistration.toFixed(1)} statements per registration incl. dispatch wake-ups; ${lastOne} for the last one alone`);
+      console.log(`  re-register ${REGISTERED} (restart)      ${fmt(again)} (process CPU ${fmt((registerUsed.user + registerUsed.system) / 1000)}); ${perRegistration.toFixed(1)} statements per registration incl. dispatch wake-ups; ${lastOne} for the last one alone`);
 
-      // A health pass over the 2,002 workers while single operations are dispatched one after another.
-      const during: number[] = [];
+      // A health pass over the 2,002 workers while single operations are submitted one after another: how long
+      // each waited for its claim (submit → claim statement returned), and for the worker's start (which shares
+      // this process's event loop with the 2,002 health requests and their fake answers).
+      const idleClaims: number[] = [];
+      for (let i = 0; i < 20; i++) idleClaims.push(await timedClaim(fleet, submit, claimedAt).then((t) => t.claim));
+      const during: { claim: number; start: number }[] = [];
       let passing = true;
-      const pass = backend.healthChecker.checkAll().finally(() => (passing = false));
+      const passCpu = process.cpuUsage();
       const passStart = process.hrtime.bigint();
-      while (passing || during.length === 0) during.push(await singleOperation(fleet, submit));
+      const pass = backend.healthChecker.checkAll().finally(() => (passing = false));
+      while (passing || during.length === 0) during.push(await timedClaim(fleet, submit, claimedAt));
       await pass;
       const passMs = Number(process.hrtime.bigint() - passStart) / 1e6;
+      const passUsed = process.cpuUsage(passCpu);
+      const claims = during.map((t) => t.claim);
+      console.log(`  health pass over ${REGISTERED + 2} workers   ${fmt(passMs)} (process CPU ${fmt((passUsed.user + passUsed.system) / 1000)}, fake answers included)`);
       console.log(
-        `  health pass over ${REGISTERED + 2} workers   ${fmt(passMs)}; ${during.length} operations dispatched meanwhile, submit→start max ${fmt(Math.max(...during))}, p50 ${fmt(percentile(during, 50))}`,
+        `    ${during.length} operations meanwhile: submit→claimed max ${fmt(Math.max(...claims))}, p50 ${fmt(percentile(claims, 50))} (idle: p50 ${fmt(percentile(idleClaims, 50))}); submit→start max ${fmt(Math.max(...during.map((t) => t.start)))}`,
       );
     } finally {
       await fleet.stop();
       await backend.stop();
     }
   });
+}
+
+/** singleOperation, also giving submit→claimed in ms. */
+async function timedClaim(fleet: FakeFleet, submit: () => Promise<{ operationId: string }>, claimedAt: Map<string, bigint>): Promise<{ claim: number; start: number }> {
+  const begin = process.hrtime.bigint();
+  let id = '';
+  const start = await singleOperation(fleet, async () => {
+    const row = await submit();
+    id = row.operationId;
+    return row;
+  });
+  return { claim: Number((claimedAt.get(id) ?? begin) - begin) / 1e6, start };
 }
 
 /** Submits one operation; resolves with submit→start in ms once its outcome is accepted. */

@@ -68,7 +68,7 @@ const DISPATCHABLE = `status = 'available' AND current_operation_id IS NULL AND 
 const IDLE_ORDER = 'last_dispatched_at NULLS FIRST, worker_id';
 
 /**
- * The claim (docs/architecture.md §5.4). `ws`: up to $2 dispatchable workers per type, locked, numbered longest
+ * The claim (docs/architecture.md §5.4). `ws`: up to $2 dispatchable workers per type with pending work, locked, numbered longest
  * idle first; `ops`: up to $2 pending operations of each type that has such workers, locked, numbered oldest first;
  * `pairs` joins them by type and number and takes one epoch each. Both UPDATEs and the answer are the same
  * statement, so no other statement (another backend's claim included) ever sees one side claimed without the other.
@@ -78,6 +78,10 @@ const CLAIM_SQL = `
 WITH ws AS (
   SELECT w.worker_id, w.worker_type, row_number() OVER (PARTITION BY w.worker_type ORDER BY w.last_dispatched_at NULLS FIRST, w.worker_id) AS n
   FROM jsonb_array_elements_text($1::text::jsonb) AS t (worker_type)
+  CROSS JOIN LATERAL (
+    -- Only types with pending work: an idle pass locks no worker row.
+    SELECT 1 FROM operations WHERE status = 'pending' AND worker_type = t.worker_type LIMIT 1
+  ) AS has_pending
   CROSS JOIN LATERAL (
     SELECT worker_id, worker_type, last_dispatched_at FROM workers
     WHERE worker_type = t.worker_type AND ${DISPATCHABLE}

@@ -105,7 +105,9 @@ export class WorkerRegistry {
     }
     const row = outcome.row;
     for (const hook of this.hooks) await hook(row, registration);
-    return this.hooks.length === 0 ? row : ((await this.repository.get(row.workerId)) ?? row);
+    // Only what the worker reported (an operation it runs, outcomes) lets a hook change the row.
+    const reported = (registration.currentOperationId ?? null) !== null || (registration.completedOperations?.length ?? 0) > 0;
+    return this.hooks.length === 0 || !reported ? row : ((await this.repository.get(row.workerId)) ?? row);
   }
 
   /** Returns the old endpoint when the worker no longer answers there; throws CONFLICT while it does. */
