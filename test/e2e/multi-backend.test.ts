@@ -247,9 +247,10 @@ describe('three backends on one PostgreSQL database', () => {
     }, { timeoutMs: OPERATION_MS, whileAlive: backends.map((b) => b.process) });
 
     const survivors = backends.filter((b) => b !== holder);
-    const triesBefore = new Map<number, number>();
-    for (const backend of survivors) triesBefore.set(backend.port, await cluster.leaseTries(backend));
+    // Counted together and just before the kill, so that hardly a try falls between the count and the kill.
+    const counts = await Promise.all(survivors.map(async (backend) => [backend.port, await cluster!.leaseTries(backend)] as const));
     holder.process.child.kill('SIGKILL');
+    const triesBefore = new Map<number, number>(counts);
     await holder.process.exited;
     const killedAt = Date.now();
 
