@@ -6,6 +6,7 @@ import { backtestBench } from './backtest.bench.js';
 import { clusterBench } from './cluster.bench.js';
 import { dashboardBench } from './dashboard.bench.js';
 import { dispatchCoreBench } from './dispatch-core.bench.js';
+import { dutyTakeoverBench } from './duty-takeover.bench.js';
 import { contextBench } from './context.bench.js';
 import { featuresBench } from './features.bench.js';
 import { indicatorsBench } from './indicators.bench.js';
@@ -18,6 +19,7 @@ const BENCHES: Record<string, () => void | Promise<void>> = {
   settings: settingsBench,
   cluster: clusterBench,
   'dispatch-core': dispatchCoreBench,
+  'duty-takeover': dutyTakeoverBench,
   training: trainingBench,
   backtest: backtestBench,
   'model-backtest': modelBacktestBench,

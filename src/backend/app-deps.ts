@@ -24,6 +24,8 @@ export interface BackendAppDeps {
   readonly logger: Logger;
   /** Seconds since the backend started (GET /health). */
   readonly uptimeSeconds: () => number;
+  /** This backend's name and whether it runs the periodic duties now (GET /health). */
+  readonly duties?: () => { readonly instance: string; readonly state: 'held' | 'standby' };
   readonly version: string;
   /** Origins allowed by CORS; `*` allows any, empty allows none. */
   readonly corsOrigins: readonly string[];

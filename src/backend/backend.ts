@@ -10,10 +10,12 @@ import type { PeriodicTask, Timers } from '../common/periodic-task.js';
 import type { Logger, LogLevelName } from '../logging/logger.js';
 import type { CorsPolicy, EventsOptions } from './app-deps.js';
 import type { Store } from '../store/types.js';
+import type { LockSessionFactory } from '../store/advisory-lock.js';
 import { buildBackendApp } from './app.js';
 import { BackendMetrics } from './metrics.js';
 import { CheckpointStore } from './services/checkpoint-store.js';
 import { Dispatcher } from './services/dispatcher.js';
+import { DutyLease } from './services/duty-lease.js';
 import { HealthChecker } from './services/health-checker.js';
 import { OperationsService } from './services/operations-service.js';
 import { OrphanDetector } from './services/orphan-detector.js';
@@ -77,6 +79,13 @@ export interface BackendOptions {
   readonly webDir?: string;
   /** What GET /api/v1/config answers (the settings, secrets redacted); without it that route says there is none. */
   readonly settingsReport?: () => unknown;
+  /**
+   * Sessions for the periodic duties' advisory lock (PostgreSQL): several backends on one database, one runs the
+   * duties. Omitted (PGlite, tests of one backend): this backend always runs them.
+   */
+  readonly dutyLock?: LockSessionFactory | null;
+  /** This backend's name in logs and GET /health; `pid <pid>` when omitted (the port is added once listening). */
+  readonly instance?: string;
   readonly clock?: Clock;
   readonly timers?: Timers;
 }
@@ -88,6 +97,7 @@ export class Backend {
   readonly healthChecker: HealthChecker;
   readonly orphanDetector: OrphanDetector;
   readonly retention: Retention;
+  readonly dutyLease: DutyLease;
   readonly checkpoints: CheckpointStore;
   readonly metrics: BackendMetrics;
   readonly marketData: MarketDataRepository;
@@ -193,10 +203,29 @@ export class Backend {
         timers,
       },
     );
+    this.dutyLease = new DutyLease({
+      instance: options.instance ?? `pid ${process.pid}`,
+      duties: this.duties,
+      // The most frequent duty's interval: a takeover comes before that duty is missed twice.
+      intervalMs: Math.min(options.healthCheckIntervalMs, options.orphanCheckIntervalMs),
+      connect: options.dutyLock ?? null,
+      logger,
+      clock,
+      ...(timers ? { timers } : {}),
+    });
+    this.metrics.trackDuties(
+      () => (this.dutyLease.state === 'held' ? 1 : 0),
+      () => this.dutyLease.tries,
+    );
+  }
+
+  /** The loops only the duty holder runs (docs/architecture.md §9); the dispatcher runs on every backend. */
+  get duties(): readonly PeriodicTask[] {
+    return [this.healthChecker.task, this.orphanDetector.task, this.retention.task];
   }
 
   get tasks(): readonly PeriodicTask[] {
-    return [this.healthChecker.task, this.dispatcher.task, this.orphanDetector.task, this.retention.task];
+    return [this.dispatcher.task, ...this.duties];
   }
 
   /** The HTTP application (for tests that inject requests). */
@@ -218,6 +247,7 @@ export class Backend {
       submissions: this.submissions,
       logger: this.options.logger,
       uptimeSeconds: () => Math.round((this.clock.now() - this.startedAt) / 1000),
+      duties: () => ({ instance: this.dutyLease.instance, state: this.dutyLease.state }),
       version: this.options.version ?? '0.0.0',
       corsOrigins: this.options.corsOrigins ?? [],
       ...(this.options.cors ? { cors: this.options.cors } : {}),
@@ -237,7 +267,8 @@ export class Backend {
     });
     await this.app.listen({ host: this.options.host, port: this.options.port });
     this.unsubscribe = this.options.store.notifications.subscribe(DISPATCH_CHANNEL, () => this.dispatcher.trigger());
-    for (const task of this.tasks) task.start();
+    this.dispatcher.task.start();
+    this.dutyLease.start();
     this.dispatcher.trigger();
     return this.url;
   }
@@ -254,7 +285,8 @@ export class Backend {
     this.stopping ??= (async () => {
       this.registry.refuseRegistrations();
       this.unsubscribe();
-      await Promise.all(this.tasks.map((task) => task.stop()));
+      // The lease stops the duties and unlocks: a standby backend takes them over at its next try.
+      await Promise.all([this.dispatcher.task.stop(), this.dutyLease.stop()]);
       await this.app?.close();
       await this.dispatcher.whenIdle(); // a pass woken by the last requests must not meet a closed store
       await this.options.store.close();

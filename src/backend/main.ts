@@ -24,6 +24,8 @@ import { shutdownSignal } from '../common/shutdown.js';
 import { packageVersion } from '../common/version.js';
 import { megabytes } from '../http/body-limits.js';
 import { createLogger } from '../logging/logger.js';
+import { hostname } from 'node:os';
+import { openLockSession } from '../store/advisory-lock.js';
 import { openStore } from '../store/index.js';
 import { createTelemetry } from '../telemetry/create.js';
 import { Backend } from './backend.js';
@@ -41,6 +43,8 @@ export async function runBackend(): Promise<number> {
   const store = await openStore({ ...getDatabaseSettings(), onStaleLock: (message) => logger.warn(message) });
   await store.migrate();
   const settingsReport = buildReport(inspectSettings('backend'));
+  const database = getDatabaseSettings();
+  const instance = `${hostname()}:${api.port} pid ${process.pid}`;
   const backend = new Backend({
     store,
     logger,
@@ -76,6 +80,9 @@ export async function runBackend(): Promise<number> {
     telemetry,
     // Read once: the settings a running process uses do not change under it.
     settingsReport: () => settingsReport,
+    instance,
+    // Several backends may share one PostgreSQL database; one runs the periodic duties (docs/architecture.md §9).
+    dutyLock: database.driver === 'postgres' ? () => openLockSession({ ...database, applicationName: `ktrdr-backend ${instance}` }) : null,
   });
 
   let url: string;

@@ -2,7 +2,7 @@
  * Prometheus metrics of one backend, in a registry of its own (never the global
  * default, so two backends in one process, as in tests, do not collide).
  */
-import { Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { OperationStatus, WorkerStatus } from '../api/contract.js';
 
 export interface MetricSources {
@@ -40,6 +40,27 @@ export class BackendMetrics {
       help: 'Time an operation waited from pending to running',
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
       registers: [this.registry],
+    });
+  }
+
+  /** ktrdr_duty_holder: 1 while this backend runs the periodic duties (docs/architecture.md §9), else 0. */
+  trackDuties(held: () => number, tries: () => number): void {
+    new Counter({
+      name: 'ktrdr_duty_lease_tries_total',
+      help: 'Times this backend asked for the periodic duties lock',
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.inc(tries());
+      },
+    });
+    new Gauge({
+      name: 'ktrdr_duty_holder',
+      help: 'Whether this backend runs the periodic duties (health checks, orphan detection, retention): 1 or 0',
+      registers: [this.registry],
+      collect() {
+        this.set(held());
+      },
     });
   }
 

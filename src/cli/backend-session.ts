@@ -36,10 +36,13 @@ export function checkBaseUrl(baseUrl: string): void {
 export function backendApiFromSettings(): BackendApi {
   const client = getApiClientSettings();
   checkBaseUrl(client.baseUrl);
+  for (const url of client.fallbackUrls) checkBaseUrl(url);
   const auth = getAuthSettings();
   const tokens = new TokenService(auth.jwtSecret, auth.tokenExpireMinutes);
   return BackendApi.create({
     baseUrl: client.baseUrl,
+    // Several backends on one database: a refused connection moves on to the next (docs/architecture.md §9).
+    fallbackUrls: client.fallbackUrls,
     timeoutMs: secondsToMs(client.timeout),
     retry: { maxRetries: client.maxRetries, delayMs: secondsToMs(client.retryDelay) },
     retryWhenNothingListens: false,

@@ -72,7 +72,8 @@ export class BackendApi {
 
   /** One client for both: `options.baseUrl` is the API base URL (…/api/v1). */
   static create(options: HttpClientOptions): BackendApi {
-    return new BackendApi(new HttpClient(options), new HttpClient({ ...options, baseUrl: backendRootUrl(options.baseUrl) }));
+    const root = { ...options, baseUrl: backendRootUrl(options.baseUrl), fallbackUrls: options.fallbackUrls?.map(backendRootUrl) };
+    return new BackendApi(new HttpClient(options), new HttpClient(root));
   }
 
   get baseUrl(): string {

@@ -55,6 +55,13 @@ export const NO_RETRY: RetryPolicy = { maxRetries: 0, delayMs: 0 };
 
 export interface HttpClientOptions {
   readonly baseUrl: string;
+  /**
+   * Further base URLs of the same service (backends sharing one database, docs/architecture.md §9): when the current
+   * one refuses connections, the next is tried at once, without a retry's delay, and kept while it answers.
+   */
+  readonly fallbackUrls?: readonly string[];
+  /** Told when requests move to another base URL. */
+  readonly onFailover?: (from: string, to: string, reason: string) => void;
   readonly timeoutMs: number;
   /** Returns the bearer token to send (minted lazily and refreshed by the caller). */
   readonly token?: () => Promise<string>;
@@ -81,10 +88,16 @@ const RETRYABLE_STATUS = new Set([502, 503, 504]);
 
 
 export class HttpClient {
-  constructor(private readonly options: HttpClientOptions) {}
+  private readonly baseUrls: readonly string[];
+  private current = 0;
 
+  constructor(private readonly options: HttpClientOptions) {
+    this.baseUrls = [...new Set([options.baseUrl, ...(options.fallbackUrls ?? [])])];
+  }
+
+  /** The base URL requests go to now (the first one until it refuses connections). */
   get baseUrl(): string {
-    return this.options.baseUrl;
+    return this.baseUrls[this.current] as string;
   }
 
   /** Sends a request and parses the answer with `schema` (an invalid answer is an error, not a guess). */
@@ -104,7 +117,7 @@ export class HttpClient {
     const sleep = this.options.sleep ?? defaultSleep;
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.once(method, path, options);
+        return await this.onEachBaseUrl(method, path, options);
       } catch (error) {
         const nothingThere = this.options.retryWhenNothingListens === false && connectErrorCode(error) !== null;
         const retryable = (error instanceof UnreachableError && !nothingThere) || (error instanceof HttpError && RETRYABLE_STATUS.has(error.status));
@@ -114,8 +127,26 @@ export class HttpClient {
     }
   }
 
+  /** One attempt: a base URL that refuses connections passes the request on to the next one, each tried once. */
+  private async onEachBaseUrl(method: string, path: string, options: RequestOptions): Promise<unknown> {
+    for (let tried = 1; ; tried++) {
+      try {
+        return await this.once(method, path, options);
+      } catch (error) {
+        if (connectErrorCode(error) === null || tried >= this.baseUrls.length) throw error;
+        this.failOver(error);
+      }
+    }
+  }
+
+  private failOver(error: unknown): void {
+    const from = this.baseUrl;
+    this.current = (this.current + 1) % this.baseUrls.length;
+    this.options.onFailover?.(from, this.baseUrl, error instanceof Error ? error.message : String(error));
+  }
+
   private url(path: string, query?: RequestOptions['query']): string {
-    const url = new URL(this.options.baseUrl.replace(/\/$/, '') + path);
+    const url = new URL(this.baseUrl.replace(/\/$/, '') + path);
     for (const [key, value] of Object.entries(query ?? {})) if (value !== undefined) url.searchParams.set(key, String(value));
     return url.toString();
   }

@@ -63,6 +63,11 @@ export class PeriodicTask {
     await this.running;
   }
 
+  /** Waits for the run in progress, if any, without asking for one (tests that fire timers by hand). */
+  async whenIdle(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
   /** One run now (waits for one in progress first, never two at once). */
   async runOnce(): Promise<void> {
     while (this.running) await this.running;
@@ -82,7 +87,8 @@ export class PeriodicTask {
   }
 
   private schedule(): void {
-    if (!this.started) return;
+    // Already scheduled: a start() during the stop of a run in progress must not leave two timers behind.
+    if (!this.started || this.handle !== null) return;
     this.handle = this.timers.setTimeout(() => void this.tick(), this.options.intervalMs);
   }
 

@@ -26,6 +26,14 @@ const HTTP_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', '
 /** RFC 9110 token characters: what a header name may hold. */
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
+function isHttpUrl(raw: string): boolean {
+  try {
+    return ['http:', 'https:'].includes(new URL(raw).protocol);
+  } catch {
+    return false;
+  }
+}
+
 export const database = defineGroup({
   name: 'database',
   title: 'Database',
@@ -175,6 +183,14 @@ export const apiClient = defineGroup({
   description: 'How the CLI and the workers reach the backend. The single source of truth for the backend URL.',
   fields: {
     baseUrl: setting.url().default('http://localhost:8000/api/v1').deprecated('KTRDR_API_URL').describe('Base URL of the backend API.'),
+    fallbackUrls: setting
+      .list()
+      .satisfies((urls) => urls.every(isHttpUrl), 'http(s) URLs', 'must list http(s) URLs')
+      .default([])
+      .describe(
+        'Base URLs of further backends sharing the same PostgreSQL database, tried in turn when the current one refuses connections ' +
+          '(it died or stopped); a client stays with the one that answered. A worker re-registers with the backend it fails over to. Empty: none.',
+      ),
     timeout: seconds(ONE_HOUR).default(30).describe('Timeout of one request, in seconds.'),
     maxRetries: setting.int().range(0, 100).default(3).describe('Retries of a failed request (and of worker registration).'),
     retryDelay: seconds(60, 0)

@@ -58,6 +58,9 @@ export function assembleWorker(parts: WorkerAssembly): WorkerRuntime {
   const heartbeatIntervalMs = secondsToMs(worker.heartbeatInterval);
   const http = new HttpClient({
     baseUrl: apiClient.baseUrl,
+    // Several backends on one database: the worker moves on to the next when its backend refuses connections.
+    fallbackUrls: apiClient.fallbackUrls,
+    onFailover: (from, to, reason) => logger.warn(`backend at ${from} unreachable (${reason}); failing over to ${to}`),
     timeoutMs: secondsToMs(apiClient.timeout),
     token: tokenProvider(tokens, identity.workerId, 'worker', clock),
   });

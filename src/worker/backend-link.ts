@@ -78,6 +78,8 @@ export class BackendLink {
   /** Per operation, the delivery pass running now: passes over one queue run one after the other. */
   private readonly delivering = new Map<string, Promise<boolean>>();
   private registered = false;
+  /** The backend that took the last registration: another one answering means a failover. */
+  private registeredWith: string | null = null;
 
   constructor(private readonly options: BackendLinkOptions) {}
 
@@ -117,6 +119,7 @@ export class BackendLink {
       retry: NO_RETRY,
     });
     this.registered = true;
+    this.registeredWith = this.options.http.baseUrl;
     return record;
   }
 
@@ -152,22 +155,17 @@ export class BackendLink {
    */
   async heartbeat(state: WorkerState): Promise<HeartbeatResult> {
     let result: HeartbeatResult = 'ok';
+    let why: string | null = null;
     try {
       await this.options.http.request('GET', `/workers/${encodeURIComponent(this.workerId)}`, WorkerRecord, { retry: NO_RETRY });
+      // Failed over to another backend on the same database (docs/architecture.md §9): it knows this worker from the
+      // shared table, but registering again tells it what the worker runs and what it still has to deliver.
+      if (this.registered && this.registeredWith !== this.options.http.baseUrl) {
+        why = `worker ${this.workerId} failed over from the backend at ${this.registeredWith} to ${this.options.http.baseUrl}; re-registering there`;
+      }
     } catch (error) {
       if (error instanceof HttpError && error.status === 404) {
-        this.registered = false;
-        this.options.logger.warn(
-          `backend does not know worker ${this.workerId}; re-registering (current operation: ${state.currentOperationId ?? 'none'}, ${this.outbox.size} operation(s) with undelivered results)`,
-        );
-        try {
-          await this.register(state);
-        } catch (registerError) {
-          this.options.logger.warn(`re-registration failed: ${errorText(registerError)}; will retry on the next heartbeat`);
-          return isClientError(registerError) ? 'rejected' : 'unreachable';
-        }
-        this.options.logger.info(`re-registered worker ${this.workerId} with the backend`);
-        result = 're-registered';
+        why = `backend does not know worker ${this.workerId}; re-registering`;
       } else if (isClientError(error)) {
         this.options.logger.error(`heartbeat rejected by the backend: ${errorText(error)}`);
         return 'rejected';
@@ -175,6 +173,20 @@ export class BackendLink {
         this.options.logger.warn(`heartbeat failed: ${errorText(error)}`);
         return 'unreachable';
       }
+    }
+    if (why !== null) {
+      this.registered = false;
+      this.options.logger.warn(
+        `${why} (current operation: ${state.currentOperationId ?? 'none'}, ${this.outbox.size} operation(s) with undelivered results)`,
+      );
+      try {
+        await this.register(state);
+      } catch (registerError) {
+        this.options.logger.warn(`re-registration failed: ${errorText(registerError)}; will retry on the next heartbeat`);
+        return isClientError(registerError) ? 'rejected' : 'unreachable';
+      }
+      this.options.logger.info(`re-registered worker ${this.workerId} with the backend at ${this.options.http.baseUrl}`);
+      result = 're-registered';
     }
     await this.flushOutbox();
     return result;

@@ -48,6 +48,7 @@ const DESIGN: Row[] = [
   ['observability', 'KTRDR_OTEL_CONSOLE_OUTPUT', false, [], 'yes', true],
   ['observability', 'KTRDR_OTEL_METRIC_EXPORT_INTERVAL', 15, [], '0.5', 0.5],
   ['api_client', 'KTRDR_API_CLIENT_BASE_URL', 'http://localhost:8000/api/v1', ['KTRDR_API_URL'], 'http://b:9/api/v1', 'http://b:9/api/v1'],
+  ['api_client', 'KTRDR_API_CLIENT_FALLBACK_URLS', [], [], 'http://b2:9/api/v1,http://b3:9/api/v1', ['http://b2:9/api/v1', 'http://b3:9/api/v1']],
   ['api_client', 'KTRDR_API_CLIENT_TIMEOUT', 30, [], '2.5', 2.5],
   ['api_client', 'KTRDR_API_CLIENT_MAX_RETRIES', 3, [], '0', 0],
   ['api_client', 'KTRDR_API_CLIENT_RETRY_DELAY', 1, [], '0', 0],
@@ -184,6 +185,7 @@ describe('rules', () => {
     ['KTRDR_LOG_LEVEL', 'verbose', "'verbose' is not one of: DEBUG, INFO, WARNING, ERROR, CRITICAL"],
     ['KTRDR_DB_DRIVER', 'sqlite', "'sqlite' is not one of: pglite, postgres"],
     ['KTRDR_API_CLIENT_BASE_URL', 'localhost:8000', "'localhost:8000' is not a valid http(s) URL"],
+    ['KTRDR_API_CLIENT_FALLBACK_URLS', 'http://b2:9,b3:9', "must list http(s) URLs (got 'http://b2:9,b3:9')"],
     ['KTRDR_DB_ECHO', 'sometimes', "'sometimes' is not a valid boolean (use true/false, 1/0, yes/no or on/off)"],
     // Values that used to validate and then broke the process.
     ['KTRDR_WORKER_HEARTBEAT_INTERVAL', '1e-320', "must be between 0.1 and 3600 (got '1e-320')"],

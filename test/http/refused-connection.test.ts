@@ -39,3 +39,64 @@ describe('refused connections', () => {
     expect(sleeps).toEqual([]);
   });
 });
+
+describe('fallback base URLs (several backends on one database)', () => {
+  async function answering(): Promise<{ url: string; hits: string[]; close: () => Promise<void> }> {
+    const { createServer: createHttpServer } = await import('node:http');
+    const hits: string[] = [];
+    const server = createHttpServer((request, response) => {
+      hits.push(request.url ?? '');
+      response.setHeader('content-type', 'application/json');
+      response.end('{"ok":true}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    return { url: `http://127.0.0.1:${port}/api/v1`, hits, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  }
+
+  it('a refused connection moves on to the next URL at once (no retry delay, even for the CLI) and stays there', async () => {
+    const dead = `http://127.0.0.1:${await closedPort()}/api/v1`;
+    const live = await answering();
+    try {
+      const sleeps: number[] = [];
+      const moves: string[] = [];
+      const client = new HttpClient({
+        baseUrl: dead,
+        fallbackUrls: [live.url],
+        timeoutMs: 10_000,
+        retry: { maxRetries: 3, delayMs: 1000 },
+        retryWhenNothingListens: false,
+        sleep: async (ms) => void sleeps.push(ms),
+        onFailover: (from, to) => moves.push(`${from} -> ${to}`),
+      });
+      expect(await client.request('GET', '/workers', z.unknown())).toEqual({ ok: true });
+      expect(await client.request('GET', '/operations', z.unknown())).toEqual({ ok: true });
+      expect(client.baseUrl).toBe(live.url);
+      expect(moves).toEqual([`${dead} -> ${live.url}`]);
+      expect(sleeps).toEqual([]);
+      expect(live.hits).toEqual(['/api/v1/workers', '/api/v1/operations']);
+    } finally {
+      await live.close();
+    }
+  });
+
+  it('when every URL refuses, one attempt has tried each once; retries then follow the usual policy', async () => {
+    const dead = [`http://127.0.0.1:${await closedPort()}/api/v1`, `http://127.0.0.1:${await closedPort()}/api/v1`];
+    const sleeps: number[] = [];
+    const moves: string[] = [];
+    const client = new HttpClient({
+      baseUrl: dead[0] as string,
+      fallbackUrls: [dead[1] as string],
+      timeoutMs: 10_000,
+      retry: { maxRetries: 2, delayMs: 1000 },
+      sleep: async (ms) => void sleeps.push(ms),
+      onFailover: (_from, to) => moves.push(to),
+    });
+    const error = await client.request('GET', '/workers', z.unknown()).catch((failure: unknown) => failure);
+    expect(connectErrorCode(error)).toBe('ECONNREFUSED');
+    expect(sleeps).toEqual([1000, 2000]);
+    // Three attempts, each moving on once: the URLs alternate.
+    expect(moves).toEqual([dead[1], dead[0], dead[1]]);
+  });
+});

@@ -14,6 +14,8 @@ export const tokens = new TokenService(SECRET, 60);
 
 export interface TestWorkerOptions {
   readonly backendUrl: string;
+  /** Further backends (KTRDR_API_CLIENT_FALLBACK_URLS). */
+  readonly fallbackUrls?: readonly string[];
   readonly workerType?: WorkerType;
   readonly workerId?: string;
   readonly checkpointUnitInterval?: number;
@@ -60,6 +62,7 @@ export function buildTestWorker(options: TestWorkerOptions): TestWorker {
     },
     apiClient: {
       baseUrl: options.backendUrl,
+      fallbackUrls: [...(options.fallbackUrls ?? [])],
       timeout: 2,
       maxRetries: options.maxRetries ?? 2,
       retryDelay: options.retryDelaySeconds ?? 0.01,

@@ -151,6 +151,30 @@ describe('registration', () => {
   });
 });
 
+describe('failover to another backend (KTRDR_API_CLIENT_FALLBACK_URLS)', () => {
+  it('moves on when its backend refuses connections and registers again with the one that answered, which already knew it', async () => {
+    const first = await fakeBackend();
+    const second = await fakeBackend();
+    const worker = await startWorker({ backendUrl: first.baseUrl, fallbackUrls: [second.baseUrl] });
+    expect(await worker.runtime.whenRegistered()).not.toBeNull();
+    // Both share one database: the second knows the worker from the shared table.
+    const record = first.known.get(worker.runtime.workerId);
+    if (!record) throw new Error('the first backend does not know the worker it registered');
+    second.known.set(worker.runtime.workerId, record);
+
+    await first.stop();
+    await worker.runtime.heartbeat.runOnce();
+    expect(second.heartbeats).toEqual([worker.runtime.workerId]);
+    expect(second.registrations.map((r) => r.worker_id)).toEqual([worker.runtime.workerId]);
+    expect(worker.logs.some((line) => line.includes(`failed over from the backend at ${first.baseUrl} to ${second.baseUrl}; re-registering there`))).toBe(true);
+
+    // Settled there: the next heartbeat registers nothing more.
+    await worker.runtime.heartbeat.runOnce();
+    expect(second.registrations).toHaveLength(1);
+    expect(second.heartbeats).toHaveLength(2);
+  });
+});
+
 describe('heartbeat', () => {
   it('checks GET /workers/{id} and does not re-register while the backend knows the worker', async () => {
     const { backend, worker } = await registeredWorker();
