@@ -52,7 +52,7 @@ export function acceptsColumns(accept: string | undefined): boolean {
 }
 
 /** Encodes equal-length columns with `meta` (JSON-serialisable keys other than rows and columns) into one frame. */
-export function encodeColumns(meta: Record<string, unknown>, columns: Readonly<Record<string, Float64Array>>): Uint8Array {
+export function encodeColumns(meta: Record<string, unknown>, columns: Readonly<Record<string, Float64Array>>): Buffer {
   const names = Object.keys(columns);
   const rows = names.length === 0 ? 0 : (columns[names[0] as string] as Float64Array).length;
   for (const name of names) {
@@ -62,8 +62,9 @@ export function encodeColumns(meta: Record<string, unknown>, columns: Readonly<R
   const json = new TextEncoder().encode(JSON.stringify({ ...meta, rows, columns: names }));
   const headerBytes = json.length + ((8 - ((PREFIX_BYTES + json.length) % 8)) % 8);
   const dataOffset = PREFIX_BYTES + headerBytes;
-  const frame = new Uint8Array(new ArrayBuffer(dataOffset + names.length * rows * 8));
-  const view = new DataView(frame.buffer);
+  // Not zero-filled (every byte is written below) and not pooled (so offset 0: aligned).
+  const frame = Buffer.allocUnsafeSlow(dataOffset + names.length * rows * 8);
+  const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
   for (let index = 0; index < COLUMNS_MAGIC.length; index += 1) frame[index] = COLUMNS_MAGIC.charCodeAt(index);
   view.setUint32(8, COLUMNS_VERSION, true);
   view.setUint32(12, headerBytes, true);

@@ -18,8 +18,7 @@ const ContextParams = z.object({ provider: z.enum(CONTEXT_FILE_PROVIDERS), serie
  * JSON to build, validate or parse. `Vary: Accept` because the same URL has two bodies.
  */
 function sendColumns(reply: FastifyReply, meta: Record<string, unknown>, columns: Record<string, Float64Array>): FastifyReply {
-  const frame = encodeColumns(meta, columns);
-  return reply.header('vary', 'accept').type(COLUMNS_MEDIA_TYPE).send(Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength));
+  return reply.header('vary', 'accept').type(COLUMNS_MEDIA_TYPE).send(encodeColumns(meta, columns));
 }
 
 const BINARY_NOTE = `; with \`Accept: ${COLUMNS_MEDIA_TYPE}\` the same columns as float64 arrays (docs/architecture.md §4)`;
