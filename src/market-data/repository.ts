@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { validateCsv, type GapPolicy } from './csv.js';
 import { formatIsoUtc, parseIsoUtc } from './dates.js';
 import { MarketDataError, MarketDataNotFoundError, MarketDataRangeError } from './errors.js';
-import { ParsedFileCache } from './file-cache.js';
+import type { ParsedFileCache } from './file-cache.js';
 import { dataFileName, parseDataFileName, symbolProblem, timeframeProblem } from './file-name.js';
 import { barCount, sliceByTime, Timeframe, type BarSeries } from './types.js';
 
