@@ -3,8 +3,8 @@
  * series it holds and the bars of one, optionally within a date range.
  */
 import { readdir, readFile } from 'node:fs/promises';
-import { loadContextSeries, parseContextCsv, type ContextFileProvider, type ContextSeries } from './context.js';
 import { join } from 'node:path';
+import { loadContextSeries, parseContextCsv, type ContextFileProvider, type ContextSeries } from './context.js';
 import { validateCsv, type GapPolicy } from './csv.js';
 import { formatIsoUtc, parseIsoUtc } from './dates.js';
 import { MarketDataError, MarketDataNotFoundError, MarketDataRangeError } from './errors.js';
@@ -129,6 +129,8 @@ export class MarketDataRepository {
    * The bars of one series, validated (any error throws `MarketDataError`),
    * within `[start, end)` when given. Throws `MarketDataNotFoundError` naming
    * the file looked for, and `MarketDataRangeError` for a bad or empty range.
+   * With a cache the columns are (views on) the cached copy, shared by every
+   * caller: read-only.
    */
   async load(symbol: string, timeframe: Timeframe, options: LoadOptions = {}): Promise<BarSeries> {
     const problem = symbolProblem(symbol) ?? timeframeProblem(timeframe);
