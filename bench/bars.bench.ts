@@ -78,18 +78,27 @@ function jsonData(backend: Backend, api: string): () => Promise<BarSeries> {
   };
 }
 
-async function timed(fn: () => Promise<BarSeries>): Promise<number> {
-  const start = process.hrtime.bigint();
-  const bars = await fn();
-  const ms = Number(process.hrtime.bigint() - start) / 1e6;
-  if (bars.time.length !== BARS) throw new Error(`expected ${BARS} bars, got ${bars.time.length}`);
-  return ms;
+interface Timing {
+  /** Wall time, ms. */
+  readonly wall: number;
+  /** CPU time of this process (user + system, server and client both, all threads), ms: about the wall time on idle cores. */
+  readonly cpu: number;
 }
 
-async function timedRuns(fn: () => Promise<BarSeries>, runs: number): Promise<number> {
-  const times: number[] = [];
-  for (let run = 0; run < runs; run += 1) times.push(await timed(fn));
-  return median(times);
+async function timed(fn: () => Promise<BarSeries>): Promise<Timing> {
+  const cpuBefore = process.cpuUsage();
+  const start = process.hrtime.bigint();
+  const bars = await fn();
+  const wall = Number(process.hrtime.bigint() - start) / 1e6;
+  const cpu = process.cpuUsage(cpuBefore);
+  if (bars.time.length !== BARS) throw new Error(`expected ${BARS} bars, got ${bars.time.length}`);
+  return { wall, cpu: (cpu.user + cpu.system) / 1000 };
+}
+
+async function timedRuns(fn: () => Promise<BarSeries>, runs: number): Promise<Timing> {
+  const timings: Timing[] = [];
+  for (let run = 0; run < runs; run += 1) timings.push(await timed(fn));
+  return { wall: median(timings.map((timing) => timing.wall)), cpu: median(timings.map((timing) => timing.cpu)) };
 }
 
 export async function barsBench(): Promise<void> {
@@ -102,9 +111,11 @@ export async function barsBench(): Promise<void> {
   const megabytes = (statSync(path).size / 1024 / 1024).toFixed(0);
   console.log(`bars: ${BARS.toLocaleString('en-US')} one-hour bars (${megabytes} MB of CSV) from a backend on 127.0.0.1 to decoded columns in the client; median of ${RUNS} runs`);
 
-  // The share of the peer's time tells more than milliseconds on a loaded machine.
-  let peer = Number.NaN;
-  const row = (label: string, ms: number) => console.log(`  ${label.padEnd(60)}${fmt(ms).padStart(12)}${(ms / peer).toFixed(2).padStart(8)} × peer`);
+  // On a loaded machine the wall time swings with the neighbours; CPU time and the share of the peer's time do not.
+  let peer: Timing = { wall: Number.NaN, cpu: Number.NaN };
+  console.log(`  ${''.padEnd(60)}${'wall'.padStart(12)}${'CPU'.padStart(12)}${'CPU ÷ peer'.padStart(12)}`);
+  const row = (label: string, timing: Timing) =>
+    console.log(`  ${label.padEnd(60)}${fmt(timing.wall).padStart(12)}${fmt(timing.cpu).padStart(12)}${(timing.cpu / peer.cpu).toFixed(3).padStart(12)}`);
   try {
     peer = await timedRuns(() => loadBars(path), RUNS);
     row('peer: the client parses the CSV itself (loadBars)', peer);
@@ -123,7 +134,7 @@ export async function barsBench(): Promise<void> {
       row('cold, binary: the backend parses the CSV', await timed(fetchBars));
       row('warm, JSON', await timedRuns(jsonData(cached.backend, cached.api), RUNS));
       row(`warm, binary (${COLUMNS_MEDIA_TYPE})`, await timedRuns(fetchBars, RUNS));
-      row('target', TARGET_MS);
+      console.log(`  ${'target'.padEnd(60)}${fmt(TARGET_MS).padStart(12)}`);
     } finally {
       await cached.backend.stop();
     }
