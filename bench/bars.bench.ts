@@ -113,9 +113,9 @@ export async function barsBench(): Promise<void> {
 
   // On a loaded machine the wall time swings with the neighbours; CPU time and the share of the peer's time do not.
   let peer: Timing = { wall: Number.NaN, cpu: Number.NaN };
-  console.log(`  ${''.padEnd(60)}${'wall'.padStart(12)}${'CPU'.padStart(12)}${'CPU ÷ peer'.padStart(12)}`);
+  console.log(`  ${''.padEnd(62)}${'wall'.padStart(12)}${'CPU'.padStart(12)}${'CPU ÷ peer'.padStart(12)}`);
   const row = (label: string, timing: Timing) =>
-    console.log(`  ${label.padEnd(60)}${fmt(timing.wall).padStart(12)}${fmt(timing.cpu).padStart(12)}${(timing.cpu / peer.cpu).toFixed(3).padStart(12)}`);
+    console.log(`  ${label.padEnd(62)}${fmt(timing.wall).padStart(12)}${fmt(timing.cpu).padStart(12)}${(timing.cpu / peer.cpu).toFixed(3).padStart(12)}`);
   try {
     peer = await timedRuns(() => loadBars(path), RUNS);
     row('peer: the client parses the CSV itself (loadBars)', peer);
@@ -134,7 +134,7 @@ export async function barsBench(): Promise<void> {
       row('cold, binary: the backend parses the CSV', await timed(fetchBars));
       row('warm, JSON', await timedRuns(jsonData(cached.backend, cached.api), RUNS));
       row(`warm, binary (${COLUMNS_MEDIA_TYPE})`, await timedRuns(fetchBars, RUNS));
-      console.log(`  ${'target'.padEnd(60)}${fmt(TARGET_MS).padStart(12)}`);
+      console.log(`  ${'target'.padEnd(62)}${fmt(TARGET_MS).padStart(12)}`);
     } finally {
       await cached.backend.stop();
     }
