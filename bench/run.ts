@@ -3,6 +3,7 @@
  * assert nothing. Pass names to run some only: `npm run bench -- settings`.
  */
 import { backtestBench } from './backtest.bench.js';
+import { barsBench } from './bars.bench.js';
 import { clusterBench } from './cluster.bench.js';
 import { dashboardBench } from './dashboard.bench.js';
 import { dispatchCoreBench } from './dispatch-core.bench.js';
@@ -28,6 +29,7 @@ const BENCHES: Record<string, () => void | Promise<void>> = {
   context: contextBench,
   'input-limits': inputLimitsBench,
   dashboard: dashboardBench,
+  bars: barsBench,
 };
 
 const wanted = process.argv.slice(2);

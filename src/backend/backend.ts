@@ -24,6 +24,7 @@ import { WorkerClient } from './services/worker-client.js';
 import { WorkerRegistry } from './services/worker-registry.js';
 import { ModelStore } from './services/model-store.js';
 import { WorkSubmissions } from './services/work-submissions.js';
+import { ParsedFileCache } from '../market-data/file-cache.js';
 import { MarketDataRepository } from '../market-data/repository.js';
 import { HttpServerTelemetry } from '../telemetry/http-server.js';
 import { NO_TELEMETRY, type Telemetry } from '../telemetry/telemetry.js';
@@ -44,6 +45,8 @@ export interface BackendOptions {
   readonly checkpointMaxAgeDays: number;
   /** KTRDR_DATA_DIR, KTRDR_DATA_MODELS_DIR, KTRDR_DATA_STRATEGIES_DIR. */
   readonly dataDir: string;
+  /** Memory for parsed market data kept between requests (docs/architecture.md §6.1); default `DEFAULT_CACHE_BUDGET_BYTES`. */
+  readonly dataCacheBytes?: number;
   readonly modelsDir: string;
   readonly strategiesDir: string;
   readonly healthCheckIntervalMs: number;
@@ -169,7 +172,9 @@ export class Backend {
       { store, registry: this.registry, client, checkpoints: this.checkpoints, clock, logger, wake },
       { cacheTtlMs: options.opsCacheTtlMs, maxOperations: options.maxOperations },
     );
-    this.marketData = new MarketDataRepository(options.dataDir);
+    // The cache compares file times with the wall clock (the file system's), not with the backend's clock.
+    const dataCache = new ParsedFileCache(options.dataCacheBytes !== undefined ? { budgetBytes: options.dataCacheBytes } : {});
+    this.marketData = new MarketDataRepository(options.dataDir, dataCache);
     this.models = new ModelStore(options.modelsDir);
     this.submissions = new WorkSubmissions({
       operations: this.operations,

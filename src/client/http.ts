@@ -102,7 +102,10 @@ export class HttpClient {
 
   /** Sends a request and parses the answer with `schema` (an invalid answer is an error, not a guess). */
   async request<S extends z.ZodType>(method: string, path: string, schema: S, options: RequestOptions = {}): Promise<z.output<S>> {
-    const raw = await this.send(method, path, options);
+    return this.checked(method, path, schema, await this.send(method, path, options));
+  }
+
+  private checked<S extends z.ZodType>(method: string, path: string, schema: S, raw: unknown): z.output<S> {
     const parsed = schema.safeParse(raw);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
@@ -113,25 +116,66 @@ export class HttpClient {
 
   /** Sends a request and returns the decoded JSON body (or null for an empty one). */
   async send(method: string, path: string, options: RequestOptions = {}): Promise<unknown> {
+    return this.withRetry(options, async () => {
+      const { response, url } = await this.exchange(method, path, options, 'application/json');
+      const text = await response.text().catch(() => '');
+      const body = parseBody(text);
+      if (!response.ok) throw new HttpError(response.status, url, errorMessage(method, path, response.status, body), body);
+      return body;
+    });
+  }
+
+  /**
+   * Asks for `mediaType` (a binary body) and falls back to JSON: a body of that type comes back
+   * as its bytes, in an ArrayBuffer of its own (so typed arrays can view it); any other
+   * successful body (a server that does not offer the type answers JSON) is parsed with `schema`.
+   * Errors, timeouts and retries are those of `request`.
+   */
+  async negotiate<S extends z.ZodType>(
+    method: string,
+    path: string,
+    mediaType: string,
+    schema: S,
+    options: RequestOptions = {},
+  ): Promise<{ readonly binary: ArrayBuffer } | { readonly json: z.output<S> }> {
+    const body = await this.withRetry<{ binary: ArrayBuffer } | { text: unknown }>(options, async () => {
+      const { response, url } = await this.exchange(method, path, options, `${mediaType}, application/json;q=0.5`);
+      const type = (response.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase();
+      if (response.ok && type === mediaType) {
+        try {
+          return { binary: await readBytes(response) };
+        } catch (error) {
+          // The connection dropped or timed out mid-body: as unreachable as no answer at all.
+          throw new UnreachableError(url, error);
+        }
+      }
+      const parsed = parseBody(await response.text().catch(() => ''));
+      if (!response.ok) throw new HttpError(response.status, url, errorMessage(method, path, response.status, parsed), parsed);
+      return { text: parsed };
+    });
+    return 'binary' in body ? body : { json: this.checked(method, path, schema, body.text) };
+  }
+
+  private async withRetry<T>(options: RequestOptions, attempt: () => Promise<T>): Promise<T> {
     const retry = options.retry ?? this.options.retry ?? NO_RETRY;
     const sleep = this.options.sleep ?? defaultSleep;
-    for (let attempt = 0; ; attempt++) {
+    for (let attempts = 0; ; attempts++) {
       try {
-        return await this.onEachBaseUrl(method, path, options);
+        return await this.onEachBaseUrl(attempt);
       } catch (error) {
         const nothingThere = this.options.retryWhenNothingListens === false && connectErrorCode(error) !== null;
         const retryable = (error instanceof UnreachableError && !nothingThere) || (error instanceof HttpError && RETRYABLE_STATUS.has(error.status));
-        if (!retryable || attempt >= retry.maxRetries) throw error;
-        await sleep(retry.delayMs * 2 ** attempt);
+        if (!retryable || attempts >= retry.maxRetries) throw error;
+        await sleep(retry.delayMs * 2 ** attempts);
       }
     }
   }
 
   /** One attempt: a base URL that refuses connections passes the request on to the next one, each tried once. */
-  private async onEachBaseUrl(method: string, path: string, options: RequestOptions): Promise<unknown> {
+  private async onEachBaseUrl<T>(attempt: () => Promise<T>): Promise<T> {
     for (let tried = 1; ; tried++) {
       try {
-        return await this.once(method, path, options);
+        return await attempt();
       } catch (error) {
         if (connectErrorCode(error) === null || tried >= this.baseUrls.length) throw error;
         this.failOver(error);
@@ -151,33 +195,55 @@ export class HttpClient {
     return url.toString();
   }
 
-  private async once(method: string, path: string, options: RequestOptions): Promise<unknown> {
+  private async exchange(method: string, path: string, options: RequestOptions, accept: string): Promise<{ response: Response; url: string }> {
     const url = this.url(path, options.query);
-    const headers: Record<string, string> = { ...options.headers, accept: 'application/json' };
+    const headers: Record<string, string> = { ...options.headers, accept };
     if (options.body !== undefined) headers['content-type'] = 'application/json';
     if (this.options.token) headers.authorization = `Bearer ${await this.options.token()}`;
-    let response: Response;
     try {
-      response = await fetch(url, {
+      const response = await fetch(url, {
         method,
         headers,
         body: options.body === undefined ? undefined : JSON.stringify(options.body),
         signal: AbortSignal.timeout(options.timeoutMs ?? this.options.timeoutMs),
       });
+      return { response, url };
     } catch (error) {
       throw new UnreachableError(url, error);
     }
-    const text = await response.text().catch(() => '');
-    let body: unknown = null;
-    if (text) {
-      try {
-        body = JSON.parse(text);
-      } catch {
-        body = text;
-      }
+  }
+}
+
+/**
+ * The body's bytes in an ArrayBuffer of their own. With a Content-Length the chunks go
+ * straight into a buffer of that size: a third less CPU than `arrayBuffer()`, which
+ * gathers the chunks and then copies them (measured on 48 MB over loopback).
+ */
+async function readBytes(response: Response): Promise<ArrayBuffer> {
+  const declared = Number(response.headers.get('content-length') ?? Number.NaN);
+  if (!(Number.isSafeInteger(declared) && declared >= 0) || response.body === null) return response.arrayBuffer();
+  const bytes = new Uint8Array(declared);
+  let filled = 0;
+  const reader = response.body.getReader();
+  for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+    if (filled + chunk.value.length > declared) {
+      await reader.cancel();
+      throw new Error(`the body is longer than its Content-Length of ${declared} bytes`);
     }
-    if (!response.ok) throw new HttpError(response.status, url, errorMessage(method, path, response.status, body), body);
-    return body;
+    bytes.set(chunk.value, filled);
+    filled += chunk.value.length;
+  }
+  if (filled !== declared) throw new Error(`the body ended after ${filled} of its ${declared} bytes`);
+  return bytes.buffer;
+}
+
+/** JSON when it parses, the text otherwise, null when empty. */
+function parseBody(text: string): unknown {
+  if (!text) return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
   }
 }
 

@@ -70,17 +70,23 @@ export function parseContextCsv(text: string, file: string, provider: ContextFil
   return { provider, series, time: Float64Array.from(time), value: Float64Array.from(value) };
 }
 
-/** Reads a context series; a missing file is a `MarketDataNotFoundError` naming the file, its format and the command. */
-export async function loadContextSeries(dataDir: string, provider: ContextFileProvider, series: string): Promise<ContextSeries> {
+/**
+ * Reads a context series; a missing file is a `MarketDataNotFoundError` naming the file, its format and the command.
+ * `read` reads and parses the file at a path (the repository passes its cache's).
+ */
+export async function loadContextSeries(
+  dataDir: string,
+  provider: ContextFileProvider,
+  series: string,
+  read: (path: string) => Promise<ContextSeries> = async (path) => parseContextCsv(await readFile(path, 'utf8'), path, provider, series),
+): Promise<ContextSeries> {
   const path = contextFilePath(dataDir, provider, series);
-  let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    return await read(path);
   } catch (error) {
     if ((error as { code?: unknown }).code === 'ENOENT') throw new MarketDataNotFoundError(path, missingContextMessage(provider, series, path));
     throw error;
   }
-  return parseContextCsv(text, path, provider, series);
 }
 
 export interface GenerateContextOptions {

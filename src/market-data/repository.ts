@@ -4,9 +4,11 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { loadBars, type GapPolicy } from './csv.js';
+import { loadContextSeries, parseContextCsv, type ContextFileProvider, type ContextSeries } from './context.js';
+import { validateCsv, type GapPolicy } from './csv.js';
 import { formatIsoUtc, parseIsoUtc } from './dates.js';
 import { MarketDataError, MarketDataNotFoundError, MarketDataRangeError } from './errors.js';
+import type { ParsedFileCache } from './file-cache.js';
 import { dataFileName, parseDataFileName, symbolProblem, timeframeProblem } from './file-name.js';
 import { barCount, sliceByTime, Timeframe, type BarSeries } from './types.js';
 
@@ -68,8 +70,22 @@ function summarize(text: string): { bars: number; start: string | null; end: str
   return { bars: rows.length, start: dateOf(rows[0]), end: dateOf(rows[rows.length - 1]) };
 }
 
+const seriesBytes = (series: BarSeries): number =>
+  series.time.byteLength + series.open.byteLength + series.high.byteLength + series.low.byteLength + series.close.byteLength + series.volume.byteLength;
+
+/** Reads a whole file as text and parses it (the cache's signature, without a cache). */
+const readAndParse = async <T>(path: string, parse: (text: string) => T): Promise<T> => parse(await readFile(path, 'utf8'));
+
 export class MarketDataRepository {
-  constructor(readonly dir: string) {}
+  /**
+   * `cache`: keep parsed series in memory, re-reading a file only when it changes
+   * (the backend, which serves the same series again and again). Without one
+   * every load reads the file (the CLI, which loads a series once).
+   */
+  constructor(
+    readonly dir: string,
+    private readonly cache?: ParsedFileCache,
+  ) {}
 
   /** The path a series is (or would be) stored at. */
   pathOf(symbol: string, timeframe: Timeframe): string {
@@ -113,6 +129,8 @@ export class MarketDataRepository {
    * The bars of one series, validated (any error throws `MarketDataError`),
    * within `[start, end)` when given. Throws `MarketDataNotFoundError` naming
    * the file looked for, and `MarketDataRangeError` for a bad or empty range.
+   * With a cache the columns are (views on) the cached copy, shared by every
+   * caller: read-only.
    */
   async load(symbol: string, timeframe: Timeframe, options: LoadOptions = {}): Promise<BarSeries> {
     const problem = symbolProblem(symbol) ?? timeframeProblem(timeframe);
@@ -126,7 +144,11 @@ export class MarketDataRepository {
     const path = this.pathOf(symbol, timeframe);
     let series: BarSeries;
     try {
-      series = await loadBars(path, { symbol, timeframe, ...(options.gaps !== undefined && { gaps: options.gaps }) });
+      series = await this.parsed(path, `bars:${symbol}:${timeframe}:${options.gaps ?? 'warn'}`, (text) => {
+        const validation = validateCsv(text, path, { symbol, timeframe, ...(options.gaps !== undefined && { gaps: options.gaps }) });
+        if (!validation.series) throw new MarketDataError(validation.errors);
+        return validation.series;
+      }, seriesBytes);
     } catch (error) {
       if (!isMissingFile(error)) throw error;
       throw new MarketDataNotFoundError(path, await this.notFoundMessage(symbol, timeframe, path));
@@ -141,6 +163,17 @@ export class MarketDataRepository {
       throw new MarketDataRangeError(`no ${symbol} ${timeframe} bars in ${range}: ${path} covers ${first} to ${last}`);
     }
     return selected;
+  }
+
+  /** A context series (`context/<provider>/<SERIES>.csv`), through the cache when there is one. */
+  async loadContext(provider: ContextFileProvider, series: string): Promise<ContextSeries> {
+    return loadContextSeries(this.dir, provider, series, (path) =>
+      this.parsed(path, `context:${provider}:${series}`, (text) => parseContextCsv(text, path, provider, series), (parsed) => parsed.time.byteLength + parsed.value.byteLength),
+    );
+  }
+
+  private parsed<T>(path: string, variant: string, parse: (text: string) => T, sizeOf: (value: T) => number): Promise<T> {
+    return this.cache ? this.cache.get(path, variant, parse, sizeOf) : readAndParse(path, parse);
   }
 
   private async notFoundMessage(symbol: string, timeframe: Timeframe, path: string): Promise<string> {

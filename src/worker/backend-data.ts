@@ -2,10 +2,11 @@
  * The workloads' view of the backend: bars to compute on, models to load, and
  * the place trained models go. Workers keep no data of their own (docs/architecture.md §1).
  */
+import { COLUMNS_MEDIA_TYPE, ColumnsFormatError, decodeColumns, type DecodedColumns } from '../api/columns.js';
 import { BarsResponse, ContextSeriesResponse, ModelArtifact } from '../api/contract.js';
 import type { HttpClient, RetryPolicy } from '../client/http.js';
 import type { ContextFileProvider, ContextSeries } from '../market-data/context.js';
-import type { BarSeries } from '../market-data/types.js';
+import { Timeframe, type BarSeries } from '../market-data/types.js';
 import type { BarsRequest, WorkloadServices } from '../workloads/types.js';
 
 /** Where trained models go: the backend link, which holds them in its outbox while the backend is away. */
@@ -20,28 +21,43 @@ export class BackendData implements WorkloadServices {
     private readonly models: ModelSink,
   ) {}
 
+  /**
+   * Bars in the binary columns format (docs/architecture.md §4): the columns are views on the
+   * response's bytes, nothing is parsed. A backend that answers JSON (an older one) still works.
+   */
   async bars(request: BarsRequest): Promise<BarSeries> {
     const path = `/data/${encodeURIComponent(request.symbol)}/${encodeURIComponent(request.timeframe)}`;
-    const body = await this.http.request('GET', path, BarsResponse, {
+    const body = await this.http.negotiate('GET', path, COLUMNS_MEDIA_TYPE, BarsResponse, {
       query: { start_date: request.startDate, end_date: request.endDate },
       retry: this.retry,
     });
+    if ('binary' in body) {
+      const frame = decodeColumns(body.binary);
+      const timeframe = Timeframe.safeParse(frame.meta.timeframe);
+      if (typeof frame.meta.symbol !== 'string' || !timeframe.success) throw new ColumnsFormatError(`GET ${path}: the header names no symbol and timeframe`);
+      return { symbol: frame.meta.symbol, timeframe: timeframe.data, ...columnsOf(frame, path, ['time', 'open', 'high', 'low', 'close', 'volume']) };
+    }
+    const { json } = body;
     return {
-      symbol: body.symbol,
-      timeframe: body.timeframe,
-      time: Float64Array.from(body.time),
-      open: Float64Array.from(body.open),
-      high: Float64Array.from(body.high),
-      low: Float64Array.from(body.low),
-      close: Float64Array.from(body.close),
-      volume: Float64Array.from(body.volume),
+      symbol: json.symbol,
+      timeframe: json.timeframe,
+      time: Float64Array.from(json.time),
+      open: Float64Array.from(json.open),
+      high: Float64Array.from(json.high),
+      low: Float64Array.from(json.low),
+      close: Float64Array.from(json.close),
+      volume: Float64Array.from(json.volume),
     };
   }
 
   async contextSeries(provider: ContextFileProvider, series: string): Promise<ContextSeries> {
     const path = `/data/context/${encodeURIComponent(provider)}/${encodeURIComponent(series)}`;
-    const body = await this.http.request('GET', path, ContextSeriesResponse, { retry: this.retry });
-    return { provider: body.provider, series: body.series, time: Float64Array.from(body.time), value: Float64Array.from(body.value) };
+    const body = await this.http.negotiate('GET', path, COLUMNS_MEDIA_TYPE, ContextSeriesResponse, { retry: this.retry });
+    if ('binary' in body) {
+      return { provider, series, ...columnsOf(decodeColumns(body.binary), path, ['time', 'value']) };
+    }
+    const { json } = body;
+    return { provider: json.provider, series: json.series, time: Float64Array.from(json.time), value: Float64Array.from(json.value) };
   }
 
   model(modelId: string): Promise<ModelArtifact> {
@@ -52,6 +68,17 @@ export class BackendData implements WorkloadServices {
   async saveModel(artifact: ModelArtifact): Promise<void> {
     await this.models.deliverModel(artifact);
   }
+}
+
+/** The named columns of a frame, in that order; a missing one is a format error naming the route. */
+function columnsOf<N extends string>(frame: DecodedColumns, path: string, names: readonly N[]): Record<N, Float64Array> {
+  const columns = {} as Record<N, Float64Array>;
+  for (const name of names) {
+    const column = frame.columns[name];
+    if (column === undefined) throw new ColumnsFormatError(`GET ${path}: no '${name}' column (got ${Object.keys(frame.columns).join(', ')})`);
+    columns[name] = column;
+  }
+  return columns;
 }
 
 /** For workers built without a backend (tests of workloads that need none). */

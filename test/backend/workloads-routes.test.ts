@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { COLUMNS_MEDIA_TYPE, decodeColumns } from '../../src/api/columns.js';
 import { ModelArtifact, ModelSummary } from '../../src/api/contract.js';
 import { HttpClient, NO_RETRY } from '../../src/client/http.js';
 import { formatContextCsv, generateContextSeries } from '../../src/market-data/context.js';
@@ -365,6 +366,32 @@ describe('GET /data', () => {
     expect(byDate.body.time).toEqual(Array.from({ length: 24 }, (_, hour) => Date.parse('2023-01-03T00:00:00Z') + hour * HOUR));
   });
 
+  it('answers the same bars as float64 columns to Accept: application/vnd.ktrdr.columns+f64, JSON otherwise (Vary: Accept); errors stay JSON', async () => {
+    const get = async (path: string, accept?: string) =>
+      fetch(`${backend.api}${path}`, { headers: { authorization: `Bearer ${await backend.token()}`, ...(accept !== undefined && { accept }) } });
+    const range = `?start_date=${new Date(BARS.time[100]!).toISOString()}&end_date=${new Date(BARS.time[250]!).toISOString()}`;
+    for (const query of ['', range]) {
+      const json = await get(`/data/EURUSD/1h${query}`);
+      expect(json.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(json.headers.get('vary')).toMatch(/accept/i);
+      const body = (await json.json()) as Record<string, unknown>;
+      const binary = await get(`/data/EURUSD/1h${query}`, `${COLUMNS_MEDIA_TYPE}, application/json;q=0.5`);
+      expect(binary.status).toBe(200);
+      expect(binary.headers.get('content-type')).toBe(COLUMNS_MEDIA_TYPE);
+      expect(binary.headers.get('vary')).toMatch(/accept/i);
+      const frame = decodeColumns(await binary.arrayBuffer());
+      expect(frame.meta).toEqual({ symbol: 'EURUSD', timeframe: '1h' });
+      expect(frame.rows).toBe(query === '' ? 3_000 : 150);
+      expect(Object.keys(frame.columns)).toEqual(['time', 'open', 'high', 'low', 'close', 'volume']);
+      for (const [name, column] of Object.entries(frame.columns)) expect(Array.from(column)).toEqual(body[name]);
+    }
+    // Clients that accept anything (the earlier Python workers) get JSON, as before.
+    expect((await get('/data/EURUSD/1h', '*/*')).headers.get('content-type')).toMatch(/^application\/json/);
+    const missing = await get('/data/GBPUSD/1h', COLUMNS_MEDIA_TYPE);
+    expect(missing.status).toBe(404);
+    expect(((await missing.json()) as { error: { message: string } }).error.message).toContain('GBPUSD_1h.csv');
+  });
+
   it('answers 404 for a missing series and 400 for a bad timeframe, date or range', async () => {
     const missing = await backend.call('GET', '/data/GBPUSD/1h');
     expect(missing.status).toBe(404);
@@ -443,6 +470,8 @@ describe('workload services over HTTP (BackendData)', () => {
   it('reads bars as the backend serves them, within a date range', async () => {
     const data = backendData();
     const all = await data.bars({ symbol: 'EURUSD', timeframe: '1h' });
+    // Binary: the columns are views on the one response body.
+    expect(all.close.buffer).toBe(all.time.buffer);
     expect(all.time).toEqual(BARS.time);
     expect(all.close).toEqual(BARS.close);
     expect(all.volume).toEqual(BARS.volume);
@@ -485,6 +514,10 @@ describe('context data through the backend', () => {
   it('GET /data/context/:provider/:series serves a series to workers and the CLI; a missing one is a 404 naming the file, the format and the command', async () => {
     writeContext('fred', 'DGS10', '2022-09-01', 5, 1);
     const series = await backendData().contextSeries('fred', 'DGS10');
+    expect(series.value.buffer).toBe(series.time.buffer);
+    expect(series).toMatchObject({ provider: 'fred', series: 'DGS10' });
+    const json = await backend.call('GET', '/data/context/fred/DGS10');
+    expect(Array.from(series.value)).toEqual(json.body.value);
     expect(series.time).toHaveLength(5);
     expect(series.time[0]).toBe(Date.parse('2022-09-01'));
     expect((await backend.as('cli', 'cli-user').call('GET', '/data/context/fred/DGS10')).status).toBe(200);

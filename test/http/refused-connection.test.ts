@@ -56,7 +56,7 @@ describe('fallback base URLs (several backends on one database)', () => {
   }
 
   it('a refused connection moves on to the next URL at once (no retry delay, even for the CLI) and stays there', async () => {
-    const dead = `http://127.0.0.1:${await closedPort()}/api/v1`;
+    const dead = `http://127.0.0.1:${await freePort()}/api/v1`;
     const live = await answering();
     try {
       const sleeps: number[] = [];
@@ -82,7 +82,7 @@ describe('fallback base URLs (several backends on one database)', () => {
   });
 
   it('when every URL refuses, one attempt has tried each once; retries then follow the usual policy', async () => {
-    const dead = [`http://127.0.0.1:${await closedPort()}/api/v1`, `http://127.0.0.1:${await closedPort()}/api/v1`];
+    const dead = [`http://127.0.0.1:${await freePort()}/api/v1`, `http://127.0.0.1:${await freePort()}/api/v1`];
     const sleeps: number[] = [];
     const moves: string[] = [];
     const client = new HttpClient({

@@ -1,16 +1,27 @@
 /** Market data and models as the workers and the CLI read them (the backend alone reads the directories). */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { acceptsColumns, COLUMNS_MEDIA_TYPE, encodeColumns } from '../../api/columns.js';
 import { BarsQuery, BarsResponse, ContextSeriesResponse, DataSetSummary, ModelArtifact, ModelCreated, ModelDeleted, ModelSummary, Timeframe } from '../../api/contract.js';
 import { conflict } from '../../common/errors.js';
 import { requireClaims } from '../../http/access-control.js';
-import { CONTEXT_FILE_PROVIDERS, loadContextSeries } from '../../market-data/context.js';
+import { CONTEXT_FILE_PROVIDERS } from '../../market-data/context.js';
 import type { BackendAppDeps } from '../app-deps.js';
 import { ModelIdParams } from './params.js';
 
 const SeriesParams = z.object({ symbol: z.string().min(1).max(32), timeframe: Timeframe });
 const ContextParams = z.object({ provider: z.enum(CONTEXT_FILE_PROVIDERS), series: z.string().min(1).max(32) });
+
+/**
+ * Sends columns as the binary frame of src/api/columns.ts (docs/architecture.md §4): no
+ * JSON to build, validate or parse. `Vary: Accept` because the same URL has two bodies.
+ */
+function sendColumns(reply: FastifyReply, meta: Record<string, unknown>, columns: Record<string, Float64Array>): FastifyReply {
+  return reply.header('vary', 'accept').type(COLUMNS_MEDIA_TYPE).send(encodeColumns(meta, columns));
+}
+
+const BINARY_NOTE = `; with \`Accept: ${COLUMNS_MEDIA_TYPE}\` the same columns as float64 arrays (docs/architecture.md §4)`;
 
 export function dataRoutes(app: FastifyInstance, deps: BackendAppDeps): void {
   const routes = app.withTypeProvider<ZodTypeProvider>();
@@ -27,15 +38,20 @@ export function dataRoutes(app: FastifyInstance, deps: BackendAppDeps): void {
       config: { roles: ['cli', 'worker'] },
       schema: {
         tags: ['data'],
-        summary: 'Bars of one series as columns, within [start_date, end_date)',
+        summary: `Bars of one series as columns, within [start_date, end_date)${BINARY_NOTE}`,
         params: SeriesParams,
         querystring: BarsQuery,
         response: { 200: BarsResponse },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { symbol, timeframe } = request.params;
       const bars = await deps.marketData.load(symbol, timeframe, { start: request.query.start_date, end: request.query.end_date });
+      if (acceptsColumns(request.headers.accept)) {
+        const { time, open, high, low, close, volume } = bars;
+        return sendColumns(reply, { symbol: bars.symbol, timeframe: bars.timeframe }, { time, open, high, low, close, volume });
+      }
+      void reply.header('vary', 'accept');
       return {
         symbol: bars.symbol,
         timeframe: bars.timeframe,
@@ -55,13 +71,17 @@ export function dataRoutes(app: FastifyInstance, deps: BackendAppDeps): void {
       config: { roles: ['cli', 'worker'] },
       schema: {
         tags: ['data'],
-        summary: 'One context series (KTRDR_DATA_DIR/context/<provider>/<SERIES>.csv, date,value) as columns; 404 names the file, its format and the command that writes it',
+        summary: `One context series (KTRDR_DATA_DIR/context/<provider>/<SERIES>.csv, date,value) as columns; 404 names the file, its format and the command that writes it${BINARY_NOTE}`,
         params: ContextParams,
         response: { 200: ContextSeriesResponse },
       },
     },
-    async (request) => {
-      const series = await loadContextSeries(deps.marketData.dir, request.params.provider, request.params.series);
+    async (request, reply) => {
+      const series = await deps.marketData.loadContext(request.params.provider, request.params.series);
+      if (acceptsColumns(request.headers.accept)) {
+        return sendColumns(reply, { provider: series.provider, series: series.series }, { time: series.time, value: series.value });
+      }
+      void reply.header('vary', 'accept');
       return { provider: series.provider, series: series.series, time: Array.from(series.time), value: Array.from(series.value) };
     },
   );
