@@ -11,11 +11,13 @@ import { indicatorsBench } from './indicators.bench.js';
 import { inputLimitsBench } from './input-limits.bench.js';
 import { modelBacktestBench } from './model-backtest.bench.js';
 import { settingsBench } from './settings.bench.js';
+import { startupBench } from './startup.bench.js';
 import { trainingBench } from './training.bench.js';
 
 const BENCHES: Record<string, () => void | Promise<void>> = {
   settings: settingsBench,
   cluster: clusterBench,
+  startup: startupBench,
   training: trainingBench,
   backtest: backtestBench,
   'model-backtest': modelBacktestBench,
