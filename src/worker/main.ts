@@ -37,7 +37,12 @@ export async function runWorker(workerType: WorkerType): Promise<number> {
   // what a worker loads: it loads once the backend has listed the worker, and a start request waits for it
   // (docs/architecture.md §1, "What loads when").
   let loadNow = (): void => {};
-  const workloads = new Promise<void>((resolve) => (loadNow = resolve)).then(() => loadWorkloads(workerType));
+  const workloads = new Promise<void>((resolve) => (loadNow = resolve))
+    .then(() => loadWorkloads(workerType))
+    .then((loaded) => {
+      logger.debug(`workloads loaded: ${loaded.map((workload) => workload.type).join(', ')}`);
+      return loaded;
+    });
   const runtime = assembleWorker({
     telemetry,
     workerType,
