@@ -11,6 +11,8 @@
  * errors) stays jose's, loaded on the first check.
  */
 import { createHmac } from 'node:crypto';
+import type * as JoseErrors from 'jose/errors';
+import type * as JwtVerifyModule from 'jose/jwt/verify';
 import { systemClock, type Clock } from '../common/clock.js';
 import { createError, errorText } from '../common/errors.js';
 
@@ -35,7 +37,7 @@ export interface TokenClaims {
 export class AuthError extends createError('AuthError') {}
 
 /** jose's verifier and its error classes, loaded once, on the first check of a token. */
-let jose: Promise<[typeof import('jose/jwt/verify'), typeof import('jose/errors')]> | null = null;
+let jose: Promise<[typeof JwtVerifyModule, typeof JoseErrors]> | null = null;
 const loadJose = () => (jose ??= Promise.all([import('jose/jwt/verify'), import('jose/errors')]));
 
 /** The protected header jose's SignJWT writes for `{ alg: 'HS256' }`, base64url-encoded. */

@@ -4,6 +4,7 @@
  * each time the progress changes, so the output stays readable.
  */
 import { createRequire } from 'node:module';
+import type * as CliProgress from 'cli-progress';
 import type { SingleBar } from 'cli-progress';
 import type { OperationRecord } from '../../api/contract.js';
 import { isCapableTerminal } from '../output.js';
@@ -39,7 +40,7 @@ export function createProgressView(stream: NodeJS.WriteStream = process.stdout, 
  * cli-progress, required when a bar is drawn on a terminal: the renderers import this module for its figures, and
  * `ktrdr --help` or a piped command should not load the bar library (docs/architecture.md §1).
  */
-const cliProgress = (): typeof import('cli-progress') => createRequire(import.meta.url)('cli-progress') as typeof import('cli-progress');
+const cliProgress = (): typeof CliProgress => createRequire(import.meta.url)('cli-progress') as typeof CliProgress;
 
 class TerminalProgressView implements ProgressView {
   private readonly bar: SingleBar;
