@@ -18,6 +18,12 @@ import { LocalStack } from '../src/stack/local-stack.js';
 import { fmt, median } from './stats.js';
 
 const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+/**
+ * What every worker loads whatever its type, imported bare: a floor for `ktrdr worker` (the conventions' HTTP server,
+ * schema library and logger), to tell our own start-up cost from theirs.
+ */
+const FLOOR = "await Promise.all(['zod', 'fastify', 'fastify-type-provider-zod', 'pino', 'pino-pretty'].map((name) => import(name)))";
 const SECRET = 'local-dev-secret-do-not-use-in-production';
 
 export function freePort(): Promise<number> {
@@ -87,7 +93,7 @@ export async function timeWorkerListed(api: BackendApi, dataDir: string, workerT
 /** Wall time of one `node <args>` run until it exits, in milliseconds. */
 function timeOnce(args: readonly string[], env: NodeJS.ProcessEnv): number {
   const start = process.hrtime.bigint();
-  const result = spawnSync(process.execPath, args, { env, stdio: 'ignore' });
+  const result = spawnSync(process.execPath, args, { env, stdio: 'ignore', cwd: ROOT });
   if (result.error) throw result.error;
   return Number(process.hrtime.bigint() - start) / 1e6;
 }
@@ -104,6 +110,7 @@ export async function startupBench(runs = Number(process.env.BENCH_STARTUP_RUNS 
   try {
     const cases: Case[] = [
       { label: 'node -e 0', run: () => timeOnce(['-e', '0'], env) },
+      { label: 'floor: zod+fastify+pino', run: () => timeOnce(['--input-type=module', '-e', FLOOR], env) },
       { label: 'ktrdr --version', run: () => timeOnce([CLI, '--version'], env) },
       { label: 'ktrdr --help', run: () => timeOnce([CLI, '--help'], env) },
       { label: 'ktrdr config check', run: () => timeOnce([CLI, 'config', 'check', '--role', 'worker'], env) },
