@@ -4,84 +4,20 @@
  * - submit-to-running latency (created_at → started_at) over zero-delay dummy operations with 2 workers;
  * - operations completed per second.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { TokenService, tokenProvider } from '../src/auth/tokens.js';
-import { BackendApi } from '../src/client/backend-api.js';
-import { LocalStack } from '../src/stack/local-stack.js';
-import { fmt, median, percentile, timeCommand } from './stats.js';
-
-const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
-const SECRET = 'local-dev-secret-do-not-use-in-production';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
-function benchEnv(dataDir: string): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) if (!name.startsWith('KTRDR_')) env[name] = value;
-  return {
-    ...env,
-    KTRDR_ACKNOWLEDGE_INSECURE_DEFAULTS: 'true',
-    KTRDR_LOG_LEVEL: 'WARNING',
-    KTRDR_DB_DIR: join(dataDir, 'db'),
-    KTRDR_CHECKPOINT_DIR: join(dataDir, 'checkpoints'),
-    KTRDR_WORKER_HEARTBEAT_INTERVAL: '5',
-    KTRDR_OPS_CACHE_TTL: '1',
-  };
-}
-
-async function startStack(training: number, dataDir: string): Promise<{ stack: LocalStack; api: BackendApi }> {
-  const token = tokenProvider(new TokenService(SECRET, 60), 'bench', 'cli');
-  const apiPort = await freePort();
-  const stack = new LocalStack({
-    training,
-    backtesting: 0,
-    apiHost: '127.0.0.1',
-    apiPort,
-    firstWorkerPort: await freePort(),
-    env: benchEnv(dataDir),
-    token,
-    output: () => {},
-    readyTimeoutMs: 60_000,
-  });
-  await stack.start();
-  return { stack, api: BackendApi.create({ baseUrl: stack.apiBaseUrl, timeoutMs: 30_000, token }) };
-}
+import { timeCommand, fmt, median, percentile } from './stats.js';
+import { startStack, timeWorkerListed } from './startup.bench.js';
 
 async function coldStart(runs: number): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'ktrdr-bench-'));
   const { stack, api } = await startStack(0, dataDir);
   try {
     const times: number[] = [];
-    for (let i = 0; i < runs; i++) {
-      const port = await freePort();
-      const id = `bench-cold-${i}`;
-      const env = { ...benchEnv(dataDir), KTRDR_API_CLIENT_BASE_URL: stack.apiBaseUrl, KTRDR_WORKER_PORT: String(port), KTRDR_WORKER_ID: id };
-      const start = process.hrtime.bigint();
-      const child = spawn(process.execPath, [CLI, 'worker', 'training'], { env, stdio: 'ignore' });
-      for (;;) {
-        if ((await api.listWorkers()).some((w) => w.worker_id === id)) break;
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }
-      times.push(Number(process.hrtime.bigint() - start) / 1e6);
-      child.kill('SIGTERM');
-      await new Promise((resolve) => child.once('exit', resolve));
-    }
+    for (let i = 0; i < runs; i++) times.push(await timeWorkerListed(api, dataDir, 'training', `bench-cold-${i}`));
     const bare = timeCommand(['-e', '0'], runs);
-    console.log(`cluster: worker cold start until listed by the backend (median of ${runs})`);
+    console.log(`cluster: worker cold start until listed by the backend (median of ${runs}; \`npm run bench -- startup\` has the other types)`);
     console.log(`  node -e 0                      ${fmt(median(bare))}`);
     console.log(`  ktrdr worker training          ${fmt(median(times))}  (min ${fmt(Math.min(...times))}, max ${fmt(Math.max(...times))})`);
   } finally {

@@ -14,6 +14,7 @@ import { indicatorsBench } from './indicators.bench.js';
 import { inputLimitsBench } from './input-limits.bench.js';
 import { modelBacktestBench } from './model-backtest.bench.js';
 import { settingsBench } from './settings.bench.js';
+import { startupBench } from './startup.bench.js';
 import { trainingBench } from './training.bench.js';
 
 const BENCHES: Record<string, () => void | Promise<void>> = {
@@ -21,6 +22,7 @@ const BENCHES: Record<string, () => void | Promise<void>> = {
   cluster: clusterBench,
   'dispatch-core': dispatchCoreBench,
   'duty-takeover': dutyTakeoverBench,
+  startup: startupBench,
   training: trainingBench,
   backtest: backtestBench,
   'model-backtest': modelBacktestBench,

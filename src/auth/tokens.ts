@@ -2,8 +2,17 @@
  * HS256 bearer tokens signed with KTRDR_AUTH_JWT_SECRET. The CLI, the backend
  * and the workers each mint their own from the shared secret, so a local stack
  * needs no configuration and a remote worker needs only the secret.
+ *
+ * Minting is one HMAC over two JSON objects, done with node:crypto: a worker
+ * mints its token before it registers, and loading jose for it was a tenth of
+ * its start-up (docs/architecture.md §1). The bytes are jose's own (its SignJWT
+ * with the same claims in the same order; test/auth/tokens-jose.test.ts checks
+ * them token for token). Checking a token (signature, algorithm, claims, the
+ * errors) stays jose's, loaded on the first check.
  */
-import { errors, jwtVerify, SignJWT } from 'jose';
+import { createHmac } from 'node:crypto';
+import type * as JoseErrors from 'jose/errors';
+import type * as JwtVerifyModule from 'jose/jwt/verify';
 import { systemClock, type Clock } from '../common/clock.js';
 import { createError, errorText } from '../common/errors.js';
 
@@ -27,6 +36,19 @@ export interface TokenClaims {
 
 export class AuthError extends createError('AuthError') {}
 
+/** jose's verifier and its error classes, loaded once, on the first check of a token. */
+let jose: Promise<[typeof JwtVerifyModule, typeof JoseErrors]> | null = null;
+const loadJose = () => (jose ??= Promise.all([import('jose/jwt/verify'), import('jose/errors')]));
+
+/** The protected header jose's SignJWT writes for `{ alg: 'HS256' }`, base64url-encoded. */
+const HS256_HEADER = Buffer.from(JSON.stringify({ alg: 'HS256' })).toString('base64url');
+
+/** A minted token and the epoch second it expires at. */
+interface Minted {
+  readonly token: string;
+  readonly expiresAt: number;
+}
+
 export class TokenService {
   private readonly key: Uint8Array;
 
@@ -40,17 +62,23 @@ export class TokenService {
 
   /** A token for `subject` in `role`; its lifetime may be shorter than the configured one, never longer (it would be refused). */
   async issue(subject: string, role: TokenRole, expireMinutes = this.expireMinutes): Promise<string> {
+    return this.mint(subject, role, expireMinutes).token;
+  }
+
+  /** `issue`, also returning when the token expires (a caller that renews it need not check it to know). */
+  mint(subject: string, role: TokenRole, expireMinutes = this.expireMinutes): Minted {
     if (expireMinutes > this.expireMinutes) {
       throw new AuthError(`a token lifetime of ${expireMinutes} minutes exceeds ${LIFETIME_SETTING}=${this.expireMinutes}; ask for less or raise the setting`);
     }
+    // WebCrypto, under jose, refuses an empty HMAC key; so does this, rather than sign with one.
+    if (this.key.length === 0) throw new AuthError('cannot sign a token with an empty KTRDR_AUTH_JWT_SECRET');
     const now = Math.floor(this.clock.now() / 1000);
-    return new SignJWT({ role })
-      .setProtectedHeader({ alg: 'HS256' })
-      .setIssuer(TOKEN_ISSUER)
-      .setSubject(subject)
-      .setIssuedAt(now)
-      .setExpirationTime(now + Math.round(expireMinutes * 60))
-      .sign(this.key);
+    const expiresAt = now + Math.round(expireMinutes * 60);
+    // The claims in the order jose's SignJWT writes them: its constructor's payload, then iss, sub, iat, exp.
+    const payload = Buffer.from(JSON.stringify({ role, iss: TOKEN_ISSUER, sub: subject, iat: now, exp: expiresAt })).toString('base64url');
+    const signingInput = `${HS256_HEADER}.${payload}`;
+    const signature = createHmac('sha256', this.key).update(signingInput).digest('base64url');
+    return { token: `${signingInput}.${signature}`, expiresAt };
   }
 
   /** Checks an `Authorization` header value; the error says what is wrong and how to fix it. */
@@ -67,6 +95,7 @@ export class TokenService {
    * rotation of the secret.
    */
   async verify(token: string): Promise<TokenClaims> {
+    const [{ jwtVerify }, errors] = await loadJose();
     try {
       const { payload } = await jwtVerify(token, this.key, {
         issuer: TOKEN_ISSUER,
@@ -119,9 +148,8 @@ export function tokenProvider(tokens: TokenService, subject: string, role: Token
   let current: { token: string; renewAt: number } | null = null;
   return async () => {
     if (!current || clock.now() >= current.renewAt) {
-      const token = await tokens.issue(subject, role);
-      const { expiresAt } = await tokens.verify(token);
-      current = { token, renewAt: clock.now() + (expiresAt.getTime() - clock.now()) / 2 };
+      const { token, expiresAt } = tokens.mint(subject, role);
+      current = { token, renewAt: clock.now() + (expiresAt * 1000 - clock.now()) / 2 };
     }
     return current.token;
   };

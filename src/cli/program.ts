@@ -63,6 +63,8 @@ export async function buildProgram(argv: readonly string[] = process.argv): Prom
     if (backend !== undefined) process.env[BASE_URL_VARIABLE] = backend;
   });
   const requested = requestedCommand(argv);
+  // `ktrdr --version` prints and exits before any command runs: it needs none of them.
+  if (requested === undefined && argv.slice(2).some((word) => word === '--version' || word === '-V')) return program;
   const names = requested !== undefined && Object.hasOwn(COMMANDS, requested) ? [requested] : Object.keys(COMMANDS);
   for (const command of await Promise.all(names.map((name) => (COMMANDS[name] as () => Promise<Command>)()))) {
     program.addCommand(command);

@@ -8,7 +8,7 @@ import { MEMBERSHIP_TYPES } from '../fuzzy/membership.js';
 import { INDICATORS, SINGLE_OUTPUT } from '../indicators/registry.js';
 import { strategyJsonSchema } from './json-schema.js';
 
-export const STRATEGY_DOCS_PATH = 'docs/strategies.md';
+export { STRATEGY_DOCS_PATH } from './docs-path.js';
 
 interface JsonSchema {
   type?: string | string[];

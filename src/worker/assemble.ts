@@ -13,9 +13,6 @@ import type { ApiClientSettings, AuthSettings, CheckpointSettings, HttpSettings,
 import { megabytes } from '../http/body-limits.js';
 import type { Logger } from '../logging/logger.js';
 import { NO_TELEMETRY, type Telemetry } from '../telemetry/telemetry.js';
-import { backtestingWorkload } from '../workloads/backtesting/backtesting.js';
-import { dummyWorkload } from '../workloads/dummy/dummy.js';
-import { trainingWorkload } from '../workloads/training/training.js';
 import { BackendData } from './backend-data.js';
 import type { Workload } from '../workloads/types.js';
 import { BackendLink } from './backend-link.js';
@@ -24,9 +21,6 @@ import { OperationRunner } from './operation-runner.js';
 import { OperationTelemetry } from './operation-telemetry.js';
 import { WorkerRuntime } from './runtime.js';
 import { buildWorkerServer } from './server.js';
-
-/** Every workload this build knows; the runner keeps those its worker type may run. */
-export const WORKLOADS: readonly Workload[] = [dummyWorkload, trainingWorkload, backtestingWorkload] as readonly Workload[];
 
 /**
  * Requests other than registration retry a few times only: an outcome that
@@ -43,7 +37,11 @@ export interface WorkerAssembly {
   readonly checkpoint: CheckpointSettings;
   readonly http: HttpSettings;
   readonly logger: Logger;
-  readonly workloads?: readonly Workload[];
+  /**
+   * What the worker runs; the runner keeps those its type may run. The entry point passes `loadWorkloads(type)`
+   * (src/workloads/catalogue.ts), which loads only its type's code, as a promise that it settles after registering.
+   */
+  readonly workloads: readonly Workload[] | Promise<readonly Workload[]>;
   readonly clock?: Clock;
   /** OpenTelemetry spans and metrics (docs/architecture.md §8); none by default. */
   readonly telemetry?: Telemetry;
@@ -77,7 +75,7 @@ export function assembleWorker(parts: WorkerAssembly): WorkerRuntime {
   const runner = new OperationRunner({
     workerId: identity.workerId,
     workerType: parts.workerType,
-    workloads: parts.workloads ?? WORKLOADS,
+    workloads: parts.workloads,
     reporter: link,
     services: new BackendData(http, { maxRetries: Math.min(apiClient.maxRetries, MAX_REQUEST_RETRIES), delayMs: retryDelayMs }, link),
     checkpointUnitInterval: checkpoint.epochInterval,

@@ -16,9 +16,11 @@ import {
 } from '../config/settings.js';
 import { logFormatOf } from '../config/derived.js';
 import { shutdownSignal } from '../common/shutdown.js';
+import { errorText } from '../common/errors.js';
 import { createLogger } from '../logging/logger.js';
 import { packageVersion } from '../common/version.js';
 import { createTelemetry } from '../telemetry/create.js';
+import { loadWorkloads } from '../workloads/catalogue.js';
 import { assembleWorker } from './assemble.js';
 
 export async function runWorker(workerType: WorkerType): Promise<number> {
@@ -31,9 +33,20 @@ export async function runWorker(workerType: WorkerType): Promise<number> {
     { role: 'worker', version: packageVersion(), attributes: { 'ktrdr.worker.type': workerType } },
     (message) => logger.warn(message),
   );
+  // Its workloads' code (the training or backtest engine, the strategy and indicator libraries) is a large part of
+  // what a worker loads: it loads once the backend has listed the worker, and a start request waits for it
+  // (docs/architecture.md §1, "What loads when").
+  let loadNow = (): void => {};
+  const workloads = new Promise<void>((resolve) => (loadNow = resolve))
+    .then(() => loadWorkloads(workerType))
+    .then((loaded) => {
+      logger.debug(`workloads loaded: ${loaded.map((workload) => workload.type).join(', ')}`);
+      return loaded;
+    });
   const runtime = assembleWorker({
     telemetry,
     workerType,
+    workloads,
     worker: getWorkerSettings(),
     apiClient: getApiClientSettings(),
     auth: getAuthSettings(),
@@ -43,12 +56,18 @@ export async function runWorker(workerType: WorkerType): Promise<number> {
   });
 
   await runtime.start();
+  void runtime.whenRegistered().then(loadNow);
   const ended = await Promise.race([
     shutdownSignal().then((signal) => ({ signal })),
     runtime.whenPermanentlyRefused().then((refusal) => ({ refusal })),
+    // A build that cannot load its own workloads would accept operations it can never run.
+    workloads.then(
+      () => new Promise<never>(() => {}),
+      (error: unknown) => ({ refusal: `worker ${runtime.workerId} cannot load its ${workerType} workloads: ${errorText(error)}` }),
+    ),
   ]);
   if ('refusal' in ended) {
-    // Retrying forever would only fill the log: the secret will not change under a running worker.
+    // Retrying forever would only fill the log: neither the secret nor the installed code changes under a running worker.
     await runtime.stop();
     process.stderr.write(`error: ${ended.refusal}\n`);
     return 1;

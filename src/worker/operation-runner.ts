@@ -37,7 +37,11 @@ export interface OperationReporter {
 export interface OperationRunnerOptions {
   readonly workerId: string;
   readonly workerType: WorkerType;
-  readonly workloads: readonly Workload[];
+  /**
+   * What it runs (those its worker type may run are kept). A promise while the code still loads: the worker
+   * entry point loads it after registering (docs/architecture.md §1), and the start route waits for `ready`.
+   */
+  readonly workloads: readonly Workload[] | Promise<readonly Workload[]>;
   readonly reporter: OperationReporter;
   /** Bars and models for the workloads (the backend); none by default. */
   readonly services?: WorkloadServices;
@@ -74,7 +78,9 @@ interface RunningOperation {
 const DEFAULT_HISTORY_SIZE = 20;
 
 export class OperationRunner {
-  private readonly workloads: ReadonlyMap<OperationType, Workload>;
+  private workloads: ReadonlyMap<OperationType, Workload> | null = null;
+  /** Settles once the workloads are loaded (at once when they were given loaded); rejects when they failed to load. */
+  readonly ready: Promise<void>;
   private current: RunningOperation | null = null;
   private readonly finished = new Map<string, WorkerOperationStatus>();
   private readonly reports = new Set<Promise<unknown>>();
@@ -83,8 +89,17 @@ export class OperationRunner {
 
   constructor(private readonly options: OperationRunnerOptions) {
     this.telemetry = options.telemetry ?? OperationTelemetry.none(options, options.clock);
-    const usable = options.workloads.filter((workload) => workload.workerTypes.includes(options.workerType));
-    this.workloads = new Map(usable.map((workload) => [workload.type, workload]));
+    const keep = (workloads: readonly Workload[]): void => {
+      const usable = workloads.filter((workload) => workload.workerTypes.includes(options.workerType));
+      this.workloads = new Map(usable.map((workload) => [workload.type, workload]));
+    };
+    if (options.workloads instanceof Promise) {
+      this.ready = options.workloads.then(keep);
+      this.ready.catch(() => {}); // the entry point handles a failed load; nobody else may be waiting yet
+    } else {
+      keep(options.workloads);
+      this.ready = Promise.resolve();
+    }
   }
 
   get currentOperationId(): string | null {
@@ -108,6 +123,7 @@ export class OperationRunner {
       if (this.current.operationId === request.operation_id) return { operationId: request.operation_id };
       throw conflict(`worker ${this.options.workerId} is busy with operation ${this.current.operationId}; it runs one operation at a time`);
     }
+    if (!this.workloads) throw new Error(`worker ${this.options.workerId}: start called before its workloads were loaded (await runner.ready)`);
     const workload = this.workloads.get(request.operation_type);
     if (!workload) {
       throw new KtrdrError(

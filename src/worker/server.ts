@@ -64,6 +64,7 @@ export function buildWorkerServer(options: WorkerServerOptions): FastifyInstance
     // A resume start carries the checkpoint state (model weights for training) besides the params.
     { config: BACKEND_ONLY, bodyLimit: options.uploadLimitBytes + START_PARAMS_ALLOWANCE_BYTES, schema: { body: WorkerStartBody, response: { 202: StartAccepted, 400: ErrorBody, 409: ErrorBody, 503: ErrorBody } } },
     async (request, reply) => {
+      await runner.ready; // the workload code may still be loading just after registration
       const { operationId } = runner.start(request.body, { parent: httpTelemetry.spanOf(request) });
       return reply.code(202).send({ success: true as const, operation_id: operationId });
     },

@@ -7,6 +7,7 @@ import type { Clock } from '../../src/common/clock.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { assembleWorker } from '../../src/worker/assemble.js';
 import type { WorkerRuntime } from '../../src/worker/runtime.js';
+import { WORKLOAD_CATALOGUE } from '../../src/workloads/catalogue.js';
 import type { Workload } from '../../src/workloads/types.js';
 
 export const SECRET = 'worker-tests-secret';
@@ -34,6 +35,9 @@ export interface TestWorker {
   /** A client of the worker's own API with a valid backend token (after start). */
   client(): HttpClient;
 }
+
+/** Every workload, loaded once for all the test workers (the harness stays synchronous). */
+const ALL_WORKLOADS: readonly Workload[] = await Promise.all(WORKLOAD_CATALOGUE.map((entry) => entry.load()));
 
 export function buildTestWorker(options: TestWorkerOptions): TestWorker {
   const logs: string[] = [];
@@ -76,7 +80,7 @@ export function buildTestWorker(options: TestWorkerOptions): TestWorker {
     },
     http: { maxUploadMb: options.maxUploadMb ?? 8 },
     logger,
-    ...(options.workloads ? { workloads: options.workloads } : {}),
+    workloads: options.workloads ?? ALL_WORKLOADS,
     ...(options.clock ? { clock: options.clock } : {}),
   });
   let http: HttpClient | null = null;

@@ -6,7 +6,6 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { BACKTEST_COST_MAX, BACKTEST_DEFAULTS, BacktestSizing, Timeframe } from '../../api/contract.js';
 import type { BackendApi } from '../../client/backend-api.js';
 import { KtrdrError } from '../../common/errors.js';
-import { loadStrategyText, StrategyError } from '../../strategy/load.js';
 import { withBackend } from '../backend-session.js';
 import { ExitCode } from '../exit-codes.js';
 import { dateRangeProblem, isoDateOption, numberOption, rangeOption, symbolOption } from '../options.js';
@@ -39,6 +38,8 @@ interface BacktestOptions {
  */
 async function modelSymbols(api: BackendApi, model: string): Promise<string[]> {
   const artifact = await api.getModel(model);
+  // The strategy parser (YAML, the indicator registry) loads only for --each-symbol (docs/architecture.md §1).
+  const { loadStrategyText, StrategyError } = await import('../../strategy/load.js');
   try {
     return loadStrategyText(artifact.strategy_yaml, `model ${model}'s strategy`).strategy.training_data.symbols.list;
   } catch (error) {

@@ -3,7 +3,9 @@
  * bar redrawn in place; elsewhere (a pipe, a log, a test, TERM=dumb) it prints one line
  * each time the progress changes, so the output stays readable.
  */
-import { SingleBar } from 'cli-progress';
+import { createRequire } from 'node:module';
+import type * as CliProgress from 'cli-progress';
+import type { SingleBar } from 'cli-progress';
 import type { OperationRecord } from '../../api/contract.js';
 import { isCapableTerminal } from '../output.js';
 import { formatFigures, formatPercentage } from './format.js';
@@ -34,6 +36,12 @@ export function createProgressView(stream: NodeJS.WriteStream = process.stdout, 
   return isCapableTerminal(stream, env) ? new TerminalProgressView(stream, figuresText) : new LineProgressView(stream, figuresText);
 }
 
+/**
+ * cli-progress, required when a bar is drawn on a terminal: the renderers import this module for its figures, and
+ * `ktrdr --help` or a piped command should not load the bar library (docs/architecture.md §1).
+ */
+const cliProgress = (): typeof CliProgress => createRequire(import.meta.url)('cli-progress') as typeof CliProgress;
+
 class TerminalProgressView implements ProgressView {
   private readonly bar: SingleBar;
   private started = false;
@@ -42,7 +50,7 @@ class TerminalProgressView implements ProgressView {
     stream: NodeJS.WriteStream,
     private readonly figuresText: ProgressFigures,
   ) {
-    this.bar = new SingleBar({
+    this.bar = new (cliProgress().SingleBar)({
       stream,
       format: `{bar} {percentage}% {status} | {step}{figures}`,
       barsize: BAR_WIDTH,

@@ -1,0 +1,97 @@
+/**
+ * What a process loads, without timing it (docs/architecture.md §1, "What loads when"): each child runs with a
+ * preload that records every module it loads (test/support/module-trace.ts), and the test checks the list.
+ * The speed these rules buy is measured by `npm run bench -- startup`.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { WorkerType } from '../../src/api/contract.js';
+import { assertBuilt, budget, cleanEnv, freePort, KtrdrProcess, REPO_ROOT, STARTUP_MS, STOP_MS, stopAll } from '../support/processes.js';
+import { packagesOf, readTrace, traceEnv } from '../support/module-trace.js';
+import { FakeBackend } from '../worker/fake-backend.js';
+import { SECRET, tokens } from '../worker/harness.js';
+import { CLI_MS, runCli } from './helpers/run-cli.js';
+
+/** Packages only the backend (or a token check) needs: no CLI start and no worker start may load them. */
+const SERVER_ONLY = ['@electric-sql/pglite', 'pg', '@fastify/swagger', '@fastify/swagger-ui', '@fastify/static', 'jose', '@tensorflow/tfjs'];
+/** Fastify's default schema compilers: the zod ones replace them (src/http/create-server.ts). */
+const UNUSED_COMPILERS = ['ajv', '@fastify/ajv-compiler', '@fastify/fast-json-stringify-compiler'];
+
+const processes: KtrdrProcess[] = [];
+const backends: FakeBackend[] = [];
+
+beforeAll(() => assertBuilt());
+
+afterEach(async () => {
+  await stopAll(processes.splice(0));
+  await Promise.all(backends.splice(0).map((backend) => backend.stop()));
+});
+
+function traceFile(): string {
+  return join(mkdtempSync(join(tmpdir(), 'ktrdr-trace-')), 'modules.txt');
+}
+
+describe('the CLI loads only what the command runs', () => {
+  it('ktrdr --version loads commander and nothing of any command', { timeout: budget(CLI_MS) }, async () => {
+    const file = traceFile();
+    const result = await runCli(['--version'], cleanEnv(traceEnv(file)));
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^\d+\.\d+\.\d+/);
+    const modules = readTrace(file, REPO_ROOT);
+    expect(modules).toContain('dist/src/cli/main.js'); // the trace works
+    expect(packagesOf(modules)).toEqual(['commander']);
+    expect(modules.filter((module) => module.startsWith('dist/src/cli/commands/'))).toEqual([]);
+  });
+
+  it('ktrdr --help lists every command without loading a server, a store, the token library or a workload', { timeout: budget(CLI_MS) }, async () => {
+    const file = traceFile();
+    const result = await runCli(['--help'], cleanEnv(traceEnv(file)));
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('worker');
+    const modules = readTrace(file, REPO_ROOT);
+    expect(packagesOf(modules)).not.toContain('fastify');
+    for (const name of [...SERVER_ONLY, ...UNUSED_COMPILERS]) expect(packagesOf(modules)).not.toContain(name);
+    expect(modules.filter((module) => /^dist\/src\/(workloads|worker|backend|store)\//.test(module))).toEqual([]);
+  });
+});
+
+describe('a worker loads only what its type runs', () => {
+  async function tracedWorker(workerType: WorkerType): Promise<string[]> {
+    const backend = new FakeBackend(tokens);
+    await backend.start();
+    backends.push(backend);
+    const file = traceFile();
+    const env = cleanEnv({
+      KTRDR_AUTH_JWT_SECRET: SECRET,
+      KTRDR_API_CLIENT_BASE_URL: backend.baseUrl,
+      KTRDR_WORKER_PORT: String(await freePort()),
+      KTRDR_LOG_LEVEL: 'DEBUG',
+      ...traceEnv(file),
+    });
+    const child = new KtrdrProcess(`worker-${workerType}`, ['worker', workerType], env);
+    processes.push(child);
+    await child.waitForOutput(/workloads loaded: /);
+    expect((await child.stop('SIGTERM')).code).toBe(0);
+    // The workloads load after the worker registered (docs/architecture.md §1).
+    expect(child.output.indexOf('registered with the backend')).toBeGreaterThan(-1);
+    expect(child.output.indexOf('registered with the backend')).toBeLessThan(child.output.indexOf('workloads loaded: '));
+    const modules = readTrace(file, REPO_ROOT);
+    expect(modules).toContain('dist/src/worker/main.js');
+    for (const name of [...SERVER_ONLY, ...UNUSED_COMPILERS]) expect(packagesOf(modules)).not.toContain(name);
+    return modules;
+  }
+
+  it('a backtesting worker loads the dummy and backtesting workloads, not the training code', { timeout: budget(STARTUP_MS, STOP_MS) }, async () => {
+    const modules = await tracedWorker('backtesting');
+    expect(modules).toEqual(expect.arrayContaining(['dist/src/workloads/dummy/dummy.js', 'dist/src/workloads/backtesting/backtesting.js']));
+    expect(modules.filter((module) => module.startsWith('dist/src/workloads/training/'))).toEqual([]);
+  });
+
+  it('a training worker loads the dummy and training workloads, not the backtesting workload', { timeout: budget(STARTUP_MS, STOP_MS) }, async () => {
+    const modules = await tracedWorker('training');
+    expect(modules).toEqual(expect.arrayContaining(['dist/src/workloads/dummy/dummy.js', 'dist/src/workloads/training/training.js']));
+    expect(modules.filter((module) => module.startsWith('dist/src/workloads/backtesting/'))).toEqual([]);
+  });
+});
