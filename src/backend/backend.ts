@@ -272,6 +272,8 @@ export class Backend {
     });
     await this.app.listen({ host: this.options.host, port: this.options.port });
     this.unsubscribe = this.options.store.notifications.subscribe(DISPATCH_CHANNEL, () => this.dispatcher.trigger());
+    // Hearing the other backends before saying it started: a test (or a script) that submits elsewhere next is heard.
+    await this.options.store.notifications.ready();
     this.dispatcher.task.start();
     this.dutyLease.start();
     this.dispatcher.trigger();

@@ -15,6 +15,11 @@ export interface Notifications {
   notify(channel: string): void;
   /** Calls `listener` on every notification of `channel`; returns the unsubscribe function. */
   subscribe(channel: string, listener: Listener): () => void;
+  /**
+   * Settles once every channel subscribed so far hears the other processes (a LISTEN takes a round trip: a
+   * NOTIFY committed before it is not heard).
+   */
+  ready(): Promise<void>;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -60,6 +65,8 @@ export class LocalNotifications implements Notifications {
     return this.local.add(channel, listener);
   }
 
+  async ready(): Promise<void> {}
+
   async start(): Promise<void> {}
 
   async stop(): Promise<void> {}
@@ -86,6 +93,8 @@ export class PostgresNotifications implements Notifications {
   private readonly id = randomUUID();
   private client: pg.Client | null = null;
   private readonly listening = new Set<string>();
+  /** LISTEN statements sent and not yet answered. */
+  private readonly pendingListens = new Set<Promise<void>>();
   private readonly inFlight = new Map<string, boolean>();
   private stopped = false;
   private reconnect: NodeJS.Timeout | null = null;
@@ -125,6 +134,10 @@ export class PostgresNotifications implements Notifications {
     return unsubscribe;
   }
 
+  async ready(): Promise<void> {
+    await Promise.allSettled([...this.pendingListens]);
+  }
+
   async start(): Promise<void> {
     this.stopped = false;
     await this.connect();
@@ -154,7 +167,13 @@ export class PostgresNotifications implements Notifications {
 
   private async listen(client: pg.Client, channel: string): Promise<void> {
     this.listening.add(channel);
-    await client.query(`LISTEN ${channel}`);
+    const listened = client.query(`LISTEN ${channel}`).then(() => undefined);
+    this.pendingListens.add(listened);
+    try {
+      await listened;
+    } finally {
+      this.pendingListens.delete(listened);
+    }
   }
 
   /** The listening connection is gone: connect again later, and wake every subscriber (something may have been missed). */

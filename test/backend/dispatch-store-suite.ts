@@ -206,6 +206,7 @@ export function registerDispatchSuite(label: string, harness: DispatchHarness): 
       );
       const started = new Promise<void>((resolve) => (fake.onStart = resolve));
       const unsubscribe = stores[1].notifications.subscribe(DISPATCH_CHANNEL, () => dispatcher.trigger());
+      await stores[1].notifications.ready();
       try {
         await addWorkers(registryOf(stores[0]), 1);
         await addOperations(1);
