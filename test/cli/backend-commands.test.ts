@@ -110,8 +110,9 @@ describe('unreachable backend and configuration', () => {
     );
   });
 
-  it('a timeout of 1.001 s reaches the backend (1.001 * 1000 is not an integer a timer accepts)', async () => {
-    const result = await ktrdr(['workers'], { KTRDR_API_CLIENT_TIMEOUT: '1.001' });
+  // 32.001 rather than the 1.001 first reported: as fractional in ms, and no race with a busy machine.
+  it('a timeout of 32.001 s reaches the backend (32.001 * 1000 is not an integer a timer accepts)', async () => {
+    const result = await ktrdr(['workers'], { KTRDR_API_CLIENT_TIMEOUT: '32.001' });
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(stub.apiRequests()).toHaveLength(1);
