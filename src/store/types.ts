@@ -179,6 +179,14 @@ export interface WorkerRepository {
    * flight (the worker stays busy with it); an older one is a backend that died mid-start, and the answer decides.
    */
   recordHealthy(reports: readonly HealthyReport[], now: Date, reservedSince: Date): Promise<WorkerRow[]>;
+  /**
+   * The start request of assignment `epoch` never reached the worker (its backend died) and the worker says it
+   * does not run `operationId`: in one statement, while the worker row still holds that assignment reserved since
+   * before `reservedBefore` and the operation is running on the worker, the operation goes back to pending
+   * (worker cleared, `queued_at` = `now`) and the worker is freed (busy when `busyElsewhere`). Returns the
+   * pending operation, or null when nothing matched (another backend did it, or the assignment moved on).
+   */
+  requeueUnstarted(workerId: string, operationId: string, epoch: number, reservedBefore: Date, now: Date, busyElsewhere: boolean): Promise<OperationRow | null>;
   /** Failed health checks (or start requests), in one statement; `threshold` failures make a worker temporarily_unavailable. */
   recordFailures(workerIds: readonly string[], now: Date, threshold: number): Promise<WorkerRow[]>;
 }

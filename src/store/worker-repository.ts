@@ -6,6 +6,7 @@ import { jsonParam, nullableTimeParam, timeParam, toDate, toNullableDate, toNumb
 import type {
   Claim,
   HealthyReport,
+  OperationRow,
   RegistrationOutcome,
   WorkerRegistration,
   WorkerRepository,
@@ -189,6 +190,31 @@ UPDATE workers SET
 FROM locked WHERE workers.worker_id = locked.worker_id
 RETURNING ${COLUMNS.split(',').map((column) => `workers.${column.trim()}`).join(', ')}`;
 
+/**
+ * A start that never reached its worker (docs/architecture.md §9): the worker row still holds the assignment $3
+ * for $2, reserved since before $4 (no start answer ended it), and the operation is still running on $1. The
+ * worker row is locked first, so a concurrent requeue (another backend) waits and then finds the row changed and
+ * does nothing; the operation goes back to pending only while it is running on that worker (compare-and-set),
+ * and the worker is freed in the same statement ($6: it said it is busy with something else).
+ */
+const REQUEUE_UNSTARTED_SQL = `
+WITH w AS (
+  SELECT worker_id FROM workers
+  WHERE worker_id = $1 AND current_operation_id = $2 AND assignment_epoch = $3 AND reserved AND last_dispatched_at < $4::timestamptz
+  FOR UPDATE
+), requeued AS (
+  UPDATE operations SET status = 'pending', worker_id = NULL, started_at = NULL,
+    metadata = metadata || jsonb_build_object('queued_at', $5::text)
+  WHERE operation_id = $2 AND status = 'running' AND worker_id = $1 AND EXISTS (SELECT 1 FROM w)
+  RETURNING operations.*
+), released AS (
+  UPDATE workers SET current_operation_id = NULL, reserved = false,
+    status = CASE WHEN workers.status = 'temporarily_unavailable' THEN workers.status WHEN $6 THEN 'busy' ELSE 'available' END
+  FROM w WHERE workers.worker_id = w.worker_id
+  RETURNING workers.worker_id
+)
+SELECT to_jsonb(r) AS operation FROM requeued AS r`;
+
 /** A worker's status once it no longer runs an operation: temporarily_unavailable stays so. */
 const FREED = `CASE WHEN status = 'temporarily_unavailable' THEN status ELSE 'available' END`;
 const BUSY = `CASE WHEN status = 'temporarily_unavailable' THEN status ELSE 'busy' END`;
@@ -359,6 +385,25 @@ export class SqlWorkerRepository implements WorkerRepository {
       timeParam(reservedSince),
     ]);
     return records.map(toRow);
+  }
+
+  async requeueUnstarted(
+    workerId: string,
+    operationId: string,
+    epoch: number,
+    reservedBefore: Date,
+    now: Date,
+    busyElsewhere: boolean,
+  ): Promise<OperationRow | null> {
+    const [record] = await this.sql.query<{ operation: OperationRecord }>(REQUEUE_UNSTARTED_SQL, [
+      workerId,
+      operationId,
+      epoch,
+      timeParam(reservedBefore),
+      now.toISOString(),
+      busyElsewhere,
+    ]);
+    return record === undefined ? null : toOperationRow(record.operation);
   }
 
   async recordFailures(workerIds: readonly string[], now: Date, threshold: number): Promise<WorkerRow[]> {

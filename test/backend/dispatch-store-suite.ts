@@ -2,11 +2,12 @@
  * The dispatch core over the store (docs/architecture.md §5.4), registered once per driver like the store suite:
  * the one-statement claim under concurrent claims from two "backends" (two stores on one PostgreSQL database; two
  * registries and dispatchers over the one PGlite store), registration whose statement count does not grow with the
- * number of workers, a health pass that never holds up a claim, and wake-ups through the store's notifications.
+ * number of workers, a health pass that never holds up a claim, wake-ups through the store's notifications, and
+ * the requeue of an operation whose claiming backend died before its start request reached the worker.
  */
 import { pino } from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { WorkerHealth, WorkerStartBody } from '../../src/api/contract.js';
+import type { WorkerHealth, WorkerOperationStatus, WorkerStartBody } from '../../src/api/contract.js';
 import { DISPATCH_CHANNEL } from '../../src/backend/backend.js';
 import type { CheckpointStore } from '../../src/backend/services/checkpoint-store.js';
 import { Dispatcher } from '../../src/backend/services/dispatcher.js';
@@ -34,6 +35,8 @@ const HOUR = 3_600_000;
 class FakeClient {
   readonly starts: { endpoint: string; operationId: string }[] = [];
   onStart: () => void = () => {};
+  /** Per worker id: what its health check answers instead of idle ('down': no answer). */
+  readonly answers = new Map<string, WorkerHealth | 'down'>();
 
   async start(endpointUrl: string, body: WorkerStartBody): Promise<void> {
     this.starts.push({ endpoint: endpointUrl, operationId: body.operation_id });
@@ -41,6 +44,9 @@ class FakeClient {
   }
 
   async health(endpointUrl: string): Promise<WorkerHealth> {
+    const answer = this.answers.get(endpointUrl.split('/').pop() as string);
+    if (answer === 'down') throw new Error(`connect ECONNREFUSED ${endpointUrl}`);
+    if (answer) return answer;
     return { healthy: true, worker_id: endpointUrl.split('/').pop() as string, worker_type: 'training', worker_status: 'idle', current_operation: null };
   }
 
@@ -48,8 +54,12 @@ class FakeClient {
     return true;
   }
 
-  async status(): Promise<null> {
-    return null;
+  /** Operation ids the worker knows (it ran them); status answers null (404) for any other. */
+  readonly known = new Set<string>();
+
+  async status(_endpointUrl: string, operationId: string): Promise<WorkerOperationStatus | null> {
+    if (!this.known.has(operationId)) return null;
+    return { operation_id: operationId, status: 'completed' } as unknown as WorkerOperationStatus;
   }
 }
 
@@ -195,6 +205,116 @@ export function registerDispatchSuite(label: string, harness: DispatchHarness): 
       expect(healthWritesWaiting).toBe(5); // 50 answers in batches of 10
       // The answers ("idle") came from requests sent before the claim: they do not undo it.
       for (const claim of claims) expect(await registry.get(claim.worker.workerId)).toMatchObject({ status: 'busy', currentOperationId: claim.operation.operationId });
+    });
+
+    describe('a claim whose backend died before sending the start (docs/architecture.md §9)', () => {
+      const RESERVATION_TIMEOUT_MS = 60_000; // the registry's default
+      const checkerOf = (store: SqlStore, fake: FakeClient, onWorkerAvailable: () => void = () => {}) =>
+        new HealthChecker(
+          { registry: registryOf(store), operations: store.operations, client: asClient(fake), clock, logger, onWorkerAvailable },
+          { intervalMs: HOUR, timeoutMs: 1_000, removalThresholdMs: HOUR },
+        );
+      /** Backend A claims op-000 on w-0 and dies: the start request is never sent. */
+      const claimAndDie = async () => {
+        await addWorkers(registryOf(stores[0]), 1);
+        await addOperations(1);
+        const [claim] = await registryOf(stores[0]).claim(['training'], 1);
+        expect(claim).toMatchObject({ operation: { operationId: 'op-000' }, worker: { workerId: 'w-0' } });
+        return claim as Claim;
+      };
+      const busyWith = (operationId: string): WorkerHealth => ({
+        healthy: true,
+        worker_id: 'w-0',
+        worker_type: 'training',
+        worker_status: 'busy',
+        current_operation: operationId,
+      });
+
+      it('goes back to pending once the reservation is stale and the worker answers idle, then starts exactly once', async () => {
+        await claimAndDie();
+        const fake = new FakeClient();
+        let wakes = 0;
+        const checker = checkerOf(stores[1], fake, () => wakes++);
+        // Within the reservation timeout the start may still be on its way: an idle answer changes nothing.
+        clock.advance(RESERVATION_TIMEOUT_MS - 1_000);
+        await checker.checkAll();
+        expect(await stores[1].operations.get('op-000')).toMatchObject({ status: 'running', workerId: 'w-0' });
+        expect((await registryOf(stores[1]).states())[0]).toMatchObject({ status: 'busy', reserved: true, currentOperationId: 'op-000' });
+
+        clock.advance(2_000);
+        await checker.checkAll();
+        const requeued = await stores[1].operations.get('op-000');
+        expect(requeued).toMatchObject({ status: 'pending', workerId: null, startedAt: null });
+        expect(requeued?.metadata.queued_at).toBe(new Date(clock.now()).toISOString());
+        expect((await registryOf(stores[1]).states())[0]).toMatchObject({ status: 'available', reserved: false, currentOperationId: null });
+        expect(wakes).toBe(1);
+
+        // Another pass finds nothing more to do; the next dispatch starts it once.
+        await checker.checkAll();
+        const dispatcher = new Dispatcher(
+          { operations: stores[1].operations, registry: registryOf(stores[1]), client: asClient(fake), checkpoints: noCheckpoints, clock, logger },
+          { intervalMs: HOUR, statusCheckTimeoutMs: 100 },
+        );
+        expect(await dispatcher.dispatchPending()).toBe(1);
+        expect(await dispatcher.dispatchPending()).toBe(0);
+        expect(fake.starts).toEqual([{ endpoint: 'http://127.0.0.1:1/w-0', operationId: 'op-000' }]);
+        expect(await stores[0].operations.get('op-000')).toMatchObject({ status: 'running', workerId: 'w-0' });
+      });
+
+      it('two backends requeueing at once: exactly one acts', async () => {
+        const claim = await claimAndDie();
+        clock.advance(RESERVATION_TIMEOUT_MS + 1_000);
+        const results = await Promise.all(
+          [0, 1, 0, 1].map((i) => registryOf(stores[i]!).requeueUnstarted('w-0', 'op-000', claim.epoch, false)),
+        );
+        expect(results.filter((row) => row !== null)).toHaveLength(1);
+        expect(await stores[0].operations.get('op-000')).toMatchObject({ status: 'pending', workerId: null });
+        // Claimed again: the old assignment's requeue is a no-op (compare-and-set on the epoch), even once stale.
+        const [again] = await registryOf(stores[1]).claim(['training'], 1);
+        expect(again?.epoch).not.toBe(claim.epoch);
+        clock.advance(RESERVATION_TIMEOUT_MS + 1_000);
+        expect(await registryOf(stores[0]).requeueUnstarted('w-0', 'op-000', claim.epoch, false)).toBeNull();
+        expect(await stores[0].operations.get('op-000')).toMatchObject({ status: 'running', workerId: 'w-0' });
+      });
+
+      it('a worker that says it runs the operation keeps it', async () => {
+        await claimAndDie();
+        const fake = new FakeClient();
+        fake.answers.set('w-0', busyWith('op-000'));
+        clock.advance(RESERVATION_TIMEOUT_MS + 1_000);
+        await checkerOf(stores[1], fake).checkAll();
+        expect(await stores[1].operations.get('op-000')).toMatchObject({ status: 'running', workerId: 'w-0' });
+        expect(await stores[1].workers.get('w-0')).toMatchObject({ status: 'busy', currentOperationId: 'op-000' });
+      });
+
+      it('a worker that does not answer does not requeue it (the orphan rules apply)', async () => {
+        await claimAndDie();
+        const fake = new FakeClient();
+        fake.answers.set('w-0', 'down');
+        clock.advance(RESERVATION_TIMEOUT_MS + 1_000);
+        await checkerOf(stores[1], fake).checkAll();
+        expect(await stores[1].operations.get('op-000')).toMatchObject({ status: 'running', workerId: 'w-0' });
+        expect(await stores[1].workers.get('w-0')).toMatchObject({ currentOperationId: 'op-000', healthCheckFailures: 1 });
+      });
+
+      it('a worker that knows the operation (it ran it; its outcome is still on its way) keeps it', async () => {
+        await claimAndDie();
+        const fake = new FakeClient();
+        fake.known.add('op-000');
+        clock.advance(RESERVATION_TIMEOUT_MS + 1_000);
+        await checkerOf(stores[1], fake).checkAll();
+        expect(await stores[1].operations.get('op-000')).toMatchObject({ status: 'running', workerId: 'w-0' });
+      });
+
+      it('a worker busy with another operation frees this one but stays busy', async () => {
+        await claimAndDie();
+        const fake = new FakeClient();
+        fake.answers.set('w-0', busyWith('op-unknown'));
+        clock.advance(RESERVATION_TIMEOUT_MS + 1_000);
+        await checkerOf(stores[1], fake).checkAll();
+        expect(await stores[1].operations.get('op-000')).toMatchObject({ status: 'pending', workerId: null });
+        expect((await registryOf(stores[1]).states())[0]).toMatchObject({ status: 'busy', reserved: false });
+      });
     });
 
     it('a notification of the dispatch channel wakes the other backend’s dispatcher', async () => {

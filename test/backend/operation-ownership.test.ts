@@ -5,6 +5,7 @@
  * orphan detector gave up, and the progress cache of operations that moved.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { WorkerRegistry } from '../../src/backend/services/worker-registry.js';
 import { fakeWorkers } from './support/fake-worker.js';
 import { eventually, startTestBackend, type TestBackend } from './support/harness.js';
 
@@ -27,6 +28,35 @@ const dispatch = () => backend.backend.dispatcher.whenIdle();
 const now = () => new Date(backend.clock.now()).toISOString();
 
 describe('operations that are not (or no longer) the worker’s to run', () => {
+  it('an operation claimed by a backend that died before sending the start is requeued, started once, and not failed as an orphan', async () => {
+    // Reservation timeout: 2 × workerRequestTimeoutMs + healthCheckTimeoutMs = 6 s.
+    backend = await startTestBackend({ workerRequestTimeoutMs: 2_000, healthCheckTimeoutMs: 2_000, orphanTimeoutMs: 60_000 });
+    const id = await submit();
+    await dispatch(); // no worker yet: pending
+    // The dead backend: its own registry over the shared store, which claims and never sends the start.
+    const dead = new WorkerRegistry(backend.store.workers, backend.clock, { failureThreshold: 3, retryAfterSeconds: 5, isLiveAt: async () => false });
+    const a = await worker('train-a');
+    await dead.register({ workerId: 'train-a', workerType: 'training', endpointUrl: a.url });
+    expect(await dead.claim(['training'], 1)).toHaveLength(1);
+    expect(await show(id)).toMatchObject({ status: 'running', worker_id: 'train-a' });
+
+    backend.clock.advance(7_000);
+    await backend.backend.healthChecker.task.runOnce();
+    // Requeued and, woken through the dispatch channel, started again on the (only) worker.
+    await eventually('the operation to start again', async () => a.starts.length === 1);
+    await dispatch();
+    expect(a.starts.map((start) => start.operation_id)).toEqual([id]);
+    expect(await show(id)).toMatchObject({ status: 'running', worker_id: 'train-a' });
+    expect((await show(id)).metadata.queued_at).toBe(now());
+
+    backend.clock.advance(61_000);
+    await backend.backend.healthChecker.task.runOnce();
+    expect(await backend.backend.orphanDetector.check()).toEqual([]);
+    backend.clock.advance(61_000);
+    expect(await backend.backend.orphanDetector.check()).toEqual([]);
+    expect(a.starts).toHaveLength(1);
+  });
+
   it('a health check tells a worker to cancel an operation cancelled while the cancel could not reach it, and takes no claim from it', async () => {
     backend = await startTestBackend();
     const a = await worker('train-a');

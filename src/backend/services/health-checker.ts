@@ -4,7 +4,10 @@
  * worker unhealthy for longer than the removal threshold is removed. A healthy
  * answer also updates which operation the worker claims to run; a worker running
  * an operation that is not its own (cancelled or finished meanwhile, deleted, or
- * given to another worker) is told to cancel it, and that is no claim.
+ * given to another worker) is told to cancel it, and that is no claim. A worker that
+ * answers without the operation it has been reserved for beyond the reservation
+ * timeout, and does not know it at all, never got its start request (the backend that claimed it died first):
+ * that operation goes back to pending (docs/architecture.md §9).
  * The answers are written in batches (one statement for all the answers that
  * arrived while the previous batch was being written), each a conditional UPDATE
  * on the rows: nothing here holds up a claim (docs/architecture.md §5.4).
@@ -58,11 +61,17 @@ export class HealthChecker {
     const batchSize = this.options.batchSize ?? 200;
     const healthy = new Batcher<HealthAnswer, WorkerRow>(batchSize, (answers) => this.deps.registry.recordHealthyMany(answers));
     const failed = new Batcher<string, WorkerRow>(batchSize, (ids) => this.deps.registry.recordFailures(ids));
-    const results = await Promise.all(workers.map((worker) => this.check(worker, healthy, failed)));
-    if (results.some((row) => row?.status === 'available')) this.deps.onWorkerAvailable();
+    const pass = { requeued: 0 };
+    const results = await Promise.all(workers.map((worker) => this.check(worker, healthy, failed, pass)));
+    if (pass.requeued > 0 || results.some((row) => row?.status === 'available')) this.deps.onWorkerAvailable();
   }
 
-  private async check(worker: WorkerState, healthy: Batcher<HealthAnswer, WorkerRow>, failed: Batcher<string, WorkerRow>): Promise<WorkerRow | null> {
+  private async check(
+    worker: WorkerState,
+    healthy: Batcher<HealthAnswer, WorkerRow>,
+    failed: Batcher<string, WorkerRow>,
+    pass: { requeued: number },
+  ): Promise<WorkerRow | null> {
     const { registry, client, logger } = this.deps;
     let reason: string;
     // The epoch as listed, before the request: an assignment made after this makes the answer stale.
@@ -70,6 +79,8 @@ export class HealthChecker {
     try {
       const health = await client.health(worker.endpointUrl, this.options.timeoutMs);
       if (health.worker_id === worker.workerId && health.healthy) {
+        // Before the answer is recorded: recording it clears the stale reservation this relies on.
+        if (await this.requeueUnstarted(worker, health, epoch)) pass.requeued++;
         const owned = await this.ownsReportedOperation(worker, health, epoch);
         const rows = await healthy.add({ workerId: worker.workerId, health, requestEpoch: epoch, claim: owned });
         const row = rows.find((candidate) => candidate.workerId === worker.workerId) ?? null;
@@ -92,6 +103,48 @@ export class HealthChecker {
       return null;
     }
     return row;
+  }
+
+  /**
+   * The worker, alive, says it does not run the operation it is reserved for, and the reservation is older than
+   * the reservation timeout (no start answer ended it): the backend that claimed the pair died before its start
+   * request reached the worker, so nobody runs the operation and it is queued again. The statement is a
+   * compare-and-set on the assignment epoch listed before the health request (so the answer is not older than
+   * the assignment) and on the operation running on this worker: two backends doing it at once cannot both act.
+   * A worker that says it runs the operation, or that knows it (it ran it and its outcome is on its way), keeps
+   * it; one that does not answer never gets here.
+   */
+  private async requeueUnstarted(worker: WorkerState, health: WorkerHealth, epoch: number): Promise<boolean> {
+    const operationId = worker.currentOperationId;
+    if (!worker.reserved || !operationId || !this.deps.registry.isReservationStale(worker.lastDispatchedAt)) return false;
+    const busy = health.worker_status === 'busy';
+    // Busy without saying with what: it may be this operation.
+    if (busy && (health.current_operation === null || health.current_operation === operationId)) return false;
+    // Idle is not enough: the start may have reached it and the operation finished with its outcome still in
+    // its outbox (its backend is the one that died). Only the worker saying it does not know it at all is.
+    if (!(await this.unknownTo(worker, operationId))) return false;
+    const row = await this.deps.registry.requeueUnstarted(worker.workerId, operationId, epoch, busy);
+    if (!row) return false;
+    this.deps.logger.warn(
+      { operation_id: operationId, worker_id: worker.workerId },
+      `operation ${operationId} requeued: its start never reached worker ${worker.workerId} (the backend that claimed it is gone)`,
+    );
+    return true;
+  }
+
+  /** Whether the worker answers that it does not know the operation; false when it knows it or cannot say. */
+  private async unknownTo(worker: WorkerState, operationId: string): Promise<boolean> {
+    try {
+      const status = await this.deps.client.status(worker.endpointUrl, operationId, this.options.timeoutMs);
+      if (status === null) return true;
+      this.deps.logger.warn(
+        { operation_id: operationId, worker_id: worker.workerId, status: status.status },
+        'the worker knows the operation its stale reservation is for; not requeueing it (its outcome counts when it arrives)',
+      );
+    } catch (error) {
+      this.deps.logger.warn({ operation_id: operationId, worker_id: worker.workerId, err: error }, 'could not ask the worker about the operation of its stale reservation');
+    }
+    return false;
   }
 
   /**

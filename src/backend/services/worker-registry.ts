@@ -10,7 +10,7 @@
 import type { CompletedOperationReport, JsonObject, WorkerHealth, WorkerStatus, WorkerType } from '../../api/contract.js';
 import type { Clock } from '../../common/clock.js';
 import { conflict, KtrdrError, notFound } from '../../common/errors.js';
-import type { Claim, HealthyReport, WorkerRepository, WorkerRow, WorkerState } from '../../store/types.js';
+import type { Claim, HealthyReport, OperationRow, WorkerRepository, WorkerRow, WorkerState } from '../../store/types.js';
 
 export interface Registration {
   readonly workerId: string;
@@ -226,7 +226,27 @@ export class WorkerRegistry {
       const busy = health.worker_status === 'busy';
       return { workerId, requestEpoch: requestEpoch ?? null, busy, claimedOperationId: busy && claim ? health.current_operation : null };
     });
-    return this.repository.recordHealthy(reports, new Date(now), new Date(now - (this.options.reservationTimeoutMs ?? 60_000)));
+    return this.repository.recordHealthy(reports, new Date(now), new Date(now - this.reservationTimeoutMs()));
+  }
+
+  /**
+   * The worker answered a health check without `operationId` while its reservation for it (assignment `epoch`)
+   * is older than the reservation timeout: the start request never reached it (the backend that claimed it died
+   * before sending it). The operation goes back to pending and the worker is freed, in one compare-and-set
+   * statement; returns the requeued operation, or null when the assignment changed or it is no longer running there.
+   */
+  async requeueUnstarted(workerId: string, operationId: string, epoch: number, busyElsewhere: boolean): Promise<OperationRow | null> {
+    const now = this.clock.now();
+    return this.repository.requeueUnstarted(workerId, operationId, epoch, new Date(now - this.reservationTimeoutMs()), new Date(now), busyElsewhere);
+  }
+
+  /** Whether a reservation dispatched at `dispatchedAt` is older than the reservation timeout. */
+  isReservationStale(dispatchedAt: Date | null): boolean {
+    return dispatchedAt !== null && dispatchedAt.getTime() < this.clock.now() - this.reservationTimeoutMs();
+  }
+
+  private reservationTimeoutMs(): number {
+    return this.options.reservationTimeoutMs ?? 60_000;
   }
 
   /** A health check (or a start request) got no answer. */
