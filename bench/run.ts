@@ -5,6 +5,7 @@
 import { backtestBench } from './backtest.bench.js';
 import { clusterBench } from './cluster.bench.js';
 import { dashboardBench } from './dashboard.bench.js';
+import { dispatchBench } from './dispatch.bench.js';
 import { contextBench } from './context.bench.js';
 import { featuresBench } from './features.bench.js';
 import { indicatorsBench } from './indicators.bench.js';
@@ -24,6 +25,7 @@ const BENCHES: Record<string, () => void | Promise<void>> = {
   context: contextBench,
   'input-limits': inputLimitsBench,
   dashboard: dashboardBench,
+  dispatch: dispatchBench,
 };
 
 const wanted = process.argv.slice(2);
