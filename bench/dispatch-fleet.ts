@@ -27,7 +27,8 @@ export type FleetCommand = { readonly cmd: 'register' } | { readonly cmd: 'heart
 export type FleetMessage =
   | { readonly type: 'ready'; readonly port: number }
   | { readonly type: 'registered'; readonly ms: number; readonly failures: number; readonly firstError: string | null }
-  | { readonly type: 'reregistered'; readonly count: number; readonly last: number | null }
+  /** `registered`: how many the first registration took so far; `count`: how many registered again since `heartbeat`. */
+  | { readonly type: 'reregistered'; readonly registered: number; readonly count: number; readonly last: number | null }
   | { readonly type: 'health-times'; readonly times: readonly number[] }
   | { readonly type: 'error'; readonly message: string };
 
@@ -41,6 +42,7 @@ const healthTimes: number[] = [];
 /** Worker id → when it registered again since `heartbeat` was asked. */
 const reregistered = new Map<string, number>();
 let beating = false;
+let registeredCount = 0;
 let port = 0;
 
 function health(request: IncomingMessage, response: ServerResponse): void {
@@ -92,6 +94,7 @@ async function registerAll(): Promise<void> {
       try {
         const status = await register(id);
         if (status !== 200) throw new Error(`HTTP ${status}`);
+        registeredCount++;
       } catch (error) {
         failures++;
         firstError ??= `${id}: ${error instanceof Error ? error.message : String(error)}`;
@@ -125,7 +128,7 @@ process.on('message', (message: FleetCommand) => {
   if (message.cmd === 'register') void registerAll();
   else if (message.cmd === 'heartbeat') startHeartbeats();
   else if (message.cmd === 'health-times') send({ type: 'health-times', times: healthTimes.splice(0) });
-  else if (message.cmd === 'reregistered') send({ type: 'reregistered', count: reregistered.size, last: reregistered.size ? Math.max(...reregistered.values()) : null });
+  else if (message.cmd === 'reregistered') send({ type: 'reregistered', registered: registeredCount, count: reregistered.size, last: reregistered.size ? Math.max(...reregistered.values()) : null });
 });
 process.on('disconnect', () => process.exit(0));
 

@@ -41,9 +41,11 @@ const SECRET = 'local-dev-secret-do-not-use-in-production';
 const JOBS = 1000;
 const WARMUP = 20;
 const IDLE_SAMPLES = 50;
-const SCALE_OPS = 1000;
+const SCALE_OPS = 500;
 const FLEET_SIZE = 2000;
-const FLEET_HEARTBEAT_MS = 1000;
+const FLEET_HEARTBEAT_MS = 2000;
+/** The first registration of the fleet may take this long before the bench goes on with the workers registered by then. */
+const FLEET_REGISTER_MS = 120_000;
 const HEALTH_INTERVAL_S = 2;
 const CLAIM_PROBE_MS = 7000;
 
@@ -625,6 +627,8 @@ interface FleetFigures {
   claimP50Outside?: number | null;
   reregisterS?: number | null;
   reregistered?: number;
+  /** Fake workers registered before the health passes and the restart (FLEET_SIZE unless registration was too slow). */
+  fleetSize?: number;
   errors: string[];
 }
 
@@ -698,10 +702,18 @@ async function fleetBench(): Promise<FleetFigures> {
     await waitForTrainingWorkers(api, 2, [backend, ...workers]);
     fleet = new FleetProcess({ count: FLEET_SIZE, apiBase: `http://127.0.0.1:${port}/api/v1`, secret: SECRET, heartbeatMs: FLEET_HEARTBEAT_MS, registerConcurrency: 50 });
     await fleet.next('ready', 60_000);
-    const registered = await fleet.next('registered', 180_000, { cmd: 'register' });
-    figures.registerMs = registered.ms;
-    figures.registerFailures = registered.failures;
-    if (registered.failures) figures.errors.push(`${registered.failures} of ${FLEET_SIZE} registrations failed (first: ${registered.firstError})`);
+    let fleetSize = FLEET_SIZE;
+    try {
+      const registered = await fleet.next('registered', FLEET_REGISTER_MS, { cmd: 'register' });
+      figures.registerMs = registered.ms;
+      figures.registerFailures = registered.failures;
+      fleetSize -= registered.failures;
+      if (registered.failures) figures.errors.push(`${registered.failures} of ${FLEET_SIZE} registrations failed (first: ${registered.firstError})`);
+    } catch {
+      fleetSize = (await fleet.next('reregistered', 10_000, { cmd: 'reregistered' })).registered;
+      figures.errors.push(`the first registration of ${FLEET_SIZE} workers took more than ${FLEET_REGISTER_MS / 1000} s (${fleetSize} registered by then); going on with those`);
+    }
+    figures.fleetSize = fleetSize;
 
     // Claims while health passes run: one operation at a time for a few passes.
     try {
@@ -718,7 +730,7 @@ async function fleetBench(): Promise<FleetFigures> {
         }, 30_000, [backend, ...workers], 2);
         claims.push({ submitted, delay: Date.parse(op.started_at as string) - submitted });
       }
-      const passes = passesOf((await fleet.next('health-times', 10_000, { cmd: 'health-times' })).times).filter((pass) => pass.requests >= FLEET_SIZE / 2);
+      const passes = passesOf((await fleet.next('health-times', 10_000, { cmd: 'health-times' })).times).filter((pass) => pass.requests >= fleetSize / 2);
       const inPass = claims.filter((claim) => passes.some((pass) => claim.submitted >= pass.start && claim.submitted <= pass.end));
       const outside = claims.filter((claim) => !inPass.includes(claim));
       figures.passes = passes.length;
@@ -738,15 +750,15 @@ async function fleetBench(): Promise<FleetFigures> {
     backend = await startBackend('restarted backend', port, { driver: 'postgres', database: databases[1] as string }, dataDir, extra);
     const readyAt = now();
     const deadline = Date.now() + 60_000;
-    let last: Extract<FleetMessage, { type: 'reregistered' }> = { type: 'reregistered', count: 0, last: null };
+    let last: Extract<FleetMessage, { type: 'reregistered' }> = { type: 'reregistered', registered: 0, count: 0, last: null };
     while (Date.now() < deadline) {
       last = await fleet.next('reregistered', 10_000, { cmd: 'reregistered' });
-      if (last.count >= FLEET_SIZE) break;
+      if (last.count >= fleetSize) break;
       await sleep(100);
     }
     figures.reregistered = last.count;
-    figures.reregisterS = last.count >= FLEET_SIZE && last.last ? (last.last - readyAt) / 1000 : null;
-    if (last.count < FLEET_SIZE) figures.errors.push(`only ${last.count} of ${FLEET_SIZE} workers registered again within 60 s of the restart`);
+    figures.reregisterS = last.count >= fleetSize && last.last ? (last.last - readyAt) / 1000 : null;
+    if (last.count < fleetSize) figures.errors.push(`only ${last.count} of ${fleetSize} workers registered again within 60 s of the restart`);
   } catch (error) {
     figures.errors.push(errorText(error));
   } finally {
@@ -855,13 +867,14 @@ export async function dispatchBench(): Promise<void> {
     console.log(`    3 backends: ${'error' in three ? `FAILED: ${three.error}` : `${num(three.perSecond)}/s${three.failed ? `, ${three.failed} not completed` : ''}`}`);
   } else target('3 backends vs 1 (4 workers, PostgreSQL)', '—', `≥ ${TARGET.scaleRatio}×`, null);
   if (fleet) {
-    target(`${FLEET_SIZE} workers registered again after a restart`, num(fleet.reregisterS, 2, ' s'), `≤ ${TARGET.reregisterS} s`, fleet.reregisterS == null ? (fleet.reregistered === undefined ? null : false) : fleet.reregisterS <= TARGET.reregisterS);
+    target(`${FLEET_SIZE} workers registered again after a restart`, num(fleet.reregisterS, 2, ' s'), `≤ ${TARGET.reregisterS} s`, fleet.reregistered === undefined ? null : fleet.fleetSize === FLEET_SIZE && fleet.reregisterS != null && fleet.reregisterS <= TARGET.reregisterS);
     const delay = fleet.claimMaxInPass === undefined ? null : fleet.claimMaxInPass - (fleet.claimP50Outside ?? 0);
     target(`claim delay during a health pass over ${FLEET_SIZE}`, num(delay, 1, ' ms'), `≤ ${TARGET.claimDelayMs} ms`, delay === null ? null : delay <= TARGET.claimDelayMs);
-    console.log(`    first registration of ${FLEET_SIZE} fake workers (50 at a time): ${num(fleet.registerMs === undefined ? undefined : fleet.registerMs / 1000, 2, ' s')}`);
+    console.log(`    first registration of ${FLEET_SIZE} fake workers (50 at a time): ${num(fleet.registerMs === undefined ? undefined : fleet.registerMs / 1000, 2, ' s')}` +
+      `${fleet.fleetSize !== undefined && fleet.fleetSize < FLEET_SIZE ? ` (the figures below are over the ${fleet.fleetSize} registered)` : ''}`);
     console.log(`    health pass over ${FLEET_SIZE} (p50 of ${fleet.passes ?? 0}, first to last GET /health): ${num(fleet.passMs, 0, ' ms')}; ` +
       `${fleet.claimsInPass ?? 0} claims submitted during a pass, max submit→start ${num(fleet.claimMaxInPass, 1, ' ms')} against p50 ${num(fleet.claimP50Outside, 1, ' ms')} outside passes`);
-    console.log(`    restart on a fresh database, each worker heartbeating every ${FLEET_HEARTBEAT_MS / 1000} s (404 → register): ${fleet.reregistered ?? 0} of ${FLEET_SIZE} registered again, the last ${num(fleet.reregisterS, 2, ' s')} after the backend was ready`);
+    console.log(`    restart on a fresh database, each worker heartbeating every ${FLEET_HEARTBEAT_MS / 1000} s (404 → register): ${fleet.reregistered ?? 0} of ${fleet.fleetSize ?? FLEET_SIZE} registered again, the last ${num(fleet.reregisterS, 2, ' s')} after the backend was ready`);
     for (const error of fleet.errors) console.log(`    FAILED: ${error}`);
   } else {
     target(`${FLEET_SIZE} workers registered again after a restart`, '—', `≤ ${TARGET.reregisterS} s`, null);
