@@ -46,8 +46,8 @@ const FLEET_SIZE = 2000;
 const FLEET_HEARTBEAT_MS = 2000;
 /** The first registration of the fleet may take this long before the bench goes on with the workers registered by then. */
 const FLEET_REGISTER_MS = 120_000;
-const HEALTH_INTERVAL_S = 2;
-const CLAIM_PROBE_MS = 7000;
+const HEALTH_INTERVAL_S = 5;
+const CLAIM_PROBE_MS = 12_000;
 
 const REDIS = { host: '127.0.0.1', port: 6379 };
 const PG = { host: '127.0.0.1', port: 5432, user: 'postgres', password: 'bench' };
