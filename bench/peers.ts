@@ -4,7 +4,7 @@
  * benchmark that needs one installs it into `.bench-peers/` (git-ignored, outside node_modules, so `npm ci` keeps it).
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -39,23 +39,28 @@ function resolvePeer(name: string): string | null {
 }
 
 /**
- * Loads an optional peer, installing it into `.bench-peers/` on first use (`npm install --no-save`, never touching the
- * project's node_modules or lock file). Returns null, after saying why, when it is missing and cannot be installed
- * (offline, or KTRDR_BENCH_NO_INSTALL=1): the benchmark then prints its own figures without the comparison.
+ * Resolves an optional peer to its entry file, installing it into `.bench-peers/` on first use (never touching the
+ * project's node_modules or lock file). `.bench-peers/package.json` lists what was installed there, so installing one
+ * peer does not prune another. Returns null, after saying why, when it is missing and cannot be installed (offline,
+ * or KTRDR_BENCH_NO_INSTALL=1): the benchmark then prints its own figures without the comparison. Child processes
+ * that need the peer get this path (they cannot find `.bench-peers/` by themselves).
  */
-export async function loadBenchPeer(name: string): Promise<unknown> {
+export function resolveBenchPeer(name: string): string | null {
   const range = peerRange(name);
   let resolved = resolvePeer(name);
   if (!resolved) {
     const spec = `${name}@${range}`;
-    const manual = `npm install --no-save --prefix .bench-peers ${spec}`;
+    const manual = `npm install --prefix .bench-peers ${spec}`;
     if (process.env.KTRDR_BENCH_NO_INSTALL === '1') {
       console.log(`  (${name} is missing and KTRDR_BENCH_NO_INSTALL=1: skipping the comparison; install it with \`${manual}\`)`);
       return null;
     }
     console.log(`  installing the benchmark peer ${spec} into .bench-peers/ (once; not part of npm ci) …`);
+    mkdirSync(BENCH_PEERS_DIR, { recursive: true });
+    const manifest = join(BENCH_PEERS_DIR, 'package.json');
+    if (!existsSync(manifest)) writeFileSync(manifest, `${JSON.stringify({ private: true, description: 'ktrdr benchmark peers (npm run bench)' }, null, 2)}\n`);
     const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-    const install = spawnSync(npm, ['install', '--no-save', '--no-package-lock', '--no-audit', '--no-fund', '--prefix', BENCH_PEERS_DIR, spec], {
+    const install = spawnSync(npm, ['install', '--save', '--no-package-lock', '--no-audit', '--no-fund', '--prefix', BENCH_PEERS_DIR, spec], {
       stdio: 'inherit',
     });
     resolved = install.status === 0 ? resolvePeer(name) : null;
@@ -64,5 +69,11 @@ export async function loadBenchPeer(name: string): Promise<unknown> {
       return null;
     }
   }
-  return import(pathToFileURL(resolved).href);
+  return resolved;
+}
+
+/** Loads an optional peer (see resolveBenchPeer); null when it is missing and cannot be installed. */
+export async function loadBenchPeer(name: string): Promise<unknown> {
+  const resolved = resolveBenchPeer(name);
+  return resolved ? import(pathToFileURL(resolved).href) : null;
 }

@@ -8,6 +8,7 @@ import { clusterBench } from './cluster.bench.js';
 import { dashboardBench } from './dashboard.bench.js';
 import { dispatchCoreBench } from './dispatch-core.bench.js';
 import { dutyTakeoverBench } from './duty-takeover.bench.js';
+import { dispatchBench } from './dispatch.bench.js';
 import { contextBench } from './context.bench.js';
 import { featuresBench } from './features.bench.js';
 import { indicatorsBench } from './indicators.bench.js';
@@ -32,6 +33,7 @@ const BENCHES: Record<string, () => void | Promise<void>> = {
   'input-limits': inputLimitsBench,
   dashboard: dashboardBench,
   bars: barsBench,
+  dispatch: dispatchBench,
 };
 
 const wanted = process.argv.slice(2);
