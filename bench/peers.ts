@@ -39,6 +39,19 @@ function resolvePeer(name: string): string | null {
 }
 
 /**
+ * Where a peer just installed into `.bench-peers/` resolves, asked of a new Node process: this one remembers that
+ * the package was missing when it first looked (Node caches package.json lookups), and would keep failing.
+ */
+function resolveInFreshProcess(name: string): string | null {
+  const lookup = spawnSync(
+    process.execPath,
+    ['-e', 'process.stdout.write(require("node:module").createRequire(process.argv[1]).resolve(process.argv[2]))', join(BENCH_PEERS_DIR, 'package.json'), name],
+    { encoding: 'utf8' },
+  );
+  return lookup.status === 0 && lookup.stdout ? lookup.stdout : null;
+}
+
+/**
  * Resolves an optional peer to its entry file, installing it into `.bench-peers/` on first use (never touching the
  * project's node_modules or lock file). `.bench-peers/package.json` lists what was installed there, so installing one
  * peer does not prune another. Returns null, after saying why, when it is missing and cannot be installed (offline,
@@ -63,7 +76,7 @@ export function resolveBenchPeer(name: string): string | null {
     const install = spawnSync(npm, ['install', '--save', '--no-package-lock', '--no-audit', '--no-fund', '--prefix', BENCH_PEERS_DIR, spec], {
       stdio: 'inherit',
     });
-    resolved = install.status === 0 ? resolvePeer(name) : null;
+    resolved = install.status === 0 ? resolveInFreshProcess(name) : null;
     if (!resolved) {
       console.log(`  (${name} could not be installed (npm exit ${install.status ?? install.signal}): skipping the comparison; try \`${manual}\`)`);
       return null;
