@@ -132,6 +132,10 @@ export class SqlOperationRepository implements OperationRepository {
     // Count, evict and insert in one transaction under one lock: two submissions can no longer both see room.
     return this.sql.transaction(async (tx) => {
       await tx.query(`SELECT pg_advisory_xact_lock(${OPERATION_LIMIT_LOCK_KEY})`);
+      // While there is room, the count is part of the insert: its snapshot, taken after the lock was granted
+      // (READ COMMITTED), sees every submission that held the lock before.
+      const inserted = await insertOperation(tx, operation, maxOperations);
+      if (inserted) return { row: inserted, evicted: [] };
       const [counted] = await tx.query<{ n: unknown }>('SELECT count(*) AS n FROM operations');
       const excess = toNumber(counted?.n ?? 0) - maxOperations + 1;
       const evicted = await deleteOldestTerminal(tx, excess);
