@@ -43,6 +43,13 @@ const loadJose = () => (jose ??= Promise.all([import('jose/jwt/verify'), import(
 /** The protected header jose's SignJWT writes for `{ alg: 'HS256' }`, base64url-encoded. */
 const HS256_HEADER = Buffer.from(JSON.stringify({ alg: 'HS256' })).toString('base64url');
 
+/**
+ * Tokens already checked, kept so that a worker's or the CLI's repeated requests cost a map look-up instead of
+ * jose's HMAC through WebCrypto (a token is sent unchanged for half its lifetime). Bounded: past this many the
+ * oldest entry goes.
+ */
+export const VERIFIED_TOKEN_CACHE_SIZE = 1_024;
+
 /** A minted token and the epoch second it expires at. */
 interface Minted {
   readonly token: string;
@@ -51,6 +58,8 @@ interface Minted {
 
 export class TokenService {
   private readonly key: Uint8Array;
+  /** Token string → its claims, for tokens that passed `verify`; an entry counts only before its expiry. */
+  private readonly verified = new Map<string, TokenClaims>();
 
   constructor(
     secret: string,
@@ -95,6 +104,19 @@ export class TokenService {
    * rotation of the secret.
    */
   async verify(token: string): Promise<TokenClaims> {
+    const cached = this.verified.get(token);
+    if (cached) {
+      // jose refuses a token once now >= exp (whole seconds); past that the full check below says why.
+      if (Math.floor(this.clock.now() / 1000) < cached.expiresAt.getTime() / 1000) return cached;
+      this.verified.delete(token);
+    }
+    const claims = await this.verifyUncached(token);
+    if (this.verified.size >= VERIFIED_TOKEN_CACHE_SIZE) this.verified.delete(this.verified.keys().next().value as string);
+    this.verified.set(token, claims);
+    return claims;
+  }
+
+  private async verifyUncached(token: string): Promise<TokenClaims> {
     const [{ jwtVerify }, errors] = await loadJose();
     try {
       const { payload } = await jwtVerify(token, this.key, {

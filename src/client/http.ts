@@ -6,6 +6,7 @@
 import type { z } from 'zod';
 import { createError } from '../common/errors.js';
 import { sleep as defaultSleep } from '../common/sleep.js';
+import type { Transport } from './keep-alive-transport.js';
 
 export class HttpError extends createError('HttpError', {
   message: (_status: number, _url: string, message: string, _body: unknown) => message,
@@ -72,6 +73,8 @@ export interface HttpClientOptions {
    * The CLI sets it: a person waiting seconds for "cannot reach" learns nothing from the wait.
    */
   readonly retryWhenNothingListens?: boolean;
+  /** Sends JSON requests (`request`, `send`) instead of fetch: the backend's keep-alive client to its workers. */
+  readonly transport?: Transport;
 }
 
 export interface RequestOptions {
@@ -117,10 +120,15 @@ export class HttpClient {
   /** Sends a request and returns the decoded JSON body (or null for an empty one). */
   async send(method: string, path: string, options: RequestOptions = {}): Promise<unknown> {
     return this.withRetry(options, async () => {
-      const { response, url } = await this.exchange(method, path, options, 'application/json');
-      const text = await response.text().catch(() => '');
+      const { status, text, url } = this.options.transport
+        ? await this.exchangeByTransport(this.options.transport, method, path, options)
+        : await this.exchange(method, path, options, 'application/json').then(async ({ response, url }) => ({
+            status: response.status,
+            text: await response.text().catch(() => ''),
+            url,
+          }));
       const body = parseBody(text);
-      if (!response.ok) throw new HttpError(response.status, url, errorMessage(method, path, response.status, body), body);
+      if (status < 200 || status > 299) throw new HttpError(status, url, errorMessage(method, path, status, body), body);
       return body;
     });
   }
@@ -195,11 +203,27 @@ export class HttpClient {
     return url.toString();
   }
 
-  private async exchange(method: string, path: string, options: RequestOptions, accept: string): Promise<{ response: Response; url: string }> {
-    const url = this.url(path, options.query);
+  private async requestHeaders(options: RequestOptions, accept: string): Promise<Record<string, string>> {
     const headers: Record<string, string> = { ...options.headers, accept };
     if (options.body !== undefined) headers['content-type'] = 'application/json';
     if (this.options.token) headers.authorization = `Bearer ${await this.options.token()}`;
+    return headers;
+  }
+
+  private async exchangeByTransport(transport: Transport, method: string, path: string, options: RequestOptions): Promise<{ status: number; text: string; url: string }> {
+    const url = this.url(path, options.query);
+    const headers = await this.requestHeaders(options, 'application/json');
+    try {
+      const body = options.body === undefined ? undefined : JSON.stringify(options.body);
+      return { ...(await transport({ method, url, headers, body, timeoutMs: options.timeoutMs ?? this.options.timeoutMs })), url };
+    } catch (error) {
+      throw new UnreachableError(url, error);
+    }
+  }
+
+  private async exchange(method: string, path: string, options: RequestOptions, accept: string): Promise<{ response: Response; url: string }> {
+    const url = this.url(path, options.query);
+    const headers = await this.requestHeaders(options, accept);
     try {
       const response = await fetch(url, {
         method,

@@ -64,11 +64,15 @@ const TERMINAL_SQL = `status IN (${TERMINAL_STATUSES.map((status) => `'${status}
  */
 const OPERATION_LIMIT_LOCK_KEY = 7_469_082_032;
 
-async function insertOperation(sql: SqlExecutor, operation: NewOperation): Promise<OperationRow> {
+/** Inserts the operation; with `below`, only while fewer than that many operations are kept (else null). */
+async function insertOperation(sql: SqlExecutor, operation: NewOperation): Promise<OperationRow>;
+async function insertOperation(sql: SqlExecutor, operation: NewOperation, below: number): Promise<OperationRow | null>;
+async function insertOperation(sql: SqlExecutor, operation: NewOperation, below?: number): Promise<OperationRow | null> {
   try {
     const [record] = await sql.query<OperationRecord>(
       `INSERT INTO operations (operation_id, operation_type, worker_type, status, params, metadata, progress, created_at)
-       VALUES ($1, $2, $3, 'pending', $4::text::jsonb, $5::text::jsonb, $6::text::jsonb, $7::timestamptz)
+       SELECT $1, $2, $3, 'pending', $4::text::jsonb, $5::text::jsonb, $6::text::jsonb, $7::timestamptz
+       ${below === undefined ? '' : 'WHERE (SELECT count(*) FROM operations) < $8'}
        RETURNING ${OPERATION_COLUMNS}`,
       [
         operation.operationId,
@@ -78,9 +82,14 @@ async function insertOperation(sql: SqlExecutor, operation: NewOperation): Promi
         jsonParam(operation.metadata),
         jsonParam(emptyProgress()),
         timeParam(operation.createdAt),
+        ...(below === undefined ? [] : [below]),
       ],
     );
-    return toOperationRow(record!);
+    if (record === undefined) {
+      if (below === undefined) throw new Error(`INSERT of operation '${operation.operationId}' returned no row`);
+      return null;
+    }
+    return toOperationRow(record);
   } catch (error) {
     if (sqlState(error) === UNIQUE_VIOLATION) throw conflict(`operation '${operation.operationId}' already exists`);
     throw error;
@@ -100,16 +109,33 @@ async function deleteOldestTerminal(sql: SqlExecutor, count: number): Promise<st
 }
 
 export class SqlOperationRepository implements OperationRepository {
-  constructor(private readonly sql: SqlClient) {}
+  /**
+   * `exclusive`: the database has this one connection, in this process (PGlite), so one statement sees no other
+   * write between its count and its insert.
+   */
+  constructor(
+    private readonly sql: SqlClient,
+    private readonly exclusive = false,
+  ) {}
 
   async create(operation: NewOperation): Promise<OperationRow> {
     return insertOperation(this.sql, operation);
   }
 
   async createWithinLimit(operation: NewOperation, maxOperations: number): Promise<BoundedCreation> {
+    if (this.exclusive) {
+      // While there is room, one statement (counted and inserted with nothing in between) instead of five; a
+      // full table takes the transaction below, which evicts.
+      const row = await insertOperation(this.sql, operation, maxOperations);
+      if (row) return { row, evicted: [] };
+    }
     // Count, evict and insert in one transaction under one lock: two submissions can no longer both see room.
     return this.sql.transaction(async (tx) => {
       await tx.query(`SELECT pg_advisory_xact_lock(${OPERATION_LIMIT_LOCK_KEY})`);
+      // While there is room, the count is part of the insert: its snapshot, taken after the lock was granted
+      // (READ COMMITTED), sees every submission that held the lock before.
+      const inserted = await insertOperation(tx, operation, maxOperations);
+      if (inserted) return { row: inserted, evicted: [] };
       const [counted] = await tx.query<{ n: unknown }>('SELECT count(*) AS n FROM operations');
       const excess = toNumber(counted?.n ?? 0) - maxOperations + 1;
       const evicted = await deleteOldestTerminal(tx, excess);

@@ -20,7 +20,7 @@ export class SqlStore implements Store {
     /** In-process by default (PGlite: one process); openStore gives PostgreSQL its LISTEN/NOTIFY ones. */
     readonly notifications: Notifications = new LocalNotifications(),
   ) {
-    this.operations = new SqlOperationRepository(client);
+    this.operations = new SqlOperationRepository(client, driver === 'pglite');
     this.workers = new SqlWorkerRepository(client);
     this.checkpoints = new SqlCheckpointRepository(client);
   }

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { fakeWorkers } from './support/fake-worker.js';
-import { startTestBackend, type TestBackend } from './support/harness.js';
+import { eventually, startTestBackend, type TestBackend } from './support/harness.js';
 
 let backend: TestBackend;
 const worker = fakeWorkers();
@@ -57,6 +57,29 @@ describe('dispatcher', () => {
     await backend.register(c);
     await dispatch();
     expect(c.starts.map((start) => start.operation_id)).toEqual([backtest]);
+  });
+
+  it('starts operations on other workers while one worker has not answered its start request yet', async () => {
+    backend = await startTestBackend({ workerRequestTimeoutMs: 20_000 });
+    const slow = await worker('train-slow');
+    slow.startBehaviour = 'accept-then-hang';
+    await backend.register(slow);
+    const first = await submit();
+    await eventually('the slow worker to receive its start request', async () => slow.held === 1);
+
+    // The pass that sent it is still waiting for the answer; the next operation goes to another worker meanwhile.
+    const fast = await worker('train-fast');
+    await backend.register(fast);
+    const second = await submit();
+    await eventually('the fast worker to be started', async () => fast.starts.length === 1);
+    expect(fast.starts.map((start) => start.operation_id)).toEqual([second]);
+    expect(await status(second)).toMatchObject({ status: 'running', worker_id: 'train-fast' });
+    expect(slow.held).toBe(1);
+
+    slow.releaseHeld();
+    await dispatch();
+    expect(await status(first)).toMatchObject({ status: 'running', worker_id: 'train-slow' });
+    expect(slow.starts.map((start) => start.operation_id)).toEqual([first]);
   });
 
   it('puts the operation back to pending when the worker does not answer, and counts a health failure', async () => {

@@ -38,6 +38,32 @@ async function seeded(name: string): Promise<string> {
 registerStoreSuite('pglite', { open: async () => openStore(pgliteOptions(await seeded('suite'))) });
 
 describe('pglite driver', () => {
+  it('submits within the limit in one statement (one connection: nothing comes between its count and its insert)', async () => {
+    const statements: string[] = [];
+    const store = await openStore(pgliteOptions(await seeded('one-statement-submit'), { echo: true, log: (sql) => void statements.push(sql) }));
+    try {
+      const submission = (operationId: string) => ({
+        operationId,
+        operationType: 'dummy' as const,
+        workerType: 'training' as const,
+        params: {},
+        metadata: {},
+        createdAt: new Date('2025-01-01T00:00:00Z'),
+      });
+      statements.length = 0;
+      expect((await store.operations.createWithinLimit(submission('first'), 2)).row?.operationId).toBe('first');
+      expect(statements).toHaveLength(1);
+      expect((await store.operations.createWithinLimit(submission('second'), 2)).row?.operationId).toBe('second');
+      statements.length = 0;
+      // Full (and nothing terminal to evict): the transaction says no.
+      expect(await store.operations.createWithinLimit(submission('third'), 2)).toEqual({ row: null, evicted: [] });
+      expect(statements.length).toBeGreaterThan(1);
+      expect(await store.operations.count()).toBe(2);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('creates a missing data directory and keeps the data across close and reopen', async () => {
     const dir = join(scratch, 'nested', 'does-not-exist-yet');
     const first = await openStore(pgliteOptions(dir));

@@ -56,6 +56,10 @@ export class Dispatcher {
   readonly task: PeriodicTask;
   private pass: Promise<number> | null = null;
   private again = false;
+  /** Wakes a pass waiting for its start requests (one settled, or a trigger came). */
+  private nudge: (() => void) | null = null;
+  /** Workers whose start request failed in the pass in progress: not claimed again before the next pass. */
+  private failedWorkers: Set<string> | null = null;
 
   constructor(
     private readonly deps: DispatcherDeps,
@@ -84,6 +88,7 @@ export class Dispatcher {
   dispatchPending(): Promise<number> {
     if (this.pass) {
       this.again = true;
+      this.nudge?.();
       return this.pass;
     }
     const pass = (async () => {
@@ -100,24 +105,54 @@ export class Dispatcher {
     return this.pass;
   }
 
+  /**
+   * Claims and starts until nothing more can be claimed. Start requests are not waited for before the next claim
+   * (docs/architecture.md §5.4): a claimed pair is reserved in the database, so no later claim can take the same
+   * operation or worker, and a slow worker holds up only its own start. The pass ends once no claim finds anything
+   * and every start it sent has settled; a trigger or a failed start meanwhile makes it claim again. Workers whose
+   * start failed are not claimed again in the pass.
+   */
   private async dispatchAllTypes(): Promise<number> {
     const batchSize = this.options.batchSize ?? DEFAULT_BATCH_SIZE;
-    // Workers whose start request failed in this pass: not tried again before the next one.
-    const failedWorkers = new Set<string>();
+    const failedWorkers = (this.failedWorkers = new Set<string>());
+    const inFlight = new Set<Promise<void>>();
     let started = 0;
-    for (;;) {
-      const claims = await this.deps.registry.claim(WorkerType.options, batchSize, [...failedWorkers]);
-      if (claims.length === 0) break;
-      const attempts = await Promise.all(claims.map((claim) => this.dispatchOne(claim)));
-      attempts.forEach((attempt, index) => {
-        if (attempt === 'worker-failed') failedWorkers.add((claims[index] as Claim).worker.workerId);
-      });
-      started += attempts.filter((attempt) => attempt === 'started').length;
-      // A batch short of full on every type ran out of workers or operations: only a failure (an operation
-      // pending again, a worker free again) can make another claim find something.
-      const full = WorkerType.options.some((type) => claims.filter((claim) => claim.worker.workerType === type).length >= batchSize);
-      if (!full && attempts.every((attempt) => attempt === 'started')) break;
+    let failure: { error: unknown } | null = null;
+    try {
+      for (;;) {
+        this.again = false;
+        const claims = await this.deps.registry.claim(WorkerType.options, batchSize, [...failedWorkers]);
+        for (const claim of claims) {
+          const attempt: Promise<void> = this.dispatchOne(claim)
+            .then(
+              (result) => {
+                if (result === 'started') started++;
+                // A failure may have made an operation pending again, or a worker free again: claim once more.
+                else this.again = true;
+              },
+              (error: unknown) => {
+                failure ??= { error };
+              },
+            )
+            .finally(() => {
+              inFlight.delete(attempt);
+              this.nudge?.();
+            });
+          inFlight.add(attempt);
+        }
+        // A full batch on some type may have left more behind: claim again at once.
+        const full = WorkerType.options.some((type) => claims.filter((claim) => claim.worker.workerType === type).length >= batchSize);
+        if (full && !failure) continue;
+        while (!this.again && !failure && inFlight.size > 0) await new Promise<void>((resolve) => (this.nudge = resolve));
+        this.nudge = null;
+        if (failure || !this.again) break;
+      }
+      while (inFlight.size > 0) await Promise.all(inFlight);
+    } finally {
+      this.nudge = null;
+      this.failedWorkers = null;
     }
+    if (failure) throw (failure as { error: unknown }).error;
     return started;
   }
 
@@ -225,6 +260,8 @@ export class Dispatcher {
       logger.warn({ operation_id: operationId, worker_id: worker.workerId, reason }, 'operation rejected by the worker');
       return 'skipped';
     }
+    // Before the worker is free again, so that the pass does not claim it again at once (claims run beside starts).
+    this.failedWorkers?.add(worker.workerId);
     await operations.update(
       operationId,
       { status: 'pending', workerId: null, startedAt: null },
