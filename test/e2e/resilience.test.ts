@@ -95,7 +95,7 @@ describe('health checks', () => {
   }, async () => {
     // A short timeout to notice the stopped worker soon, and a removal threshold long enough that a poll of a busy
     // backend sees the temporarily_unavailable state before the removal.
-    cluster = new Cluster({ KTRDR_WORKER_HEALTH_CHECK_TIMEOUT: '1', KTRDR_WORKER_REMOVAL_THRESHOLD: '30' });
+    cluster = new Cluster({ KTRDR_WORKER_HEALTH_CHECK_TIMEOUT: '1', KTRDR_WORKER_REMOVAL_THRESHOLD: '12' });
     await cluster.startBackend();
     const worker = await cluster.startWorker('backtesting');
     worker.process.child.kill('SIGSTOP');
