@@ -20,7 +20,7 @@
  */
 import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -31,6 +31,7 @@ import { BackendApi } from '../src/client/backend-api.js';
 import type { ConsumerMessage, ConsumerOptions } from './dispatch-consumer.js';
 import type { FleetCommand, FleetMessage, FleetOptions } from './dispatch-fleet.js';
 import { resolveBenchPeer } from './peers.js';
+import { freePort } from './ports.js';
 import { percentile } from './stats.js';
 
 const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
@@ -148,17 +149,6 @@ async function dropDatabase(name: string): Promise<void> {
   createdDatabases.delete(name);
   await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch((error: unknown) => {
     console.log(`  (could not drop the database ${name}: ${errorText(error)})`);
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
   });
 }
 

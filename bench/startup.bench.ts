@@ -7,7 +7,6 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +14,7 @@ import type { WorkerType } from '../src/api/contract.js';
 import { TokenService, tokenProvider } from '../src/auth/tokens.js';
 import { BackendApi } from '../src/client/backend-api.js';
 import { LocalStack } from '../src/stack/local-stack.js';
+import { freePort } from './ports.js';
 import { fmt, median } from './stats.js';
 
 const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
@@ -25,17 +25,6 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
  */
 const FLOOR = "await Promise.all(['zod', 'fastify', 'fastify-type-provider-zod', 'pino', 'pino-pretty'].map((name) => import(name)))";
 const SECRET = 'local-dev-secret-do-not-use-in-production';
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 export function benchEnv(dataDir: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
