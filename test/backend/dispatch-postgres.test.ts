@@ -6,14 +6,9 @@ import pg from 'pg';
 import { afterAll, beforeAll, it } from 'vitest';
 import { openStore, type StoreOptions } from '../../src/store/index.js';
 import { registerDispatchSuite } from './dispatch-store-suite.js';
+import { TEST_POSTGRES } from '../support/postgres.js';
 
-const serverUrl = new URL(process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test');
-const server = {
-  host: serverUrl.hostname,
-  port: Number(serverUrl.port || 5432),
-  user: decodeURIComponent(serverUrl.username || 'postgres'),
-  password: decodeURIComponent(serverUrl.password),
-};
+const server = TEST_POSTGRES;
 const database = `ktrdr_dispatch_test_${process.pid}_${Date.now().toString(36)}`;
 
 const admin = new pg.Client({ ...server, database: 'postgres', connectionTimeoutMillis: 5_000 });

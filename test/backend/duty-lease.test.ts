@@ -10,15 +10,9 @@ import { DutyLease } from '../../src/backend/services/duty-lease.js';
 import { ManualClock } from '../../src/common/clock.js';
 import { PeriodicTask, type Timers } from '../../src/common/periodic-task.js';
 import { openLockSession } from '../../src/store/advisory-lock.js';
+import { TEST_POSTGRES, TEST_POSTGRES_DATABASE } from '../support/postgres.js';
 
-const serverUrl = new URL(process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test');
-const server = {
-  host: serverUrl.hostname,
-  port: Number(serverUrl.port || 5432),
-  name: serverUrl.pathname.slice(1) || 'test',
-  user: decodeURIComponent(serverUrl.username || 'postgres'),
-  password: decodeURIComponent(serverUrl.password),
-};
+const server = { ...TEST_POSTGRES, name: TEST_POSTGRES_DATABASE };
 const key = 1_000_000 + Math.floor(Math.random() * 1_000_000_000);
 const INTERVAL = 1_000;
 const logger = pino({ level: process.env.KTRDR_TEST_LOG ? 'debug' : 'silent' });

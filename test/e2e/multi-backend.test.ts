@@ -15,14 +15,9 @@ import { TokenService, tokenProvider } from '../../src/auth/tokens.js';
 import { HttpClient } from '../../src/client/http.js';
 import { budget, cleanEnv, freePort, KtrdrProcess, OPERATION_MS, STARTUP_MS, STOP_MS, tempDir, waitFor } from '../support/processes.js';
 import { FAST_LOOPS } from './cluster.js';
+import { TEST_POSTGRES } from '../support/postgres.js';
 
-const serverUrl = new URL(process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test');
-const pgServer = {
-  host: serverUrl.hostname,
-  port: Number(serverUrl.port || 5432),
-  user: decodeURIComponent(serverUrl.username || 'postgres'),
-  password: decodeURIComponent(serverUrl.password),
-};
+const pgServer = TEST_POSTGRES;
 const SECRET = 'local-dev-secret-do-not-use-in-production';
 const tokens = new TokenService(SECRET, 60);
 

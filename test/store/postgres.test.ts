@@ -12,14 +12,9 @@ import { MIGRATIONS } from '../../src/store/migrations.js';
 import { openStore, StoreConnectionError } from '../../src/store/index.js';
 import type { StoreOptions } from '../../src/store/index.js';
 import { registerStoreSuite } from './store-suite.js';
+import { TEST_POSTGRES } from '../support/postgres.js';
 
-const serverUrl = new URL(process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test');
-const server = {
-  host: serverUrl.hostname,
-  port: Number(serverUrl.port || 5432),
-  user: decodeURIComponent(serverUrl.username || 'postgres'),
-  password: decodeURIComponent(serverUrl.password),
-};
+const server = TEST_POSTGRES;
 const runId = `${process.pid}_${Date.now().toString(36)}`;
 const suiteDatabase = `ktrdr_store_test_${runId}`;
 const migrationRaceDatabase = `ktrdr_store_race_${runId}`;
