@@ -146,8 +146,6 @@ export interface WorkerRepository {
   /** Every worker with its dispatch state. */
   states(): Promise<WorkerState[]>;
   countByStatus(): Promise<Record<WorkerStatus, number>>;
-  /** Workers of a type that can take an operation now, the longest idle first (through the partial index). */
-  dispatchable(workerType: WorkerType): Promise<WorkerRow[]>;
   /**
    * Registers in one statement: removes another worker id registered at the same endpoint, keeps the first
    * registration time, clears reservation, draining and failures, and takes a new assignment epoch.

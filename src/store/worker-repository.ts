@@ -282,14 +282,6 @@ export class SqlWorkerRepository implements WorkerRepository {
     return counts;
   }
 
-  async dispatchable(workerType: WorkerType): Promise<WorkerRow[]> {
-    const records = await this.sql.query<WorkerRecord>(
-      `SELECT ${COLUMNS} FROM workers WHERE worker_type = $1 AND ${DISPATCHABLE} ORDER BY ${IDLE_ORDER}`,
-      [workerType],
-    );
-    return records.map(toRow);
-  }
-
   async register(registration: WorkerRegistration): Promise<RegistrationOutcome> {
     const [record] = await this.sql.query<Partial<WorkerRecord> & { previous_endpoint: string | null }>(REGISTER_SQL, [
       registration.workerId,

@@ -150,11 +150,6 @@ export class WorkerRegistry {
     return this.repository.delete(workerId);
   }
 
-  /** Workers of a type that can take an operation now, the longest idle first. */
-  async available(workerType: WorkerType): Promise<WorkerRow[]> {
-    return this.repository.dispatchable(workerType);
-  }
-
   /**
    * Claims, in one statement, up to `limitPerType` pairs of (oldest pending operation, longest-idle worker) per
    * worker type: the operation running on the worker, the worker busy with it and reserved (a start request is
