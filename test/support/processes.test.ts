@@ -3,8 +3,10 @@
  * exit and the last output, rather than at its timeout; a condition met just before the exit still counts.
  * The process is a real `ktrdr worker` that refuses its configuration and exits 1.
  */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { budget, cleanEnv, KtrdrProcess, lastLines, ProcessExitedError, STARTUP_MS, waitFor } from './processes.js';
+import { portIsFree } from '../../src/stack/local-stack.js';
+import { budget, cleanEnv, freePortRun, KtrdrProcess, lastLines, pickTestPortRange, ProcessExitedError, STARTUP_MS, waitFor } from './processes.js';
 
 const refusingWorker = () => new KtrdrProcess('bad-worker', ['worker', 'training'], cleanEnv({ KTRDR_WORKER_PORT: 'abc' }));
 
@@ -47,5 +49,23 @@ describe('lastLines', () => {
     const output = Array.from({ length: 50 }, (_, index) => `line ${index + 1}`).join('\n');
     expect(lastLines(output, 2)).toBe('… (48 earlier lines)\nline 49\nline 50');
     expect(lastLines('one\ntwo\n', 5)).toBe('one\ntwo');
+  });
+});
+
+describe('ports for test processes', () => {
+  it('come from below the ephemeral range, where no outgoing connection takes them, and are free', async () => {
+    const [low] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    for (let sample = 0; sample < 20; sample++) {
+      const first = await freePortRun(3);
+      expect(first).toBeGreaterThanOrEqual(10_000);
+      expect(first + 2).toBeLessThan(low as number);
+      expect(await Promise.all([first, first + 1, first + 2].map((port) => portIsFree(port)))).toEqual([true, true, true]);
+    }
+  });
+
+  it('use the ports above the range when too few are below it, and every unprivileged port as a last resort', () => {
+    expect(pickTestPortRange([32_768, 60_999])).toEqual([10_000, 32_767]);
+    expect(pickTestPortRange([12_000, 50_000])).toEqual([50_001, 65_535]);
+    expect(pickTestPortRange([1_024, 65_000])).toEqual([10_000, 65_535]);
   });
 });

@@ -3,8 +3,7 @@
  * captured output, bounded waits (never fixed sleeps).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,27 +40,50 @@ export function assertBuilt(...files: string[]): void {
   }
 }
 
-/** A free port with `count - 1` free ports after it (for stacks that number their ports). */
-export async function freePortRun(count: number): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const first = 20_000 + Math.floor(Math.random() * 40_000);
-    const ports = Array.from({ length: count }, (_, index) => first + index);
-    if ((await Promise.all(ports.map((port) => portIsFree(port)))).every(Boolean)) return first;
+/**
+ * Ports for test processes come from outside the kernel's ephemeral range (the local ports it gives outgoing
+ * connections, and `listen(0)`): a port picked there and bound a moment later by a child can meanwhile become the
+ * local end of some connection (a backend's health check, another engineer's benchmark), and the child fails with
+ * EADDRINUSE. Below the range nothing takes a port unless it binds it on purpose.
+ */
+const EPHEMERAL_RANGE = readEphemeralRange();
+const TEST_PORTS = pickTestPortRange(EPHEMERAL_RANGE);
+
+function readEphemeralRange(): readonly [number, number] {
+  try {
+    const [low, high] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    if (Number.isInteger(low) && Number.isInteger(high)) return [low as number, high as number];
+  } catch {
+    // not Linux: assume its default range
   }
-  throw new Error(`no run of ${count} free ports found`);
+  return [32_768, 60_999];
 }
 
-/** A port that was free a moment ago (the OS picks it). */
+/** [first, last] of the ports tests pick from: 10000 up to the ephemeral range, or above it when too little is below. */
+export function pickTestPortRange([low, high]: readonly [number, number]): readonly [number, number] {
+  if (low - 10_000 >= 5_000) return [10_000, low - 1];
+  if (65_535 - high >= 2_000) return [high + 1, 65_535];
+  return [10_000, 65_535]; // an unusual kernel setting: fall back to every unprivileged port
+}
+
+/**
+ * A free port with `count - 1` free ports after it (for stacks that number their ports), outside the ephemeral range.
+ * Random, so that test files running at once (and other people's tests on the machine) rarely try the same one, and
+ * checked by binding it.
+ */
+export async function freePortRun(count: number): Promise<number> {
+  const [first, last] = TEST_PORTS;
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const start = first + Math.floor(Math.random() * (last - first + 2 - count));
+    const ports = Array.from({ length: count }, (_, index) => start + index);
+    if ((await Promise.all(ports.map((port) => portIsFree(port)))).every(Boolean)) return start;
+  }
+  throw new Error(`no run of ${count} free ports found in ${first}–${last} after 100 tries`);
+}
+
+/** A port that was free a moment ago, outside the ephemeral range (see TEST_PORTS). */
 export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
+  return freePortRun(1);
 }
 
 /** The parent's environment without any ktrdr setting (current or deprecated), plus `extra`. */
