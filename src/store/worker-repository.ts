@@ -118,8 +118,10 @@ ORDER BY o.seq`;
 
 /**
  * Registrations, many in one statement (each row of $1 one registration; see MicroBatch for how they are grouped:
- * never two with the same id or endpoint). The existing rows of the ids are locked, in id order; a registration is
- * refused (nothing written, previous_endpoint answered) when its id is registered at another endpoint than its own
+ * never two with the same id or endpoint). The existing rows of the ids are locked, and the rows inserted, in id
+ * order, so that two backends registering the same ids take them in the same order (should a deadlock still
+ * happen, through the rows deleted, the statement fails and MicroBatch tries each registration alone); a
+ * registration is refused (nothing written, previous_endpoint answered) when its id is registered at another endpoint than its own
  * or its moved_from (the one found dead); otherwise another id at the same endpoint (a worker restarted under a new
  * id) is deleted and the row upserted, with an epoch of its own. A row the statement upserts is never one it
  * deletes (a worker moving away from an endpoint another registration takes keeps its row, as if it had
@@ -145,7 +147,7 @@ WITH r AS (
   INSERT INTO workers (${COLUMNS}, reserved, draining, assignment_epoch)
   SELECT worker_id, worker_type, endpoint_url, status, current_operation_id, capabilities, metadata, now, NULL, now, 0,
     false, false, nextval('worker_assignment_epoch')
-  FROM verdict WHERE ok ORDER BY n
+  FROM verdict WHERE ok ORDER BY worker_id
   ON CONFLICT (worker_id) DO UPDATE SET
     worker_type = EXCLUDED.worker_type,
     endpoint_url = EXCLUDED.endpoint_url,
