@@ -223,6 +223,7 @@ async function run(driver: 'pglite' | 'postgres'): Promise<void> {
       for (let i = 0; i < 20; i++) idleClaims.push(await timedClaim(fleet, submit, claimedAt).then((t) => t.claim));
       const during: { claim: number; start: number }[] = [];
       let passing = true;
+      const passStatements = statements;
       const passCpu = process.cpuUsage();
       const passStart = process.hrtime.bigint();
       const pass = backend.healthChecker.checkAll().finally(() => (passing = false));
@@ -231,7 +232,10 @@ async function run(driver: 'pglite' | 'postgres'): Promise<void> {
       const passMs = Number(process.hrtime.bigint() - passStart) / 1e6;
       const passUsed = process.cpuUsage(passCpu);
       const claims = during.map((t) => t.claim);
-      console.log(`  health pass over ${REGISTERED + 2} workers   ${fmt(passMs)} (process CPU ${fmt((passUsed.user + passUsed.system) / 1000)}, fake answers included)`);
+      console.log(
+        `  health pass over ${REGISTERED + 2} workers   ${fmt(passMs)} (process CPU ${fmt((passUsed.user + passUsed.system) / 1000)}, fake answers included; ` +
+          `${statements - passStatements} statements, the ${during.length} operations' included)`,
+      );
       console.log(
         `    ${during.length} operations meanwhile: submit→claimed max ${fmt(Math.max(...claims))}, p50 ${fmt(percentile(claims, 50))} (idle: p50 ${fmt(percentile(idleClaims, 50))}); submit→start max ${fmt(Math.max(...during.map((t) => t.start)))}`,
       );

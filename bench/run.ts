@@ -8,7 +8,7 @@ import { clusterBench } from './cluster.bench.js';
 import { dashboardBench } from './dashboard.bench.js';
 import { dispatchCoreBench } from './dispatch-core.bench.js';
 import { dutyTakeoverBench } from './duty-takeover.bench.js';
-import { dispatchBench } from './dispatch.bench.js';
+import { dispatchBench, dispatchFleetBench } from './dispatch.bench.js';
 import { contextBench } from './context.bench.js';
 import { featuresBench } from './features.bench.js';
 import { indicatorsBench } from './indicators.bench.js';
@@ -34,11 +34,15 @@ const BENCHES: Record<string, () => void | Promise<void>> = {
   dashboard: dashboardBench,
   bars: barsBench,
   dispatch: dispatchBench,
+  'dispatch-fleet': dispatchFleetBench,
 };
+
+/** Parts of another bench, run only when named (`dispatch` includes `dispatch-fleet`). */
+const ONLY_WHEN_NAMED = new Set(['dispatch-fleet']);
 
 const wanted = process.argv.slice(2);
 console.log(`ktrdr benchmarks — node ${process.version}, ${process.platform}/${process.arch}`);
 for (const [name, bench] of Object.entries(BENCHES)) {
-  if (wanted.length > 0 && !wanted.includes(name)) continue;
+  if (wanted.length > 0 ? !wanted.includes(name) : ONLY_WHEN_NAMED.has(name)) continue;
   await bench();
 }

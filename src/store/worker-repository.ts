@@ -1,5 +1,6 @@
 /** Registered workers, over SQL. */
 import type { JsonObject, WorkerStatus, WorkerType } from '../api/contract.js';
+import { MicroBatch } from './micro-batch.js';
 import { toOperationRow, type OperationRecord } from './operation-repository.js';
 import type { SqlExecutor } from './sql-client.js';
 import { jsonParam, nullableTimeParam, timeParam, toDate, toNullableDate, toNumber } from './sql-values.js';
@@ -116,23 +117,37 @@ FROM claimed_operations AS o JOIN claimed_workers AS w ON w.current_operation_id
 ORDER BY o.seq`;
 
 /**
- * Registration in one statement: the existing row of the id is locked; the registration is refused (nothing
- * written, previous_endpoint answered) when it is registered at another endpoint than this one or $9 (the one
- * found dead); otherwise another id at the same endpoint (a worker restarted under a new id) is deleted and the
- * row upserted. The endpoint index makes the look-up O(1) whatever the number of workers.
+ * Registrations, many in one statement (each row of $1 one registration; see MicroBatch for how they are grouped:
+ * never two with the same id or endpoint). The existing rows of the ids are locked, and the rows inserted, in id
+ * order, so that two backends registering the same ids take them in the same order (should a deadlock still
+ * happen, through the rows deleted, the statement fails and MicroBatch tries each registration alone); a
+ * registration is refused (nothing written, previous_endpoint answered) when its id is registered at another endpoint than its own
+ * or its moved_from (the one found dead); otherwise another id at the same endpoint (a worker restarted under a new
+ * id) is deleted and the row upserted, with an epoch of its own. A row the statement upserts is never one it
+ * deletes (a worker moving away from an endpoint another registration takes keeps its row, as if it had
+ * registered first). The endpoint index makes each look-up O(1) whatever the number of workers.
  */
 const REGISTER_SQL = `
-WITH existing AS (
-  SELECT endpoint_url FROM workers WHERE worker_id = $1 FOR UPDATE
+WITH r AS (
+  SELECT * FROM jsonb_to_recordset($1::text::jsonb) AS r (n int, worker_id text, worker_type text, endpoint_url text, status text,
+    current_operation_id text, capabilities jsonb, metadata jsonb, now timestamptz, moved_from text)
+), existing AS (
+  SELECT worker_id, endpoint_url FROM workers WHERE worker_id IN (SELECT worker_id FROM r) ORDER BY worker_id FOR UPDATE
 ), verdict AS (
-  SELECT NOT EXISTS (SELECT 1 FROM existing WHERE endpoint_url <> $3 AND endpoint_url IS DISTINCT FROM $9::text) AS ok
+  SELECT r.*, NOT EXISTS (
+    SELECT 1 FROM existing AS e WHERE e.worker_id = r.worker_id AND e.endpoint_url <> r.endpoint_url AND e.endpoint_url IS DISTINCT FROM r.moved_from
+  ) AS ok
+  FROM r
 ), stale AS (
-  DELETE FROM workers WHERE endpoint_url = $3 AND worker_id <> $1 AND (SELECT ok FROM verdict) RETURNING worker_id
+  DELETE FROM workers AS w USING verdict AS v
+  WHERE v.ok AND w.endpoint_url = v.endpoint_url AND w.worker_id <> v.worker_id
+    AND w.worker_id NOT IN (SELECT worker_id FROM verdict WHERE ok)
+  RETURNING w.worker_id
 ), saved AS (
   INSERT INTO workers (${COLUMNS}, reserved, draining, assignment_epoch)
-  SELECT $1, $2, $3, $4, $5, $6::text::jsonb, $7::text::jsonb, $8::timestamptz, NULL, $8::timestamptz, 0,
+  SELECT worker_id, worker_type, endpoint_url, status, current_operation_id, capabilities, metadata, now, NULL, now, 0,
     false, false, nextval('worker_assignment_epoch')
-  WHERE (SELECT ok FROM verdict)
+  FROM verdict WHERE ok ORDER BY worker_id
   ON CONFLICT (worker_id) DO UPDATE SET
     worker_type = EXCLUDED.worker_type,
     endpoint_url = EXCLUDED.endpoint_url,
@@ -147,8 +162,14 @@ WITH existing AS (
     assignment_epoch = EXCLUDED.assignment_epoch
   RETURNING ${COLUMNS}
 )
-SELECT (SELECT endpoint_url FROM existing) AS previous_endpoint, (SELECT count(*) FROM stale) AS replaced, saved.*
-FROM (SELECT 1) AS one LEFT JOIN saved ON true`;
+SELECT v.n, (SELECT e.endpoint_url FROM existing AS e WHERE e.worker_id = v.worker_id) AS previous_endpoint,
+  (SELECT count(*) FROM stale) AS replaced, to_jsonb(s) AS saved
+FROM verdict AS v LEFT JOIN saved AS s ON s.worker_id = v.worker_id
+ORDER BY v.n`;
+
+/** Most registrations in one statement, and most ids in one look-up. */
+const REGISTRATION_BATCH = 200;
+const LOOKUP_BATCH = 500;
 
 /** Whether the reservation is a start request still in flight (made at or after $since). */
 const IN_FLIGHT = `(w.reserved AND w.last_dispatched_at >= $3::timestamptz)`;
@@ -220,6 +241,15 @@ const FREED = `CASE WHEN status = 'temporarily_unavailable' THEN status ELSE 'av
 const BUSY = `CASE WHEN status = 'temporarily_unavailable' THEN status ELSE 'busy' END`;
 
 export class SqlWorkerRepository implements WorkerRepository {
+  /** Registrations arriving together go as one statement (a fleet re-registering after a restart, §5.1). */
+  private readonly registrations = new MicroBatch<WorkerRegistration, RegistrationOutcome>((batch) => this.registerMany(batch), {
+    maxSize: REGISTRATION_BATCH,
+    keys: (registration) => [`id ${registration.workerId}`, `endpoint ${registration.endpointUrl}`],
+  });
+
+  /** Look-ups by id arriving together (every worker's heartbeat, §5.2) go as one statement. */
+  private readonly lookups = new MicroBatch<string, WorkerRow | null>((ids) => this.getMany(ids), { maxSize: LOOKUP_BATCH });
+
   constructor(private readonly sql: SqlExecutor) {}
 
   async upsert(worker: WorkerRow): Promise<WorkerRow> {
@@ -255,9 +285,19 @@ export class SqlWorkerRepository implements WorkerRepository {
     return toRow(record!);
   }
 
-  async get(workerId: string): Promise<WorkerRow | null> {
-    const [record] = await this.sql.query<WorkerRecord>(`SELECT ${COLUMNS} FROM workers WHERE worker_id = $1`, [workerId]);
-    return record === undefined ? null : toRow(record);
+  get(workerId: string): Promise<WorkerRow | null> {
+    return this.lookups.add(workerId);
+  }
+
+  private async getMany(ids: readonly string[]): Promise<(WorkerRow | null)[]> {
+    const records =
+      ids.length === 1
+        ? await this.sql.query<WorkerRecord>(`SELECT ${COLUMNS} FROM workers WHERE worker_id = $1`, [ids[0] as string])
+        : await this.sql.query<WorkerRecord>(`SELECT ${COLUMNS} FROM workers WHERE worker_id IN (SELECT jsonb_array_elements_text($1::text::jsonb))`, [
+            jsonParam([...new Set(ids)]),
+          ]);
+    const byId = new Map(records.map((record) => [record.worker_id, toRow(record)]));
+    return ids.map((id) => byId.get(id) ?? null);
   }
 
   async list(): Promise<WorkerRow[]> {
@@ -282,20 +322,29 @@ export class SqlWorkerRepository implements WorkerRepository {
     return counts;
   }
 
-  async register(registration: WorkerRegistration): Promise<RegistrationOutcome> {
-    const [record] = await this.sql.query<Partial<WorkerRecord> & { previous_endpoint: string | null }>(REGISTER_SQL, [
-      registration.workerId,
-      registration.workerType,
-      registration.endpointUrl,
-      registration.currentOperationId ? 'busy' : 'available',
-      registration.currentOperationId,
-      jsonParam(registration.capabilities),
-      jsonParam(registration.metadata),
-      timeParam(registration.now),
-      registration.movedFrom,
-    ]);
-    if (!record?.worker_id) return { previousEndpoint: record?.previous_endpoint ?? '' };
-    return { row: toRow(record as WorkerRecord) };
+  register(registration: WorkerRegistration): Promise<RegistrationOutcome> {
+    return this.registrations.add(registration);
+  }
+
+  private async registerMany(registrations: readonly WorkerRegistration[]): Promise<RegistrationOutcome[]> {
+    const rows = registrations.map((registration, n) => ({
+      n,
+      worker_id: registration.workerId,
+      worker_type: registration.workerType,
+      endpoint_url: registration.endpointUrl,
+      status: registration.currentOperationId ? 'busy' : 'available',
+      current_operation_id: registration.currentOperationId,
+      capabilities: registration.capabilities,
+      metadata: registration.metadata,
+      now: timeParam(registration.now),
+      moved_from: registration.movedFrom,
+    }));
+    const records = await this.sql.query<{ n: unknown; previous_endpoint: string | null; saved: WorkerRecord | null }>(REGISTER_SQL, [jsonParam(rows)]);
+    const outcomes: RegistrationOutcome[] = registrations.map(() => ({ previousEndpoint: '' }));
+    for (const record of records) {
+      outcomes[toNumber(record.n)] = record.saved ? { row: toRow(record.saved) } : { previousEndpoint: record.previous_endpoint ?? '' };
+    }
+    return outcomes;
   }
 
   async claim(workerTypes: readonly WorkerType[], limitPerType: number, now: Date, exclude: readonly string[]): Promise<Claim[]> {

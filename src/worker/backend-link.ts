@@ -48,6 +48,8 @@ export interface BackendLinkOptions {
   readonly capabilities?: JsonObject;
   /** Waits between registration attempts; rejects when the signal is aborted. */
   readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  /** Draws the jitter of the registration back-off, in [0, 1) (Math.random). */
+  readonly random?: () => number;
 }
 
 export type HeartbeatResult = 'ok' | 're-registered' | 'unreachable' | 'rejected';
@@ -127,7 +129,9 @@ export class BackendLink {
    * Registers, retrying unreachable backends and 5xx answers with exponential
    * back-off up to `registrationRetry.maxRetries` times. A 4xx is not retried
    * (a wrong secret or URL does not fix itself). Rejects with the abort reason
-   * when `signal` is aborted (the worker is stopping).
+   * when `signal` is aborted (the worker is stopping). Each wait is between half
+   * and all of its back-off, drawn at random: a fleet that started together, or
+   * lost its backend together, does not come back in step.
    */
   async registerWithRetry(state: () => WorkerState, signal: AbortSignal): Promise<WorkerRecord> {
     const { maxRetries, delayMs } = this.options.registrationRetry;
@@ -139,7 +143,8 @@ export class BackendLink {
         return await this.register(state());
       } catch (error) {
         if (isClientError(error) || attempt >= maxRetries) throw error;
-        const wait = Math.min(delayMs * 2 ** attempt, maxDelay);
+        const backOff = Math.min(delayMs * 2 ** attempt, maxDelay);
+        const wait = Math.round(backOff / 2 + (backOff / 2) * (this.options.random ?? Math.random)());
         this.options.logger.warn(
           `registration attempt ${attempt + 1}/${maxRetries + 1} failed (${errorText(error)}); retrying in ${wait} ms`,
         );

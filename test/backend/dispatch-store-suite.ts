@@ -176,15 +176,77 @@ export function registerDispatchSuite(label: string, harness: DispatchHarness): 
       expect(await registry.get('restarted')).toMatchObject({ endpointUrl: 'http://127.0.0.1:1/more-7', status: 'available' });
     });
 
+    it('registrations arriving together go as one statement, each with its own record and epoch', async () => {
+      const registry = registryOf(stores[0]);
+      await addWorkers(registry, 3); // w-0..w-2 registered before: registered again below, keeping their first time
+      const firstTime = (await registry.get('w-1'))?.registeredAt;
+      clock.advance(1_000);
+      statements = 0;
+      const rows = await Promise.all(
+        Array.from({ length: 120 }, (_, i) => registry.register({ workerId: `w-${i}`, workerType: i % 2 ? 'training' : 'backtesting', endpointUrl: `http://127.0.0.1:1/w-${i}`, metadata: { i } })),
+      );
+      expect(statements).toBeLessThanOrEqual(2);
+      expect(rows.map((row) => row.workerId)).toEqual(Array.from({ length: 120 }, (_, i) => `w-${i}`));
+      rows.forEach((row, i) => expect(row).toMatchObject({ workerType: i % 2 ? 'training' : 'backtesting', endpointUrl: `http://127.0.0.1:1/w-${i}`, metadata: { i }, status: 'available' }));
+      expect(rows[1]?.registeredAt).toEqual(firstTime);
+      expect(rows[100]?.registeredAt).toEqual(new Date(clock.now()));
+      const states = await registry.states();
+      expect(states).toHaveLength(120);
+      expect(new Set(states.map((state) => state.assignmentEpoch)).size).toBe(120);
+    });
+
+    it('registrations of one id or one endpoint arriving together take effect one after the other', async () => {
+      const registry = registryOf(stores[0]);
+      // Two ids on one endpoint: the later replaces the earlier (a worker restarted under a new id).
+      await Promise.all([
+        registry.register({ workerId: 'old-id', workerType: 'training', endpointUrl: 'http://127.0.0.1:1/e' }),
+        registry.register({ workerId: 'new-id', workerType: 'training', endpointUrl: 'http://127.0.0.1:1/e' }),
+      ]);
+      expect((await registry.list()).map((row) => row.workerId)).toEqual(['new-id']);
+      // One id at two endpoints, the first no longer answering (isLiveAt false): it ends at the second.
+      await Promise.all([
+        registry.register({ workerId: 'mover', workerType: 'training', endpointUrl: 'http://127.0.0.1:1/m1' }),
+        registry.register({ workerId: 'mover', workerType: 'training', endpointUrl: 'http://127.0.0.1:1/m2' }),
+      ]);
+      expect(await registry.get('mover')).toMatchObject({ endpointUrl: 'http://127.0.0.1:1/m2' });
+      // One id registered twice at one endpoint: two statements, one after the other.
+      statements = 0;
+      const twice = await Promise.all([0, 1].map(() => registry.register({ workerId: 'twice', workerType: 'training', endpointUrl: 'http://127.0.0.1:1/t' })));
+      expect(statements).toBe(2);
+      expect(twice.map((row) => row.workerId)).toEqual(['twice', 'twice']);
+    });
+
+    it('a registration the database refuses fails alone, not the others sent with it', async () => {
+      const registry = registryOf(stores[0]);
+      const results = await Promise.allSettled(
+        Array.from({ length: 5 }, (_, i) =>
+          registry.register({ workerId: `w-${i}`, workerType: 'training', endpointUrl: `http://127.0.0.1:1/w-${i}`, metadata: i === 2 ? { note: 'nul \u0000 here' } : {} }),
+        ),
+      );
+      expect(results.map((result) => result.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+      expect((await registry.list()).map((row) => row.workerId)).toEqual(['w-0', 'w-1', 'w-3', 'w-4']);
+    });
+
+    it('look-ups of workers arriving together go as one statement', async () => {
+      const registry = registryOf(stores[0]);
+      await addWorkers(registry, 30);
+      statements = 0;
+      const rows = await Promise.all([...Array.from({ length: 30 }, (_, i) => registry.get(`w-${i}`)), registry.get('nobody'), registry.get('w-3')]);
+      expect(statements).toBe(1);
+      expect(rows.map((row) => row?.workerId ?? null)).toEqual([...Array.from({ length: 30 }, (_, i) => `w-${i}`), null, 'w-3']);
+    });
+
     it('a health pass whose writes are held does not hold up a claim', async () => {
       // The health checker's writes wait at a gate the test opens; a claim meanwhile must go through.
       let openGate: () => void = () => {};
       const gate = new Promise<void>((resolve) => (openGate = resolve));
       let healthWritesWaiting = 0;
+      const batchSizes: number[] = [];
       const base = stores[0].workers;
       const gated: WorkerRepository = Object.create(base) as WorkerRepository;
       gated.recordHealthy = async (...args) => {
         healthWritesWaiting++;
+        batchSizes.push(args[0].length);
         await gate;
         return base.recordHealthy(...args);
       };
@@ -202,7 +264,10 @@ export function registerDispatchSuite(label: string, harness: DispatchHarness): 
       expect(healthWritesWaiting).toBe(1); // the pass is still at its first write
       openGate();
       await pass;
-      expect(healthWritesWaiting).toBe(5); // 50 answers in batches of 10
+      // 50 answers in batches of at most 10 (the first holds those in hand when it began, the pass sending 16 requests at a time).
+      expect(batchSizes.reduce((a, b) => a + b, 0)).toBe(50);
+      expect(Math.max(...batchSizes)).toBeLessThanOrEqual(10);
+      expect(batchSizes.length).toBeLessThanOrEqual(7);
       // The answers ("idle") came from requests sent before the claim: they do not undo it.
       for (const claim of claims) expect(await registry.get(claim.worker.workerId)).toMatchObject({ status: 'busy', currentOperationId: claim.operation.operationId });
     });

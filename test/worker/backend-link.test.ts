@@ -1,4 +1,5 @@
 /** The backend link's outbox against a fake backend: order within an operation, and no loss when passes overlap. */
+import { createServer } from 'node:http';
 import { pino } from 'pino';
 import { afterEach, expect, it } from 'vitest';
 import { HttpClient, NO_RETRY } from '../../src/client/http.js';
@@ -51,4 +52,28 @@ it('keeps the queues of different operations apart: one stuck operation does not
   expect(backend.arrivals).toEqual(['outcome:op2']); // op2 had nothing ahead of it
   await link.flushOutbox();
   expect(backend.arrivals).toEqual(['outcome:op2', 'model:op1', 'outcome:op1']);
+});
+
+it('waits between half and all of each registration back-off, drawn at random, so that a fleet does not retry in step', async () => {
+  // A port nothing listens on: every attempt is refused, and retried.
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  const waits: number[] = [];
+  const draws = [0, 0.5, 0.999, 0];
+  const link = new BackendLink({
+    http: new HttpClient({ baseUrl: `http://127.0.0.1:${port}/api/v1`, timeoutMs: 5_000, token: () => tokens.issue('w1', 'worker') }),
+    identity: { workerId: 'w1', workerType: 'training' },
+    logger: pino({ level: 'silent' }),
+    registrationTimeoutMs: 5_000,
+    registrationRetry: { maxRetries: 4, delayMs: 100 },
+    requestRetry: NO_RETRY,
+    maxRetryDelayMs: 500,
+    sleep: async (ms) => void waits.push(ms),
+    random: () => draws.shift() ?? 0,
+  });
+  await expect(link.registerWithRetry(() => ({ endpointUrl: 'http://127.0.0.1:1/w1', currentOperationId: null }), new AbortController().signal)).rejects.toThrow(/cannot reach/);
+  // Back-offs 100, 200, 400, 500 (the cap) ms.
+  expect(waits).toEqual([50, 150, 400, 250]);
 });

@@ -11,15 +11,32 @@
  * The answers are written in batches (one statement for all the answers that
  * arrived while the previous batch was being written), each a conditional UPDATE
  * on the rows: nothing here holds up a claim (docs/architecture.md §5.4).
+ * A pass sends at most HEALTH_PASS_CONCURRENCY requests at a time, each next one
+ * after the event loop has turned: 2,000 requests sent at once, and their answers
+ * arriving together, held a claim's few events behind them for most of a second
+ * (docs/architecture.md §5.3).
  */
 import type { Clock } from '../../common/clock.js';
 import { errorText } from '../../common/errors.js';
-import { PeriodicTask, type Timers } from '../../common/periodic-task.js';
+import { PeriodicTask, realTimers, type Timers } from '../../common/periodic-task.js';
 import type { Logger } from '../../logging/logger.js';
 import type { WorkerHealth } from '../../api/contract.js';
 import type { OperationRepository, WorkerRow, WorkerState } from '../../store/types.js';
 import type { WorkerClient } from './worker-client.js';
 import type { HealthAnswer, WorkerRegistry } from './worker-registry.js';
+
+/**
+ * Health requests a pass has in flight at once. A worker answers a health check in about a millisecond, so 16 at a
+ * time check 2,000 workers in under half a second of wall time while the event loop stays free for claims
+ * and API requests between them.
+ */
+export const HEALTH_PASS_CONCURRENCY = 16;
+
+/**
+ * A request unanswered after this long stops counting against HEALTH_PASS_CONCURRENCY (it costs nothing while it
+ * waits): unreachable workers that only time out then do not stretch a pass to workers × timeout / concurrency.
+ */
+export const HEALTH_SLOW_REQUEST_MS = 250;
 
 export interface HealthCheckerOptions {
   readonly intervalMs: number;
@@ -27,6 +44,8 @@ export interface HealthCheckerOptions {
   readonly removalThresholdMs: number;
   /** Most answers written by one statement. Default 200. */
   readonly batchSize?: number;
+  /** Requests in flight at once (HEALTH_PASS_CONCURRENCY). */
+  readonly concurrency?: number;
   readonly timers?: Timers;
 }
 
@@ -62,7 +81,8 @@ export class HealthChecker {
     const healthy = new Batcher<HealthAnswer, WorkerRow>(batchSize, (answers) => this.deps.registry.recordHealthyMany(answers));
     const failed = new Batcher<string, WorkerRow>(batchSize, (ids) => this.deps.registry.recordFailures(ids));
     const pass = { requeued: 0 };
-    const results = await Promise.all(workers.map((worker) => this.check(worker, healthy, failed, pass)));
+    const slots = new Slots(this.options.concurrency ?? HEALTH_PASS_CONCURRENCY, HEALTH_SLOW_REQUEST_MS, this.options.timers ?? realTimers);
+    const results = await Promise.all(workers.map((worker) => this.check(worker, healthy, failed, pass, slots)));
     if (pass.requeued > 0 || results.some((row) => row?.status === 'available')) this.deps.onWorkerAvailable();
   }
 
@@ -71,13 +91,14 @@ export class HealthChecker {
     healthy: Batcher<HealthAnswer, WorkerRow>,
     failed: Batcher<string, WorkerRow>,
     pass: { requeued: number },
+    slots: Slots,
   ): Promise<WorkerRow | null> {
     const { registry, client, logger } = this.deps;
     let reason: string;
     // The epoch as listed, before the request: an assignment made after this makes the answer stale.
     const epoch = worker.assignmentEpoch;
     try {
-      const health = await client.health(worker.endpointUrl, this.options.timeoutMs);
+      const health = await slots.run(() => client.health(worker.endpointUrl, this.options.timeoutMs));
       if (health.worker_id === worker.workerId && health.healthy) {
         // Before the answer is recorded: recording it clears the stale reservation this relies on.
         if (await this.requeueUnstarted(worker, health, epoch)) pass.requeued++;
@@ -167,6 +188,44 @@ export class HealthChecker {
       this.deps.logger.warn({ operation_id: operationId, worker_id: worker.workerId, err: error }, 'could not tell the worker to cancel');
     });
     return false;
+  }
+}
+
+/**
+ * Runs at most `size` requests at once, queueing the others; each queued one starts from setImmediate, after the
+ * I/O that came in meanwhile (a claim's answer among it) has been handled. A request still unanswered after
+ * `slowMs` frees its slot early: it waits for its timeout at no cost, and the pass goes on.
+ */
+class Slots {
+  private free: number;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(
+    size: number,
+    private readonly slowMs: number,
+    private readonly timers: Timers,
+  ) {
+    this.free = Math.max(1, size);
+  }
+
+  async run<T>(request: () => Promise<T>): Promise<T> {
+    if (this.free > 0) this.free--;
+    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    let held = true;
+    const release = () => {
+      if (!held) return;
+      held = false;
+      this.timers.clearTimeout(slow);
+      const next = this.waiting.shift();
+      if (next) setImmediate(next);
+      else this.free++;
+    };
+    const slow = this.timers.setTimeout(release, this.slowMs);
+    try {
+      return await request();
+    } finally {
+      release();
+    }
   }
 }
 
