@@ -1,6 +1,6 @@
 /** Registered workers, over SQL. */
 import type { JsonObject, WorkerStatus, WorkerType } from '../api/contract.js';
-import { toOperationRow, type OperationRecord } from './operation-repository.js';
+import { DISPATCHABLE_WORKER, toOperationRow, type OperationRecord } from './operation-repository.js';
 import type { SqlExecutor } from './sql-client.js';
 import { jsonParam, nullableTimeParam, timeParam, toDate, toNullableDate, toNumber } from './sql-values.js';
 import type {
@@ -63,7 +63,7 @@ const toState = (record: WorkerStateRecord): WorkerState => ({
 });
 
 /** What the partial index workers_dispatchable covers: the rows a claim may take. */
-const DISPATCHABLE = `status = 'available' AND current_operation_id IS NULL AND NOT reserved AND NOT draining`;
+const DISPATCHABLE = DISPATCHABLE_WORKER('workers');
 
 /** Longest idle first; the id breaks ties so that every backend picks in the same order. */
 const IDLE_ORDER = 'last_dispatched_at NULLS FIRST, worker_id';

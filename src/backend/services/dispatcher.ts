@@ -274,7 +274,8 @@ export class Dispatcher {
   }
 }
 
-function queuedAt(operation: OperationRow): number {
+/** When the operation became pending (again), in ms: the start of its dispatch latency. */
+export function queuedAt(operation: OperationRow): number {
   const value = operation.metadata[QUEUED_AT_KEY];
   const parsed = typeof value === 'string' ? Date.parse(value) : NaN;
   return Number.isNaN(parsed) ? operation.createdAt.getTime() : parsed;
