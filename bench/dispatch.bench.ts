@@ -627,6 +627,7 @@ async function scaleOut(backendCount: number): Promise<{ perSecond: number; fail
     await waitForTrainingWorkers(apis[0] as BackendApi, 4, [...backends, ...workers]);
     await warmUp(apis[0] as BackendApi, [...backends, ...workers]);
     const run = await ktrdrThroughput(apis, SCALE_OPS, backends, workers);
+    console.log(`    (${backendCount} backend(s): backend CPU ${run.backendCpuPerOp.toFixed(2)} ms per operation, all processes ${run.cpuPerOp.toFixed(2)} ms)`);
     return { perSecond: run.perSecond, failed: run.failed };
   } catch (error) {
     return { error: errorText(error) };

@@ -85,17 +85,19 @@ export interface PostgresNotificationsOptions {
 }
 
 /** The shortest time between two NOTIFYs of one channel from this process (PostgresNotificationsOptions.foldMs). */
-export const DEFAULT_FOLD_MS = 50;
+export const DEFAULT_FOLD_MS = 250;
 
 /**
  * LISTEN on one dedicated connection (a pooled one may be handed to someone else between notifications); NOTIFY
  * through the ordinary pool. Each NOTIFY carries this process's id, so the process ignores its own (it already
  * told its subscribers directly, at once). The NOTIFYs of a channel are folded: one goes out at once, then none for
  * `foldMs`, and everything notified meanwhile goes out as a single NOTIFY when that time is up. The other
- * processes only need to hear that something changed, not each change: every change is claimed first by the
- * process where it happened (docs/architecture.md §5.4), so a burst of hundreds of events a second costs at most
- * 1000 / foldMs statements a second here and wakes each other process as often, instead of one each (the thundering
- * herd of every backend claiming on every event).
+ * processes only need to hear that something changed, not each change: every change is dispatched by the process
+ * where it happened, whose claim covers the whole database and looks again when concurrent statements held the rows
+ * it could have paired (docs/architecture.md §5.4). What is left to the others (a start that failed here, a
+ * backend stopping) waits at most the fold, and a burst of hundreds of events a second costs at most 1000 / foldMs
+ * statements a second here and wakes each other process as often, instead of one each (the thundering herd of
+ * every backend claiming on every event).
  */
 export class PostgresNotifications implements Notifications {
   private readonly local = new LocalListeners();

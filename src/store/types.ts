@@ -167,6 +167,16 @@ export interface Claim {
   readonly hasCheckpoint: boolean;
 }
 
+export interface ClaimResult {
+  readonly claims: Claim[];
+  /**
+   * Nothing was paired although the statement's snapshot holds a pending operation and a dispatchable worker (not
+   * excluded) of one type: concurrent statements held their rows (SKIP LOCKED). Claiming again shortly either pairs
+   * them or finds the other statement took them.
+   */
+  readonly contended: boolean;
+}
+
 /** A healthy answer to a health request sent when the worker's epoch was `requestEpoch` (null: unknown). */
 export interface HealthyReport {
   readonly workerId: string;
@@ -194,7 +204,7 @@ export interface WorkerRepository {
    * `limitPerType` pairs each, never `exclude`), marking both in the same statement. Rows locked by a concurrent
    * claim are skipped, so two claims never pair the same worker or operation.
    */
-  claim(workerTypes: readonly WorkerType[], limitPerType: number, now: Date, exclude: readonly string[]): Promise<Claim[]>;
+  claim(workerTypes: readonly WorkerType[], limitPerType: number, now: Date, exclude: readonly string[]): Promise<ClaimResult>;
   /**
    * The start request was answered: ends the reservation of that assignment (epoch), and says whether the
    * operation still wants that worker (not cancelled, not moved elsewhere meanwhile).

@@ -5,6 +5,7 @@ import type { SqlExecutor } from './sql-client.js';
 import { jsonParam, nullableTimeParam, timeParam, toDate, toNullableDate, toNumber } from './sql-values.js';
 import type {
   Claim,
+  ClaimResult,
   HealthyReport,
   OperationRow,
   RegistrationOutcome,
@@ -110,10 +111,21 @@ WITH ws AS (
   FROM pairs WHERE workers.worker_id = pairs.worker_id
   RETURNING workers.*
 )
-SELECT to_jsonb(o) AS operation, to_jsonb(w) AS worker,
-  EXISTS (SELECT 1 FROM checkpoints c WHERE c.operation_id = o.operation_id) AS has_checkpoint
+(SELECT to_jsonb(o) AS operation, to_jsonb(w) AS worker,
+  EXISTS (SELECT 1 FROM checkpoints c WHERE c.operation_id = o.operation_id) AS has_checkpoint, false AS contended
 FROM claimed_operations AS o JOIN claimed_workers AS w ON w.current_operation_id = o.operation_id
-ORDER BY o.seq`;
+ORDER BY o.seq)
+UNION ALL
+-- One more row when nothing was paired but the snapshot holds a pair (ClaimResult.contended).
+SELECT NULL, NULL, false, true
+WHERE NOT EXISTS (SELECT 1 FROM pairs) AND EXISTS (
+  SELECT 1 FROM jsonb_array_elements_text($1::text::jsonb) AS t (worker_type)
+  WHERE EXISTS (SELECT 1 FROM operations WHERE status = 'pending' AND worker_type = t.worker_type)
+    AND EXISTS (
+      SELECT 1 FROM workers WHERE worker_type = t.worker_type AND ${DISPATCHABLE}
+        AND worker_id NOT IN (SELECT jsonb_array_elements_text($4::text::jsonb))
+    )
+)`;
 
 /**
  * Registration in one statement: the existing row of the id is locked; the registration is refused (nothing
@@ -298,19 +310,18 @@ export class SqlWorkerRepository implements WorkerRepository {
     return { row: toRow(record as WorkerRecord) };
   }
 
-  async claim(workerTypes: readonly WorkerType[], limitPerType: number, now: Date, exclude: readonly string[]): Promise<Claim[]> {
-    const records = await this.sql.query<{ operation: OperationRecord; worker: WorkerStateRecord; has_checkpoint: boolean }>(CLAIM_SQL, [
+  async claim(workerTypes: readonly WorkerType[], limitPerType: number, now: Date, exclude: readonly string[]): Promise<ClaimResult> {
+    const records = await this.sql.query<{ operation: OperationRecord | null; worker: WorkerStateRecord | null; has_checkpoint: boolean; contended: boolean }>(CLAIM_SQL, [
       jsonParam(workerTypes),
       limitPerType,
       timeParam(now),
       jsonParam(exclude),
     ]);
-    return records.map((record) => ({
-      operation: toOperationRow(record.operation),
-      worker: toRow(record.worker),
-      epoch: toNumber(record.worker.assignment_epoch),
-      hasCheckpoint: record.has_checkpoint,
-    }));
+    const claims: Claim[] = [];
+    for (const { operation, worker, has_checkpoint: hasCheckpoint } of records) {
+      if (operation && worker) claims.push({ operation: toOperationRow(operation), worker: toRow(worker), epoch: toNumber(worker.assignment_epoch), hasCheckpoint });
+    }
+    return { claims, contended: records.some((record) => record.contended) };
   }
 
   async endReservation(workerId: string, operationId: string, epoch: number): Promise<boolean> {

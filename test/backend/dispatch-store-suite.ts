@@ -262,6 +262,38 @@ export function registerDispatchSuite(label: string, harness: DispatchHarness): 
       expect((await registries[0]!.states()).every((worker) => worker.status === 'available' && !worker.reserved)).toBe(true);
     });
 
+    if (harness.separate) {
+      it('a claim that pairs nothing because another statement holds the rows says it was contended; the next one pairs them', async () => {
+        const registry = registryOf(stores[0]);
+        await addWorkers(registry, 1);
+        await addOperations(1);
+        let release: () => void = () => {};
+        const held = new Promise<void>((resolve) => (release = resolve));
+        let locked: () => void = () => {};
+        const isLocked = new Promise<void>((resolve) => (locked = resolve));
+        // Another backend's statement holding the worker row, as a concurrent claim or outcome does for a moment.
+        const holder = stores[1].client.transaction(async (tx) => {
+          await tx.query(`SELECT worker_id FROM workers WHERE worker_id = 'w-0' FOR UPDATE`);
+          locked();
+          await held;
+        });
+        await isLocked;
+        try {
+          expect(await registry.claimOrContend(['training'], 1)).toEqual({ claims: [], contended: true });
+          // Excluded workers do not count: nothing could have been paired.
+          expect(await registry.claimOrContend(['training'], 1, ['w-0'])).toEqual({ claims: [], contended: false });
+        } finally {
+          release();
+          await holder;
+        }
+        const after = await registry.claimOrContend(['training'], 1);
+        expect(after.contended).toBe(false);
+        expect(after.claims.map((claim) => [claim.operation.operationId, claim.worker.workerId])).toEqual([['op-000', 'w-0']]);
+        // Nothing left to pair: not contended either.
+        expect(await registry.claimOrContend(['training'], 1)).toEqual({ claims: [], contended: false });
+      });
+    }
+
     it('a registration costs the same number of statements with 5 or 300 workers registered', async () => {
       const registry = registryOf(stores[0]);
       await addWorkers(registry, 5);
