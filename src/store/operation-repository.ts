@@ -189,6 +189,7 @@ async function submitOperation(sql: SqlExecutor, operation: NewOperation, below:
         jsonParam(emptyProgress()),
         timeParam(operation.createdAt),
       ],
+      'ktrdr_submit',
     );
     return record === undefined ? null : toOperationRow(record);
   } catch (error) {
@@ -245,7 +246,7 @@ export class SqlOperationRepository implements OperationRepository {
   }
 
   async get(operationId: string): Promise<OperationRow | null> {
-    const [record] = await this.sql.query<OperationRecord>(`SELECT ${OPERATION_COLUMNS} FROM operations WHERE operation_id = $1`, [operationId]);
+    const [record] = await this.sql.query<OperationRecord>(`SELECT ${OPERATION_COLUMNS} FROM operations WHERE operation_id = $1`, [operationId], 'ktrdr_get_operation');
     return record === undefined ? null : toOperationRow(record);
   }
 
@@ -391,6 +392,7 @@ export class SqlOperationRepository implements OperationRepository {
         outcome.takeNext,
         timeParam(outcome.now),
       ],
+      'ktrdr_outcome',
     );
     return {
       before: record?.before ? toOperationRow(record.before) : null,

@@ -311,12 +311,11 @@ export class SqlWorkerRepository implements WorkerRepository {
   }
 
   async claim(workerTypes: readonly WorkerType[], limitPerType: number, now: Date, exclude: readonly string[]): Promise<ClaimResult> {
-    const records = await this.sql.query<{ operation: OperationRecord | null; worker: WorkerStateRecord | null; has_checkpoint: boolean; contended: boolean }>(CLAIM_SQL, [
-      jsonParam(workerTypes),
-      limitPerType,
-      timeParam(now),
-      jsonParam(exclude),
-    ]);
+    const records = await this.sql.query<{ operation: OperationRecord | null; worker: WorkerStateRecord | null; has_checkpoint: boolean; contended: boolean }>(
+      CLAIM_SQL,
+      [jsonParam(workerTypes), limitPerType, timeParam(now), jsonParam(exclude)],
+      'ktrdr_claim',
+    );
     const claims: Claim[] = [];
     for (const { operation, worker, has_checkpoint: hasCheckpoint } of records) {
       if (operation && worker) claims.push({ operation: toOperationRow(operation), worker: toRow(worker), epoch: toNumber(worker.assignment_epoch), hasCheckpoint });
@@ -335,6 +334,7 @@ export class SqlWorkerRepository implements WorkerRepository {
          SELECT 1 FROM operations WHERE operation_id = $2 AND worker_id = $1 AND status IN ('running', 'completed', 'failed')
        ) AS wanted, (SELECT count(*) FROM ended) AS ended`,
       [workerId, operationId, epoch],
+      'ktrdr_end_reservation',
     );
     return row?.wanted === true;
   }
