@@ -96,6 +96,10 @@ export class Dispatcher {
       return this.pass;
     }
     const pass = (async () => {
+      // The request that woke the dispatcher (a submission, an outcome) writes its answer in this turn of the event
+      // loop: the claim's round trip starts after it rather than before, so the caller waiting on that answer does
+      // not wait for the claim's write (and, on a busy machine, for the database process it wakes) as well.
+      await new Promise<void>((resolve) => setImmediate(resolve));
       let started = 0;
       do {
         this.again = false;
