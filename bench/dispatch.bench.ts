@@ -499,7 +499,9 @@ async function waitUntilIdle(apis: readonly BackendApi[], ids: ReadonlySet<strin
     const dead = children.find((child) => !child.alive);
     if (dead) throw new Error(dead.describeExit());
     const api = apis[0] as BackendApi;
-    const { active_count: active } = await api.listOperations({ limit: 1 });
+    // Only the active count matters here: asking for a completed row keeps the poll from reading a running
+    // operation's progress from its worker (a status request and an UPDATE), which would count as dispatch's CPU.
+    const { active_count: active } = await api.listOperations({ limit: 1, status: 'completed' });
     if (active === 0) break;
     if (active !== lastActive) {
       lastActive = active;
