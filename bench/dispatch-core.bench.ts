@@ -115,10 +115,10 @@ async function run(driver: 'pglite' | 'postgres'): Promise<void> {
     const claimedAt = new Map<string, bigint>();
     const claim = store.workers.claim.bind(store.workers);
     store.workers.claim = async (...args) => {
-      const claims = await claim(...args);
+      const result = await claim(...args);
       const now = process.hrtime.bigint();
-      for (const found of claims) claimedAt.set(found.operation.operationId, now);
-      return claims;
+      for (const found of result.claims) claimedAt.set(found.operation.operationId, now);
+      return result;
     };
     const HOUR = 3_600_000;
     const backend = new Backend({

@@ -8,7 +8,8 @@
  * - completed/s: first submit → last completion;
  * - idle submit→start p50: 50 jobs one at a time into an idle system (peers: until the handler runs; ktrdr: until
  *   the backend claims the operation for a worker, its `started_at`);
- * - CPU per job: user+system CPU of this process (the client) and of the consumer / backend / worker processes over the
+ * - CPU per job: user+system CPU of this process (the client: ktrdr's BackendApi over node:http keep-alive, its
+ *   `transport` option) and of the consumer / backend / worker processes over the
  *   throughput run, from /proc/<pid>/stat; the PostgreSQL and Redis servers' CPU is not counted. ktrdr's backend CPU
  *   per operation is printed on its own too.
  * Then ktrdr only: 3 backends on one PostgreSQL database with 4 workers against 1 backend with 4 workers; 2,000 light
@@ -17,9 +18,18 @@
  *
  * Peers install on demand into .bench-peers/ (bench/peers.ts); a missing peer, Redis or PostgreSQL is reported and
  * skipped, never a failure of the run.
+ *
+ * Knobs (environment), for profiling one part; the whole run is the default:
+ * - KTRDR_BENCH_DISPATCH_PARTS: a comma-separated subset of `peers`, `pglite`, `postgres`, `scale`, `fleet` (the
+ *   ktrdr rows, the 3-vs-1 backends run, the 2,000 fake workers); targets of parts not run print "not measured".
+ * - KTRDR_BENCH_CHILD_NODE_ARGS: node arguments (space-separated) for the ktrdr backend and worker processes only,
+ *   e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` (each writes its profile when it stops).
+ * - KTRDR_BENCH_BACKEND_ENV: extra `NAME=value` settings (comma-separated) for the backends, e.g. `KTRDR_DB_ECHO=true`
+ *   to count the statements per operation in their stderr.
+ * - KTRDR_BENCH_LOG_DIR: a directory where each ktrdr process's stdout and stderr are appended (`<name>.log`).
  */
 import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,6 +38,7 @@ import pg from 'pg';
 import type { OperationRecord } from '../src/api/contract.js';
 import { TokenService, tokenProvider } from '../src/auth/tokens.js';
 import { BackendApi } from '../src/client/backend-api.js';
+import { keepAliveTransport } from '../src/client/keep-alive-transport.js';
 import type { ConsumerMessage, ConsumerOptions } from './dispatch-consumer.js';
 import type { FleetCommand, FleetMessage, FleetOptions } from './dispatch-fleet.js';
 import { resolveBenchPeer } from './peers.js';
@@ -53,6 +64,17 @@ const CLAIM_PROBE_MS = 12_000;
 const REDIS = { host: '127.0.0.1', port: 6379 };
 const PG = { host: '127.0.0.1', port: 5432, user: 'postgres', password: 'bench' };
 const pgUrl = (database: string) => `postgres://${PG.user}:${PG.password}@${PG.host}:${PG.port}/${database}`;
+
+/** Which parts run (KTRDR_BENCH_DISPATCH_PARTS, header comment). */
+const PARTS = new Set((process.env.KTRDR_BENCH_DISPATCH_PARTS ?? 'peers,pglite,postgres,scale,fleet').split(',').map((part) => part.trim()));
+const LOG_DIR = process.env.KTRDR_BENCH_LOG_DIR ?? '';
+const CHILD_NODE_ARGS = (process.env.KTRDR_BENCH_CHILD_NODE_ARGS ?? '').split(' ').filter(Boolean);
+const BACKEND_ENV: Record<string, string> = Object.fromEntries(
+  (process.env.KTRDR_BENCH_BACKEND_ENV ?? '')
+    .split(',')
+    .filter((pair) => pair.includes('='))
+    .map((pair) => [pair.slice(0, pair.indexOf('=')).trim(), pair.slice(pair.indexOf('=') + 1).trim()]),
+);
 
 const TARGET = {
   minPerSecond: 300,
@@ -171,6 +193,11 @@ class Child {
     };
     process.stdout?.on('data', keep);
     process.stderr?.on('data', keep);
+    if (LOG_DIR) {
+      const log = createWriteStream(join(LOG_DIR, `${name.replace(/[^a-z0-9-]+/gi, '-')}.log`), { flags: 'a' });
+      process.stdout?.pipe(log);
+      process.stderr?.pipe(log);
+    }
     this.exited = new Promise((resolve) =>
       process.once('exit', (code, signal) => {
         this.exitCode = code;
@@ -414,15 +441,16 @@ function storeEnv(store: Store, dataDir: string): Record<string, string> {
     : { KTRDR_DB_DRIVER: 'postgres', KTRDR_DB_HOST: PG.host, KTRDR_DB_PORT: String(PG.port), KTRDR_DB_NAME: store.database, KTRDR_DB_USER: PG.user, KTRDR_DB_PASSWORD: PG.password };
 }
 
-/** Node options for the backend processes only, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` (KTRDR_BENCH_BACKEND_NODE_ARGS). */
-const BACKEND_NODE_ARGS = (process.env.KTRDR_BENCH_BACKEND_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
 const token = tokenProvider(new TokenService(SECRET, 60), 'bench', 'cli');
-const apiOf = (port: number) => BackendApi.create({ baseUrl: `http://127.0.0.1:${port}/api/v1`, timeoutMs: 30_000, token });
+// The submitting client sends over node:http with a keep-alive agent (HttpClientOptions.transport), as a script
+// submitting a sweep would: fetch costs the client several times the CPU per small request (the CLI keeps fetch).
+const clientTransport = keepAliveTransport();
+const apiOf = (port: number) => BackendApi.create({ baseUrl: `http://127.0.0.1:${port}/api/v1`, timeoutMs: 30_000, token, transport: clientTransport });
 
 async function startBackend(name: string, port: number, store: Store, dataDir: string, extra: Record<string, string> = {}): Promise<Child> {
-  const env = ktrdrEnv(dataDir, { ...storeEnv(store, dataDir), KTRDR_API_HOST: '127.0.0.1', KTRDR_API_PORT: String(port), ...extra });
-  const child = new Child(name, spawn(process.execPath, [...BACKEND_NODE_ARGS, CLI, 'backend'], { env, stdio: ['ignore', 'pipe', 'pipe'] }));
+  const env = ktrdrEnv(dataDir, { ...storeEnv(store, dataDir), KTRDR_API_HOST: '127.0.0.1', KTRDR_API_PORT: String(port), ...BACKEND_ENV, ...extra });
+  const child = new Child(name, spawn(process.execPath, [...CHILD_NODE_ARGS, CLI, 'backend'], { env, stdio: ['ignore', 'pipe', 'pipe'] }));
   await waitFor(`${name} ready`, async () => (await fetch(`http://127.0.0.1:${port}/health`)).ok, 120_000, [child], 50);
   return child;
 }
@@ -439,7 +467,7 @@ async function startWorkers(count: number, backendPorts: readonly number[], data
       KTRDR_WORKER_ID: `bench-training-${i + 1}`,
       ...extra,
     });
-    workers.push(new Child(`worker ${i + 1}`, spawn(process.execPath, [CLI, 'worker', 'training'], { env, stdio: ['ignore', 'pipe', 'pipe'] })));
+    workers.push(new Child(`worker ${i + 1}`, spawn(process.execPath, [...CHILD_NODE_ARGS, CLI, 'worker', 'training'], { env, stdio: ['ignore', 'pipe', 'pipe'] })));
   }
   return workers;
 }
@@ -472,7 +500,9 @@ async function waitUntilIdle(apis: readonly BackendApi[], ids: ReadonlySet<strin
     const dead = children.find((child) => !child.alive);
     if (dead) throw new Error(dead.describeExit());
     const api = apis[0] as BackendApi;
-    const { active_count: active } = await api.listOperations({ limit: 1 });
+    // Only the active count matters here: asking for a completed row keeps the poll from reading a running
+    // operation's progress from its worker (a status request and an UPDATE), which would count as dispatch's CPU.
+    const { active_count: active } = await api.listOperations({ limit: 1, status: 'completed' });
     if (active === 0) break;
     if (active !== lastActive) {
       lastActive = active;
@@ -510,12 +540,15 @@ async function ktrdrThroughput(apis: readonly BackendApi[], count: number, backe
   const ids = new Set<string>();
   const first = now();
   for (let i = 0; i < count; i++) ids.add((await (apis[i % apis.length] as BackendApi).startDummy({ steps: 1, step_delay_ms: 0 })).operation_id);
+  const submitted = now();
   await waitUntilIdle(apis, ids, all);
   // Read before listing the operations: serving that list is the bench's cost, not dispatch's.
   const cpu = cpuSpent(before, pids);
   const ops = await listOperations(apis, ids);
   const last = Math.max(...ops.map((op) => Date.parse(op.completed_at ?? op.created_at)));
   const backendCpu = cpu.others.slice(0, backends.length).reduce((a, b) => a + b, 0);
+  // Submissions are awaited one by one: when they take as long as the whole run, the client's round trip is the limit.
+  console.log(`    (${count} submitted in ${((submitted - first) / 1000).toFixed(2)} s, the last completed ${((last - first) / 1000).toFixed(2)} s after the first submit)`);
   return {
     perSecond: count / ((last - first) / 1000),
     failed: ops.filter((op) => op.status !== 'completed').length,
@@ -597,6 +630,7 @@ async function scaleOut(backendCount: number): Promise<{ perSecond: number; fail
     await waitForTrainingWorkers(apis[0] as BackendApi, 4, [...backends, ...workers]);
     await warmUp(apis[0] as BackendApi, [...backends, ...workers]);
     const run = await ktrdrThroughput(apis, SCALE_OPS, backends, workers);
+    console.log(`    (${backendCount} backend(s): backend CPU ${run.backendCpuPerOp.toFixed(2)} ms per operation, all processes ${run.cpuPerOp.toFixed(2)} ms)`);
     return { perSecond: run.perSecond, failed: run.failed };
   } catch (error) {
     return { error: errorText(error) };
@@ -905,11 +939,15 @@ export async function dispatchBench(): Promise<void> {
     console.log(`  … ${row.system}: ${row.note ?? `${num(row.perSecond)}/s, idle p50 ${num(row.idleP50, 1, ' ms')}`} (${((Date.now() - begin) / 1000).toFixed(0)} s)`);
     return row;
   };
-  await measure('BullMQ (Redis)', () => bullmqRow(redis));
-  const graphile = await measure('graphile-worker (PostgreSQL)', () => graphileRow(postgres));
-  await measure('pg-boss (PostgreSQL)', () => pgBossRow(postgres));
-  const pglite = await measure('ktrdr, PGlite', () => ktrdrRow('ktrdr, PGlite', { driver: 'pglite' }));
-  const pgRow = postgres
+  const notRun = (system: string) => async () => skipped(system, 'not run (KTRDR_BENCH_DISPATCH_PARTS)');
+  const peers = PARTS.has('peers');
+  await measure('BullMQ (Redis)', peers ? () => bullmqRow(redis) : notRun('BullMQ (Redis)'));
+  const graphile = await measure('graphile-worker (PostgreSQL)', peers ? () => graphileRow(postgres) : notRun('graphile-worker (PostgreSQL)'));
+  await measure('pg-boss (PostgreSQL)', peers ? () => pgBossRow(postgres) : notRun('pg-boss (PostgreSQL)'));
+  const pglite = await measure('ktrdr, PGlite', PARTS.has('pglite') ? () => ktrdrRow('ktrdr, PGlite', { driver: 'pglite' }) : notRun('ktrdr, PGlite'));
+  const pgRow = !PARTS.has('postgres')
+    ? await measure('ktrdr, PostgreSQL', notRun('ktrdr, PostgreSQL'))
+    : postgres
     ? await measure('ktrdr, PostgreSQL', async () => {
         const database = await freshDatabase('ktrdr');
         try {
@@ -923,11 +961,13 @@ export async function dispatchBench(): Promise<void> {
   let one: Awaited<ReturnType<typeof scaleOut>> | null = null;
   let three: Awaited<ReturnType<typeof scaleOut>> | null = null;
   let fleet: FleetFigures | null = null;
-  if (postgres) {
+  if (postgres && PARTS.has('scale')) {
     one = await scaleOut(1);
     console.log(`  … 1 backend + 4 workers: ${'error' in one ? one.error : `${num(one.perSecond)}/s`}`);
     three = await scaleOut(3);
     console.log(`  … 3 backends + 4 workers: ${'error' in three ? three.error : `${num(three.perSecond)}/s`}`);
+  }
+  if (postgres && PARTS.has('fleet')) {
     fleet = await fleetBench();
     console.log(`  … ${FLEET_SIZE} fake workers done`);
   }

@@ -332,8 +332,20 @@ export const OperationOutcome = z.object({
   results: JsonValue.optional(),
   progress: Progress.optional(),
   completed_at: IsoDate,
+  /**
+   * The worker is idle and takes its next operation in the answer (OutcomeAnswer.next) instead of a start request
+   * (docs/architecture.md §5.4). Absent (earlier workers): the backend dispatches to it by a start request.
+   */
+  take_next: z.boolean().optional(),
 });
 export type OperationOutcome = z.infer<typeof OperationOutcome>;
+
+/** Backend → worker, answering an outcome: `next` is the worker's next operation when it asked (take_next). */
+export const OutcomeAnswer = z.object({
+  success: z.literal(true),
+  next: WorkerStartBody.optional(),
+});
+export type OutcomeAnswer = z.infer<typeof OutcomeAnswer>;
 
 /** Worker → backend: a stopping worker hands an operation back, to be resumed elsewhere. */
 export const OperationRelease = z.object({

@@ -14,7 +14,7 @@ import type { LockSessionFactory } from '../store/advisory-lock.js';
 import { buildBackendApp } from './app.js';
 import { BackendMetrics } from './metrics.js';
 import { CheckpointStore } from './services/checkpoint-store.js';
-import { Dispatcher } from './services/dispatcher.js';
+import { Dispatcher, queuedAt } from './services/dispatcher.js';
 import { DutyLease } from './services/duty-lease.js';
 import { HealthChecker } from './services/health-checker.js';
 import { OperationsService } from './services/operations-service.js';
@@ -145,6 +145,10 @@ export class Backend {
       workersByStatus: () => this.registry.countByStatus(),
       operationsByStatus: () => store.operations.countByStatus(),
     });
+    const observeLatency = (seconds: number) => {
+      this.metrics.observeDispatchLatency(seconds);
+      instruments.observeDispatchLatency(seconds);
+    };
     this.dispatcher = new Dispatcher(
       {
         operations: store.operations,
@@ -153,10 +157,7 @@ export class Backend {
         checkpoints: this.checkpoints,
         clock,
         logger,
-        observeLatency: (seconds) => {
-          this.metrics.observeDispatchLatency(seconds);
-          instruments.observeDispatchLatency(seconds);
-        },
+        observeLatency,
         telemetry,
       },
       {
@@ -169,7 +170,16 @@ export class Backend {
     // Through the store's notifications: every backend sharing the database wakes its dispatcher (§5.4).
     const wake = () => store.notifications.notify(DISPATCH_CHANNEL);
     this.operations = new OperationsService(
-      { store, registry: this.registry, client, checkpoints: this.checkpoints, clock, logger, wake },
+      {
+        store,
+        registry: this.registry,
+        client,
+        checkpoints: this.checkpoints,
+        clock,
+        logger,
+        wake,
+        dispatched: (operation) => observeLatency(Math.max(0, clock.now() - queuedAt(operation)) / 1000),
+      },
       { cacheTtlMs: options.opsCacheTtlMs, maxOperations: options.maxOperations },
     );
     // The cache compares file times with the wall clock (the file system's), not with the backend's clock.

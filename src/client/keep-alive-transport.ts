@@ -5,6 +5,7 @@
  */
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { createError } from '../common/errors.js';
 
 export interface TransportRequest {
   readonly method: string;
@@ -29,17 +30,23 @@ export type Transport = (request: TransportRequest) => Promise<TransportResponse
  */
 export const IDLE_CONNECTION_MS = 4_000;
 
+/** Errors of a kept connection the server closed meanwhile: nothing of the request was answered. */
+const STALE_CONNECTION = new Set(['ECONNRESET', 'EPIPE']);
+
 export function keepAliveTransport(): Transport {
   const http = new HttpAgent({ keepAlive: true, timeout: IDLE_CONNECTION_MS });
   const https = new HttpsAgent({ keepAlive: true, timeout: IDLE_CONNECTION_MS });
-  return ({ method, url, headers, body, timeoutMs }) =>
+  const once = ({ method, url, headers, body, timeoutMs }: TransportRequest) =>
     new Promise<TransportResponse>((resolve, reject) => {
       const target = new URL(url);
       const secure = target.protocol === 'https:';
       const outgoing = body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) };
       const fail = (error: unknown) => {
         clearTimeout(timer);
-        reject(error);
+        // A kept connection the server had closed (it stopped, or timed the connection out) says nothing about
+        // the server now: the caller tries again on a new one, which tells a refusal (failover) from an answer.
+        if (sent.reusedSocket && STALE_CONNECTION.has((error as NodeJS.ErrnoException | null)?.code ?? '')) reject(new StaleConnection(error));
+        else reject(error);
       };
       const onResponse = (response: IncomingMessage) => {
         const chunks: Buffer[] = [];
@@ -56,4 +63,20 @@ export function keepAliveTransport(): Transport {
       const timer = setTimeout(() => sent.destroy(new DOMException('The operation was aborted due to timeout', 'TimeoutError')), timeoutMs);
       sent.end(body);
     });
+  return async (request) => {
+    // Each stale connection is destroyed as it fails, so this ends once the pool holds no more of them.
+    for (;;) {
+      try {
+        return await once(request);
+      } catch (error) {
+        if (!(error instanceof StaleConnection)) throw error;
+      }
+    }
+  };
 }
+
+/** A request failed on a kept connection the server had closed; retried on a new one, never seen by callers. */
+class StaleConnection extends createError('StaleConnection', {
+  message: (_original: unknown) => 'a kept connection was closed by the server',
+  cause: (original: unknown) => original,
+}) {}

@@ -120,9 +120,9 @@ export class MemoryStoreTemplate {
       if (closed) throw new Error('this test store is closed; open another with MemoryStoreTemplate.open()');
     };
     return {
-      query: (sql, params) => {
+      query: (sql, params, name) => {
         open();
-        return client.query(sql, params);
+        return client.query(sql, params, name);
       },
       transaction: (fn) => {
         open();

@@ -82,6 +82,29 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX workers_by_endpoint ON workers (endpoint_url)`,
     ],
   },
+  {
+    version: 3,
+    name: 'submission within the operation limit as one call (ktrdr_submit_operation)',
+    statements: [
+      // A submission on PostgreSQL in one round trip instead of four (BEGIN, lock, insert, COMMIT): the lock and
+      // the insert are two statements of one function, so the insert's count takes its snapshot (READ COMMITTED,
+      // a VOLATILE function) after the lock was granted and sees every submission that held it before. Inserts
+      // nothing when the table is full: the caller then evicts in a transaction of its own.
+      `CREATE FUNCTION ktrdr_submit_operation(
+         p_lock bigint, p_max bigint, p_id text, p_operation_type text, p_worker_type text,
+         p_params jsonb, p_metadata jsonb, p_progress jsonb, p_created_at timestamptz
+       ) RETURNS SETOF operations LANGUAGE plpgsql VOLATILE AS $$
+       BEGIN
+         PERFORM pg_advisory_xact_lock(p_lock);
+         RETURN QUERY
+           INSERT INTO operations (operation_id, operation_type, worker_type, status, params, metadata, progress, created_at)
+           SELECT p_id, p_operation_type, p_worker_type, 'pending', p_params, p_metadata, p_progress, p_created_at
+           WHERE (SELECT count(*) FROM operations) < p_max
+           RETURNING *;
+       END
+       $$`,
+    ],
+  },
 ];
 
 /** Any constant works; it only has to be the same for every process sharing the database. */

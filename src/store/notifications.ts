@@ -80,13 +80,24 @@ export interface PostgresNotificationsOptions {
   readonly password: string;
   /** Delay before reconnecting the listening connection after it broke, in ms. */
   readonly reconnectDelayMs?: number;
+  /** The shortest time between two NOTIFYs of one channel from this process, in ms (DEFAULT_FOLD_MS). */
+  readonly foldMs?: number;
 }
+
+/** The shortest time between two NOTIFYs of one channel from this process (PostgresNotificationsOptions.foldMs). */
+export const DEFAULT_FOLD_MS = 250;
 
 /**
  * LISTEN on one dedicated connection (a pooled one may be handed to someone else between notifications); NOTIFY
  * through the ordinary pool. Each NOTIFY carries this process's id, so the process ignores its own (it already
- * told its subscribers directly). While one NOTIFY of a channel is in flight, further ones of that channel are
- * folded into a single follow-up: a burst of submissions costs two statements, not one each.
+ * told its subscribers directly, at once). The NOTIFYs of a channel are folded: one goes out at once, then none for
+ * `foldMs`, and everything notified meanwhile goes out as a single NOTIFY when that time is up. The other
+ * processes only need to hear that something changed, not each change: every change is dispatched by the process
+ * where it happened, whose claim covers the whole database and looks again when concurrent statements held the rows
+ * it could have paired (docs/architecture.md §5.4). What is left to the others (a start that failed here, a
+ * backend stopping) waits at most the fold, and a burst of hundreds of events a second costs at most 1000 / foldMs
+ * statements a second here and wakes each other process as often, instead of one each (the thundering herd of
+ * every backend claiming on every event).
  */
 export class PostgresNotifications implements Notifications {
   private readonly local = new LocalListeners();
@@ -95,7 +106,8 @@ export class PostgresNotifications implements Notifications {
   private readonly listening = new Set<string>();
   /** LISTEN statements sent and not yet answered. */
   private readonly pendingListens = new Set<Promise<void>>();
-  private readonly inFlight = new Map<string, boolean>();
+  /** Channels whose NOTIFY is in flight or whose fold window is open; `again`: something was notified meanwhile. */
+  private readonly folding = new Map<string, { again: boolean; timer: NodeJS.Timeout | null }>();
   private stopped = false;
   private reconnect: NodeJS.Timeout | null = null;
 
@@ -108,24 +120,26 @@ export class PostgresNotifications implements Notifications {
     checkChannel(channel);
     this.local.emit(channel);
     if (this.stopped) return;
-    if (this.inFlight.has(channel)) {
-      this.inFlight.set(channel, true);
-      return;
-    }
-    this.inFlight.set(channel, false);
-    const send = (): void => {
-      this.sql.query('SELECT pg_notify($1, $2)', [channel, this.id]).then(
-        () => {
-          if (this.inFlight.get(channel) && !this.stopped) {
-            this.inFlight.set(channel, false);
-            send();
-          } else this.inFlight.delete(channel);
-        },
-        // The others miss this one; their periodic pass catches up.
-        () => this.inFlight.delete(channel),
-      );
-    };
-    send();
+    const folded = this.folding.get(channel);
+    if (folded) folded.again = true;
+    else this.send(channel);
+  }
+
+  private send(channel: string): void {
+    const state: { again: boolean; timer: NodeJS.Timeout | null } = { again: false, timer: null };
+    this.folding.set(channel, state);
+    // A failed NOTIFY is not retried: the others miss this one and their periodic pass catches up.
+    void this.sql
+      .query('SELECT pg_notify($1, $2)', [channel, this.id])
+      .catch(() => undefined)
+      .then(() => {
+        if (this.stopped) return void this.folding.delete(channel);
+        state.timer = setTimeout(() => {
+          this.folding.delete(channel);
+          if (state.again && !this.stopped) this.send(channel);
+        }, this.options.foldMs ?? DEFAULT_FOLD_MS);
+        state.timer.unref();
+      });
   }
 
   subscribe(channel: string, listener: Listener): () => void {
@@ -146,6 +160,8 @@ export class PostgresNotifications implements Notifications {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.reconnect) clearTimeout(this.reconnect);
+    for (const state of this.folding.values()) if (state.timer) clearTimeout(state.timer);
+    this.folding.clear();
     const client = this.client;
     this.client = null;
     this.listening.clear();

@@ -5,7 +5,16 @@ import { conflict, notFound } from '../common/errors.js';
 import { FOREIGN_KEY_VIOLATION, sqlState, UNIQUE_VIOLATION } from './errors.js';
 import type { SqlClient, SqlExecutor, SqlParam } from './sql-client.js';
 import { jsonParam, nullableJsonParam, nullableTimeParam, timeParam, toDate, toNullableDate, toNumber } from './sql-values.js';
-import type { BoundedCreation, NewOperation, OperationFilter, OperationPatch, OperationRepository, OperationRow } from './types.js';
+import type {
+  BoundedCreation,
+  NewOperation,
+  OperationFilter,
+  OperationPatch,
+  OperationRepository,
+  OperationRow,
+  OutcomeRecording,
+  WorkerOutcome,
+} from './types.js';
 
 export interface OperationRecord {
   operation_id: string;
@@ -56,6 +65,10 @@ const PATCH_COLUMNS: { [K in keyof Required<OperationPatch>]: (value: Required<O
   workerId: (value) => ['worker_id', '', value],
 };
 
+/** The workers a claim may take (the partial index workers_dispatchable), as a condition on `alias`. */
+export const DISPATCHABLE_WORKER = (alias: string): string =>
+  `${alias}.status = 'available' AND ${alias}.current_operation_id IS NULL AND NOT ${alias}.reserved AND NOT ${alias}.draining`;
+
 const TERMINAL_SQL = `status IN (${TERMINAL_STATUSES.map((status) => `'${status}'`).join(', ')})`;
 
 /**
@@ -63,6 +76,70 @@ const TERMINAL_SQL = `status IN (${TERMINAL_STATUSES.map((status) => `'${status}
  * backend process sharing the database. Any constant works; it differs from the migrations' one.
  */
 const OPERATION_LIMIT_LOCK_KEY = 7_469_082_032;
+
+/**
+ * A worker's outcome in one statement (OperationRepository.recordOutcome) instead of five (read, release, results,
+ * finish, checkpoints), and, when the worker asks, its next operation claimed in the same statement (the start
+ * request, its reservation's end and a claim fewer; docs/architecture.md §5.4). `op` is the row as it was,
+ * `assigned` whether the worker may speak for it at all; the worker row is locked (`w`) and released only then, and
+ * the operation finished only while it is running on that worker (re-checked on the row itself, so a cancel
+ * committed meanwhile wins and the caller sees `finished` null). `nxt` is the oldest pending operation of the
+ * worker's type, `FOR UPDATE SKIP LOCKED` like the claim's, taken only when the worker asked ($12), is neither
+ * draining nor unavailable, and no worker of its type is idle (longest idle first: those get it by the claim). The
+ * released worker row then holds it, busy and reserved with a fresh epoch, and `started` sets it running there:
+ * the same state the claim leaves. A completed operation no longer needs its checkpoints: their rows go in the
+ * same statement and their files are returned for removal.
+ */
+const RECORD_OUTCOME_SQL = `
+WITH op AS (
+  SELECT * FROM operations WHERE operation_id = $1
+), assigned AS (
+  SELECT 1 FROM op WHERE op.worker_id = $2 OR op.metadata ->> $11 = $2
+), w AS (
+  SELECT worker_id, worker_type, status, draining FROM workers
+  WHERE worker_id = $2 AND current_operation_id = $1 AND EXISTS (SELECT 1 FROM assigned)
+  FOR UPDATE
+), nxt AS (
+  SELECT p.operation_id FROM w CROSS JOIN LATERAL (
+    SELECT operation_id FROM operations
+    WHERE $12 AND NOT w.draining AND w.status <> 'temporarily_unavailable'
+      AND status = 'pending' AND worker_type = w.worker_type
+      AND NOT EXISTS (SELECT 1 FROM workers AS idle WHERE idle.worker_type = w.worker_type AND ${DISPATCHABLE_WORKER('idle')})
+    ORDER BY seq LIMIT 1 FOR UPDATE SKIP LOCKED
+  ) AS p
+), released AS (
+  UPDATE workers SET
+    status = CASE WHEN nxt.operation_id IS NOT NULL THEN 'busy' WHEN workers.status = 'temporarily_unavailable' THEN workers.status ELSE 'available' END,
+    current_operation_id = nxt.operation_id,
+    reserved = nxt.operation_id IS NOT NULL,
+    assignment_epoch = CASE WHEN nxt.operation_id IS NOT NULL THEN nextval('worker_assignment_epoch') ELSE workers.assignment_epoch END,
+    last_dispatched_at = CASE WHEN nxt.operation_id IS NOT NULL THEN $13::timestamptz ELSE workers.last_dispatched_at END
+  FROM w LEFT JOIN nxt ON true
+  WHERE workers.worker_id = w.worker_id
+  RETURNING workers.current_operation_id AS next_id, workers.assignment_epoch AS epoch
+), started AS (
+  UPDATE operations SET status = 'running', worker_id = $2, started_at = $13::timestamptz
+  FROM released WHERE operations.operation_id = released.next_id
+  RETURNING operations.*
+), finished AS (
+  UPDATE operations AS o SET status = $3, worker_id = $2, error_message = $4, result_summary = $5::text::jsonb,
+    completed_at = GREATEST($6::timestamptz, COALESCE(o.started_at, o.created_at)),
+    progress = CASE WHEN $3 = 'completed' THEN COALESCE($7::text::jsonb, o.progress) || '{"percentage": 100}'::jsonb
+      ELSE COALESCE($7::text::jsonb, o.progress) END
+  WHERE o.operation_id = $1 AND o.status = 'running' AND o.worker_id = $2
+  RETURNING o.*
+), saved AS (
+  INSERT INTO operation_results (operation_id, results) SELECT operation_id, $8::text::jsonb FROM finished WHERE $9
+  ON CONFLICT (operation_id) DO UPDATE SET results = EXCLUDED.results, saved_at = now()
+  RETURNING operation_id
+), dropped AS (
+  DELETE FROM checkpoints WHERE operation_id = $1 AND $10 AND EXISTS (SELECT 1 FROM finished) RETURNING path
+)
+SELECT (SELECT to_jsonb(op) FROM op) AS before, EXISTS (SELECT 1 FROM released) AS released,
+  (SELECT to_jsonb(f) FROM finished AS f) AS finished, (SELECT count(*) FROM saved) AS saved,
+  (SELECT COALESCE(jsonb_agg(path), '[]'::jsonb) FROM dropped) AS dropped,
+  (SELECT to_jsonb(s) FROM started AS s) AS next, (SELECT epoch FROM released WHERE next_id IS NOT NULL) AS next_epoch,
+  EXISTS (SELECT 1 FROM checkpoints AS c WHERE c.operation_id = (SELECT next_id FROM released)) AS next_has_checkpoint`;
 
 /** Inserts the operation; with `below`, only while fewer than that many operations are kept (else null). */
 async function insertOperation(sql: SqlExecutor, operation: NewOperation): Promise<OperationRow>;
@@ -96,6 +173,31 @@ async function insertOperation(sql: SqlExecutor, operation: NewOperation, below?
   }
 }
 
+/** ktrdr_submit_operation (PostgreSQL): the operation inserted under the limit's lock, or null when the table is full. */
+async function submitOperation(sql: SqlExecutor, operation: NewOperation, below: number): Promise<OperationRow | null> {
+  try {
+    const [record] = await sql.query<OperationRecord>(
+      `SELECT ${OPERATION_COLUMNS} FROM ktrdr_submit_operation($1, $2, $3, $4, $5, $6::text::jsonb, $7::text::jsonb, $8::text::jsonb, $9::timestamptz)`,
+      [
+        OPERATION_LIMIT_LOCK_KEY,
+        below,
+        operation.operationId,
+        operation.operationType,
+        operation.workerType,
+        jsonParam(operation.params),
+        jsonParam(operation.metadata),
+        jsonParam(emptyProgress()),
+        timeParam(operation.createdAt),
+      ],
+      'ktrdr_submit',
+    );
+    return record === undefined ? null : toOperationRow(record);
+  } catch (error) {
+    if (sqlState(error) === UNIQUE_VIOLATION) throw conflict(`operation '${operation.operationId}' already exists`);
+    throw error;
+  }
+}
+
 async function deleteOldestTerminal(sql: SqlExecutor, count: number): Promise<string[]> {
   if (count <= 0) return [];
   // Oldest means first created (seq), the order the operations were submitted in.
@@ -123,17 +225,16 @@ export class SqlOperationRepository implements OperationRepository {
   }
 
   async createWithinLimit(operation: NewOperation, maxOperations: number): Promise<BoundedCreation> {
-    if (this.exclusive) {
-      // While there is room, one statement (counted and inserted with nothing in between) instead of five; a
-      // full table takes the transaction below, which evicts.
-      const row = await insertOperation(this.sql, operation, maxOperations);
-      if (row) return { row, evicted: [] };
-    }
+    // While there is room, one call: on PGlite one statement (counted and inserted with nothing in between, one
+    // connection), on PostgreSQL ktrdr_submit_operation (migration 3: the lock, then the counted insert). A full
+    // table takes the transaction below, which evicts.
+    const row = this.exclusive ? await insertOperation(this.sql, operation, maxOperations) : await submitOperation(this.sql, operation, maxOperations);
+    if (row) return { row, evicted: [] };
     // Count, evict and insert in one transaction under one lock: two submissions can no longer both see room.
     return this.sql.transaction(async (tx) => {
       await tx.query(`SELECT pg_advisory_xact_lock(${OPERATION_LIMIT_LOCK_KEY})`);
-      // While there is room, the count is part of the insert: its snapshot, taken after the lock was granted
-      // (READ COMMITTED), sees every submission that held the lock before.
+      // Counted again under the lock (READ COMMITTED: this snapshot, taken once the lock was granted, sees every
+      // submission that held it before): the room may have come back since.
       const inserted = await insertOperation(tx, operation, maxOperations);
       if (inserted) return { row: inserted, evicted: [] };
       const [counted] = await tx.query<{ n: unknown }>('SELECT count(*) AS n FROM operations');
@@ -145,7 +246,7 @@ export class SqlOperationRepository implements OperationRepository {
   }
 
   async get(operationId: string): Promise<OperationRow | null> {
-    const [record] = await this.sql.query<OperationRecord>(`SELECT ${OPERATION_COLUMNS} FROM operations WHERE operation_id = $1`, [operationId]);
+    const [record] = await this.sql.query<OperationRecord>(`SELECT ${OPERATION_COLUMNS} FROM operations WHERE operation_id = $1`, [operationId], 'ktrdr_get_operation');
     return record === undefined ? null : toOperationRow(record);
   }
 
@@ -263,6 +364,45 @@ export class SqlOperationRepository implements OperationRepository {
       if (sqlState(error) === FOREIGN_KEY_VIOLATION) throw notFound('operation', operationId);
       throw error;
     }
+  }
+
+  async recordOutcome(outcome: WorkerOutcome): Promise<OutcomeRecording> {
+    const [record] = await this.sql.query<{
+      before: OperationRecord | null;
+      released: boolean;
+      finished: OperationRecord | null;
+      dropped: string[];
+      next: OperationRecord | null;
+      next_epoch: unknown;
+      next_has_checkpoint: boolean;
+    }>(
+      RECORD_OUTCOME_SQL,
+      [
+        outcome.operationId,
+        outcome.workerId,
+        outcome.status,
+        outcome.errorMessage,
+        nullableJsonParam(outcome.resultSummary),
+        timeParam(outcome.completedAt),
+        outcome.progress === undefined ? null : jsonParam(outcome.progress),
+        outcome.results === undefined ? null : jsonParam(outcome.results),
+        outcome.results !== undefined,
+        outcome.status === 'completed',
+        outcome.orphanKey,
+        outcome.takeNext,
+        timeParam(outcome.now),
+      ],
+      'ktrdr_outcome',
+    );
+    return {
+      before: record?.before ? toOperationRow(record.before) : null,
+      released: record?.released === true,
+      finished: record?.finished ? toOperationRow(record.finished) : null,
+      droppedCheckpoints: record?.dropped ?? [],
+      next: record?.next
+        ? { operation: toOperationRow(record.next), epoch: toNumber(record.next_epoch), hasCheckpoint: record.next_has_checkpoint }
+        : null,
+    };
   }
 
   async getResults(operationId: string): Promise<unknown | null> {

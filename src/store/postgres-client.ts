@@ -18,8 +18,8 @@ const DEFAULT_MAX_CONNECTIONS = 10;
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 
 const executorOf = (db: pg.Pool | pg.PoolClient): SqlExecutor => ({
-  async query<T>(sql: string, params: readonly SqlParam[] = []): Promise<T[]> {
-    const result = await db.query(sql, [...params]);
+  async query<T>(sql: string, params: readonly SqlParam[] = [], name?: string): Promise<T[]> {
+    const result = await (name === undefined ? db.query(sql, [...params]) : db.query({ name, text: sql, values: [...params] }));
     return result.rows as T[];
   },
 });

@@ -5,8 +5,13 @@
 export type SqlParam = string | number | boolean | null;
 
 export interface SqlExecutor {
-  /** Runs one statement with `$1…$n` placeholders and returns its rows. */
-  query<T>(sql: string, params?: readonly SqlParam[]): Promise<T[]>;
+  /**
+   * Runs one statement with `$1…$n` placeholders and returns its rows. `name`: the statement is prepared under
+   * that name on each PostgreSQL connection, parsed and planned once there instead of on every call (the hot
+   * statements of dispatch, docs/architecture.md §5.4); one name must always go with the same SQL. PGlite
+   * ignores it.
+   */
+  query<T>(sql: string, params?: readonly SqlParam[], name?: string): Promise<T[]>;
 }
 
 export interface SqlClient extends SqlExecutor {
@@ -21,9 +26,9 @@ export type SqlLog = (sql: string) => void;
 const oneLine = (sql: string): string => sql.replace(/\s+/g, ' ').trim();
 
 const echoingExecutor = (executor: SqlExecutor, log: SqlLog): SqlExecutor => ({
-  query<T>(sql: string, params?: readonly SqlParam[]): Promise<T[]> {
+  query<T>(sql: string, params?: readonly SqlParam[], name?: string): Promise<T[]> {
     log(oneLine(sql));
-    return executor.query<T>(sql, params);
+    return executor.query<T>(sql, params, name);
   },
 });
 

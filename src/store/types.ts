@@ -78,6 +78,44 @@ export interface OperationRepository {
   count(): Promise<number>;
   saveResults(operationId: string, results: unknown): Promise<void>;
   getResults(operationId: string): Promise<unknown | null>;
+  /**
+   * A worker's terminal outcome, in one statement: the worker is freed when it runs the operation, and the
+   * operation finished (with its results; its checkpoints' rows deleted when it completed) when it is running on
+   * that worker. Nothing changes unless the operation is assigned to the worker, or was when its orphan mark
+   * (metadata `orphanKey`) names it.
+   */
+  recordOutcome(outcome: WorkerOutcome): Promise<OutcomeRecording>;
+}
+
+export interface WorkerOutcome {
+  readonly operationId: string;
+  readonly workerId: string;
+  readonly status: 'completed' | 'failed' | 'cancelled';
+  readonly errorMessage: string | null;
+  readonly resultSummary: JsonObject | null;
+  /** Saved with the outcome when present (a JSON value). */
+  readonly results?: unknown;
+  readonly progress?: Progress;
+  /** The worker's completion time, at most now; raised to the operation's start (or creation) when earlier. */
+  readonly completedAt: Date;
+  /** The metadata key naming the worker an orphaned operation was lost with. */
+  readonly orphanKey: string;
+  /** The worker is idle and takes its next operation with the answer (claimed in the same statement). */
+  readonly takeNext: boolean;
+  readonly now: Date;
+}
+
+export interface OutcomeRecording {
+  /** The operation before the outcome (null: there is no such operation). */
+  readonly before: OperationRow | null;
+  /** The worker ran the operation and is free now. */
+  readonly released: boolean;
+  /** The finished operation, when it was running on the worker; null when nothing but the release applied. */
+  readonly finished: OperationRow | null;
+  /** Files of the checkpoints whose rows went with a completed operation. */
+  readonly droppedCheckpoints: readonly string[];
+  /** The worker's next operation, claimed for it (running there, the worker busy and reserved with `epoch`). */
+  readonly next: { readonly operation: OperationRow; readonly epoch: number; readonly hasCheckpoint: boolean } | null;
 }
 
 export interface WorkerRow {
@@ -129,6 +167,16 @@ export interface Claim {
   readonly hasCheckpoint: boolean;
 }
 
+export interface ClaimResult {
+  readonly claims: Claim[];
+  /**
+   * Nothing was paired although the statement's snapshot holds a pending operation and a dispatchable worker (not
+   * excluded) of one type: concurrent statements held their rows (SKIP LOCKED). Claiming again shortly either pairs
+   * them or finds the other statement took them.
+   */
+  readonly contended: boolean;
+}
+
 /** A healthy answer to a health request sent when the worker's epoch was `requestEpoch` (null: unknown). */
 export interface HealthyReport {
   readonly workerId: string;
@@ -156,7 +204,7 @@ export interface WorkerRepository {
    * `limitPerType` pairs each, never `exclude`), marking both in the same statement. Rows locked by a concurrent
    * claim are skipped, so two claims never pair the same worker or operation.
    */
-  claim(workerTypes: readonly WorkerType[], limitPerType: number, now: Date, exclude: readonly string[]): Promise<Claim[]>;
+  claim(workerTypes: readonly WorkerType[], limitPerType: number, now: Date, exclude: readonly string[]): Promise<ClaimResult>;
   /**
    * The start request was answered: ends the reservation of that assignment (epoch), and says whether the
    * operation still wants that worker (not cancelled, not moved elsewhere meanwhile).

@@ -1,11 +1,12 @@
 /** Registered workers, over SQL. */
 import type { JsonObject, WorkerStatus, WorkerType } from '../api/contract.js';
 import { MicroBatch } from './micro-batch.js';
-import { toOperationRow, type OperationRecord } from './operation-repository.js';
+import { DISPATCHABLE_WORKER, toOperationRow, type OperationRecord } from './operation-repository.js';
 import type { SqlExecutor } from './sql-client.js';
 import { jsonParam, nullableTimeParam, timeParam, toDate, toNullableDate, toNumber } from './sql-values.js';
 import type {
   Claim,
+  ClaimResult,
   HealthyReport,
   OperationRow,
   RegistrationOutcome,
@@ -64,7 +65,7 @@ const toState = (record: WorkerStateRecord): WorkerState => ({
 });
 
 /** What the partial index workers_dispatchable covers: the rows a claim may take. */
-const DISPATCHABLE = `status = 'available' AND current_operation_id IS NULL AND NOT reserved AND NOT draining`;
+const DISPATCHABLE = DISPATCHABLE_WORKER('workers');
 
 /** Longest idle first; the id breaks ties so that every backend picks in the same order. */
 const IDLE_ORDER = 'last_dispatched_at NULLS FIRST, worker_id';
@@ -111,10 +112,21 @@ WITH ws AS (
   FROM pairs WHERE workers.worker_id = pairs.worker_id
   RETURNING workers.*
 )
-SELECT to_jsonb(o) AS operation, to_jsonb(w) AS worker,
-  EXISTS (SELECT 1 FROM checkpoints c WHERE c.operation_id = o.operation_id) AS has_checkpoint
+(SELECT to_jsonb(o) AS operation, to_jsonb(w) AS worker,
+  EXISTS (SELECT 1 FROM checkpoints c WHERE c.operation_id = o.operation_id) AS has_checkpoint, false AS contended
 FROM claimed_operations AS o JOIN claimed_workers AS w ON w.current_operation_id = o.operation_id
-ORDER BY o.seq`;
+ORDER BY o.seq)
+UNION ALL
+-- One more row when nothing was paired but the snapshot holds a pair (ClaimResult.contended).
+SELECT NULL, NULL, false, true
+WHERE NOT EXISTS (SELECT 1 FROM pairs) AND EXISTS (
+  SELECT 1 FROM jsonb_array_elements_text($1::text::jsonb) AS t (worker_type)
+  WHERE EXISTS (SELECT 1 FROM operations WHERE status = 'pending' AND worker_type = t.worker_type)
+    AND EXISTS (
+      SELECT 1 FROM workers WHERE worker_type = t.worker_type AND ${DISPATCHABLE}
+        AND worker_id NOT IN (SELECT jsonb_array_elements_text($4::text::jsonb))
+    )
+)`;
 
 /**
  * Registrations, many in one statement (each row of $1 one registration; see MicroBatch for how they are grouped:
@@ -347,19 +359,17 @@ export class SqlWorkerRepository implements WorkerRepository {
     return outcomes;
   }
 
-  async claim(workerTypes: readonly WorkerType[], limitPerType: number, now: Date, exclude: readonly string[]): Promise<Claim[]> {
-    const records = await this.sql.query<{ operation: OperationRecord; worker: WorkerStateRecord; has_checkpoint: boolean }>(CLAIM_SQL, [
-      jsonParam(workerTypes),
-      limitPerType,
-      timeParam(now),
-      jsonParam(exclude),
-    ]);
-    return records.map((record) => ({
-      operation: toOperationRow(record.operation),
-      worker: toRow(record.worker),
-      epoch: toNumber(record.worker.assignment_epoch),
-      hasCheckpoint: record.has_checkpoint,
-    }));
+  async claim(workerTypes: readonly WorkerType[], limitPerType: number, now: Date, exclude: readonly string[]): Promise<ClaimResult> {
+    const records = await this.sql.query<{ operation: OperationRecord | null; worker: WorkerStateRecord | null; has_checkpoint: boolean; contended: boolean }>(
+      CLAIM_SQL,
+      [jsonParam(workerTypes), limitPerType, timeParam(now), jsonParam(exclude)],
+      'ktrdr_claim',
+    );
+    const claims: Claim[] = [];
+    for (const { operation, worker, has_checkpoint: hasCheckpoint } of records) {
+      if (operation && worker) claims.push({ operation: toOperationRow(operation), worker: toRow(worker), epoch: toNumber(worker.assignment_epoch), hasCheckpoint });
+    }
+    return { claims, contended: records.some((record) => record.contended) };
   }
 
   async endReservation(workerId: string, operationId: string, epoch: number): Promise<boolean> {
@@ -373,6 +383,7 @@ export class SqlWorkerRepository implements WorkerRepository {
          SELECT 1 FROM operations WHERE operation_id = $2 AND worker_id = $1 AND status IN ('running', 'completed', 'failed')
        ) AS wanted, (SELECT count(*) FROM ended) AS ended`,
       [workerId, operationId, epoch],
+      'ktrdr_end_reservation',
     );
     return row?.wanted === true;
   }

@@ -7,6 +7,7 @@ import { hostname } from 'node:os';
 import type { WorkerType } from '../api/contract.js';
 import { TokenService, tokenProvider } from '../auth/tokens.js';
 import { HttpClient } from '../client/http.js';
+import { keepAliveTransport } from '../client/keep-alive-transport.js';
 import { systemClock, type Clock } from '../common/clock.js';
 import { secondsToMs } from '../config/derived.js';
 import type { ApiClientSettings, AuthSettings, CheckpointSettings, HttpSettings, WorkerSettings } from '../config/settings.js';
@@ -61,8 +62,12 @@ export function assembleWorker(parts: WorkerAssembly): WorkerRuntime {
     onFailover: (from, to, reason) => logger.warn(`backend at ${from} unreachable (${reason}); failing over to ${to}`),
     timeoutMs: secondsToMs(apiClient.timeout),
     token: tokenProvider(tokens, identity.workerId, 'worker', clock),
+    // Outcomes, checkpoints, heartbeats and registration over node:http with one keep-alive agent, like the
+    // backend's calls to workers: fetch costs the worker several times the CPU per small request (§5.4). Bars
+    // (`negotiate`) still go through fetch, whose streamed body they read.
+    transport: keepAliveTransport(),
   });
-  const link = new BackendLink({
+  const link: BackendLink = new BackendLink({
     http,
     identity,
     logger,
@@ -71,8 +76,11 @@ export function assembleWorker(parts: WorkerAssembly): WorkerRuntime {
     requestRetry: { maxRetries: Math.min(apiClient.maxRetries, MAX_REQUEST_RETRIES), delayMs: retryDelayMs },
     // Between registration attempts, never wait longer than between heartbeats.
     maxRetryDelayMs: Math.max(retryDelayMs, heartbeatIntervalMs),
+    // An idle worker takes its next operation with its outcome's answer (§5.4); the runner exists by then.
+    takesNext: (): boolean => runner.takesNext,
+    onAssignment: (start): Promise<void> => runner.startAssigned(start),
   });
-  const runner = new OperationRunner({
+  const runner: OperationRunner = new OperationRunner({
     workerId: identity.workerId,
     workerType: parts.workerType,
     workloads: parts.workloads,

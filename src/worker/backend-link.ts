@@ -12,7 +12,9 @@ import { z } from 'zod';
 import {
   CheckpointCreated,
   ModelCreated,
+  OutcomeAnswer,
   WorkerRecord,
+  type WorkerStartBody,
   type CheckpointUpload,
   type ModelArtifact,
   type CompletedOperationReport,
@@ -50,6 +52,13 @@ export interface BackendLinkOptions {
   readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
   /** Draws the jitter of the registration back-off, in [0, 1) (Math.random). */
   readonly random?: () => number;
+  /**
+   * Whether the worker would take its next operation now; when it would, outcomes ask for it (take_next) and the
+   * backend may answer with it instead of sending a start request (docs/architecture.md §5.4).
+   */
+  readonly takesNext?: () => boolean;
+  /** Starts an operation an outcome's answer carried; the outcome's delivery waits for it. */
+  readonly onAssignment?: (start: WorkerStartBody) => Promise<void>;
 }
 
 export type HeartbeatResult = 'ok' | 're-registered' | 'unreachable' | 'rejected';
@@ -368,7 +377,7 @@ export class BackendLink {
     try {
       if (delivery.kind === 'model') await this.postModel(delivery.artifact, retry);
       else if (delivery.kind === 'checkpoint') await this.postCheckpoint(operationId, delivery.upload, retry);
-      else await this.options.http.request('POST', `/operations/${encodeURIComponent(operationId)}/outcome`, SuccessBody, { body: delivery.outcome, retry });
+      else await this.postOutcome(operationId, delivery.outcome, retry);
       if (delivery.kind === 'model') this.options.logger.info(`model ${delivery.artifact.model_id} of operation ${operationId} delivered`);
       return 'taken';
     } catch (error) {
@@ -386,6 +395,20 @@ export class BackendLink {
       this.options.logger.warn(`${what} kept for a later retry: ${errorText(error)}`);
       return 'later';
     }
+  }
+
+  /**
+   * POST /operations/{id}/outcome; an idle worker asks for its next operation, and starts the one the answer carries.
+   * Only the worker's current operation on the backend can bring one (the backend claims it as it releases the worker),
+   * so two outcomes delivered at once never both do.
+   */
+  private async postOutcome(operationId: string, outcome: OperationOutcome, retry: RetryPolicy): Promise<void> {
+    const takeNext = this.options.onAssignment !== undefined && this.options.takesNext?.() === true;
+    const answer = await this.options.http.request('POST', `/operations/${encodeURIComponent(operationId)}/outcome`, OutcomeAnswer, {
+      body: takeNext ? { ...outcome, take_next: true } : outcome,
+      retry,
+    });
+    if (answer.next) await this.options.onAssignment?.(answer.next);
   }
 
   /** A model refused for good: the completed outcome behind it would name a model that does not exist. */

@@ -32,6 +32,8 @@ export interface OperationReporter {
   /** `final`: the last checkpoint of a run that failed or was cancelled, kept until delivered (ahead of the outcome). */
   uploadCheckpoint(operationId: string, upload: Omit<CheckpointUpload, 'worker_id'>, options?: { final?: boolean }): Promise<unknown>;
   reportOutcome(operationId: string, outcome: Omit<OperationOutcome, 'worker_id'>): Promise<unknown>;
+  /** Hands an operation back to the backend (pending again); absent in tests that never need it. */
+  release?(operationId: string, release: { reason: string }): Promise<unknown>;
 }
 
 export interface OperationRunnerOptions {
@@ -154,6 +156,42 @@ export class OperationRunner {
       `operation ${operation.operationId} (${operation.operationType}) started${resumeFrom ? ` from checkpoint at ${resumeFrom.units} units` : ''}`,
     );
     return { operationId: operation.operationId };
+  }
+
+  /** Whether it would take an operation now (idle and not stopping): an outcome may then ask for the next one. */
+  get takesNext(): boolean {
+    return this.accepting && this.current === null;
+  }
+
+  /**
+   * Starts an operation the backend handed over with an outcome's answer (docs/architecture.md §5.4), as a start
+   * request would: what the start route would refuse is settled here, since nobody waits for an answer. Parameters
+   * the workload refuses fail the operation (running it elsewhere would fail the same way); a stopping worker hands
+   * it back at once. Anything else (busy with another operation, which the backend's state rules out) is left to the
+   * backend: its reservation goes stale and the health check puts it back to pending (§9).
+   */
+  async startAssigned(request: WorkerStartBody): Promise<void> {
+    try {
+      await this.ready;
+      this.start(request);
+    } catch (error) {
+      const id = request.operation_id;
+      const code = error instanceof KtrdrError ? error.code : null;
+      if (code === 'VALIDATION_ERROR') {
+        this.options.logger.warn(`operation ${id} refused: ${errorText(error)}`);
+        await this.options.reporter.reportOutcome(id, {
+          status: 'failed',
+          result_summary: null,
+          error_message: `worker ${this.options.workerId} rejected the operation: ${errorText(error)}`,
+          completed_at: isoNow(this.options.clock),
+        });
+      } else if (code === 'SHUTTING_DOWN' && this.options.reporter.release) {
+        this.options.logger.info(`operation ${id} handed back: it came with an outcome's answer while the worker stops`);
+        await this.options.reporter.release(id, { reason: 'shutdown' });
+      } else {
+        this.options.logger.error(`operation ${id} handed over with an outcome's answer could not start: ${errorText(error)}`);
+      }
+    }
   }
 
   /** Asks the running operation to stop; false when `operationId` is not running here. */

@@ -155,6 +155,145 @@ export function registerDispatchSuite(label: string, harness: DispatchHarness): 
       expect((await registries[0]!.states()).filter((worker) => worker.reserved)).toEqual([]);
     });
 
+    /** A worker's outcome as the outcome route records it (OperationsService.recordOutcome). */
+    const outcomeOf = (store: SqlStore, operationId: string, workerId: string, takeNext: boolean, status: 'completed' | 'failed' = 'completed') =>
+      store.operations.recordOutcome({
+        operationId,
+        workerId,
+        status,
+        errorMessage: status === 'failed' ? 'failed on purpose' : null,
+        resultSummary: status === 'completed' ? { ok: true } : null,
+        completedAt: new Date(clock.now()),
+        orphanKey: 'orphaned_worker_id',
+        takeNext,
+        now: new Date(clock.now()),
+      });
+
+    it('an outcome is one statement: the worker freed, the operation finished, a completed one’s checkpoint rows gone, and with take_next the worker’s next operation claimed for it', async () => {
+      const registry = registryOf(stores[0]);
+      await addWorkers(registry, 1);
+      await addOperations(3);
+      const [first] = await registry.claim(['training'], 1);
+      await stores[0].checkpoints.add({
+        checkpointId: 'ckpt-1',
+        operationId: 'op-000',
+        units: 1,
+        path: '/nowhere/op-000/ckpt-1.json',
+        sizeBytes: 1,
+        reason: 'periodic',
+        createdAt: new Date(clock.now()),
+      });
+      statements = 0;
+      const recorded = await outcomeOf(stores[1], 'op-000', 'w-0', true);
+      expect(statements).toBe(1);
+      expect(recorded).toMatchObject({
+        before: { operationId: 'op-000', status: 'running', workerId: 'w-0' },
+        released: true,
+        finished: { operationId: 'op-000', status: 'completed', resultSummary: { ok: true }, progress: { percentage: 100 } },
+        droppedCheckpoints: ['/nowhere/op-000/ckpt-1.json'],
+        next: { operation: { operationId: 'op-001', status: 'running', workerId: 'w-0' }, hasCheckpoint: false },
+      });
+      expect(recorded.next!.epoch).toBeGreaterThan(first!.epoch);
+      expect(await stores[0].checkpoints.forOperation('op-000')).toEqual([]);
+      // The state a claim leaves: the operation running there, the worker busy and reserved with the new epoch.
+      expect(await stores[0].operations.get('op-001')).toMatchObject({ status: 'running', workerId: 'w-0' });
+      expect((await registry.states())[0]).toMatchObject({
+        status: 'busy',
+        currentOperationId: 'op-001',
+        reserved: true,
+        assignmentEpoch: recorded.next!.epoch,
+      });
+      // Without take_next (an earlier worker) it is only freed, for the dispatcher's claim.
+      const plain = await outcomeOf(stores[1], 'op-001', 'w-0', false, 'failed');
+      expect(plain).toMatchObject({ released: true, finished: { status: 'failed', errorMessage: 'failed on purpose' }, droppedCheckpoints: [], next: null });
+      expect((await registry.states())[0]).toMatchObject({ status: 'available', currentOperationId: null, reserved: false });
+      expect(await stores[0].operations.get('op-002')).toMatchObject({ status: 'pending' });
+    });
+
+    it('an outcome repeated, or from a worker the operation is not assigned to, changes nothing and takes nothing', async () => {
+      const registry = registryOf(stores[0]);
+      await addWorkers(registry, 2);
+      await addOperations(3);
+      await registry.claim(['training'], 1);
+      expect(await outcomeOf(stores[0], 'op-000', 'w-1', true)).toMatchObject({ before: { workerId: 'w-0' }, released: false, finished: null, next: null });
+      await outcomeOf(stores[0], 'op-000', 'w-0', false);
+      expect(await outcomeOf(stores[0], 'op-000', 'w-0', true)).toMatchObject({ before: { status: 'completed' }, released: false, finished: null, next: null });
+      expect(await outcomeOf(stores[0], 'op-missing', 'w-0', true)).toMatchObject({ before: null, released: false, finished: null, next: null });
+      expect((await stores[0].operations.pending('training')).map((row) => row.operationId)).toEqual(['op-001', 'op-002']);
+    });
+
+    it('an outcome takes no next operation while a worker of its type is idle (longest idle first), nor for a draining worker', async () => {
+      const registry = registryOf(stores[0]);
+      await addWorkers(registry, 2);
+      await addOperations(4);
+      await registry.claim(['training'], 1); // op-000 on w-0; w-1 stays idle
+      expect((await outcomeOf(stores[0], 'op-000', 'w-0', true)).next).toBeNull();
+      // The claim then gives the oldest pending operation to the worker idle the longest.
+      const [claimed] = await registry.claim(['training'], 1);
+      expect(claimed).toMatchObject({ operation: { operationId: 'op-001' }, worker: { workerId: 'w-1' } });
+      await registry.claim(['training'], 1); // op-002 on w-0
+      await registry.drain('w-0');
+      expect((await outcomeOf(stores[0], 'op-002', 'w-0', true)).next).toBeNull();
+      expect(await stores[0].operations.get('op-003')).toMatchObject({ status: 'pending' });
+    });
+
+    it('outcomes taking the next operation beside claims from another backend hand out each operation once', async () => {
+      const registries = [registryOf(stores[0]), registryOf(stores[1])];
+      await addOperations(40);
+      await addWorkers(registries[0]!, 6);
+      const handedOut: string[] = [];
+      let running = (await registries[0]!.claim(['training'], 3)).map((claim) => ({ operationId: claim.operation.operationId, workerId: claim.worker.workerId }));
+      handedOut.push(...running.map((assignment) => assignment.operationId));
+      while (running.length > 0) {
+        const [outcomes, claims] = await Promise.all([
+          Promise.all(running.map((assignment) => outcomeOf(stores[0], assignment.operationId, assignment.workerId, true))),
+          registries[1]!.claim(['training'], 2),
+        ]);
+        running = [
+          ...outcomes.flatMap((recorded) => (recorded.next ? [{ operationId: recorded.next.operation.operationId, workerId: recorded.next.operation.workerId as string }] : [])),
+          ...claims.map((claim) => ({ operationId: claim.operation.operationId, workerId: claim.worker.workerId })),
+        ];
+        handedOut.push(...running.map((assignment) => assignment.operationId));
+        expect(new Set(running.map((assignment) => assignment.workerId)).size).toBe(running.length);
+      }
+      expect(handedOut).toHaveLength(40);
+      expect(new Set(handedOut).size).toBe(40);
+      expect((await stores[0].operations.countByStatus()).completed).toBe(40);
+      expect((await registries[0]!.states()).every((worker) => worker.status === 'available' && !worker.reserved)).toBe(true);
+    });
+
+    if (harness.separate) {
+      it('a claim that pairs nothing because another statement holds the rows says it was contended; the next one pairs them', async () => {
+        const registry = registryOf(stores[0]);
+        await addWorkers(registry, 1);
+        await addOperations(1);
+        let release: () => void = () => {};
+        const held = new Promise<void>((resolve) => (release = resolve));
+        let locked: () => void = () => {};
+        const isLocked = new Promise<void>((resolve) => (locked = resolve));
+        // Another backend's statement holding the worker row, as a concurrent claim or outcome does for a moment.
+        const holder = stores[1].client.transaction(async (tx) => {
+          await tx.query(`SELECT worker_id FROM workers WHERE worker_id = 'w-0' FOR UPDATE`);
+          locked();
+          await held;
+        });
+        await isLocked;
+        try {
+          expect(await registry.claimOrContend(['training'], 1)).toEqual({ claims: [], contended: true });
+          // Excluded workers do not count: nothing could have been paired.
+          expect(await registry.claimOrContend(['training'], 1, ['w-0'])).toEqual({ claims: [], contended: false });
+        } finally {
+          release();
+          await holder;
+        }
+        const after = await registry.claimOrContend(['training'], 1);
+        expect(after.contended).toBe(false);
+        expect(after.claims.map((claim) => [claim.operation.operationId, claim.worker.workerId])).toEqual([['op-000', 'w-0']]);
+        // Nothing left to pair: not contended either.
+        expect(await registry.claimOrContend(['training'], 1)).toEqual({ claims: [], contended: false });
+      });
+    }
+
     it('a registration costs the same number of statements with 5 or 300 workers registered', async () => {
       const registry = registryOf(stores[0]);
       await addWorkers(registry, 5);

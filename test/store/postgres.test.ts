@@ -19,6 +19,7 @@ const runId = `${process.pid}_${Date.now().toString(36)}`;
 const suiteDatabase = `ktrdr_store_test_${runId}`;
 const migrationRaceDatabase = `ktrdr_store_race_${runId}`;
 const limitRaceDatabase = `ktrdr_store_limit_${runId}`;
+const submitDatabase = `ktrdr_store_submit_${runId}`;
 
 const postgresOptions = (name: string, extra: Partial<StoreOptions> = {}): StoreOptions => ({
   driver: 'postgres',
@@ -56,11 +57,11 @@ if (admin instanceof Error) {
   });
 } else {
   beforeAll(async () => {
-    for (const name of [suiteDatabase, migrationRaceDatabase, limitRaceDatabase]) await admin.query(`CREATE DATABASE ${name}`);
+    for (const name of [suiteDatabase, migrationRaceDatabase, limitRaceDatabase, submitDatabase]) await admin.query(`CREATE DATABASE ${name}`);
   });
 
   afterAll(async () => {
-    for (const name of [suiteDatabase, migrationRaceDatabase, limitRaceDatabase]) {
+    for (const name of [suiteDatabase, migrationRaceDatabase, limitRaceDatabase, submitDatabase]) {
       await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     }
     await admin.end();
@@ -107,6 +108,41 @@ function registerDriverTests(): void {
         expect(await stores[0]!.operations.count()).toBe(limit);
       } finally {
         await Promise.all(stores.map((store) => store.close()));
+      }
+    });
+
+    it('submits within the limit in one statement (ktrdr_submit_operation: the lock, then the counted insert)', async () => {
+      const statements: string[] = [];
+      const store = await openStore(postgresOptions(submitDatabase, { echo: true, log: (sql) => void statements.push(sql) }));
+      try {
+        const submission = (operationId: string) => ({
+          operationId,
+          operationType: 'dummy' as const,
+          workerType: 'training' as const,
+          params: { steps: 1 },
+          metadata: { origin: 'test' },
+          createdAt: new Date('2025-01-01T00:00:00Z'),
+        });
+        statements.length = 0;
+        expect((await store.operations.createWithinLimit(submission('first'), 2)).row).toMatchObject({
+          operationId: 'first',
+          status: 'pending',
+          params: { steps: 1 },
+          metadata: { origin: 'test' },
+          createdAt: new Date('2025-01-01T00:00:00Z'),
+        });
+        expect(statements).toHaveLength(1);
+        expect(statements[0]).toContain('ktrdr_submit_operation');
+        expect((await store.operations.createWithinLimit(submission('second'), 2)).row?.operationId).toBe('second');
+        // A duplicate id is still a conflict, not a server error.
+        await expect(store.operations.createWithinLimit(submission('second'), 5)).rejects.toMatchObject({ code: 'CONFLICT' });
+        statements.length = 0;
+        // Full (and nothing terminal to evict): the function inserts nothing and the evicting transaction says no.
+        expect(await store.operations.createWithinLimit(submission('third'), 2)).toEqual({ row: null, evicted: [] });
+        expect(statements.length).toBeGreaterThan(1);
+        expect(await store.operations.count()).toBe(2);
+      } finally {
+        await store.close();
       }
     });
 

@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { CheckpointCreated, CheckpointUpload, OperationOutcome, OperationRelease } from '../../api/contract.js';
+import { CheckpointCreated, CheckpointUpload, OperationOutcome, OperationRelease, OutcomeAnswer } from '../../api/contract.js';
 import type { BackendAppDeps } from '../app-deps.js';
 import { IdParams, Success } from './params.js';
 
@@ -28,10 +28,20 @@ export function workerCallbackRoutes(app: FastifyInstance, deps: BackendAppDeps)
 
   routes.post(
     '/operations/:id/outcome',
-    { bodyLimit: deps.uploadLimitBytes, config, schema: { tags, summary: 'Push the terminal outcome (idempotent)', params: IdParams, body: OperationOutcome, response: { 200: Success } } },
+    {
+      bodyLimit: deps.uploadLimitBytes,
+      config,
+      schema: {
+        tags,
+        summary: 'Push the terminal outcome (idempotent); with take_next, the answer may carry the next operation to run',
+        params: IdParams,
+        body: OperationOutcome,
+        response: { 200: OutcomeAnswer },
+      },
+    },
     async (request) => {
-      await operations.recordOutcome(request.params.id, request.body);
-      return { success: true as const };
+      const next = await operations.recordOutcome(request.params.id, request.body);
+      return next ? { success: true as const, next } : { success: true as const };
     },
   );
 

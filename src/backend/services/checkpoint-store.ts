@@ -121,9 +121,19 @@ export class CheckpointStore {
 
   async removeForOperation(operationId: string): Promise<number> {
     const rows = await this.repository.deleteForOperation(operationId);
-    await removeFiles(rows);
-    await rm(join(this.directory, safeFileName(operationId)), { recursive: true, force: true });
+    await this.removeFiles(operationId, rows.map((row) => row.path));
     return rows.length;
+  }
+
+  /**
+   * Removes the files of checkpoints whose rows were deleted, and the operation's directory with them. An
+   * operation that had none has no directory worth a file-system call: most never checkpoint, and the recursive
+   * removal cost more CPU than the rest of an outcome (docs/architecture.md §5.4).
+   */
+  async removeFiles(operationId: string, paths: readonly string[]): Promise<void> {
+    if (paths.length === 0) return;
+    await Promise.all(paths.map((path) => rm(path, { force: true })));
+    await rm(join(this.directory, safeFileName(operationId)), { recursive: true, force: true });
   }
 
   async removeOlderThan(cutoff: Date): Promise<number> {

@@ -51,6 +51,10 @@ export const QUEUED_AT_KEY = 'queued_at';
 type Attempt = 'started' | 'skipped' | 'worker-failed';
 
 const DEFAULT_BATCH_SIZE = 32;
+/** Pause before claiming again after a contended claim (ClaimResult.contended): statements hold rows for about this long. */
+const CONTENDED_RETRY_MS = 2;
+/** Contended claims looked at again per pass; past that, the next event or the safety net looks. */
+const MAX_CONTENDED_RETRIES = 50;
 
 export class Dispatcher {
   readonly task: PeriodicTask;
@@ -92,6 +96,10 @@ export class Dispatcher {
       return this.pass;
     }
     const pass = (async () => {
+      // The request that woke the dispatcher (a submission, an outcome) writes its answer in this turn of the event
+      // loop: the claim's round trip starts after it rather than before, so the caller waiting on that answer does
+      // not wait for the claim's write (and, on a busy machine, for the database process it wakes) as well.
+      await new Promise<void>((resolve) => setImmediate(resolve));
       let started = 0;
       do {
         this.again = false;
@@ -118,10 +126,18 @@ export class Dispatcher {
     const inFlight = new Set<Promise<void>>();
     let started = 0;
     let failure: { error: unknown } | null = null;
+    let contendedRetries = 0;
     try {
       for (;;) {
         this.again = false;
-        const claims = await this.deps.registry.claim(WorkerType.options, batchSize, [...failedWorkers]);
+        const { claims, contended } = await this.deps.registry.claimOrContend(WorkerType.options, batchSize, [...failedWorkers]);
+        if (contended && contendedRetries++ < MAX_CONTENDED_RETRIES) {
+          // Another statement (another backend's claim or outcome, a health write) held the rows this claim could
+          // have paired: it may take them, or leave them to nobody (each held one side). Looking again once it is
+          // done settles which, here rather than at the next event or safety-net pass.
+          await new Promise((resolve) => setTimeout(resolve, CONTENDED_RETRY_MS));
+          this.again = true;
+        }
         for (const claim of claims) {
           const attempt: Promise<void> = this.dispatchOne(claim)
             .then(
@@ -274,7 +290,8 @@ export class Dispatcher {
   }
 }
 
-function queuedAt(operation: OperationRow): number {
+/** When the operation became pending (again), in ms: the start of its dispatch latency. */
+export function queuedAt(operation: OperationRow): number {
   const value = operation.metadata[QUEUED_AT_KEY];
   const parsed = typeof value === 'string' ? Date.parse(value) : NaN;
   return Number.isNaN(parsed) ? operation.createdAt.getTime() : parsed;

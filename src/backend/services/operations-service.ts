@@ -14,12 +14,13 @@ import {
   type OperationRelease,
   type OperationStatus,
   type OperationType,
+  type WorkerStartBody,
   type WorkerType,
 } from '../../api/contract.js';
 import type { Clock } from '../../common/clock.js';
 import { conflict, forbidden, KtrdrError, notFound } from '../../common/errors.js';
 import type { Logger } from '../../logging/logger.js';
-import type { CheckpointRow, OperationFilter, OperationPatch, OperationRow, Store, WorkerRow } from '../../store/types.js';
+import type { CheckpointRow, OperationFilter, OperationPatch, OperationRow, OutcomeRecording, Store, WorkerRow } from '../../store/types.js';
 import { CheckpointWriteError, type CheckpointStore, type NewCheckpoint } from './checkpoint-store.js';
 import { QUEUED_AT_KEY } from './dispatcher.js';
 import { ORPHANED_WORKER_KEY } from './orphan-detector.js';
@@ -41,6 +42,8 @@ export interface OperationsServiceDeps {
   readonly logger: Logger;
   /** Wakes the dispatcher (something became pending, or a worker became free). */
   readonly wake: () => void;
+  /** Told of each operation handed to a worker with its outcome's answer (the dispatch latency metric). */
+  readonly dispatched?: (operation: OperationRow) => void;
 }
 
 export interface Submission {
@@ -260,11 +263,37 @@ export class OperationsService {
    * from the worker the operation runs on, or from the worker it was lost with when the orphan detector failed
    * it (the worker was only out of touch: its real outcome replaces the orphan failure).
    */
-  async recordOutcome(operationId: string, outcome: OperationOutcome): Promise<void> {
+  async recordOutcome(operationId: string, outcome: OperationOutcome): Promise<WorkerStartBody | null> {
+    // The common case, an operation running on that worker, is one statement: release, results, finish and the
+    // completed operation's checkpoint rows together, and the worker's next operation when it asked for it
+    // (docs/architecture.md §5.4).
+    const now = this.now();
+    const recorded = await this.operations.recordOutcome({
+      operationId,
+      workerId: outcome.worker_id,
+      status: outcome.status,
+      errorMessage: outcome.error_message,
+      resultSummary: outcome.result_summary,
+      ...(outcome.results !== undefined ? { results: outcome.results } : {}),
+      ...(outcome.progress ? { progress: outcome.progress } : {}),
+      completedAt: reportedTime(outcome.completed_at, now),
+      orphanKey: ORPHANED_WORKER_KEY,
+      takeNext: outcome.take_next === true,
+      now,
+    });
+    if (!recorded.before) throw notFound('operation', operationId);
+    requireAssigned(recorded.before, outcome.worker_id, 'an outcome');
+    // Only a worker that was busy with it became free: an outcome repeated or overtaken wakes nobody, and neither
+    // does one whose worker took its next operation at once (nothing became claimable).
+    if (recorded.released && !recorded.next) this.deps.wake();
+    const next = recorded.next ? await this.assigned(recorded.next, outcome.worker_id) : null;
+    if (recorded.finished) {
+      await this.finished(recorded.finished, () => this.deps.checkpoints.removeFiles(operationId, recorded.droppedCheckpoints));
+      return next;
+    }
+    // Not running on that worker (an orphan failure its outcome replaces, a repeat, or a cancel that came first):
+    // decided on the row as it is now.
     const row = await this.require(operationId);
-    requireAssigned(row, outcome.worker_id, 'an outcome');
-    // Only a worker that was busy with it became free: an outcome repeated or overtaken wakes nobody.
-    if (await this.deps.registry.releaseOperation(outcome.worker_id, operationId)) this.deps.wake();
     const from = outcomeAcceptedFrom(row, outcome.worker_id, outcome.status);
     if (!from) {
       if (!isTerminal(row.status)) {
@@ -273,7 +302,7 @@ export class OperationsService {
           'outcome from a worker the operation does not run on ignored',
         );
       }
-      return;
+      return next;
     }
     if (outcome.results !== undefined) await this.operations.saveResults(operationId, outcome.results);
     const finished = await this.finish(
@@ -292,6 +321,19 @@ export class OperationsService {
     if (finished && from === 'failed') {
       this.deps.logger.info({ operation_id: operationId, worker_id: outcome.worker_id, status: finished.status }, "the worker's outcome replaces the orphan failure");
     }
+    return next;
+  }
+
+  /** The start body of an operation claimed for a worker with its outcome, as the dispatcher would send it. */
+  private async assigned(next: NonNullable<OutcomeRecording['next']>, workerId: string): Promise<WorkerStartBody> {
+    const { operation } = next;
+    const checkpoint = next.hasCheckpoint ? await this.deps.checkpoints.latest(operation.operationId) : null;
+    this.deps.dispatched?.(operation);
+    this.deps.logger.info(
+      { operation_id: operation.operationId, worker_id: workerId, from_units: checkpoint?.units ?? null, with: 'outcome answer' },
+      'operation dispatched',
+    );
+    return { operation_id: operation.operationId, operation_type: operation.operationType, params: operation.params, checkpoint };
   }
 
   /** A stopping worker hands a running operation back: pending again, resumed from its latest checkpoint elsewhere. */
@@ -373,10 +415,15 @@ export class OperationsService {
       fromStatuses,
     );
     if (!finished) return null;
-    this.refreshedAt.delete(row.operationId);
-    if (finished.status === 'completed') await this.deps.checkpoints.removeForOperation(row.operationId);
-    this.deps.logger.info({ operation_id: row.operationId, status: finished.status, worker_id: finished.workerId }, 'operation finished');
+    await this.finished(finished, () => this.deps.checkpoints.removeForOperation(row.operationId));
     return finished;
+  }
+
+  /** What follows an operation's end: its progress cache entry goes, and a completed one's checkpoints (`removeCheckpoints`). */
+  private async finished(finished: OperationRow, removeCheckpoints: () => Promise<unknown>): Promise<void> {
+    this.refreshedAt.delete(finished.operationId);
+    if (finished.status === 'completed') await removeCheckpoints();
+    this.deps.logger.info({ operation_id: finished.operationId, status: finished.status, worker_id: finished.workerId }, 'operation finished');
   }
 
   /** Called for operations deleted by retention. */
@@ -429,10 +476,15 @@ function withoutOrphanMark(metadata: JsonObject): JsonObject {
  * a year 9999 would keep it forever.
  */
 export function completionTime(reported: string, row: Pick<OperationRow, 'startedAt' | 'createdAt'>, now: Date): Date {
-  const parsed = parseDate(reported);
-  if (parsed === null || parsed > now) return now;
+  const parsed = reportedTime(reported, now);
   const earliest = row.startedAt ?? row.createdAt;
   return parsed < earliest ? earliest : parsed;
+}
+
+/** The worker's time, or now when it is not a time or lies ahead (completionTime without the lower bound). */
+function reportedTime(reported: string, now: Date): Date {
+  const parsed = parseDate(reported);
+  return parsed === null || parsed > now ? now : parsed;
 }
 
 function parseDate(value: string): Date | null {

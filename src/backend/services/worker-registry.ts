@@ -10,7 +10,7 @@
 import type { CompletedOperationReport, JsonObject, WorkerHealth, WorkerStatus, WorkerType } from '../../api/contract.js';
 import type { Clock } from '../../common/clock.js';
 import { conflict, KtrdrError, notFound } from '../../common/errors.js';
-import type { Claim, HealthyReport, OperationRow, WorkerRepository, WorkerRow, WorkerState } from '../../store/types.js';
+import type { Claim, ClaimResult, HealthyReport, OperationRow, WorkerRepository, WorkerRow, WorkerState } from '../../store/types.js';
 
 export interface Registration {
   readonly workerId: string;
@@ -156,6 +156,11 @@ export class WorkerRegistry {
    * about to be sent). Safe against any number of concurrent claims, in this process or another backend.
    */
   async claim(workerTypes: readonly WorkerType[], limitPerType: number, exclude: readonly string[] = []): Promise<Claim[]> {
+    return (await this.claimOrContend(workerTypes, limitPerType, exclude)).claims;
+  }
+
+  /** `claim`, also saying whether concurrent statements held the rows it could have paired (ClaimResult.contended). */
+  async claimOrContend(workerTypes: readonly WorkerType[], limitPerType: number, exclude: readonly string[] = []): Promise<ClaimResult> {
     return this.repository.claim(workerTypes, limitPerType, this.now(), exclude);
   }
 
