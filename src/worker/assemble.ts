@@ -7,6 +7,7 @@ import { hostname } from 'node:os';
 import type { WorkerType } from '../api/contract.js';
 import { TokenService, tokenProvider } from '../auth/tokens.js';
 import { HttpClient } from '../client/http.js';
+import { httpTransport } from '../client/keep-alive-transport.js';
 import { systemClock, type Clock } from '../common/clock.js';
 import { secondsToMs } from '../config/derived.js';
 import type { ApiClientSettings, AuthSettings, CheckpointSettings, HttpSettings, WorkerSettings } from '../config/settings.js';
@@ -61,6 +62,11 @@ export function assembleWorker(parts: WorkerAssembly): WorkerRuntime {
     onFailover: (from, to, reason) => logger.warn(`backend at ${from} unreachable (${reason}); failing over to ${to}`),
     timeoutMs: secondsToMs(apiClient.timeout),
     token: tokenProvider(tokens, identity.workerId, 'worker', clock),
+    // JSON requests (registration, heartbeat, progress, outcomes) over node:http: the first fetch() initialises Node's
+    // bundled undici, about 25 ms of CPU that would delay the registration (docs/architecture.md §1.1). Bars still
+    // come by fetch (HttpClient.negotiate), once the worker runs an operation. A connection per request: one kept
+    // to a backend that has stopped would answer a reset, not the refusal that makes the worker fail over.
+    transport: httpTransport({ keepAlive: false }),
   });
   const link = new BackendLink({
     http,
