@@ -49,13 +49,13 @@ export function keepAliveTransport(): Transport {
 
 export function httpTransport(options: HttpTransportOptions): Transport {
   const http = new HttpAgent({ keepAlive: options.keepAlive, timeout: IDLE_CONNECTION_MS });
-  const plain: Send = (target, options, onResponse) => httpRequest(target, { ...options, agent: http }, onResponse);
+  const plain: Send = (target, init, onResponse) => httpRequest(target, { ...init, agent: http }, onResponse);
   // node:https (and TLS with it) loads on the first https URL only: a worker's start should not pay for it on http.
   let secure: Promise<Send> | undefined;
   const tls = (): Promise<Send> =>
     (secure ??= import('node:https').then(({ Agent, request }) => {
       const agent = new Agent({ keepAlive: options.keepAlive, timeout: IDLE_CONNECTION_MS });
-      return (target, options, onResponse) => request(target, { ...options, agent }, onResponse);
+      return (target, init, onResponse) => request(target, { ...init, agent }, onResponse);
     }));
   return async (request) => {
     const target = new URL(request.url);

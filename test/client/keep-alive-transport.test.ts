@@ -1,13 +1,13 @@
 /**
  * The backend's keep-alive transport to workers (node:http instead of fetch), through HttpClient: connections are
  * reused, and errors look as they do with fetch (HttpError with the status; a refusal or a timeout is an
- * UnreachableError the dispatcher tells apart).
+ * UnreachableError the dispatcher tells apart). A worker's transport to its backend opens a connection per request.
  */
 import { createServer, type Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { HttpClient, HttpError, UnreachableError } from '../../src/client/http.js';
-import { keepAliveTransport } from '../../src/client/keep-alive-transport.js';
+import { httpTransport, keepAliveTransport } from '../../src/client/keep-alive-transport.js';
 import { isConnectionRefused } from '../../src/backend/services/worker-client.js';
 
 let server: Server | null = null;
@@ -78,6 +78,25 @@ describe('keepAliveTransport', () => {
     await new Promise<void>((resolve) => server?.close(() => resolve()));
     server = null;
     const refused = await client.send('GET', '/health').catch((caught: unknown) => caught);
+    expect(refused).toBeInstanceOf(UnreachableError);
+    expect(isConnectionRefused(refused)).toBe(true);
+  });
+});
+
+describe('httpTransport without keep-alive (a worker to its backend)', () => {
+  it('opens a connection per request, so that a stopped server is refused at once, never reset on a kept socket', async () => {
+    const { url, connections } = await serve((_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end('{"ok":true}');
+    });
+    const client = new HttpClient({ baseUrl: url, timeoutMs: 2_000, transport: httpTransport({ keepAlive: false }) });
+    expect(await client.send('GET', '/workers/w1')).toEqual({ ok: true });
+    expect(await client.send('GET', '/workers/w1')).toEqual({ ok: true });
+    expect(connections()).toBe(2);
+
+    await new Promise<void>((resolve) => server?.close(() => resolve()));
+    server = null;
+    const refused = await client.send('GET', '/workers/w1').catch((caught: unknown) => caught);
     expect(refused).toBeInstanceOf(UnreachableError);
     expect(isConnectionRefused(refused)).toBe(true);
   });
