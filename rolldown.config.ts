@@ -7,6 +7,8 @@
  * dist/cli/modules.json lists the modules in each chunk, so that test/cli/lazy-loading.test.ts can still tell which
  * modules (by their dist/src/ and node_modules/ paths) a process loaded.
  */
+import { chmodSync } from 'node:fs';
+import { join } from 'node:path';
 import { defineConfig, type Plugin } from 'rolldown';
 
 /**
@@ -53,11 +55,26 @@ function moduleMap(): Plugin {
   };
 }
 
+/**
+ * The entry is written anew on each build, without the executable bit npm gives the bins of installed packages:
+ * `npx ktrdr` in this repository runs the file itself, so the build sets the bit (as `chmod 755`).
+ */
+function executableEntry(): Plugin {
+  return {
+    name: 'ktrdr-executable-entry',
+    writeBundle(options, bundle) {
+      for (const [file, output] of Object.entries(bundle)) {
+        if (output.type === 'chunk' && output.isEntry) chmodSync(join(options.dir ?? '.', file), 0o755);
+      }
+    },
+  };
+}
+
 export default defineConfig({
   input: { ktrdr: 'dist/src/cli/main.js' },
   platform: 'node',
   external: isExternal,
-  plugins: [moduleMap()],
+  plugins: [moduleMap(), executableEntry()],
   // Rolldown's note on plugin timings is about build speed on a busy machine, not about the output.
   checks: { pluginTimings: false },
   output: {

@@ -5,7 +5,7 @@
  * rolldown put in it (dist/cli/modules.json), so a heavy import that lands in a chunk the process loads fails here
  * as it would unbundled. The speed these rules buy is measured by `npm run bench -- startup`.
  */
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -46,6 +46,10 @@ describe('the bundle the bin runs', () => {
     expect(chunks.length).toBeGreaterThan(1); // split: the commands and the workloads load on demand
     expect(Object.keys(map).sort()).toEqual(chunks.sort());
     expect(map['ktrdr.js']).toContain('dist/src/cli/main.js');
+  });
+
+  it('is executable, as `npx ktrdr` runs the file itself', () => {
+    expect(statSync(CLI).mode & 0o111).toBe(0o111);
   });
 });
 
