@@ -15,8 +15,8 @@ import { defineConfig, type Plugin } from 'rolldown';
  * Left to Node's own loader, as installed in node_modules:
  * - packages that find files of their own beside their code (PGlite's WebAssembly and data files, the Swagger UI's
  *   and @fastify/static's assets) or load optional native code (pg);
- * - what only a backend with telemetry on loads (OpenTelemetry, prom-client), which gains nothing from being parsed
- *   in a chunk;
+ * - libraries only the backend loads, whose start is not what the bundle is for: prom-client (its /metrics) and
+ *   OpenTelemetry (only with telemetry on);
  * - cli-progress, which render/progress.ts requires through createRequire;
  * - Fastify's default schema compilers, which its code requires but never calls with the zod compilers set
  *   (src/http/create-server.ts): bundled they would be parsed at every start, external they load only if called,
