@@ -11,8 +11,8 @@ if ! [[ "$runs" =~ ^[1-9][0-9]*$ ]]; then
   echo "usage: $0 [RUNS] [vitest arguments…]  (RUNS a positive integer, got '$runs')" >&2
   exit 2
 fi
-if [ ! -f dist/src/cli/main.js ]; then
-  echo "dist/src/cli/main.js is missing: run \`npm run build\` first (npm run test:process-5x does)" >&2
+if [ ! -f dist/cli/ktrdr.js ]; then
+  echo "dist/cli/ktrdr.js (the ktrdr bin) is missing: run \`npm run build\` first (npm run test:process-5x does)" >&2
   exit 1
 fi
 

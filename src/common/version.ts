@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { packageManifest } from './package-root.js';
 
-/** ktrdr's version, from package.json (two levels above dist/src/common). */
+/** ktrdr's version, from package.json. */
 export function packageVersion(): string {
   try {
-    return (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+    return packageManifest().version;
   } catch {
     return '0.0.0';
   }

@@ -16,10 +16,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { API_PREFIX, type WorkerType } from '../api/contract.js';
 import { BackendApi } from '../client/backend-api.js';
 import { createError } from '../common/errors.js';
+import { cliEntry } from '../common/package-root.js';
 import { sleep } from '../common/sleep.js';
 import { describeHolder, findPortHolder } from './port-holder.js';
 
@@ -72,7 +72,7 @@ export interface LocalStackOptions {
   readonly restartDelayMs?: (attempt: number) => number;
   /** A worker that ran this long before dying starts its back-off again from the first delay. */
   readonly stableRunMs?: number;
-  /** The compiled `ktrdr` entry point; defaults to the one beside this module in dist/. */
+  /** The `ktrdr` script the children run; defaults to the bin's, the bundle in dist/cli/ (docs/architecture.md §1.1). */
   readonly cliEntry?: string;
   readonly readyTimeoutMs?: number;
   /** How long a child may take to stop after SIGTERM before it is killed. */
@@ -122,7 +122,7 @@ export class LocalStack {
   private readonly cliEntry: string;
 
   constructor(private readonly options: LocalStackOptions) {
-    this.cliEntry = options.cliEntry ?? fileURLToPath(new URL('../cli/main.js', import.meta.url));
+    this.cliEntry = options.cliEntry ?? cliEntry();
   }
 
   get rootUrl(): string {

@@ -62,9 +62,10 @@ export function assembleWorker(parts: WorkerAssembly): WorkerRuntime {
     onFailover: (from, to, reason) => logger.warn(`backend at ${from} unreachable (${reason}); failing over to ${to}`),
     timeoutMs: secondsToMs(apiClient.timeout),
     token: tokenProvider(tokens, identity.workerId, 'worker', clock),
-    // Outcomes, checkpoints, heartbeats and registration over node:http with one keep-alive agent, like the
-    // backend's calls to workers: fetch costs the worker several times the CPU per small request (§5.4). Bars
-    // (`negotiate`) still go through fetch, whose streamed body they read.
+    // Registration, heartbeats, progress, checkpoints and outcomes over node:http with one keep-alive agent, like
+    // the backend's calls to workers: fetch costs the worker several times the CPU per small request (§5.4), and
+    // the first fetch() initialises Node's bundled undici, ~25 ms of CPU that would delay the registration (§1.1).
+    // Bars (`negotiate`) still come by fetch, whose streamed body they read, once the worker runs an operation.
     transport: keepAliveTransport(),
   });
   const link: BackendLink = new BackendLink({

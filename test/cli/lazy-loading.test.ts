@@ -1,14 +1,16 @@
 /**
  * What a process loads, without timing it (docs/architecture.md §1, "What loads when"): each child runs with a
  * preload that records every module it loads (test/support/module-trace.ts), and the test checks the list.
- * The speed these rules buy is measured by `npm run bench -- startup`.
+ * The children run the `ktrdr` bin as shipped, the bundle in dist/cli/: a chunk it loads counts as every module
+ * rolldown put in it (dist/cli/modules.json), so a heavy import that lands in a chunk the process loads fails here
+ * as it would unbundled. The speed these rules buy is measured by `npm run bench -- startup`.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { WorkerType } from '../../src/api/contract.js';
-import { assertBuilt, budget, cleanEnv, freePort, KtrdrProcess, REPO_ROOT, STARTUP_MS, STOP_MS, stopAll } from '../support/processes.js';
+import { assertBuilt, budget, CLI, cleanEnv, freePort, KtrdrProcess, REPO_ROOT, STARTUP_MS, STOP_MS, stopAll } from '../support/processes.js';
 import { packagesOf, readTrace, traceEnv } from '../support/module-trace.js';
 import { FakeBackend } from '../worker/fake-backend.js';
 import { SECRET, tokens } from '../worker/harness.js';
@@ -33,6 +35,24 @@ function traceFile(): string {
   return join(mkdtempSync(join(tmpdir(), 'ktrdr-trace-')), 'modules.txt');
 }
 
+/** The bin, relative to the repository: the trace must show that the child ran it. */
+const BIN = relative(REPO_ROOT, CLI);
+
+describe('the bundle the bin runs', () => {
+  it('is mapped chunk by chunk, so that a traced chunk stands for its modules', () => {
+    expect(BIN).toBe('dist/cli/ktrdr.js');
+    const map = JSON.parse(readFileSync(join(REPO_ROOT, 'dist/cli/modules.json'), 'utf8')) as Record<string, string[]>;
+    const chunks = readdirSync(join(REPO_ROOT, 'dist/cli')).filter((file) => file.endsWith('.js'));
+    expect(chunks.length).toBeGreaterThan(1); // split: the commands and the workloads load on demand
+    expect(Object.keys(map).sort()).toEqual(chunks.sort());
+    expect(map['ktrdr.js']).toContain('dist/src/cli/main.js');
+  });
+
+  it('is executable, as `npx ktrdr` runs the file itself', () => {
+    expect(statSync(CLI).mode & 0o111).toBe(0o111);
+  });
+});
+
 describe('the CLI loads only what the command runs', () => {
   it('ktrdr --version loads commander and nothing of any command', { timeout: budget(CLI_MS) }, async () => {
     const file = traceFile();
@@ -40,7 +60,7 @@ describe('the CLI loads only what the command runs', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^\d+\.\d+\.\d+/);
     const modules = readTrace(file, REPO_ROOT);
-    expect(modules).toContain('dist/src/cli/main.js'); // the trace works
+    expect(modules).toEqual(expect.arrayContaining([BIN, 'dist/src/cli/main.js'])); // the bin ran, and the trace maps its chunks
     expect(packagesOf(modules)).toEqual(['commander']);
     expect(modules.filter((module) => module.startsWith('dist/src/cli/commands/'))).toEqual([]);
   });
@@ -78,7 +98,7 @@ describe('a worker loads only what its type runs', () => {
     expect(child.output.indexOf('registered with the backend')).toBeGreaterThan(-1);
     expect(child.output.indexOf('registered with the backend')).toBeLessThan(child.output.indexOf('workloads loaded: '));
     const modules = readTrace(file, REPO_ROOT);
-    expect(modules).toContain('dist/src/worker/main.js');
+    expect(modules).toEqual(expect.arrayContaining([BIN, 'dist/src/worker/main.js']));
     for (const name of [...SERVER_ONLY, ...UNUSED_COMPILERS]) expect(packagesOf(modules)).not.toContain(name);
     return modules;
   }

@@ -1,7 +1,8 @@
 /**
  * The backend's keep-alive transport to workers (node:http instead of fetch), through HttpClient: connections are
  * reused, and errors look as they do with fetch (HttpError with the status; a refusal or a timeout is an
- * UnreachableError the dispatcher tells apart).
+ * UnreachableError the dispatcher tells apart). A request on a kept connection the server had closed is sent again
+ * on a new one, so a stopped server is seen refusing (a worker's fail-over), never as a reset.
  */
 import { createServer, type Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -78,6 +79,35 @@ describe('keepAliveTransport', () => {
     await new Promise<void>((resolve) => server?.close(() => resolve()));
     server = null;
     const refused = await client.send('GET', '/health').catch((caught: unknown) => caught);
+    expect(refused).toBeInstanceOf(UnreachableError);
+    expect(isConnectionRefused(refused)).toBe(true);
+  });
+});
+
+describe('keepAliveTransport on a connection the server closed', () => {
+  it('sends the request again on a new connection, and a stopped server is refused, not reset', async () => {
+    // The server drops a kept connection as the second request arrives on it: what a backend that stopped, or timed
+    // the connection out, looks like to the next request.
+    const served = new WeakSet<object>();
+    const { url, connections } = await serve((request, response) => {
+      if (served.has(request.socket)) {
+        request.socket.destroy();
+        return;
+      }
+      served.add(request.socket);
+      response.writeHead(200, { 'content-type': 'application/json', connection: 'keep-alive' });
+      response.end('{"ok":true}');
+    });
+    const client = new HttpClient({ baseUrl: url, timeoutMs: 2_000, transport: keepAliveTransport() });
+    expect(await client.send('POST', '/operations/op_1/outcome', { body: { status: 'completed' } })).toEqual({ ok: true });
+    expect(await client.send('POST', '/operations/op_1/outcome', { body: { status: 'completed' } })).toEqual({ ok: true });
+    expect(connections()).toBe(2);
+
+    // A stopped server: its kept connections closed and its port refusing.
+    server?.closeAllConnections();
+    await new Promise<void>((resolve) => server?.close(() => resolve()));
+    server = null;
+    const refused = await client.send('GET', '/workers/w1').catch((caught: unknown) => caught);
     expect(refused).toBeInstanceOf(UnreachableError);
     expect(isConnectionRefused(refused)).toBe(true);
   });

@@ -36,8 +36,10 @@ describe('package.json for a fresh clone', () => {
 
   it('builds on install, so the ktrdr bin exists right after npm ci', () => {
     expect(manifest.scripts.prepare).toBe('npm run build');
-    expect(manifest.bin.ktrdr).toBe('dist/src/cli/main.js');
+    // tsc's type-checked output, bundled (rolldown.config.ts, docs/architecture.md §1.1).
+    expect(manifest.bin.ktrdr).toBe('dist/cli/ktrdr.js');
     expect(manifest.scripts.build).toContain('tsconfig.build.json');
+    expect(manifest.scripts.build).toContain('rolldown -c rolldown.config.ts');
   });
 
   it('keeps TensorFlow.js an optional peer: not a dependency, not in the lock file npm ci installs from', () => {

@@ -37,17 +37,27 @@ export function traceEnv(traceFile: string): Record<string, string> {
   return { NODE_OPTIONS: `--import data:text/javascript,${encodeURIComponent(PRELOAD)}`, [TRACE_FILE_VARIABLE]: traceFile };
 }
 
+/** Where the bundle the `ktrdr` bin runs lies, and the map of its chunks' modules (rolldown.config.ts). */
+const BUNDLE_DIR = 'dist/cli/';
+const BUNDLE_MAP = 'modules.json';
+
 /**
  * The modules of a traced run, as paths relative to `root` for files under it (`dist/src/cli/main.js`,
- * `node_modules/zod/…`) and as URLs otherwise (`node:fs`, `data:…`); each once.
+ * `node_modules/zod/…`) and as URLs otherwise (`node:fs`, `data:…`); each once. A chunk of the bundle in dist/cli/
+ * counts as every module rolldown put in it (its tsc output under dist/src/, its packages' files under
+ * node_modules/), besides itself: loading a chunk parses all of them, so the rules about what loads still hold.
  */
 export function readTrace(traceFile: string, root: string): string[] {
   if (!existsSync(traceFile)) return [];
   const rootUrl = pathToFileURL(join(root, '/')).href;
+  const mapFile = join(root, BUNDLE_DIR, BUNDLE_MAP);
+  const chunks = existsSync(mapFile) ? (JSON.parse(readFileSync(mapFile, 'utf8')) as Record<string, string[]>) : {};
   const seen = new Set<string>();
   for (const line of readFileSync(traceFile, 'utf8').split('\n')) {
     if (line === '') continue;
-    seen.add(line.startsWith(rootUrl) ? line.slice(rootUrl.length) : line);
+    const module = line.startsWith(rootUrl) ? line.slice(rootUrl.length) : line;
+    seen.add(module);
+    if (module.startsWith(BUNDLE_DIR)) for (const inner of chunks[module.slice(BUNDLE_DIR.length)] ?? []) seen.add(inner);
   }
   return [...seen];
 }

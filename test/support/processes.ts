@@ -31,7 +31,8 @@ export const STOP_MS = 15_000;
 export function budget(...waitsMs: number[]): number {
   return waitsMs.reduce((total, ms) => total + ms, 30_000);
 }
-export const CLI = join(REPO_ROOT, 'dist/src/cli/main.js');
+/** The `ktrdr` bin as shipped (package.json's `bin`: the bundle of tsc's output, docs/architecture.md §1.1). */
+export const CLI = join(REPO_ROOT, (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { bin: { ktrdr: string } }).bin.ktrdr);
 
 /** Fails (never skips) when a compiled entry point is missing; `files` are relative to the repository. */
 export function assertBuilt(...files: string[]): void {

@@ -6,28 +6,22 @@
  * (without a token, and with another 404 shape), so only `/` and the hashed files under `/assets/` are served.
  */
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { KtrdrError } from '../../common/errors.js';
+import { packageRoot } from '../../common/package-root.js';
 import { PUBLIC } from '../../http/access-control.js';
 
 const AssetParams = z.object({
   file: z.string().regex(/^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,199}$/, 'an asset name is letters, digits, "_", "-" or "." and does not start with "."'),
 });
 
-/** dist/web of the package this module belongs to (from src/ in tests, from dist/src/ once built). */
+/** dist/web of the package this module belongs to (from src/ in tests, from dist/ once built). */
 export function defaultWebDir(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const parent = dirname(dir);
-    if (parent === dir) break;
-    dir = parent;
-  }
-  return join(dir, 'dist', 'web');
+  return join(packageRoot(), 'dist', 'web');
 }
 
 export async function dashboardRoutes(app: FastifyInstance, webDir: string): Promise<void> {

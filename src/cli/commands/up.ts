@@ -11,10 +11,10 @@ import { spawn } from 'node:child_process';
 import { openSync, readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import { TokenService, tokenProvider } from '../../auth/tokens.js';
 import { errorText } from '../../common/errors.js';
+import { cliEntry } from '../../common/package-root.js';
 import { sleep } from '../../common/sleep.js';
 import { getApiSettings, getAuthSettings, getDataSettings, getWorkerSettings, validateAll } from '../../config/settings.js';
 import { ConfigurationError } from '../../settings-engine/index.js';
@@ -197,8 +197,7 @@ async function detach(counts: UpOptions): Promise<number> {
   await mkdir(dataDir, { recursive: true });
   const logFile = join(dataDir, STACK_LOG_FILE);
   const log = openSync(logFile, 'a');
-  const entry = fileURLToPath(new URL('../main.js', import.meta.url));
-  const args = [entry, 'up', '--training', String(counts.training), '--backtesting', String(counts.backtesting), '--log-file', logFile];
+  const args = [cliEntry(), 'up', '--training', String(counts.training), '--backtesting', String(counts.backtesting), '--log-file', logFile];
   const child = spawn(process.execPath, args, {
     stdio: ['ignore', log, log],
     detached: true,

@@ -5,10 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { knownVariableNames } from '../../../src/config/inspect.js';
-import { assertBuilt } from '../../support/processes.js';
+import { assertBuilt, CLI } from '../../support/processes.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-export const BIN = join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
+/** The `ktrdr` bin as shipped (test/support/processes.ts reads it from package.json). */
+export const BIN = CLI;
 
 /** An empty working directory, so no .env.local leaks in. */
 let emptyDir: string | null = null;
