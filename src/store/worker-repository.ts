@@ -72,7 +72,8 @@ const IDLE_ORDER = 'last_dispatched_at NULLS FIRST, worker_id';
 
 /**
  * The claim (docs/architecture.md §5.4). `ws`: up to $2 dispatchable workers per type with pending work, locked, numbered longest
- * idle first; `ops`: up to $2 pending operations of each type that has such workers, locked, numbered oldest first;
+ * idle first; `ops`: as many pending operations of each type as it locked workers of that type, locked, numbered
+ * oldest first (so that every operation it locks is paired, and concurrent claims take the oldest ones: FIFO);
  * `pairs` joins them by type and number and takes one epoch each. Both UPDATEs and the answer are the same
  * statement, so no other statement (another backend's claim included) ever sees one side claimed without the other.
  * SKIP LOCKED makes a concurrent claim take the next rows instead of waiting for (or re-taking) these.
@@ -93,11 +94,13 @@ WITH ws AS (
   ) AS w
 ), ops AS (
   SELECT o.operation_id, o.worker_type, row_number() OVER (PARTITION BY o.worker_type ORDER BY o.seq) AS n
-  FROM (SELECT DISTINCT worker_type FROM ws) AS t
+  FROM (SELECT worker_type, count(*) AS free FROM ws GROUP BY worker_type) AS t
   CROSS JOIN LATERAL (
+    -- No more than the workers locked: an operation locked and left unpaired would be skipped by a concurrent
+    -- claim, which would then take a younger one before it (FIFO).
     SELECT operation_id, worker_type, seq FROM operations
     WHERE status = 'pending' AND worker_type = t.worker_type
-    ORDER BY seq LIMIT $2 FOR UPDATE SKIP LOCKED
+    ORDER BY seq LIMIT t.free FOR UPDATE SKIP LOCKED
   ) AS o
 ), pairs AS (
   SELECT ops.operation_id, ws.worker_id, nextval('worker_assignment_epoch') AS epoch
