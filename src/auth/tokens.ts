@@ -64,10 +64,11 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 /**
  * Tokens already checked, kept so that a worker's or the CLI's repeated requests cost a map look-up instead of
- * jose's HMAC through WebCrypto (a token is sent unchanged for half its lifetime). Bounded: past this many the
+ * a check (an HMAC and a JSON parse in `verifyFast`; jose's HMAC through WebCrypto for other tokens) (a token is sent unchanged for half its lifetime). Bounded: past this many the
  * oldest entry goes. Large enough for a fleet of thousands of workers, each heartbeating with a token of its own:
  * a cache smaller than the fleet misses on every heartbeat (the oldest entry is always the next one asked for),
- * with 2,000 workers and 1,024 entries, jose's checks were about a sixth of the backend's CPU in `npm run bench -- dispatch-fleet`. About 0.5 kB an entry.
+ * with 2,000 workers and 1,024 entries, jose's checks (then the only check) were about a sixth of the backend's CPU in `npm run bench -- dispatch-fleet`.
+ * About 0.5 kB an entry.
  */
 export const VERIFIED_TOKEN_CACHE_SIZE = 8_192;
 
