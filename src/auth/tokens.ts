@@ -7,10 +7,13 @@
  * mints its token before it registers, and loading jose for it was a tenth of
  * its start-up (docs/architecture.md §1). The bytes are jose's own (its SignJWT
  * with the same claims in the same order; test/auth/tokens-jose.test.ts checks
- * them token for token). Checking a token (signature, algorithm, claims, the
- * errors) stays jose's, loaded on the first check.
+ * them token for token). Checking a token the way this service mints it is node:crypto too (`verifyFast`: an
+ * HMAC and a few comparisons, about a tenth of jose's cost, which was a fifth of the backend's CPU while a fleet
+ * registers again); any token it does not accept, for whatever reason, goes to jose (`verifyWithJose`, loaded on
+ * the first such check), which accepts or refuses it and says why. So the fast path decides nothing jose would
+ * decide otherwise (test/auth/tokens-fast-verify.test.ts compares the two on valid and bad tokens of every kind).
  */
-import { createHmac } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import type * as JoseErrors from 'jose/errors';
 import type * as JwtVerifyModule from 'jose/jwt/verify';
 import { systemClock, type Clock } from '../common/clock.js';
@@ -44,11 +47,28 @@ const loadJose = () => (jose ??= Promise.all([import('jose/jwt/verify'), import(
 const HS256_HEADER = Buffer.from(JSON.stringify({ alg: 'HS256' })).toString('base64url');
 
 /**
+ * The protected headers `verifyFast` checks itself, byte for byte: the one minted here and the common
+ * `{"alg":"HS256","typ":"JWT"}`. jose accepts both with this service's options; any other header goes to jose.
+ */
+const FAST_HEADERS: ReadonlySet<string> = new Set([HS256_HEADER, Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT' })).toString('base64url')]);
+const BASE64URL = /^[A-Za-z0-9_-]*$/;
+/** jose decodes the claims with a fatal UTF-8 decoder (which also drops a leading BOM): so does `verifyFast`. */
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/** jose's test for a claims set: a plain object (lib/validate.js `isObject`). */
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Object.prototype.toString.call(value) !== '[object Object]') return false;
+  const prototype: unknown = Object.getPrototypeOf(value);
+  return prototype === null || Object.getPrototypeOf(prototype) === null;
+}
+
+/**
  * Tokens already checked, kept so that a worker's or the CLI's repeated requests cost a map look-up instead of
- * jose's HMAC through WebCrypto (a token is sent unchanged for half its lifetime). Bounded: past this many the
+ * a check (an HMAC and a JSON parse in `verifyFast`; jose's HMAC through WebCrypto for other tokens) (a token is sent unchanged for half its lifetime). Bounded: past this many the
  * oldest entry goes. Large enough for a fleet of thousands of workers, each heartbeating with a token of its own:
  * a cache smaller than the fleet misses on every heartbeat (the oldest entry is always the next one asked for),
- * with 2,000 workers and 1,024 entries, jose's checks were about a sixth of the backend's CPU in `npm run bench -- dispatch-fleet`. About 0.5 kB an entry.
+ * with 2,000 workers and 1,024 entries, jose's checks (then the only check) were about a sixth of the backend's CPU in `npm run bench -- dispatch-fleet`.
+ * About 0.5 kB an entry.
  */
 export const VERIFIED_TOKEN_CACHE_SIZE = 8_192;
 
@@ -118,7 +138,55 @@ export class TokenService {
     return claims;
   }
 
+  /** One check without the cache: `verifyFast`, else jose. */
   private async verifyUncached(token: string): Promise<TokenClaims> {
+    return this.verifyFast(token) ?? this.verifyWithJose(token);
+  }
+
+  /**
+   * The claims of a token that jose would accept with the same claims, checked with node:crypto; null for any
+   * other token (jose then decides, and says why it refuses). Accepted only: one of FAST_HEADERS; a signature equal
+   * to the HMAC-SHA256 of the signing input in canonical base64url (compared in constant time); a payload in
+   * canonical base64url, strict UTF-8, parsing as a plain JSON object; `iss` equal to TOKEN_ISSUER; a non-empty
+   * string `sub`; a numeric `exp` later than now (whole seconds, as jose); `iat` and `nbf` numbers when present,
+   * `nbf` not after now; a known `role`. The lifetime is then checked as after jose, with the same error.
+   * Public for the tests that hold it to jose's answers.
+   */
+  verifyFast(token: string): TokenClaims | null {
+    if (this.key.length === 0) return null;
+    const first = token.indexOf('.');
+    const second = token.indexOf('.', first + 1);
+    if (first < 0 || second < 0 || token.indexOf('.', second + 1) >= 0) return null;
+    if (!FAST_HEADERS.has(token.slice(0, first))) return null;
+    const signature = Buffer.from(token.slice(second + 1));
+    const expected = createHmac('sha256', this.key).update(token.slice(0, second)).digest();
+    const expectedText = Buffer.from(expected.toString('base64url'));
+    if (signature.length !== expectedText.length || !timingSafeEqual(signature, expectedText)) return null;
+    const encodedPayload = token.slice(first + 1, second);
+    if (!BASE64URL.test(encodedPayload)) return null;
+    const payloadBytes = Buffer.from(encodedPayload, 'base64url');
+    if (payloadBytes.toString('base64url') !== encodedPayload) return null;
+    let payload: unknown;
+    try {
+      payload = JSON.parse(STRICT_UTF8.decode(payloadBytes));
+    } catch {
+      return null;
+    }
+    if (!isPlainObject(payload)) return null;
+    const { iss, sub, exp, iat, nbf, role } = payload;
+    if (!Object.hasOwn(payload, 'iss') || iss !== TOKEN_ISSUER) return null;
+    if (!Object.hasOwn(payload, 'sub') || typeof sub !== 'string' || sub === '') return null;
+    const now = Math.floor(this.clock.now() / 1000);
+    if (!Object.hasOwn(payload, 'exp') || typeof exp !== 'number' || exp <= now) return null;
+    if (iat !== undefined && typeof iat !== 'number') return null;
+    if (nbf !== undefined && (typeof nbf !== 'number' || nbf > now)) return null;
+    if (role !== 'cli' && role !== 'worker' && role !== 'backend') return null;
+    this.checkLifetime(exp, iat);
+    return { subject: sub, role, expiresAt: new Date(exp * 1000) };
+  }
+
+  /** The full check with jose, and the error that says what is wrong. */
+  async verifyWithJose(token: string): Promise<TokenClaims> {
     const [{ jwtVerify }, errors] = await loadJose();
     try {
       const { payload } = await jwtVerify(token, this.key, {

@@ -7,7 +7,7 @@
  * 401: no token, or a bad one (what is wrong and how to get one). 403: a good token whose role or subject the
  * route does not admit (naming the role, the route and who would be admitted).
  */
-import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
+import type { FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler, RouteOptions } from 'fastify';
 import { AuthError, type TokenClaims, type TokenRole, type TokenService } from '../auth/tokens.js';
 import { forbidden, KtrdrError } from '../common/errors.js';
 
@@ -73,6 +73,13 @@ export function registerAccessControl(app: FastifyInstance, tokens: TokenService
       route.config = { ...route.config, roles: PUBLIC };
     }
     for (const method of methods) routes.push({ method, url: route.url, roles: route.config?.roles, actsFor: route.config?.actsFor });
+    // Only the routes that name the worker they act for get the check, as a hook of their own: the others (most
+    // requests) skip a hook that would do nothing. After validation, so the field compared is the validated one.
+    const actsFor = route.config?.actsFor;
+    if (actsFor) {
+      const existing = route.preHandler === undefined ? [] : Array.isArray(route.preHandler) ? route.preHandler : [route.preHandler];
+      route.preHandler = [actsForCheck(actsFor), ...existing];
+    }
   });
 
   app.addHook('onRequest', async (request) => {
@@ -91,17 +98,18 @@ export function registerAccessControl(app: FastifyInstance, tokens: TokenService
       throw forbidden(`a ${role} token may not call ${route}; it admits: ${describeRoles(roles)}`);
     }
   });
+}
 
-  // After validation, so the field compared is the validated one.
-  app.addHook('preHandler', async (request) => {
-    const { actsFor } = request.routeOptions.config;
+/** The preHandler of a route declaring `actsFor`: a worker token acts only for its own worker. */
+function actsForCheck(actsFor: ActsFor): preHandlerAsyncHookHandler {
+  return async (request) => {
     const claims = request.claims;
-    if (!actsFor || claims?.role !== 'worker') return;
+    if (claims?.role !== 'worker') return;
     const workerId = actingFor(request, actsFor);
     if (workerId !== claims.subject) {
       throw forbidden(
         `the token of worker '${claims.subject}' may not act for worker '${String(workerId)}' (${actsFor}) on ${request.method} ${request.routeOptions.url}; a worker acts only for itself`,
       );
     }
-  });
+  };
 }

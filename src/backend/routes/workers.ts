@@ -6,7 +6,7 @@ import { CompletedOperationReport, ListWorkersQuery, RegisterWorkerBody, WorkerR
 import { SUBMISSION_BODY_LIMIT_BYTES } from '../../http/body-limits.js';
 import type { Logger } from '../../logging/logger.js';
 import type { BackendAppDeps } from '../app-deps.js';
-import { renderWorker } from '../render.js';
+import { renderedRecordSerializer, renderWorker } from '../render.js';
 import { IdParams } from './params.js';
 
 const tags = ['workers'];
@@ -17,7 +17,7 @@ export function workerRoutes(app: FastifyInstance, deps: BackendAppDeps): void {
 
   routes.post(
     '/workers/register',
-    { bodyLimit: SUBMISSION_BODY_LIMIT_BYTES, config: { roles: ['worker'], actsFor: 'body.worker_id' }, schema: { tags, summary: 'Register (or re-register) a worker; idempotent; a live worker id is never moved to another endpoint (409)', body: RegisterWorkerBody, response: { 200: WorkerRecord } } },
+    { bodyLimit: SUBMISSION_BODY_LIMIT_BYTES, config: { roles: ['worker'], actsFor: 'body.worker_id' }, serializerCompiler: renderedRecordSerializer, schema: { tags, summary: 'Register (or re-register) a worker; idempotent; a live worker id is never moved to another endpoint (409)', body: RegisterWorkerBody, response: { 200: WorkerRecord } } },
     async (request) => {
       const body = request.body;
       const row = await registry.register({
@@ -42,7 +42,7 @@ export function workerRoutes(app: FastifyInstance, deps: BackendAppDeps): void {
 
   routes.get(
     '/workers/:id',
-    { config: { roles: ['cli', 'worker'], actsFor: 'params.id' }, schema: { tags, summary: 'One worker (404 tells a worker to re-register)', params: IdParams, response: { 200: WorkerRecord } } },
+    { config: { roles: ['cli', 'worker'], actsFor: 'params.id' }, serializerCompiler: renderedRecordSerializer, schema: { tags, summary: 'One worker (404 tells a worker to re-register)', params: IdParams, response: { 200: WorkerRecord } } },
     async (request) => renderWorker(await registry.require(request.params.id)),
   );
 
