@@ -17,14 +17,5 @@ const workerType = directWorkerType(process.argv);
 if (workerType !== null) {
   await runWorkerCommand(workerType).catch(failed);
 } else {
-  const { CommanderError } = await import('commander');
-  const { buildProgram } = await import('./program.js');
-  try {
-    const program = await buildProgram(process.argv);
-    await program.parseAsync(process.argv);
-  } catch (error) {
-    // --help and --version end "successfully"; any other commander error is a usage error.
-    if (error instanceof CommanderError) process.exitCode = error.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
-    else failed(error);
-  }
+  await (await import('./run-program.js')).runProgram(process.argv, failed);
 }
