@@ -4,19 +4,18 @@
  * library. It never validates server-only settings itself, so `ktrdr --help`
  * works whatever the environment holds.
  */
-import { CommanderError } from 'commander';
-import { buildProgram } from './program.js';
 import { ExitCode } from './exit-codes.js';
+import { directWorkerType, runWorkerCommand } from './worker-run.js';
 
-try {
-  const program = await buildProgram(process.argv);
-  await program.parseAsync(process.argv);
-} catch (error) {
-  if (error instanceof CommanderError) {
-    // --help and --version end "successfully"; anything else is a usage error.
-    process.exitCode = error.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
-  } else {
-    process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = ExitCode.Failure;
-  }
+function failed(error: unknown): void {
+  process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = ExitCode.Failure;
+}
+
+// `ktrdr worker <type>` and nothing else runs the worker without building the program (worker-run.ts).
+const workerType = directWorkerType(process.argv);
+if (workerType !== null) {
+  await runWorkerCommand(workerType).catch(failed);
+} else {
+  await (await import('./run-program.js')).runProgram(process.argv, failed);
 }

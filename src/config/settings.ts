@@ -97,9 +97,12 @@ export function warnDeprecatedEnvVars(sink: WarningSink = stderrSink): string[] 
  * before binding any port).
  */
 export function checkSettingsAtStartup(role: Role): boolean {
-  warnDeprecatedEnvVars();
+  // One inspection for both: the deprecated and unknown names it finds are the same for every role (each inspection
+  // resolves every group), and a process's start pays for each (docs/architecture.md §1.1).
+  const inspection = inspectSettings(role);
+  warnOnce(nameWarnings(inspection), stderrSink);
   try {
-    validateAll(role);
+    validated(inspection, stderrSink);
     return true;
   } catch (error) {
     if (!(error instanceof ConfigurationError)) throw error;
@@ -118,7 +121,10 @@ export interface ValidationResult {
  * Throws one `ConfigurationError` carrying every problem; its message is the block to print.
  */
 export function validateAll(role: Role, sink: WarningSink = stderrSink): ValidationResult {
-  const inspection = inspectSettings(role);
+  return validated(inspectSettings(role), sink);
+}
+
+function validated(inspection: Inspection, sink: WarningSink): ValidationResult {
   if (inspection.issues.length > 0) throw new ConfigurationError(inspection.issues, { docsHint: DOCS_HINT });
   warnOnce(inspection.notices, sink);
   const box = insecureWarningBox(inspection);

@@ -22,8 +22,12 @@ export type InsecureValue<T> = (value: T, groupValues: Readonly<Record<string, u
 
 export interface FieldSpec<T> {
   readonly kind: FieldKind;
-  /** Parses the raw text; its issues become the messages users read. */
-  readonly schema: z.ZodType<T, string>;
+  /**
+   * Parses the raw text; its issues become the messages users read. Built on first call and kept: only the
+   * variables a source sets are parsed, so a process starts without building the schemas of the others
+   * (docs/architecture.md §1.1).
+   */
+  readonly schema: () => z.ZodType<T, string>;
   /** Human-readable rule, e.g. `1..65535`, `> 0`, `one of: text, json`. Empty when none. */
   readonly rule: string;
   readonly presence: Presence;
@@ -55,7 +59,7 @@ export class Field<T> {
     const spec = this.spec;
     return new Field<T | null>({
       ...spec,
-      schema: spec.schema as unknown as z.ZodType<T | null, string>,
+      schema: spec.schema as unknown as () => z.ZodType<T | null, string>,
       format: (value) => (value === null ? '' : spec.format(value)),
       insecureValue: spec.insecureValue ? (value, group) => (value === null ? null : spec.insecureValue!(value, group)) : null,
       presence: 'optional',
@@ -92,8 +96,9 @@ export class Field<T> {
 
   /** A rule of the field's own (`test` sees the parsed value); reported as `message (got '<raw>')`. */
   satisfies(test: (value: T) => boolean, rule: string, message: string): this {
+    const schema = this.spec.schema;
     return this.with({
-      schema: this.spec.schema.refine(test, { error: message, params: { bound: true } }),
+      schema: once(() => schema().refine(test, { error: message, params: { bound: true } })),
       rule: this.spec.rule ? `${this.spec.rule}, ${rule}` : rule,
     });
   }
@@ -148,10 +153,16 @@ const FLOAT_TEXT = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const TRUE_WORDS = new Set(['true', '1', 'yes', 'on']);
 const FALSE_WORDS = new Set(['false', '0', 'no', 'off']);
 
-function base<T>(kind: FieldKind, schema: z.ZodType<T, string>, format: (v: T) => string, rule = ''): FieldSpec<T> {
+/** `build`'s result, built on the first call only. */
+function once<S>(build: () => S): () => S {
+  let built: S | undefined;
+  return () => (built ??= build());
+}
+
+function base<T>(kind: FieldKind, schema: () => z.ZodType<T, string>, format: (v: T) => string, rule = ''): FieldSpec<T> {
   return {
     kind,
-    schema,
+    schema: once(schema),
     rule,
     presence: 'required',
     defaultValue: undefined,
@@ -164,9 +175,9 @@ function base<T>(kind: FieldKind, schema: z.ZodType<T, string>, format: (v: T) =
   };
 }
 
-/** A transform that reports `'<raw>' <reason>` when `parse` returns undefined. */
-function textTo<T>(parse: (raw: string) => T | undefined, reason: string): z.ZodType<T, string> {
-  return z.string().transform((raw, ctx) => {
+/** Builds a transform that reports `'<raw>' <reason>` when `parse` returns undefined. */
+function textTo<T>(parse: (raw: string) => T | undefined, reason: string): () => z.ZodType<T, string> {
+  return () => z.string().transform((raw, ctx) => {
     const value = parse(raw.trim());
     if (value === undefined) {
       ctx.issues.push({ code: 'custom', input: raw, message: `'${raw}' ${reason}` });
@@ -231,7 +242,7 @@ export const setting = {
       ),
     ),
 
-  string: () => new Field<string>(base('string', z.string(), (v) => v)),
+  string: () => new Field<string>(base('string', () => z.string(), (v) => v)),
 
   url: () =>
     new Field<string>(base('url', textTo(parseUrl, 'is not a valid http(s) URL'), (v) => v, 'http(s) URL')),

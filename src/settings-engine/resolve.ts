@@ -80,7 +80,7 @@ export function resolveField(group: SettingsGroup, key: string, field: AnyField,
       spec.presence === 'required' ? { env, sourceName: env, value: null, message: 'is required but not set' } : null;
     return { ...common, value: issue ? null : spec.defaultValue, source: 'default', sourceName: null, sourceFile: null, raw: null, issue };
   }
-  const parsed = spec.schema.safeParse(found.raw);
+  const parsed = spec.schema().safeParse(found.raw);
   const trace = { ...common, source: found.origin, sourceName: found.name, sourceFile: found.file, raw: found.raw };
   if (parsed.success) return { ...trace, value: parsed.data, issue: null };
   const first = parsed.error.issues[0];

@@ -3,11 +3,18 @@
  * the place trained models go. Workers keep no data of their own (docs/architecture.md §1).
  */
 import { COLUMNS_MEDIA_TYPE, ColumnsFormatError, decodeColumns, type DecodedColumns } from '../api/columns.js';
-import { BarsResponse, ContextSeriesResponse, ModelArtifact } from '../api/contract.js';
+import type { ModelArtifact } from '../api/contract.js';
 import type { HttpClient, RetryPolicy } from '../client/http.js';
 import type { ContextFileProvider, ContextSeries } from '../market-data/context.js';
 import { Timeframe, type BarSeries } from '../market-data/types.js';
 import type { BarsRequest, WorkloadServices } from '../workloads/types.js';
+
+/**
+ * The whole contract, for the schemas of bars, context series and models: imported when an operation first asks for
+ * them (then cached by the module loader), so that a worker registers having built only the worker's part of the
+ * contract (src/api/worker-contract.ts, docs/architecture.md §1.1).
+ */
+const contract = () => import('../api/contract.js');
 
 /** Where trained models go: the backend link, which holds them in its outbox while the backend is away. */
 export interface ModelSink {
@@ -27,6 +34,7 @@ export class BackendData implements WorkloadServices {
    */
   async bars(request: BarsRequest): Promise<BarSeries> {
     const path = `/data/${encodeURIComponent(request.symbol)}/${encodeURIComponent(request.timeframe)}`;
+    const { BarsResponse } = await contract();
     const body = await this.http.negotiate('GET', path, COLUMNS_MEDIA_TYPE, BarsResponse, {
       query: { start_date: request.startDate, end_date: request.endDate },
       retry: this.retry,
@@ -52,6 +60,7 @@ export class BackendData implements WorkloadServices {
 
   async contextSeries(provider: ContextFileProvider, series: string): Promise<ContextSeries> {
     const path = `/data/context/${encodeURIComponent(provider)}/${encodeURIComponent(series)}`;
+    const { ContextSeriesResponse } = await contract();
     const body = await this.http.negotiate('GET', path, COLUMNS_MEDIA_TYPE, ContextSeriesResponse, { retry: this.retry });
     if ('binary' in body) {
       return { provider, series, ...columnsOf(decodeColumns(body.binary), path, ['time', 'value']) };
@@ -60,7 +69,8 @@ export class BackendData implements WorkloadServices {
     return { provider: json.provider, series: json.series, time: Float64Array.from(json.time), value: Float64Array.from(json.value) };
   }
 
-  model(modelId: string): Promise<ModelArtifact> {
+  async model(modelId: string): Promise<ModelArtifact> {
+    const { ModelArtifact } = await contract();
     return this.http.request('GET', `/models/${encodeURIComponent(modelId)}`, ModelArtifact, { retry: this.retry });
   }
 

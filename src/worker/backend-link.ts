@@ -9,20 +9,18 @@
  * are logged and absorbed here: the worker keeps serving and tries again later.
  */
 import { z } from 'zod';
-import {
-  CheckpointCreated,
-  ModelCreated,
-  OutcomeAnswer,
-  WorkerRecord,
-  type WorkerStartBody,
-  type CheckpointUpload,
-  type ModelArtifact,
-  type CompletedOperationReport,
-  type JsonObject,
-  type OperationOutcome,
-  type OperationRelease,
-  type RegisterWorkerBody,
+import type {
+  CheckpointUpload,
+  CompletedOperationReport,
+  JsonObject,
+  ModelArtifact,
+  OperationOutcome,
+  OperationRelease,
+  RegisterWorkerBody,
+  WorkerStartBody,
 } from '../api/contract.js';
+// The schemas it validates with come from the worker's part of the contract: the whole one is not built before it registers.
+import { CheckpointCreated, ModelCreated, OutcomeAnswer, WorkerRecord } from '../api/worker-contract.js';
 import { errorText } from '../common/errors.js';
 import { sleep as defaultSleep } from '../common/sleep.js';
 import { HttpError, NO_RETRY, type HttpClient, type RetryPolicy } from '../client/http.js';

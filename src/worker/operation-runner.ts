@@ -4,18 +4,18 @@
  * checkpoints, and reports the terminal outcome. It remembers the last few
  * finished operations so that the backend can still ask how they ended.
  */
-import {
-  emptyProgress,
-  type CheckpointUpload,
-  type JsonObject,
-  type OperationOutcome,
-  type OperationStatus,
-  type OperationType,
-  type Progress,
-  type WorkerOperationStatus,
-  type WorkerStartBody,
-  type WorkerType,
+import type {
+  CheckpointUpload,
+  JsonObject,
+  OperationOutcome,
+  OperationStatus,
+  OperationType,
+  Progress,
+  WorkerOperationStatus,
+  WorkerStartBody,
+  WorkerType,
 } from '../api/contract.js';
+import { emptyProgress } from '../api/worker-contract.js';
 import { isoNow, type Clock } from '../common/clock.js';
 import { conflict, errorText, KtrdrError } from '../common/errors.js';
 import type { Logger } from '../logging/logger.js';

@@ -8,7 +8,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ErrorBody, MAX_ID_LENGTH, WorkerHealth, WorkerOperationStatus, WorkerStartBody } from '../api/contract.js';
+import { ErrorBody, MAX_ID_LENGTH, WorkerHealth, WorkerOperationStatus, WorkerStartBody } from '../api/worker-contract.js';
 import type { TokenService } from '../auth/tokens.js';
 import { notFound } from '../common/errors.js';
 import { START_PARAMS_ALLOWANCE_BYTES } from '../http/body-limits.js';

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { WorkerType } from '../../src/api/contract.js';
-import { assertBuilt, budget, CLI, cleanEnv, freePort, KtrdrProcess, REPO_ROOT, STARTUP_MS, STOP_MS, stopAll } from '../support/processes.js';
+import { assertBuilt, budget, CLI, cleanEnv, freePort, KtrdrProcess, REPO_ROOT, STARTUP_MS, STOP_MS, stopAll, waitFor } from '../support/processes.js';
 import { packagesOf, readTrace, traceEnv } from '../support/module-trace.js';
 import { FakeBackend } from '../worker/fake-backend.js';
 import { SECRET, tokens } from '../worker/harness.js';
@@ -78,6 +78,40 @@ describe('the CLI loads only what the command runs', () => {
 });
 
 describe('a worker loads only what its type runs', () => {
+  /** What a worker must not load before it registers: only what registering needs comes first (docs/architecture.md §1.1). */
+  function expectLoadedBeforeRegistering(modules: readonly string[]): void {
+    // The worker's part of the contract only (src/api/worker-contract.ts): the whole one is loaded when an operation needs it.
+    expect(modules).toContain('dist/src/api/worker-contract.js');
+    expect(modules).not.toContain('dist/src/api/contract.js');
+    // `ktrdr worker <type>` runs without building the command-line program (src/cli/worker-run.ts).
+    expect(packagesOf(modules)).not.toContain('commander');
+    expect(modules).not.toContain('dist/src/cli/program.js');
+    expect(modules.filter((module) => module.startsWith('dist/src/cli/commands/'))).toEqual([]);
+    expect(modules.filter((module) => /^dist\/src\/workloads\/(dummy|training|backtesting)\//.test(module))).toEqual([]);
+  }
+
+  it('before it registers, a worker loads neither the whole contract, nor commander, nor a workload', { timeout: budget(STARTUP_MS, STOP_MS) }, async () => {
+    const backend = new FakeBackend(tokens);
+    backend.failNext.register = 1_000_000; // answered 503 (Retry-After: 1) until told otherwise
+    await backend.start();
+    backends.push(backend);
+    const file = traceFile();
+    const env = cleanEnv({
+      KTRDR_AUTH_JWT_SECRET: SECRET,
+      KTRDR_API_CLIENT_BASE_URL: backend.baseUrl,
+      KTRDR_WORKER_PORT: String(await freePort()),
+      KTRDR_LOG_LEVEL: 'INFO',
+      ...traceEnv(file),
+    });
+    const child = new KtrdrProcess('worker-training', ['worker', 'training'], env);
+    processes.push(child);
+    await waitFor('a registration attempt', () => (backend.failNext.register ?? 0) < 1_000_000, { timeoutMs: STARTUP_MS, whileAlive: [child] });
+    expectLoadedBeforeRegistering(readTrace(file, REPO_ROOT));
+    backend.failNext.register = 0;
+    await child.waitForOutput(/registered with the backend/);
+    expect((await child.stop('SIGTERM')).code).toBe(0);
+  });
+
   async function tracedWorker(workerType: WorkerType): Promise<string[]> {
     const backend = new FakeBackend(tokens);
     await backend.start();

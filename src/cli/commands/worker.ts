@@ -1,15 +1,10 @@
 /** `ktrdr worker training|backtesting`: run a worker process until SIGINT/SIGTERM. */
 import { Command } from 'commander';
 import type { WorkerType } from '../../api/contract.js';
+import { runWorkerCommand } from '../worker-run.js';
 
 function workerOf(workerType: WorkerType, description: string): Command {
-  return new Command(workerType).description(description).action(async () => {
-    // Loaded on demand: the other commands should not pay for Fastify.
-    const { runWorker } = await import('../../worker/main.js');
-    const code = await runWorker(workerType);
-    // A stopped worker has nothing left to do: do not wait for idle keep-alive sockets.
-    process.exit(code);
-  });
+  return new Command(workerType).description(description).action(() => runWorkerCommand(workerType));
 }
 
 export function workerCommand(): Command {
