@@ -141,6 +141,19 @@ SELECT (SELECT to_jsonb(op) FROM op) AS before, EXISTS (SELECT 1 FROM released) 
   (SELECT to_jsonb(s) FROM started AS s) AS next, (SELECT epoch FROM released WHERE next_id IS NOT NULL) AS next_epoch,
   EXISTS (SELECT 1 FROM checkpoints AS c WHERE c.operation_id = (SELECT next_id FROM released)) AS next_has_checkpoint`;
 
+/** A new operation's columns, in the order both submission statements take them: id, types, params, metadata, progress, creation. */
+function newOperationValues(operation: NewOperation): SqlParam[] {
+  return [
+    operation.operationId,
+    operation.operationType,
+    operation.workerType,
+    jsonParam(operation.params),
+    jsonParam(operation.metadata),
+    jsonParam(emptyProgress()),
+    timeParam(operation.createdAt),
+  ];
+}
+
 /** Inserts the operation; with `below`, only while fewer than that many operations are kept (else null). */
 async function insertOperation(sql: SqlExecutor, operation: NewOperation): Promise<OperationRow>;
 async function insertOperation(sql: SqlExecutor, operation: NewOperation, below: number): Promise<OperationRow | null>;
@@ -151,16 +164,7 @@ async function insertOperation(sql: SqlExecutor, operation: NewOperation, below?
        SELECT $1, $2, $3, 'pending', $4::text::jsonb, $5::text::jsonb, $6::text::jsonb, $7::timestamptz
        ${below === undefined ? '' : 'WHERE (SELECT count(*) FROM operations) < $8'}
        RETURNING ${OPERATION_COLUMNS}`,
-      [
-        operation.operationId,
-        operation.operationType,
-        operation.workerType,
-        jsonParam(operation.params),
-        jsonParam(operation.metadata),
-        jsonParam(emptyProgress()),
-        timeParam(operation.createdAt),
-        ...(below === undefined ? [] : [below]),
-      ],
+      [...newOperationValues(operation), ...(below === undefined ? [] : [below])],
     );
     if (record === undefined) {
       if (below === undefined) throw new Error(`INSERT of operation '${operation.operationId}' returned no row`);
@@ -178,17 +182,7 @@ async function submitOperation(sql: SqlExecutor, operation: NewOperation, below:
   try {
     const [record] = await sql.query<OperationRecord>(
       `SELECT ${OPERATION_COLUMNS} FROM ktrdr_submit_operation($1, $2, $3, $4, $5, $6::text::jsonb, $7::text::jsonb, $8::text::jsonb, $9::timestamptz)`,
-      [
-        OPERATION_LIMIT_LOCK_KEY,
-        below,
-        operation.operationId,
-        operation.operationType,
-        operation.workerType,
-        jsonParam(operation.params),
-        jsonParam(operation.metadata),
-        jsonParam(emptyProgress()),
-        timeParam(operation.createdAt),
-      ],
+      [OPERATION_LIMIT_LOCK_KEY, below, ...newOperationValues(operation)],
       'ktrdr_submit',
     );
     return record === undefined ? null : toOperationRow(record);

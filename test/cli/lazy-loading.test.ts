@@ -90,9 +90,13 @@ describe('a worker loads only what its type runs', () => {
     expect(modules.filter((module) => /^dist\/src\/workloads\/(dummy|training|backtesting)\//.test(module))).toEqual([]);
   }
 
-  it('before it registers, a worker loads neither the whole contract, nor commander, nor a workload', { timeout: budget(STARTUP_MS, STOP_MS) }, async () => {
+  /**
+   * A `ktrdr worker <type>` with a module trace, against a fake backend; `refuseRegistration`: the backend answers
+   * 503 to every registration until the test sets `backend.failNext.register` to 0.
+   */
+  async function startTracedWorker(workerType: WorkerType, logLevel: string, options: { refuseRegistration?: boolean } = {}) {
     const backend = new FakeBackend(tokens);
-    backend.failNext.register = 1_000_000; // answered 503 (Retry-After: 1) until told otherwise
+    if (options.refuseRegistration) backend.failNext.register = 1_000_000; // answered 503 (Retry-After: 1)
     await backend.start();
     backends.push(backend);
     const file = traceFile();
@@ -100,11 +104,16 @@ describe('a worker loads only what its type runs', () => {
       KTRDR_AUTH_JWT_SECRET: SECRET,
       KTRDR_API_CLIENT_BASE_URL: backend.baseUrl,
       KTRDR_WORKER_PORT: String(await freePort()),
-      KTRDR_LOG_LEVEL: 'INFO',
+      KTRDR_LOG_LEVEL: logLevel,
       ...traceEnv(file),
     });
-    const child = new KtrdrProcess('worker-training', ['worker', 'training'], env);
+    const child = new KtrdrProcess(`worker-${workerType}`, ['worker', workerType], env);
     processes.push(child);
+    return { backend, file, child };
+  }
+
+  it('before it registers, a worker loads neither the whole contract, nor commander, nor a workload', { timeout: budget(STARTUP_MS, STOP_MS) }, async () => {
+    const { backend, file, child } = await startTracedWorker('training', 'INFO', { refuseRegistration: true });
     await waitFor('a registration attempt', () => (backend.failNext.register ?? 0) < 1_000_000, { timeoutMs: STARTUP_MS, whileAlive: [child] });
     expectLoadedBeforeRegistering(readTrace(file, REPO_ROOT));
     backend.failNext.register = 0;
@@ -113,19 +122,7 @@ describe('a worker loads only what its type runs', () => {
   });
 
   async function tracedWorker(workerType: WorkerType): Promise<string[]> {
-    const backend = new FakeBackend(tokens);
-    await backend.start();
-    backends.push(backend);
-    const file = traceFile();
-    const env = cleanEnv({
-      KTRDR_AUTH_JWT_SECRET: SECRET,
-      KTRDR_API_CLIENT_BASE_URL: backend.baseUrl,
-      KTRDR_WORKER_PORT: String(await freePort()),
-      KTRDR_LOG_LEVEL: 'DEBUG',
-      ...traceEnv(file),
-    });
-    const child = new KtrdrProcess(`worker-${workerType}`, ['worker', workerType], env);
-    processes.push(child);
+    const { file, child } = await startTracedWorker(workerType, 'DEBUG');
     await child.waitForOutput(/workloads loaded: /);
     expect((await child.stop('SIGTERM')).code).toBe(0);
     // The workloads load after the worker registered (docs/architecture.md §1).
