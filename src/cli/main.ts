@@ -4,11 +4,12 @@
  * library. It never validates server-only settings itself, so `ktrdr --help`
  * works whatever the environment holds.
  */
+import { errorText } from '../common/errors.js';
 import { ExitCode } from './exit-codes.js';
 import { directWorkerType, runWorkerCommand } from './worker-run.js';
 
 function failed(error: unknown): void {
-  process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(`error: ${errorText(error)}\n`);
   process.exitCode = ExitCode.Failure;
 }
 

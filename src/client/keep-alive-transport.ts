@@ -77,7 +77,11 @@ function exchange(send: Send, target: URL, { method, headers, body, timeoutMs }:
     const onResponse = (response: IncomingMessage) => {
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('error', fail);
+      // Not a stale connection once an answer began: the server had the request, and sending it again could act twice.
+      response.on('error', (error) => {
+        clearTimeout(timer);
+        reject(error);
+      });
       response.on('end', () => {
         clearTimeout(timer);
         resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') });

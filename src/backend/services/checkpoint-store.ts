@@ -115,13 +115,13 @@ export class CheckpointStore {
   async remove(operationId: string, checkpointId: string): Promise<boolean> {
     const row = await this.repository.deleteOne(operationId, checkpointId);
     if (!row) return false;
-    await removeFiles([row]);
+    await removeFiles([row.path]);
     return true;
   }
 
   async removeForOperation(operationId: string): Promise<number> {
     const rows = await this.repository.deleteForOperation(operationId);
-    await this.removeFiles(operationId, rows.map((row) => row.path));
+    await this.removeOperationFiles(operationId, rows.map((row) => row.path));
     return rows.length;
   }
 
@@ -130,15 +130,15 @@ export class CheckpointStore {
    * operation that had none has no directory worth a file-system call: most never checkpoint, and the recursive
    * removal cost more CPU than the rest of an outcome (docs/architecture.md §5.4).
    */
-  async removeFiles(operationId: string, paths: readonly string[]): Promise<void> {
+  async removeOperationFiles(operationId: string, paths: readonly string[]): Promise<void> {
     if (paths.length === 0) return;
-    await Promise.all(paths.map((path) => rm(path, { force: true })));
+    await removeFiles(paths);
     await rm(join(this.directory, safeFileName(operationId)), { recursive: true, force: true });
   }
 
   async removeOlderThan(cutoff: Date): Promise<number> {
     const rows = await this.repository.deleteBefore(cutoff);
-    await removeFiles(rows);
+    await removeFiles(rows.map((row) => row.path));
     return rows.length;
   }
 }
@@ -163,6 +163,6 @@ async function loadState(row: CheckpointRow): Promise<Loaded> {
   return { ok: true, state: parsed.state };
 }
 
-async function removeFiles(rows: readonly CheckpointRow[]): Promise<void> {
-  await Promise.all(rows.map((row) => rm(row.path, { force: true })));
+async function removeFiles(paths: readonly string[]): Promise<void> {
+  await Promise.all(paths.map((path) => rm(path, { force: true })));
 }

@@ -14,6 +14,7 @@ import { WorkerType, type WorkerStartBody } from '../../api/contract.js';
 import { HttpError, UnreachableError } from '../../client/http.js';
 import type { Clock } from '../../common/clock.js';
 import { errorText } from '../../common/errors.js';
+import { sleep } from '../../common/sleep.js';
 import { PeriodicTask, type Timers } from '../../common/periodic-task.js';
 import type { Logger } from '../../logging/logger.js';
 import { ATTR, NO_TELEMETRY, type Telemetry } from '../../telemetry/telemetry.js';
@@ -99,7 +100,7 @@ export class Dispatcher {
       // The request that woke the dispatcher (a submission, an outcome) writes its answer in this turn of the event
       // loop: the claim's round trip starts after it rather than before, so the caller waiting on that answer does
       // not wait for the claim's write (and, on a busy machine, for the database process it wakes) as well.
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      await sleep(0);
       let started = 0;
       do {
         this.again = false;
@@ -135,7 +136,7 @@ export class Dispatcher {
           // Another statement (another backend's claim or outcome, a health write) held the rows this claim could
           // have paired: it may take them, or leave them to nobody (each held one side). Looking again once it is
           // done settles which, here rather than at the next event or safety-net pass.
-          await new Promise((resolve) => setTimeout(resolve, CONTENDED_RETRY_MS));
+          await sleep(CONTENDED_RETRY_MS);
           this.again = true;
         }
         for (const claim of claims) {

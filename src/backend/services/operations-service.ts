@@ -288,7 +288,7 @@ export class OperationsService {
     if (recorded.released && !recorded.next) this.deps.wake();
     const next = recorded.next ? await this.assigned(recorded.next, outcome.worker_id) : null;
     if (recorded.finished) {
-      await this.finished(recorded.finished, () => this.deps.checkpoints.removeFiles(operationId, recorded.droppedCheckpoints));
+      await this.finished(recorded.finished, () => this.deps.checkpoints.removeOperationFiles(operationId, recorded.droppedCheckpoints));
       return next;
     }
     // Not running on that worker (an orphan failure its outcome replaces, a repeat, or a cancel that came first):
