@@ -7,7 +7,8 @@
  * behind a `ktrdr backend` (PGlite, then PostgreSQL). Figures:
  * - completed/s: first submit → last completion;
  * - idle submit→start p50: 50 jobs one at a time into an idle system (peers: until the handler runs; ktrdr: until
- *   the backend claims the operation for a worker, its `started_at`);
+ *   the worker finished the no-op operation, its `completed_at` as the worker reports it: later than the handler's
+ *   start, and unlike `started_at` not stamped by the backend when it claims, which it now does with the submission);
  * - CPU per job: user+system CPU of this process (the client: ktrdr's BackendApi over node:http keep-alive, its
  *   `transport` option) and of the consumer / backend / worker processes over the
  *   throughput run, from /proc/<pid>/stat; the PostgreSQL and Redis servers' CPU is not counted. ktrdr's backend CPU
@@ -557,7 +558,7 @@ async function ktrdrThroughput(apis: readonly BackendApi[], count: number, backe
   };
 }
 
-/** One operation at a time into an idle fleet: submit (client clock) → the backend's claim (`started_at`). */
+/** One operation at a time into an idle fleet: submit (client clock) → the worker finished it (`completed_at`). */
 async function ktrdrIdle(api: BackendApi, samples: number, children: readonly Child[]): Promise<number[]> {
   const delays: number[] = [];
   for (let i = 0; i < samples; i++) {
@@ -567,7 +568,7 @@ async function ktrdrIdle(api: BackendApi, samples: number, children: readonly Ch
       const record = await api.getOperation(id);
       return isDone(record) ? record : null;
     }, 30_000, children, 2);
-    if (op.started_at) delays.push(Date.parse(op.started_at) - submitted);
+    if (op.completed_at) delays.push(Date.parse(op.completed_at) - submitted);
   }
   return delays;
 }
@@ -771,11 +772,13 @@ async function fleetBench(): Promise<FleetFigures> {
       while (Date.now() < until) {
         const submitted = now();
         const { operation_id: id } = await api.startDummy({ steps: 1, step_delay_ms: 0 });
-        const op = await waitFor(`operation ${id} started`, async () => {
+        // Until the worker finished the no-op (completed_at): a submission claims its worker in its own statement,
+        // so started_at says nothing of a start request held up behind a health pass.
+        const op = await waitFor(`operation ${id} finished`, async () => {
           const record = await api.getOperation(id);
-          return record.started_at ? record : null;
+          return isDone(record) ? record : null;
         }, 30_000, [backend, ...workers], 2);
-        claims.push({ submitted, delay: Date.parse(op.started_at as string) - submitted });
+        claims.push({ submitted, delay: Date.parse(op.completed_at as string) - submitted });
       }
       const passes = passesOf((await fleet.next('health-times', 10_000, { cmd: 'health-times' })).times).filter((pass) => pass.requests >= fleetSize / 2);
       // A claim waiting while a pass ran counts, even when it was submitted just before the pass began.
@@ -863,7 +866,7 @@ function printFleet(fleet: FleetFigures | null, target: TargetLine): void {
     console.log(`    first registration of ${FLEET_SIZE} fake workers (50 at a time): ${num(fleet.registerMs === undefined ? undefined : fleet.registerMs / 1000, 2, ' s')}` +
       `${fleet.fleetSize !== undefined && fleet.fleetSize < FLEET_SIZE ? ` (the figures below are over the ${fleet.fleetSize} registered)` : ''}; ${cpuText(fleet.registerCpu)}`);
     console.log(`    health pass over ${FLEET_SIZE} (p50 of ${fleet.passes ?? 0}, first to last GET /health): ${num(fleet.passMs, 0, ' ms')}; ` +
-      `${fleet.claimsInPass ?? 0} claims waiting during a pass, submit→start max ${num(fleet.claimMaxInPass, 1, ' ms')} (p50 ${num(fleet.claimP50InPass, 1, ' ms')}); ` +
+      `${fleet.claimsInPass ?? 0} claims waiting during a pass, submit→worker done max ${num(fleet.claimMaxInPass, 1, ' ms')} (p50 ${num(fleet.claimP50InPass, 1, ' ms')}); ` +
       `${fleet.claimsOutside ?? 0} outside passes, p50 ${num(fleet.claimP50Outside, 1, ' ms')} (max ${num(fleet.claimMaxOutside, 1, ' ms')})`);
     console.log(`    restart on a fresh database, each worker heartbeating every ${FLEET_HEARTBEAT_MS / 1000} s (404 → register): ${fleet.reregistered ?? 0} of ${fleet.fleetSize ?? FLEET_SIZE} registered again, the last ${num(fleet.reregisterS, 2, ' s')} after the backend was ready; ` +
       `meanwhile ${cpuText(fleet.reregisterCpu)}, ${fleet.reregisterRequests?.sent ?? '—'} requests (${fleet.reregisterRequests?.notFound ?? '—'} answered 404)`);
@@ -975,7 +978,7 @@ export async function dispatchBench(): Promise<void> {
   console.log('');
   console.log(`dispatch: ktrdr beside job queues (${JOBS} no-op jobs, 2 consumers of concurrency 1)`);
   printTable(rows, graphile);
-  console.log('  peers: submit → handler entered; ktrdr: submit → the backend claims the operation (started_at), before the start request reaches the worker');
+  console.log('  peers: submit → handler entered; ktrdr: submit → the worker finished the no-op operation (completed_at)');
 
   console.log('');
   console.log('dispatch: ktrdr targets');

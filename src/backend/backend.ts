@@ -179,6 +179,8 @@ export class Backend {
         logger,
         wake,
         dispatched: (operation) => observeLatency(Math.max(0, clock.now() - queuedAt(operation)) / 1000),
+        dispatchClaimed: (claim) => this.dispatcher.dispatchClaimed(claim),
+        watchClaims: () => this.dispatcher.watchClaims(),
       },
       { cacheTtlMs: options.opsCacheTtlMs, maxOperations: options.maxOperations },
     );

@@ -14,6 +14,11 @@ export interface MicroBatchOptions<T> {
   readonly maxSize: number;
   /** Keys two requests of one statement may not share. */
   readonly keys?: (item: T) => readonly string[];
+  /**
+   * How long the first request waits for others to join, in ms (default 0: one turn of the event loop). For
+   * requests nobody waits on urgently, whose statement is worth sparing.
+   */
+  readonly windowMs?: number;
 }
 
 interface Entry<T, R> {
@@ -37,7 +42,9 @@ export class MicroBatch<T, R> {
       this.queue.push({ item, resolve, reject });
       if (this.running) return;
       this.running = true;
-      setImmediate(() => void this.drain());
+      const windowMs = this.options.windowMs ?? 0;
+      if (windowMs > 0) setTimeout(() => void this.drain(), windowMs);
+      else setImmediate(() => void this.drain());
     });
   }
 

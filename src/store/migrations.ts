@@ -105,6 +105,56 @@ export const MIGRATIONS: readonly Migration[] = [
        $$`,
     ],
   },
+  {
+    version: 4,
+    name: 'submission that claims an idle worker in the same call (ktrdr_submit_and_claim)',
+    statements: [
+      // ktrdr_submit_operation, then the claim of the new operation by the longest idle dispatchable worker of its
+      // type, in the same call (docs/architecture.md §5.4): a submission into an idle fleet costs one statement
+      // instead of three (submission, claim, and the wake-up between them). Only when no older operation of its
+      // type is pending: those go first (FIFO), and the dispatcher's claim pairs them. The worker row is taken
+      // FOR UPDATE SKIP LOCKED and left busy and reserved with a fresh epoch, as the claim leaves it.
+      `CREATE FUNCTION ktrdr_submit_and_claim(
+         p_lock bigint, p_max bigint, p_id text, p_operation_type text, p_worker_type text,
+         p_params jsonb, p_metadata jsonb, p_progress jsonb, p_created_at timestamptz, p_now timestamptz
+       ) RETURNS TABLE (operation jsonb, worker jsonb, epoch bigint) LANGUAGE plpgsql VOLATILE AS $$
+       DECLARE
+         v_op operations;
+         v_worker workers;
+         v_epoch bigint;
+       BEGIN
+         PERFORM pg_advisory_xact_lock(p_lock);
+         INSERT INTO operations (operation_id, operation_type, worker_type, status, params, metadata, progress, created_at)
+           SELECT p_id, p_operation_type, p_worker_type, 'pending', p_params, p_metadata, p_progress, p_created_at
+           WHERE (SELECT count(*) FROM operations) < p_max
+           RETURNING * INTO v_op;
+         IF NOT FOUND THEN
+           RETURN;
+         END IF;
+         IF NOT EXISTS (
+           SELECT 1 FROM operations AS o WHERE o.status = 'pending' AND o.worker_type = p_worker_type AND o.seq < v_op.seq
+         ) THEN
+           SELECT * INTO v_worker FROM workers AS w
+             WHERE w.worker_type = p_worker_type AND w.status = 'available' AND w.current_operation_id IS NULL
+               AND NOT w.reserved AND NOT w.draining
+             ORDER BY w.last_dispatched_at NULLS FIRST, w.worker_id
+             LIMIT 1 FOR UPDATE SKIP LOCKED;
+           IF FOUND THEN
+             v_epoch := nextval('worker_assignment_epoch');
+             UPDATE operations AS o SET status = 'running', worker_id = v_worker.worker_id, started_at = p_now
+               WHERE o.operation_id = p_id RETURNING * INTO v_op;
+             UPDATE workers AS w SET status = 'busy', reserved = true, current_operation_id = p_id,
+                 assignment_epoch = v_epoch, last_dispatched_at = p_now
+               WHERE w.worker_id = v_worker.worker_id RETURNING * INTO v_worker;
+             RETURN QUERY SELECT to_jsonb(v_op), to_jsonb(v_worker), v_epoch;
+             RETURN;
+           END IF;
+         END IF;
+         RETURN QUERY SELECT to_jsonb(v_op), NULL::jsonb, NULL::bigint;
+       END
+       $$`,
+    ],
+  },
 ];
 
 /** Any constant works; it only has to be the same for every process sharing the database. */

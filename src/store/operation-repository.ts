@@ -5,8 +5,10 @@ import { conflict, notFound } from '../common/errors.js';
 import { FOREIGN_KEY_VIOLATION, sqlState, UNIQUE_VIOLATION } from './errors.js';
 import type { SqlClient, SqlExecutor, SqlParam } from './sql-client.js';
 import { jsonParam, nullableJsonParam, nullableTimeParam, timeParam, toDate, toNullableDate, toNumber } from './sql-values.js';
+import { toWorkerRow, type WorkerStateRecord } from './worker-record.js';
 import type {
   BoundedCreation,
+  Claim,
   NewOperation,
   OperationFilter,
   OperationPatch,
@@ -88,7 +90,8 @@ const OPERATION_LIMIT_LOCK_KEY = 7_469_082_032;
  * draining nor unavailable, and no worker of its type is idle (longest idle first: those get it by the claim). The
  * released worker row then holds it, busy and reserved with a fresh epoch, and `started` sets it running there:
  * the same state the claim leaves. A completed operation no longer needs its checkpoints: their rows go in the
- * same statement and their files are returned for removal.
+ * same statement and their files are returned for removal. `pending_left` tells the caller whether a claim may
+ * have something to pair now (OperationsService.recordOutcome).
  */
 const RECORD_OUTCOME_SQL = `
 WITH op AS (
@@ -139,7 +142,11 @@ SELECT (SELECT to_jsonb(op) FROM op) AS before, EXISTS (SELECT 1 FROM released) 
   (SELECT to_jsonb(f) FROM finished AS f) AS finished, (SELECT count(*) FROM saved) AS saved,
   (SELECT COALESCE(jsonb_agg(path), '[]'::jsonb) FROM dropped) AS dropped,
   (SELECT to_jsonb(s) FROM started AS s) AS next, (SELECT epoch FROM released WHERE next_id IS NOT NULL) AS next_epoch,
-  EXISTS (SELECT 1 FROM checkpoints AS c WHERE c.operation_id = (SELECT next_id FROM released)) AS next_has_checkpoint`;
+  EXISTS (SELECT 1 FROM checkpoints AS c WHERE c.operation_id = (SELECT next_id FROM released)) AS next_has_checkpoint,
+  EXISTS (
+    SELECT 1 FROM w JOIN operations AS p ON p.status = 'pending' AND p.worker_type = w.worker_type
+    WHERE p.operation_id IS DISTINCT FROM (SELECT next_id FROM released)
+  ) AS pending_left`;
 
 /** A new operation's columns, in the order both submission statements take them: id, types, params, metadata, progress, creation. */
 function newOperationValues(operation: NewOperation): SqlParam[] {
@@ -192,6 +199,27 @@ async function submitOperation(sql: SqlExecutor, operation: NewOperation, below:
   }
 }
 
+/**
+ * ktrdr_submit_and_claim (migration 4): the operation inserted under the limit's lock and, when a worker of its type
+ * is idle and nothing older of its type waits, claimed by that worker; null when the table is full.
+ */
+async function submitAndClaim(sql: SqlExecutor, operation: NewOperation, below: number, at: Date): Promise<{ row: OperationRow; claim: Claim | null } | null> {
+  try {
+    const [record] = await sql.query<{ operation: OperationRecord; worker: WorkerStateRecord | null; epoch: unknown }>(
+      `SELECT operation, worker, epoch FROM ktrdr_submit_and_claim($1, $2, $3, $4, $5, $6::text::jsonb, $7::text::jsonb, $8::text::jsonb, $9::timestamptz, $10::timestamptz)`,
+      [OPERATION_LIMIT_LOCK_KEY, below, ...newOperationValues(operation), timeParam(at)],
+      'ktrdr_submit_and_claim',
+    );
+    if (record === undefined) return null;
+    const row = toOperationRow(record.operation);
+    // A new operation has no checkpoint to resume from.
+    return { row, claim: record.worker ? { operation: row, worker: toWorkerRow(record.worker), epoch: toNumber(record.epoch), hasCheckpoint: false } : null };
+  } catch (error) {
+    if (sqlState(error) === UNIQUE_VIOLATION) throw conflict(`operation '${operation.operationId}' already exists`);
+    throw error;
+  }
+}
+
 async function deleteOldestTerminal(sql: SqlExecutor, count: number): Promise<string[]> {
   if (count <= 0) return [];
   // Oldest means first created (seq), the order the operations were submitted in.
@@ -218,12 +246,18 @@ export class SqlOperationRepository implements OperationRepository {
     return insertOperation(this.sql, operation);
   }
 
-  async createWithinLimit(operation: NewOperation, maxOperations: number): Promise<BoundedCreation> {
-    // While there is room, one call: on PGlite one statement (counted and inserted with nothing in between, one
+  async createWithinLimit(operation: NewOperation, maxOperations: number, claimAt?: Date): Promise<BoundedCreation> {
+    // While there is room, one call: with `claimAt`, ktrdr_submit_and_claim (migration 4: the lock, the counted
+    // insert and the claim); otherwise on PGlite one statement (counted and inserted with nothing in between, one
     // connection), on PostgreSQL ktrdr_submit_operation (migration 3: the lock, then the counted insert). A full
-    // table takes the transaction below, which evicts.
-    const row = this.exclusive ? await insertOperation(this.sql, operation, maxOperations) : await submitOperation(this.sql, operation, maxOperations);
-    if (row) return { row, evicted: [] };
+    // table takes the transaction below, which evicts and claims nothing (the dispatcher does).
+    if (claimAt !== undefined) {
+      const submitted = await submitAndClaim(this.sql, operation, maxOperations, claimAt);
+      if (submitted) return { ...submitted, evicted: [] };
+    } else {
+      const row = this.exclusive ? await insertOperation(this.sql, operation, maxOperations) : await submitOperation(this.sql, operation, maxOperations);
+      if (row) return { row, evicted: [] };
+    }
     // Count, evict and insert in one transaction under one lock: two submissions can no longer both see room.
     return this.sql.transaction(async (tx) => {
       await tx.query(`SELECT pg_advisory_xact_lock(${OPERATION_LIMIT_LOCK_KEY})`);
@@ -369,6 +403,7 @@ export class SqlOperationRepository implements OperationRepository {
       next: OperationRecord | null;
       next_epoch: unknown;
       next_has_checkpoint: boolean;
+      pending_left: boolean;
     }>(
       RECORD_OUTCOME_SQL,
       [
@@ -396,6 +431,7 @@ export class SqlOperationRepository implements OperationRepository {
       next: record?.next
         ? { operation: toOperationRow(record.next), epoch: toNumber(record.next_epoch), hasCheckpoint: record.next_has_checkpoint }
         : null,
+      pendingLeft: record?.pending_left === true,
     };
   }
 

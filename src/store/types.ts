@@ -43,6 +43,8 @@ export interface BoundedCreation {
   readonly row: OperationRow | null;
   /** Terminal operations deleted to make room. */
   readonly evicted: readonly string[];
+  /** The new operation claimed by an idle worker in the same statement (asked for with `claimAt`). */
+  readonly claim?: Claim | null;
 }
 
 export interface OperationFilter {
@@ -55,9 +57,11 @@ export interface OperationRepository {
   create(operation: NewOperation): Promise<OperationRow>;
   /**
    * Creates `operation` keeping at most `maxOperations`, atomically (even across processes): the oldest
-   * terminal operations in the way are deleted; when every kept operation is active nothing is created.
+   * terminal operations in the way are deleted; when every kept operation is active nothing is created. With
+   * `claimAt`, the longest idle dispatchable worker of its type claims it in the same statement (started at
+   * `claimAt`), as WorkerRepository.claim would, unless an older operation of its type is pending (FIFO).
    */
-  createWithinLimit(operation: NewOperation, maxOperations: number): Promise<BoundedCreation>;
+  createWithinLimit(operation: NewOperation, maxOperations: number, claimAt?: Date): Promise<BoundedCreation>;
   get(operationId: string): Promise<OperationRow | null>;
   /** Newest first. `total` counts every match, not only the page. */
   list(filter?: OperationFilter): Promise<{ rows: OperationRow[]; total: number }>;
@@ -116,6 +120,11 @@ export interface OutcomeRecording {
   readonly droppedCheckpoints: readonly string[];
   /** The worker's next operation, claimed for it (running there, the worker busy and reserved with `epoch`). */
   readonly next: { readonly operation: OperationRow; readonly epoch: number; readonly hasCheckpoint: boolean } | null;
+  /**
+   * The worker was released and, in the statement's snapshot, an operation of its type is still pending (besides
+   * `next`): a claim may pair them. False says nothing of operations submitted while the statement ran.
+   */
+  readonly pendingLeft: boolean;
 }
 
 export interface WorkerRow {
@@ -175,6 +184,8 @@ export interface ClaimResult {
    * them or finds the other statement took them.
    */
   readonly contended: boolean;
+  /** An operation of the types asked for is still pending, unpaired, in the statement's snapshot. */
+  readonly pendingLeft: boolean;
 }
 
 /** A healthy answer to a health request sent when the worker's epoch was `requestEpoch` (null: unknown). */

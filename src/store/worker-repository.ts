@@ -1,9 +1,10 @@
 /** Registered workers, over SQL. */
-import type { JsonObject, WorkerStatus, WorkerType } from '../api/contract.js';
+import type { WorkerStatus, WorkerType } from '../api/contract.js';
 import { MicroBatch } from './micro-batch.js';
 import { DISPATCHABLE_WORKER, toOperationRow, type OperationRecord } from './operation-repository.js';
 import type { SqlExecutor } from './sql-client.js';
-import { jsonParam, nullableTimeParam, timeParam, toDate, toNullableDate, toNumber } from './sql-values.js';
+import { toWorkerRow, type WorkerRecord, type WorkerStateRecord } from './worker-record.js';
+import { jsonParam, nullableTimeParam, timeParam, toNullableDate, toNumber } from './sql-values.js';
 import type {
   Claim,
   ClaimResult,
@@ -16,48 +17,14 @@ import type {
   WorkerState,
 } from './types.js';
 
-interface WorkerRecord {
-  worker_id: string;
-  worker_type: string;
-  endpoint_url: string;
-  status: string;
-  current_operation_id: string | null;
-  capabilities: JsonObject;
-  metadata: JsonObject;
-  registered_at: unknown;
-  last_health_check: unknown;
-  last_healthy_at: unknown;
-  health_check_failures: unknown;
-}
-
-interface WorkerStateRecord extends WorkerRecord {
-  reserved: boolean;
-  draining: boolean;
-  assignment_epoch: unknown;
-  last_dispatched_at: unknown;
-}
-
 const COLUMNS = `worker_id, worker_type, endpoint_url, status, current_operation_id, capabilities, metadata,
   registered_at, last_health_check, last_healthy_at, health_check_failures`;
 
-const toRow = (record: WorkerRecord): WorkerRow => ({
-  workerId: record.worker_id,
-  workerType: record.worker_type as WorkerType,
-  endpointUrl: record.endpoint_url,
-  status: record.status as WorkerStatus,
-  currentOperationId: record.current_operation_id,
-  capabilities: record.capabilities,
-  metadata: record.metadata,
-  registeredAt: toDate(record.registered_at),
-  lastHealthCheck: toNullableDate(record.last_health_check),
-  lastHealthyAt: toNullableDate(record.last_healthy_at),
-  healthCheckFailures: toNumber(record.health_check_failures),
-});
 
 const STATE_COLUMNS = `${COLUMNS}, reserved, draining, assignment_epoch, last_dispatched_at`;
 
 const toState = (record: WorkerStateRecord): WorkerState => ({
-  ...toRow(record),
+  ...toWorkerRow(record),
   reserved: record.reserved,
   draining: record.draining,
   assignmentEpoch: toNumber(record.assignment_epoch),
@@ -116,20 +83,27 @@ WITH ws AS (
   RETURNING workers.*
 )
 (SELECT to_jsonb(o) AS operation, to_jsonb(w) AS worker,
-  EXISTS (SELECT 1 FROM checkpoints c WHERE c.operation_id = o.operation_id) AS has_checkpoint, false AS contended
+  EXISTS (SELECT 1 FROM checkpoints c WHERE c.operation_id = o.operation_id) AS has_checkpoint, false AS contended,
+  false AS pending_left
 FROM claimed_operations AS o JOIN claimed_workers AS w ON w.current_operation_id = o.operation_id
 ORDER BY o.seq)
 UNION ALL
--- One more row when nothing was paired but the snapshot holds a pair (ClaimResult.contended).
-SELECT NULL, NULL, false, true
-WHERE NOT EXISTS (SELECT 1 FROM pairs) AND EXISTS (
-  SELECT 1 FROM jsonb_array_elements_text($1::text::jsonb) AS t (worker_type)
-  WHERE EXISTS (SELECT 1 FROM operations WHERE status = 'pending' AND worker_type = t.worker_type)
-    AND EXISTS (
-      SELECT 1 FROM workers WHERE worker_type = t.worker_type AND ${DISPATCHABLE}
-        AND worker_id NOT IN (SELECT jsonb_array_elements_text($4::text::jsonb))
-    )
-)`;
+-- One more row, always: whether nothing was paired although the snapshot holds a pair (ClaimResult.contended),
+-- and whether an operation of these types is left pending (ClaimResult.pendingLeft).
+SELECT NULL, NULL, false,
+  NOT EXISTS (SELECT 1 FROM pairs) AND EXISTS (
+    SELECT 1 FROM jsonb_array_elements_text($1::text::jsonb) AS t (worker_type)
+    WHERE EXISTS (SELECT 1 FROM operations WHERE status = 'pending' AND worker_type = t.worker_type)
+      AND EXISTS (
+        SELECT 1 FROM workers WHERE worker_type = t.worker_type AND ${DISPATCHABLE}
+          AND worker_id NOT IN (SELECT jsonb_array_elements_text($4::text::jsonb))
+      )
+  ),
+  EXISTS (
+    SELECT 1 FROM jsonb_array_elements_text($1::text::jsonb) AS t (worker_type)
+    JOIN operations AS p ON p.status = 'pending' AND p.worker_type = t.worker_type
+    WHERE p.operation_id NOT IN (SELECT operation_id FROM pairs)
+  )`;
 
 /**
  * Registrations, many in one statement (each row of $1 one registration; see MicroBatch for how they are grouped:
@@ -251,6 +225,37 @@ WITH w AS (
 )
 SELECT to_jsonb(r) AS operation FROM requeued AS r`;
 
+interface ReservationEnd {
+  readonly workerId: string;
+  readonly operationId: string;
+  readonly epoch: number;
+}
+
+/** How long an ended reservation waits for others to go in the same statement (reservationEnds). */
+const RESERVATION_END_WINDOW_MS = 20;
+
+/**
+ * Reservations whose start request was answered, ended in one statement; the worker rows are locked in id order
+ * first, as HEALTHY_SQL does, so the two never deadlock. An operation is wanted unless cancelled, put back or given
+ * to another worker meanwhile; one the worker already finished (its outcome overtook the start answer) is its own.
+ */
+const END_RESERVATIONS_SQL = `
+WITH r AS (
+  SELECT * FROM jsonb_to_recordset($1::text::jsonb) AS r (n int, worker_id text, operation_id text, epoch bigint)
+), locked AS (
+  SELECT worker_id FROM workers WHERE worker_id IN (SELECT worker_id FROM r) ORDER BY worker_id FOR UPDATE
+), ended AS (
+  UPDATE workers AS w SET reserved = false
+  FROM r JOIN locked USING (worker_id)
+  WHERE w.worker_id = r.worker_id AND w.assignment_epoch = r.epoch
+  RETURNING w.worker_id
+)
+SELECT r.n, EXISTS (
+  SELECT 1 FROM operations AS o
+  WHERE o.operation_id = r.operation_id AND o.worker_id = r.worker_id AND o.status IN ('running', 'completed', 'failed')
+) AS wanted, (SELECT count(*) FROM ended) AS ended
+FROM r ORDER BY r.n`;
+
 /** A worker's status once it no longer runs an operation: temporarily_unavailable stays so. */
 const FREED = `CASE WHEN status = 'temporarily_unavailable' THEN status ELSE 'available' END`;
 const BUSY = `CASE WHEN status = 'temporarily_unavailable' THEN status ELSE 'busy' END`;
@@ -264,6 +269,15 @@ export class SqlWorkerRepository implements WorkerRepository {
 
   /** Look-ups by id arriving together (every worker's heartbeat, §5.2) go as one statement. */
   private readonly lookups = new MicroBatch<string, WorkerRow | null>((ids) => this.getMany(ids), { maxSize: LOOKUP_BATCH });
+  /**
+   * Reservations ended within a short window go as one statement (docs/architecture.md §5.4): nobody waits on
+   * them but the dispatcher, and a short operation's outcome often comes first (it ends the reservation itself,
+   * and the end then changes nothing).
+   */
+  private readonly reservationEnds = new MicroBatch<ReservationEnd, boolean>((ends) => this.endReservations(ends), {
+    maxSize: LOOKUP_BATCH,
+    windowMs: RESERVATION_END_WINDOW_MS,
+  });
 
   constructor(private readonly sql: SqlExecutor) {}
 
@@ -297,7 +311,7 @@ export class SqlWorkerRepository implements WorkerRepository {
         worker.healthCheckFailures,
       ],
     );
-    return toRow(record!);
+    return toWorkerRow(record!);
   }
 
   get(workerId: string): Promise<WorkerRow | null> {
@@ -311,13 +325,13 @@ export class SqlWorkerRepository implements WorkerRepository {
         : await this.sql.query<WorkerRecord>(`SELECT ${COLUMNS} FROM workers WHERE worker_id IN (SELECT jsonb_array_elements_text($1::text::jsonb))`, [
             jsonParam([...new Set(ids)]),
           ]);
-    const byId = new Map(records.map((record) => [record.worker_id, toRow(record)]));
+    const byId = new Map(records.map((record) => [record.worker_id, toWorkerRow(record)]));
     return ids.map((id) => byId.get(id) ?? null);
   }
 
   async list(): Promise<WorkerRow[]> {
     const records = await this.sql.query<WorkerRecord>(`SELECT ${COLUMNS} FROM workers ORDER BY registered_at, worker_id`);
-    return records.map(toRow);
+    return records.map(toWorkerRow);
   }
 
   async delete(workerId: string): Promise<boolean> {
@@ -357,38 +371,43 @@ export class SqlWorkerRepository implements WorkerRepository {
     const records = await this.sql.query<{ n: unknown; previous_endpoint: string | null; saved: WorkerRecord | null }>(REGISTER_SQL, [jsonParam(rows)]);
     const outcomes: RegistrationOutcome[] = registrations.map(() => ({ previousEndpoint: '' }));
     for (const record of records) {
-      outcomes[toNumber(record.n)] = record.saved ? { row: toRow(record.saved) } : { previousEndpoint: record.previous_endpoint ?? '' };
+      outcomes[toNumber(record.n)] = record.saved ? { row: toWorkerRow(record.saved) } : { previousEndpoint: record.previous_endpoint ?? '' };
     }
     return outcomes;
   }
 
   async claim(workerTypes: readonly WorkerType[], limitPerType: number, now: Date, exclude: readonly string[]): Promise<ClaimResult> {
-    const records = await this.sql.query<{ operation: OperationRecord | null; worker: WorkerStateRecord | null; has_checkpoint: boolean; contended: boolean }>(
+    const records = await this.sql.query<{
+      operation: OperationRecord | null;
+      worker: WorkerStateRecord | null;
+      has_checkpoint: boolean;
+      contended: boolean;
+      pending_left: boolean;
+    }>(
       CLAIM_SQL,
       [jsonParam(workerTypes), limitPerType, timeParam(now), jsonParam(exclude)],
       'ktrdr_claim',
     );
     const claims: Claim[] = [];
     for (const { operation, worker, has_checkpoint: hasCheckpoint } of records) {
-      if (operation && worker) claims.push({ operation: toOperationRow(operation), worker: toRow(worker), epoch: toNumber(worker.assignment_epoch), hasCheckpoint });
+      if (operation && worker) claims.push({ operation: toOperationRow(operation), worker: toWorkerRow(worker), epoch: toNumber(worker.assignment_epoch), hasCheckpoint });
     }
-    return { claims, contended: records.some((record) => record.contended) };
+    return { claims, contended: records.some((record) => record.contended), pendingLeft: records.some((record) => record.pending_left) };
   }
 
-  async endReservation(workerId: string, operationId: string, epoch: number): Promise<boolean> {
-    // Wanted unless cancelled, put back or given to another worker meanwhile; an operation the worker already
-    // finished (its outcome overtook the start answer) is its own.
-    const [row] = await this.sql.query<{ wanted: boolean }>(
-      `WITH ended AS (
-         UPDATE workers SET reserved = false WHERE worker_id = $1 AND assignment_epoch = $3 RETURNING worker_id
-       )
-       SELECT EXISTS (
-         SELECT 1 FROM operations WHERE operation_id = $2 AND worker_id = $1 AND status IN ('running', 'completed', 'failed')
-       ) AS wanted, (SELECT count(*) FROM ended) AS ended`,
-      [workerId, operationId, epoch],
-      'ktrdr_end_reservation',
+  endReservation(workerId: string, operationId: string, epoch: number): Promise<boolean> {
+    return this.reservationEnds.add({ workerId, operationId, epoch });
+  }
+
+  private async endReservations(ends: readonly ReservationEnd[]): Promise<boolean[]> {
+    const records = await this.sql.query<{ n: unknown; wanted: boolean }>(
+      END_RESERVATIONS_SQL,
+      [jsonParam(ends.map((end, n) => ({ n, worker_id: end.workerId, operation_id: end.operationId, epoch: end.epoch })))],
+      'ktrdr_end_reservations',
     );
-    return row?.wanted === true;
+    const wanted = ends.map(() => false);
+    for (const record of records) wanted[toNumber(record.n)] = record.wanted;
+    return wanted;
   }
 
   async cancelReservation(workerId: string, operationId: string, epoch: number, busyElsewhere: boolean): Promise<void> {
@@ -439,7 +458,7 @@ export class SqlWorkerRepository implements WorkerRepository {
       timeParam(now),
       timeParam(reservedSince),
     ]);
-    return records.map(toRow);
+    return records.map(toWorkerRow);
   }
 
   async requeueUnstarted(
@@ -464,6 +483,6 @@ export class SqlWorkerRepository implements WorkerRepository {
   async recordFailures(workerIds: readonly string[], now: Date, threshold: number): Promise<WorkerRow[]> {
     if (workerIds.length === 0) return [];
     const records = await this.sql.query<WorkerRecord>(FAILURES_SQL, [jsonParam(workerIds), timeParam(now), threshold]);
-    return records.map(toRow);
+    return records.map(toWorkerRow);
   }
 }

@@ -88,18 +88,19 @@ export function registerDispatchSuite(label: string, harness: DispatchHarness): 
     const registryOf = (store: SqlStore, workers: WorkerRepository = store.workers) =>
       new WorkerRegistry(workers, clock, { failureThreshold: 3, retryAfterSeconds: 5, isLiveAt: async () => false });
 
-    const addOperations = async (count: number) => {
-      for (let i = 0; i < count; i++) {
-        await stores[0].operations.create({
-          operationId: `op-${String(i).padStart(3, '0')}`,
-          operationType: 'dummy',
-          workerType: 'training',
-          params: {},
-          metadata: {},
-          createdAt: new Date(clock.now()),
-        });
-      }
+    const submission = (operationId: string) => ({
+      operationId,
+      operationType: 'dummy' as const,
+      workerType: 'training' as const,
+      params: {},
+      metadata: {},
+      createdAt: new Date(clock.now()),
+    });
+
+    const addOperationsFrom = async (first: number, count: number) => {
+      for (let i = first; i < first + count; i++) await stores[0].operations.create(submission(`op-${String(i).padStart(3, '0')}`));
     };
+    const addOperations = (count: number) => addOperationsFrom(0, count);
 
     const addWorkers = async (registry: WorkerRegistry, count: number, prefix = 'w') => {
       for (let i = 0; i < count; i++) {
@@ -210,6 +211,105 @@ export function registerDispatchSuite(label: string, harness: DispatchHarness): 
       expect(await stores[0].operations.get('op-002')).toMatchObject({ status: 'pending' });
     });
 
+    it('a submission claims the longest idle worker in its own statement, unless an older operation of its type waits (FIFO)', async () => {
+      const registry = registryOf(stores[0]);
+      await addWorkers(registry, 2);
+      statements = 0;
+      const first = await stores[1].operations.createWithinLimit(submission('s-1'), 100, new Date(clock.now()));
+      expect(statements).toBe(1);
+      expect(first.row).toMatchObject({ operationId: 's-1', status: 'running', workerId: 'w-0' });
+      expect(first.claim).toMatchObject({ operation: { operationId: 's-1', status: 'running' }, worker: { workerId: 'w-0' }, hasCheckpoint: false });
+      // The state a claim leaves: busy and reserved with the claim's epoch.
+      expect((await registry.states()).find((worker) => worker.workerId === 'w-0')).toMatchObject({
+        status: 'busy',
+        currentOperationId: 's-1',
+        reserved: true,
+        assignmentEpoch: first.claim!.epoch,
+      });
+      expect((await stores[1].operations.createWithinLimit(submission('s-2'), 100, new Date(clock.now()))).claim?.worker.workerId).toBe('w-1');
+      // Every worker busy: pending, for an outcome's next or a claim.
+      const third = await stores[1].operations.createWithinLimit(submission('s-3'), 100, new Date(clock.now()));
+      expect([third.row?.status, third.claim]).toEqual(['pending', null]);
+      // w-0 free again, but s-3 came first: s-4 stays pending and the claim gives w-0 the older one.
+      expect(await outcomeOf(stores[0], 's-1', 'w-0', false)).toMatchObject({ released: true, next: null, pendingLeft: true });
+      const fourth = await stores[1].operations.createWithinLimit(submission('s-4'), 100, new Date(clock.now()));
+      expect([fourth.row?.status, fourth.claim]).toEqual(['pending', null]);
+      expect((await registry.claim(['training'], 2)).map((claim) => [claim.operation.operationId, claim.worker.workerId])).toEqual([['s-3', 'w-0']]);
+      // Without claimAt nothing is claimed, and neither is a submission that had to evict to make room.
+      await outcomeOf(stores[0], 's-2', 'w-1', false);
+      const unclaimed = await stores[1].operations.createWithinLimit(submission('s-5'), 100);
+      expect([unclaimed.row?.status, unclaimed.claim ?? null]).toEqual(['pending', null]);
+      const evicting = await stores[1].operations.createWithinLimit(submission('s-6'), 4, new Date(clock.now()));
+      expect([evicting.row?.status, evicting.evicted, evicting.claim ?? null]).toEqual(['pending', ['s-1', 's-2'], null]);
+      // A draining worker is not claimed.
+      await registry.drain('w-1');
+      for (const id of ['s-4', 's-5', 's-6']) await stores[0].operations.update(id, { status: 'cancelled' });
+      const drained = await stores[1].operations.createWithinLimit(submission('s-7'), 100, new Date(clock.now()));
+      expect([drained.row?.status, drained.claim]).toEqual(['pending', null]);
+    });
+
+    it('a claim and an outcome say whether an operation of the type is left pending', async () => {
+      const registry = registryOf(stores[0]);
+      await addWorkers(registry, 1);
+      expect(await registry.claimOrContend(['training'], 1)).toEqual({ claims: [], contended: false, pendingLeft: false });
+      await addOperations(2);
+      const claimed = await registry.claimOrContend(['training'], 1);
+      expect([claimed.claims.length, claimed.pendingLeft]).toEqual([1, true]);
+      // Taken as the next: nothing left.
+      expect(await outcomeOf(stores[0], 'op-000', 'w-0', true)).toMatchObject({ next: { operation: { operationId: 'op-001' } }, pendingLeft: false });
+      expect(await outcomeOf(stores[0], 'op-001', 'w-0', true)).toMatchObject({ released: true, next: null, pendingLeft: false });
+    });
+
+    it('reservations ended together go as one statement, each saying whether its operation still wants the worker', async () => {
+      const registry = registryOf(stores[0]);
+      await addWorkers(registry, 3);
+      await addOperations(3);
+      const claims = await registry.claim(['training'], 3);
+      expect(claims).toHaveLength(3);
+      await stores[0].operations.update(claims[1]!.operation.operationId, { status: 'cancelled' }, ['running']);
+      statements = 0;
+      const wanted = await Promise.all(claims.map((claim) => registry.endReservation(claim.worker.workerId, claim.operation.operationId, claim.epoch)));
+      expect(statements).toBe(1);
+      expect(wanted).toEqual([true, false, true]);
+      expect((await registry.states()).filter((worker) => worker.reserved)).toEqual([]);
+      // An end of an assignment the worker no longer holds (its outcome and a new claim came first) leaves the new
+      // reservation alone; the finished operation was the worker's own.
+      const [first] = claims;
+      await outcomeOf(stores[0], first!.operation.operationId, first!.worker.workerId, false);
+      await addOperationsFrom(3, 1);
+      const [again] = await registry.claim(['training'], 1);
+      expect(again?.worker.workerId).toBe(first!.worker.workerId);
+      expect(await registry.endReservation(first!.worker.workerId, first!.operation.operationId, first!.epoch)).toBe(true);
+      expect((await registry.states()).find((worker) => worker.workerId === again!.worker.workerId)).toMatchObject({ reserved: true, assignmentEpoch: again!.epoch });
+    });
+
+    it('a dispatcher starts a pair claimed with its submission without a pass, and says whether a claim may have missed a freed worker', async () => {
+      const registry = registryOf(stores[0]);
+      const client = new FakeClient();
+      const dispatcher = new Dispatcher(
+        { operations: stores[0].operations, registry, client: asClient(client), checkpoints: noCheckpoints, clock, logger },
+        { intervalMs: HOUR, statusCheckTimeoutMs: 1000 },
+      );
+      await addWorkers(registry, 1);
+      const { claim } = await stores[0].operations.createWithinLimit(submission('s-1'), 100, new Date(clock.now()));
+      statements = 0;
+      dispatcher.dispatchClaimed(claim!);
+      await dispatcher.whenIdle();
+      expect(client.starts).toEqual([{ endpoint: 'http://127.0.0.1:1/w-0', operationId: 's-1' }]);
+      // The start request and the reservation's end; no claim.
+      expect(statements).toBe(1);
+      expect((await registry.states())[0]).toMatchObject({ status: 'busy', reserved: false, currentOperationId: 's-1' });
+
+      const quiet = dispatcher.watchClaims();
+      await dispatcher.dispatchPending(); // nothing pending: a claim that cannot have missed anything
+      expect(quiet()).toBe(false);
+      await addOperations(1); // pending, the only worker busy: the claim leaves it pending
+      await dispatcher.dispatchPending();
+      expect(quiet()).toBe(true);
+      const later = dispatcher.watchClaims();
+      expect(later()).toBe(false);
+    });
+
     it('an outcome repeated, or from a worker the operation is not assigned to, changes nothing and takes nothing', async () => {
       const registry = registryOf(stores[0]);
       await addWorkers(registry, 2);
@@ -279,18 +379,18 @@ export function registerDispatchSuite(label: string, harness: DispatchHarness): 
         });
         await isLocked;
         try {
-          expect(await registry.claimOrContend(['training'], 1)).toEqual({ claims: [], contended: true });
+          expect(await registry.claimOrContend(['training'], 1)).toEqual({ claims: [], contended: true, pendingLeft: true });
           // Excluded workers do not count: nothing could have been paired.
-          expect(await registry.claimOrContend(['training'], 1, ['w-0'])).toEqual({ claims: [], contended: false });
+          expect(await registry.claimOrContend(['training'], 1, ['w-0'])).toEqual({ claims: [], contended: false, pendingLeft: true });
         } finally {
           release();
           await holder;
         }
         const after = await registry.claimOrContend(['training'], 1);
-        expect(after.contended).toBe(false);
+        expect(after).toMatchObject({ contended: false, pendingLeft: false });
         expect(after.claims.map((claim) => [claim.operation.operationId, claim.worker.workerId])).toEqual([['op-000', 'w-0']]);
         // Nothing left to pair: not contended either.
-        expect(await registry.claimOrContend(['training'], 1)).toEqual({ claims: [], contended: false });
+        expect(await registry.claimOrContend(['training'], 1)).toEqual({ claims: [], contended: false, pendingLeft: false });
       });
     }
 

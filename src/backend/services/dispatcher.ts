@@ -65,6 +65,13 @@ export class Dispatcher {
   private nudge: (() => void) | null = null;
   /** Workers whose start request failed in the pass in progress: not claimed again before the next pass. */
   private failedWorkers: Set<string> | null = null;
+  /** Workers whose start request, sent outside a pass, failed: the next pass does not claim them. */
+  private readonly failedOutside = new Set<string>();
+  /** Start requests of pairs claimed outside a pass (with their submission), until they settle. */
+  private readonly detached = new Set<Promise<void>>();
+  /** Claim statements answered with an operation left pending so far, and those not answered yet (watchClaims). */
+  private claimsLeavingPending = 0;
+  private claimsRunning = 0;
 
   constructor(
     private readonly deps: DispatcherDeps,
@@ -84,9 +91,42 @@ export class Dispatcher {
     this.dispatchPending().catch((error: unknown) => this.deps.logger.error({ err: error }, 'dispatch pass failed'));
   }
 
-  /** Waits for the pass in progress (and the re-runs it was asked for), without asking for one. */
+  /** Waits for the pass in progress (and the re-runs it was asked for) and for detached starts, without asking for a pass. */
   async whenIdle(): Promise<void> {
-    while (this.pass) await this.pass;
+    while (this.pass || this.detached.size > 0) {
+      await this.pass;
+      await Promise.all(this.detached);
+    }
+  }
+
+  /**
+   * Watches this dispatcher's claim statements from now on: the function returned says whether one may have missed
+   * a worker freed meanwhile, i.e. one answered since with an operation left pending, or one still unanswered. An
+   * outcome's statement that saw nothing pending asks it (OperationsService.recordOutcome). A claim that left
+   * nothing pending missed nothing, which keeps claims from waking claims one outcome after another.
+   */
+  watchClaims(): () => boolean {
+    const leftPending = this.claimsLeavingPending;
+    return () => this.claimsRunning > 0 || this.claimsLeavingPending !== leftPending;
+  }
+
+  /**
+   * Sends the start request of a pair claimed elsewhere (a submission claims its worker in the same statement,
+   * OperationsService.submit), in the background. Like a pass's starts it waits for the event loop to turn first,
+   * so that the submission's answer is written before; a failed start makes the operation pending again and asks
+   * for a pass, as in a pass.
+   */
+  dispatchClaimed(claim: Claim): void {
+    const attempt: Promise<void> = sleep(0)
+      .then(() => this.dispatchOne(claim))
+      .then(
+        (result) => {
+          if (result !== 'started') this.trigger();
+        },
+        (error: unknown) => this.deps.logger.error({ err: error, operation_id: claim.operation.operationId }, 'dispatch of a submitted operation failed'),
+      )
+      .finally(() => this.detached.delete(attempt));
+    this.detached.add(attempt);
   }
 
   /** Runs passes until nothing more can be dispatched; returns how many operations started. A call during a pass joins it. */
@@ -123,7 +163,8 @@ export class Dispatcher {
    */
   private async dispatchAllTypes(): Promise<number> {
     const batchSize = this.options.batchSize ?? DEFAULT_BATCH_SIZE;
-    const failedWorkers = (this.failedWorkers = new Set<string>());
+    const failedWorkers = (this.failedWorkers = new Set<string>(this.failedOutside));
+    this.failedOutside.clear();
     const inFlight = new Set<Promise<void>>();
     let started = 0;
     let failure: { error: unknown } | null = null;
@@ -131,7 +172,11 @@ export class Dispatcher {
     try {
       for (;;) {
         this.again = false;
-        const { claims, contended } = await this.deps.registry.claimOrContend(WorkerType.options, batchSize, [...failedWorkers]);
+        this.claimsRunning++;
+        const { claims, contended, pendingLeft } = await this.deps.registry
+          .claimOrContend(WorkerType.options, batchSize, [...failedWorkers])
+          .finally(() => this.claimsRunning--);
+        if (pendingLeft) this.claimsLeavingPending++;
         if (contended && contendedRetries++ < MAX_CONTENDED_RETRIES) {
           // Another statement (another backend's claim or outcome, a health write) held the rows this claim could
           // have paired: it may take them, or leave them to nobody (each held one side). Looking again once it is
@@ -277,8 +322,9 @@ export class Dispatcher {
       logger.warn({ operation_id: operationId, worker_id: worker.workerId, reason }, 'operation rejected by the worker');
       return 'skipped';
     }
-    // Before the worker is free again, so that the pass does not claim it again at once (claims run beside starts).
-    this.failedWorkers?.add(worker.workerId);
+    // Before the worker is free again, so that the pass (or the next one, for a start sent outside a pass) does not
+    // claim it again at once (claims run beside starts).
+    (this.failedWorkers ?? this.failedOutside).add(worker.workerId);
     await operations.update(
       operationId,
       { status: 'pending', workerId: null, startedAt: null },

@@ -20,7 +20,7 @@ import {
 import type { Clock } from '../../common/clock.js';
 import { conflict, forbidden, KtrdrError, notFound } from '../../common/errors.js';
 import type { Logger } from '../../logging/logger.js';
-import type { CheckpointRow, OperationFilter, OperationPatch, OperationRow, OutcomeRecording, Store, WorkerRow } from '../../store/types.js';
+import type { CheckpointRow, Claim, OperationFilter, OperationPatch, OperationRow, OutcomeRecording, Store, WorkerRow } from '../../store/types.js';
 import { CheckpointWriteError, type CheckpointStore, type NewCheckpoint } from './checkpoint-store.js';
 import { QUEUED_AT_KEY } from './dispatcher.js';
 import { ORPHANED_WORKER_KEY } from './orphan-detector.js';
@@ -44,6 +44,16 @@ export interface OperationsServiceDeps {
   readonly wake: () => void;
   /** Told of each operation handed to a worker with its outcome's answer (the dispatch latency metric). */
   readonly dispatched?: (operation: OperationRow) => void;
+  /**
+   * Sends the start request of an operation claimed with its submission (Dispatcher.dispatchClaimed). Without it,
+   * submissions claim nothing and wake the dispatcher instead.
+   */
+  readonly dispatchClaimed?: (claim: Claim) => void;
+  /**
+   * Starts watching the dispatcher's claims (Dispatcher.watchClaims): the function returned says whether a claim
+   * ran at any time since. Without it, every outcome that frees a worker wakes the dispatcher.
+   */
+  readonly watchClaims?: () => () => boolean;
 }
 
 export interface Submission {
@@ -80,7 +90,8 @@ export class OperationsService {
   /** Keeps at most maxOperations: the oldest terminal ones go first; when all are active the submission is refused. */
   async submit(submission: Submission): Promise<OperationRow> {
     const max = this.options.maxOperations;
-    const { row, evicted } = await this.operations.createWithinLimit(
+    const { dispatchClaimed } = this.deps;
+    const { row, evicted, claim } = await this.operations.createWithinLimit(
       {
         operationId: `op_${submission.operationType}_${randomUUID().replace(/-/g, '').slice(0, 16)}`,
         operationType: submission.operationType,
@@ -90,6 +101,7 @@ export class OperationsService {
         createdAt: this.now(),
       },
       max,
+      dispatchClaimed ? this.now() : undefined,
     );
     for (const operationId of evicted) await this.forget(operationId);
     if (!row) {
@@ -100,7 +112,10 @@ export class OperationsService {
       );
     }
     this.deps.logger.info({ operation_id: row.operationId, operation_type: row.operationType }, 'operation submitted');
-    this.deps.wake();
+    // Claimed with its submission: its start request goes out once this answer is written; otherwise it is pending,
+    // and every dispatcher sharing the database hears of it.
+    if (claim && dispatchClaimed) dispatchClaimed(claim);
+    else this.deps.wake();
     return row;
   }
 
@@ -268,6 +283,7 @@ export class OperationsService {
     // completed operation's checkpoint rows together, and the worker's next operation when it asked for it
     // (docs/architecture.md §5.4).
     const now = this.now();
+    const claimedSince = this.deps.watchClaims?.();
     const recorded = await this.operations.recordOutcome({
       operationId,
       workerId: outcome.worker_id,
@@ -284,8 +300,12 @@ export class OperationsService {
     if (!recorded.before) throw notFound('operation', operationId);
     requireAssigned(recorded.before, outcome.worker_id, 'an outcome');
     // Only a worker that was busy with it became free: an outcome repeated or overtaken wakes nobody, and neither
-    // does one whose worker took its next operation at once (nothing became claimable).
-    if (recorded.released && !recorded.next) this.deps.wake();
+    // does one whose worker took its next operation at once (nothing became claimable). Nor one that saw nothing
+    // pending, unless a claim of this backend ran meanwhile: a submission committed while the statement ran is not
+    // in its snapshot, but the wake-up it sent (here, or by NOTIFY) runs a claim here after its commit; a claim
+    // that starts after this statement sees the worker free, and one that ran beside it is the one that may have
+    // missed it, so it runs again (docs/architecture.md §5.4).
+    if (recorded.released && !recorded.next && (recorded.pendingLeft || !claimedSince || claimedSince())) this.deps.wake();
     const next = recorded.next ? await this.assigned(recorded.next, outcome.worker_id) : null;
     if (recorded.finished) {
       await this.finished(recorded.finished, () => this.deps.checkpoints.removeOperationFiles(operationId, recorded.droppedCheckpoints));
