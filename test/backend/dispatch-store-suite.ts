@@ -9,9 +9,10 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { WorkerHealth, WorkerOperationStatus, WorkerStartBody } from '../../src/api/contract.js';
 import { DISPATCH_CHANNEL } from '../../src/backend/backend.js';
-import type { CheckpointStore } from '../../src/backend/services/checkpoint-store.js';
+import { CheckpointStore } from '../../src/backend/services/checkpoint-store.js';
 import { Dispatcher } from '../../src/backend/services/dispatcher.js';
 import { HealthChecker } from '../../src/backend/services/health-checker.js';
+import { OperationsService } from '../../src/backend/services/operations-service.js';
 import type { WorkerClient } from '../../src/backend/services/worker-client.js';
 import { WorkerRegistry } from '../../src/backend/services/worker-registry.js';
 import { ManualClock } from '../../src/common/clock.js';
@@ -308,6 +309,50 @@ export function registerDispatchSuite(label: string, harness: DispatchHarness): 
       expect(quiet()).toBe(true);
       const later = dispatcher.watchClaims();
       expect(later()).toBe(false);
+    });
+
+    it('an outcome that frees its worker wakes the dispatcher only when a claim may have something to pair', async () => {
+      const registry = registryOf(stores[0]);
+      const checkpoints = new CheckpointStore(stores[0].checkpoints, '/nonexistent-ktrdr-checkpoints', clock, logger);
+      let wakes = 0;
+      let claimOverlapped = false;
+      const claimed: Claim[] = [];
+      const service = new OperationsService(
+        {
+          store: stores[0],
+          registry,
+          client: asClient(new FakeClient()),
+          checkpoints,
+          clock,
+          logger,
+          wake: () => void wakes++,
+          dispatchClaimed: (claim) => void claimed.push(claim),
+          watchClaims: () => () => claimOverlapped,
+        },
+        { cacheTtlMs: 0, maxOperations: 100 },
+      );
+      const outcome = (operationId: string) =>
+        service.recordOutcome(operationId, { worker_id: 'w-0', status: 'completed', error_message: null, result_summary: null, completed_at: new Date(clock.now()).toISOString() });
+      await addWorkers(registry, 1);
+      // Claimed with its submission: no wake-up.
+      const first = await service.submit({ operationType: 'dummy', workerType: 'training', params: {} });
+      expect([first.status, claimed.map((claim) => claim.operation.operationId), wakes]).toEqual(['running', [first.operationId], 0]);
+      // The only worker busy: left pending, the dispatchers are told.
+      const second = await service.submit({ operationType: 'dummy', workerType: 'training', params: {} });
+      expect([second.status, wakes]).toEqual(['pending', 1]);
+      // Freed with an operation of its type pending: wakes.
+      await outcome(first.operationId);
+      expect(wakes).toBe(2);
+      await registry.claim(['training'], 1);
+      // Freed with nothing pending and no claim beside it: an idle fleet, nothing to wake for.
+      await outcome(second.operationId);
+      expect(wakes).toBe(2);
+      // Freed with nothing pending in its snapshot, but a claim that left something pending ran beside it.
+      const third = await service.submit({ operationType: 'dummy', workerType: 'training', params: {} });
+      expect(third.status).toBe('running');
+      claimOverlapped = true;
+      await outcome(third.operationId);
+      expect(wakes).toBe(3);
     });
 
     it('an outcome repeated, or from a worker the operation is not assigned to, changes nothing and takes nothing', async () => {
