@@ -14,6 +14,7 @@ import { featuresBench } from './features.bench.js';
 import { indicatorsBench } from './indicators.bench.js';
 import { inputLimitsBench } from './input-limits.bench.js';
 import { modelBacktestBench } from './model-backtest.bench.js';
+import { pgliteStatementsBench } from './pglite-statements.bench.js';
 import { settingsBench } from './settings.bench.js';
 import { startupBench } from './startup.bench.js';
 import { trainingBench } from './training.bench.js';
@@ -33,6 +34,7 @@ const BENCHES: Record<string, () => void | Promise<void>> = {
   'input-limits': inputLimitsBench,
   dashboard: dashboardBench,
   bars: barsBench,
+  'pglite-statements': pgliteStatementsBench,
   dispatch: dispatchBench,
   'dispatch-fleet': dispatchFleetBench,
 };

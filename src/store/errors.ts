@@ -38,3 +38,12 @@ export function sqlState(error: unknown): string | undefined {
 
 export const UNIQUE_VIOLATION = '23505';
 export const FOREIGN_KEY_VIOLATION = '23503';
+
+/**
+ * A statement name used with two different SQL texts. A name stands for one statement prepared once per session
+ * (PGlite) or connection (PostgreSQL); reusing it for other SQL would run the first statement with the second's values.
+ */
+export class PreparedStatementConflictError extends createError('PreparedStatementConflictError', {
+  message: (name: string) => `the prepared statement '${name}' was already prepared with different SQL`,
+  fields: (name) => ({ statementName: name }),
+}) {}

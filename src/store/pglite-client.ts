@@ -1,9 +1,10 @@
 /** SqlClient over embedded PGlite (PostgreSQL compiled to WASM, running in this process). */
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
+import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { DirectoryLockedError, lockDirectory, type DirectoryLock } from './directory-lock.js';
 import { describeError, StoreConnectionError } from './errors.js';
+import { PglitePreparedStatements } from './pglite-prepared.js';
 import type { SqlClient, SqlExecutor, SqlParam } from './sql-client.js';
 
 export interface PgliteClientOptions {
@@ -24,13 +25,23 @@ export interface PgliteClient extends SqlClient {
   image(): Promise<Blob>;
 }
 
-interface PgliteQueryable {
-  query<T>(sql: string, params?: unknown[]): Promise<{ rows: T[] }>;
-}
-
-const executorOf = (db: PgliteQueryable): SqlExecutor => ({
-  async query<T>(sql: string, params: readonly SqlParam[] = []): Promise<T[]> {
+/**
+ * Statements outside a transaction: a named one runs as a prepared statement (parsed and planned once per instance,
+ * see pglite-prepared.ts), any other through `PGlite.query`.
+ */
+const executorOf = (db: PGlite, prepared: PglitePreparedStatements): SqlExecutor => ({
+  async query<T>(sql: string, params: readonly SqlParam[] = [], name?: string): Promise<T[]> {
+    if (name !== undefined) return prepared.query<T>(name, sql, params);
     return (await db.query<T>(sql, [...params])).rows;
+  },
+});
+
+/** Statements in a `db.transaction` callback: the same session, so the same named statements. */
+const transactionExecutorOf = (tx: Transaction, prepared: PglitePreparedStatements): SqlExecutor => ({
+  async query<T>(sql: string, params: readonly SqlParam[] = [], name?: string): Promise<T[]> {
+    // A transaction that has ended refuses statements: tx.query throws PGlite's own error for it.
+    if (name !== undefined && !tx.closed) return prepared.queryInTransaction<T>(name, sql, params);
+    return (await tx.query<T>(sql, [...params])).rows;
   },
 });
 
@@ -49,11 +60,13 @@ export async function openPgliteClient(options: PgliteClientOptions = {}): Promi
     if (error instanceof DirectoryLockedError) throw error;
     throw new StoreConnectionError('pglite', target, describeError(error), { cause: error });
   }
-  const plain = executorOf(db);
+  // Per instance: a reopened database, or one started from an image, is a new PostgreSQL session with none prepared.
+  const prepared = new PglitePreparedStatements(db);
+  const plain = executorOf(db, prepared);
   return {
     query: plain.query,
     // PGlite serialises transactions itself; statements outside them wait their turn.
-    transaction: (fn) => db.transaction((tx) => fn(executorOf(tx))),
+    transaction: (fn) => db.transaction((tx) => fn(transactionExecutorOf(tx, prepared))),
     // Uncompressed: the image stays in memory, and compressing 40 MB costs more than it saves there.
     image: () => db.dumpDataDir('none'),
     close: async () => {

@@ -8,8 +8,8 @@ export interface SqlExecutor {
   /**
    * Runs one statement with `$1…$n` placeholders and returns its rows. `name`: the statement is prepared under
    * that name on each PostgreSQL connection, parsed and planned once there instead of on every call (the hot
-   * statements of dispatch, docs/architecture.md §5.4); one name must always go with the same SQL. PGlite
-   * ignores it.
+   * statements of dispatch, docs/architecture.md §5.4), and on PGlite once per database instance
+   * (src/store/pglite-prepared.ts); one name must always go with the same SQL.
    */
   query<T>(sql: string, params?: readonly SqlParam[], name?: string): Promise<T[]>;
 }
