@@ -120,6 +120,10 @@ export class WorkerRuntime {
     // Built once the registration has its answer, so that the backend lists the worker without waiting for Fastify
     // to load; a request that comes sooner builds it itself. A failure is the entry point's (whenServing()).
     void this.registration.then(() => server.app()).catch(() => {});
+    server.whenBuilt().then(
+      () => logger.debug(`worker ${identity.workerId} serves its API`),
+      () => {},
+    );
     this.heartbeat.start();
     return this.listening;
   }
