@@ -36,6 +36,8 @@ export class AppLoadError extends Error {
 
 export class EarlyHttpServer {
   readonly server: Server;
+  /** For 'localhost', the servers on its other addresses (see listen()). */
+  private readonly secondaries: Server[] = [];
   private handler: Handler | null = null;
   private readonly held: [IncomingMessage, ServerResponse][] = [];
   private building: Promise<FastifyInstance> | null = null;
@@ -48,10 +50,7 @@ export class EarlyHttpServer {
     private readonly loadApp: AppLoader,
     private readonly processName: string,
   ) {
-    this.server = createServer((request, response) => this.dispatch(request, response));
-    this.server.keepAliveTimeout = FASTIFY_SERVER_DEFAULTS.keepAliveTimeoutMs;
-    this.server.requestTimeout = FASTIFY_SERVER_DEFAULTS.requestTimeoutMs;
-    this.server.setTimeout(FASTIFY_SERVER_DEFAULTS.connectionTimeoutMs);
+    this.server = this.newServer();
     // Handled: whoever waits on it with whenBuilt() sees the failure; nobody waiting is no unhandled rejection.
     this.built.catch(() => {});
   }
@@ -66,17 +65,30 @@ export class EarlyHttpServer {
     return this.handler !== null;
   }
 
-  /** Listens on `host`:`port` (0: any free port), before the application is built. */
+  /**
+   * Listens on `host`:`port` (0: any free port), before the application is built. On 'localhost', as Fastify's
+   * own listen() does, also on the other addresses it resolves to (127.0.0.1 and ::1), on the same port, where it
+   * can (one that fails is left out, the first address serving).
+   */
   async listen(host: string, port: number): Promise<AddressInfo> {
-    await new Promise<void>((resolve, reject) => {
-      const failed = (error: Error): void => reject(error);
-      this.server.once('error', failed);
-      this.server.listen({ host, port }, () => {
-        this.server.off('error', failed);
-        resolve();
-      });
-    });
-    return this.server.address() as AddressInfo;
+    await listenOn(this.server, host, port);
+    const primary = this.server.address() as AddressInfo;
+    if (host === 'localhost') {
+      const { lookup } = await import('node:dns/promises');
+      const addresses = await lookup(host, { all: true }).catch(() => []);
+      await Promise.all(
+        addresses
+          .filter(({ address }) => address !== primary.address)
+          .map(async ({ address }) => {
+            const secondary = this.newServer();
+            await listenOn(secondary, address, primary.port).then(
+              () => this.secondaries.push(secondary),
+              () => {},
+            );
+          }),
+      );
+    }
+    return primary;
   }
 
   /**
@@ -101,8 +113,17 @@ export class EarlyHttpServer {
       // With a server of its own making, Fastify does not close it (it never listened on it): closed below.
       if (app) await app.close();
     }
-    if (!this.server.listening) return;
-    await new Promise<void>((resolve, reject) => this.server.close((error) => (error ? reject(error) : resolve())));
+    await Promise.all(this.secondaries.splice(0).map((secondary) => closeServer(secondary).catch(() => {})));
+    if (this.server.listening) await closeServer(this.server);
+  }
+
+  /** A server whose requests go to the application (held until it is ready), configured as Fastify would. */
+  private newServer(): Server {
+    const server = createServer((request, response) => this.dispatch(request, response));
+    server.keepAliveTimeout = FASTIFY_SERVER_DEFAULTS.keepAliveTimeoutMs;
+    server.requestTimeout = FASTIFY_SERVER_DEFAULTS.requestTimeoutMs;
+    server.setTimeout(FASTIFY_SERVER_DEFAULTS.connectionTimeoutMs);
+    return server;
   }
 
   private dispatch(request: IncomingMessage, response: ServerResponse): void {
@@ -142,4 +163,19 @@ export class EarlyHttpServer {
     const body = { success: false, error: { code: 'INTERNAL_ERROR', message: `internal error; see the ${this.processName} log` } };
     response.writeHead(500, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
   }
+}
+
+function listenOn(server: Server, host: string, port: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const failed = (error: Error): void => reject(error);
+    server.once('error', failed);
+    server.listen({ host, port }, () => {
+      server.off('error', failed);
+      resolve();
+    });
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
 }

@@ -19,10 +19,10 @@ interface Answer {
 }
 
 /** One request over a fresh connection; `body` is sent as JSON when given. */
-function send(port: number, method: string, path: string, body?: unknown): Promise<Answer> {
+function send(port: number, method: string, path: string, body?: unknown, host = '127.0.0.1'): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    const request = httpRequest({ host: '127.0.0.1', port, method, path, agent: false, headers: payload === undefined ? {} : { 'content-type': 'application/json' } }, (response) => {
+    const request = httpRequest({ host, port, method, path, agent: false, headers: payload === undefined ? {} : { 'content-type': 'application/json' } }, (response) => {
       let text = '';
       response.setEncoding('utf8');
       response.on('data', (chunk: string) => (text += chunk));
@@ -102,6 +102,23 @@ describe('EarlyHttpServer', () => {
     expect((error as Error).message).toBe("the worker's HTTP application could not be built: Cannot find module /srv/ktrdr/dist/cli/server.js");
     await expect(early.whenBuilt()).rejects.toBe(error);
     expect(await send(port, 'GET', '/health')).toEqual(refused);
+  });
+
+  it("listens on every address of 'localhost' that Fastify would (127.0.0.1 and ::1 where there is one)", async () => {
+    const fastify = Fastify();
+    await fastify.listen({ host: 'localhost', port: 0 });
+    const theirs = fastify.addresses().map((address) => (typeof address === 'string' ? address : address.address));
+    await fastify.close();
+
+    const early = new EarlyHttpServer(async (serverFactory) => {
+      const app = Fastify({ serverFactory });
+      app.get('/', async () => 'ok');
+      return app;
+    }, 'worker');
+    servers.push(early);
+    const { port } = await early.listen('localhost', 0);
+    expect(theirs.length).toBeGreaterThan(0);
+    for (const address of theirs) expect(await send(port, 'GET', '/', undefined, address), address).toEqual({ status: 200, body: 'ok' });
   });
 
   it('closes without building the application when none was asked for', async () => {
