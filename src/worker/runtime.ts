@@ -118,8 +118,9 @@ export class WorkerRuntime {
     this.phase = 'running';
     this.registration = this.registerInBackground();
     // Built once the registration has its answer, so that the backend lists the worker without waiting for Fastify
-    // to load; a request that comes sooner builds it itself. A failure is the entry point's (whenServing()).
-    void this.registration.then(() => server.app()).catch(() => {});
+    // to load; a request that comes sooner builds it itself. A failure is the entry point's (whenServing()). A worker
+    // stopped before its registration had an answer has no use for it.
+    void this.registration.then(() => (this.isStopping ? null : server.app())).catch(() => {});
     server.whenBuilt().then(
       () => logger.debug(`worker ${identity.workerId} serves its API`),
       () => {},
