@@ -5,7 +5,7 @@
  * parsing, path parameters of bounded length), and a logger that leaves
  * per-request lines out (health checks and polling never stop).
  */
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyServerFactory, type FastifyServerOptions } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { TokenService } from '../auth/tokens.js';
 import { pinoLevel, type Logger, type LogLevelName } from '../logging/logger.js';
@@ -46,6 +46,11 @@ export interface HttpServerOptions {
   readonly privatePaths?: readonly PrivatePath[];
   /** A span per request (OpenTelemetry); its hooks run first, so refused requests are traced too. */
   readonly telemetry?: HttpServerTelemetry;
+  /**
+   * A server that already listens, for Fastify to answer on instead of one of its own (src/http/early-server.ts):
+   * the worker listens and registers before Fastify is loaded.
+   */
+  readonly serverFactory?: FastifyServerFactory;
 }
 
 export function createHttpServer(options: HttpServerOptions): FastifyInstance {
@@ -61,6 +66,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     // setValidatorCompiler/setSerializerCompiler after construction, keeps it from requiring its default ones
     // (ajv and fast-json-stringify, a quarter of a worker's start-up) only to replace them (docs/architecture.md §1).
     schemaController: { compilersFactory: ZOD_COMPILERS },
+    ...(options.serverFactory ? { serverFactory: options.serverFactory } : {}),
   });
   options.telemetry?.register(app);
   registerBoundedJsonParser(app);

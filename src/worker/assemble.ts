@@ -1,7 +1,9 @@
 /**
  * Builds a worker's parts from plain settings values (read by the entry point,
  * never here): identity, token service, backend client and link, runner with
- * its workloads, HTTP server, and the runtime that ties them together.
+ * its workloads, HTTP server, and the runtime that ties them together. The HTTP
+ * application (Fastify and the routes, src/worker/server.ts) is imported when
+ * the runtime builds it, after registering (src/http/early-server.ts).
  */
 import { hostname } from 'node:os';
 import type { WorkerType } from '../api/contract.js';
@@ -12,6 +14,7 @@ import { systemClock, type Clock } from '../common/clock.js';
 import { secondsToMs } from '../config/derived.js';
 import type { ApiClientSettings, AuthSettings, CheckpointSettings, HttpSettings, WorkerSettings } from '../config/settings.js';
 import { megabytes } from '../http/body-limits.js';
+import { EarlyHttpServer } from '../http/early-server.js';
 import type { Logger } from '../logging/logger.js';
 import { NO_TELEMETRY, type Telemetry } from '../telemetry/telemetry.js';
 import { BackendData } from './backend-data.js';
@@ -21,7 +24,6 @@ import { resolveEndpointUrl, resolveWorkerId, type WorkerIdentity } from './iden
 import { OperationRunner } from './operation-runner.js';
 import { OperationTelemetry } from './operation-telemetry.js';
 import { WorkerRuntime } from './runtime.js';
-import { buildWorkerServer } from './server.js';
 
 /**
  * Requests other than registration retry a few times only: an outcome that
@@ -93,16 +95,21 @@ export function assembleWorker(parts: WorkerAssembly): WorkerRuntime {
     logger,
     telemetry: new OperationTelemetry(parts.telemetry ?? NO_TELEMETRY, identity, clock),
   });
-  const server = buildWorkerServer({
-    identity,
-    runner,
-    tokens,
-    logger,
-    isHealthy: () => !runtime.isStopping,
-    uploadLimitBytes: megabytes(parts.http.maxUploadMb),
-    telemetry: parts.telemetry ?? NO_TELEMETRY,
-  });
-  const runtime = new WorkerRuntime({
+  const server: EarlyHttpServer = new EarlyHttpServer(async (serverFactory) => {
+    // Its own chunk of the bundle, with Fastify: loaded after registering (docs/architecture.md §1.1).
+    const { buildWorkerServer } = await import('./server.js');
+    return buildWorkerServer({
+      identity,
+      runner,
+      tokens,
+      logger,
+      isHealthy: (): boolean => !runtime.isStopping,
+      uploadLimitBytes: megabytes(parts.http.maxUploadMb),
+      telemetry: parts.telemetry ?? NO_TELEMETRY,
+      serverFactory,
+    });
+  }, 'worker');
+  const runtime: WorkerRuntime = new WorkerRuntime({
     identity,
     server,
     runner,

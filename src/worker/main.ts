@@ -56,10 +56,16 @@ export async function runWorker(workerType: WorkerType): Promise<number> {
   });
 
   await runtime.start();
-  void runtime.whenRegistered().then(loadNow);
+  // After the HTTP application, which a request (the backend's health check, a start) needs first.
+  void runtime.whenRegistered().then(() => runtime.whenServing()).then(loadNow, () => {});
   const ended = await Promise.race([
     shutdownSignal().then((signal) => ({ signal })),
     runtime.whenPermanentlyRefused().then((refusal) => ({ refusal })),
+    // Nor can a build that cannot load its own HTTP application answer the backend.
+    runtime.whenServing().then(
+      () => new Promise<never>(() => {}),
+      (error: unknown) => ({ refusal: `worker ${runtime.workerId} cannot serve its API: ${errorText(error)}` }),
+    ),
     // A build that cannot load its own workloads would accept operations it can never run.
     workloads.then(
       () => new Promise<never>(() => {}),

@@ -1,17 +1,19 @@
 /**
  * A worker process's lifecycle. `start()` listens, then registers with the
- * backend in the background (serving meanwhile) and starts the heartbeat.
+ * backend in the background and starts the heartbeat. The HTTP application
+ * (Fastify and the routes) is built once the registration has its answer, or
+ * at the first request if that comes sooner, which waits for it
+ * (src/http/early-server.ts): registering does not need it.
  * `stop()` hands a running operation back (stop at the next step, shutdown
  * checkpoint, release), stops the heartbeat, delivers what outcomes it still
  * holds, deregisters (only when nothing was left undelivered) and closes the server.
  */
-import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { WorkerRecord } from '../api/contract.js';
 import { HttpError } from '../client/http.js';
 import { errorText } from '../common/errors.js';
 import { PeriodicTask, type Timers } from '../common/periodic-task.js';
-import { declaredRoutes, type DeclaredRoute } from '../http/access-control.js';
+import type { EarlyHttpServer } from '../http/early-server.js';
 import type { Logger } from '../logging/logger.js';
 import type { BackendLink, WorkerState } from './backend-link.js';
 import type { WorkerIdentity } from './identity.js';
@@ -19,7 +21,8 @@ import type { OperationRunner } from './operation-runner.js';
 
 export interface WorkerRuntimeOptions {
   readonly identity: WorkerIdentity;
-  readonly server: FastifyInstance;
+  /** Listens before the worker's HTTP application is built, and holds the requests that come meanwhile. */
+  readonly server: EarlyHttpServer;
   readonly runner: OperationRunner;
   readonly link: BackendLink;
   readonly logger: Logger;
@@ -70,14 +73,17 @@ export class WorkerRuntime {
     return this.phase === 'stopping' || this.phase === 'stopped';
   }
 
-  /** The worker API's routes and the roles each admits. */
-  get routes(): readonly DeclaredRoute[] {
-    return declaredRoutes(this.options.server);
+  /**
+   * The worker's HTTP application, ready (built now if it was not yet): for tests that go through every route.
+   * Rejects when it cannot be built (the worker cannot serve: the entry point exits, see whenServing()).
+   */
+  app(): Promise<FastifyInstance> {
+    return this.options.server.app();
   }
 
-  /** The worker's HTTP application (for tests that go through every route). */
-  get http(): FastifyInstance {
-    return this.options.server;
+  /** Settles when the HTTP application answers requests, or could not be built (rejects); builds nothing itself. */
+  whenServing(): Promise<FastifyInstance> {
+    return this.options.server.whenBuilt();
   }
 
   /** Where the worker listens; null before `start()`. */
@@ -104,14 +110,21 @@ export class WorkerRuntime {
     if (this.phase !== 'new') throw new Error(`worker runtime cannot start: it is ${this.phase}`);
     this.phase = 'starting';
     const { server, identity, logger } = this.options;
-    await server.listen({ host: this.options.host, port: this.options.port });
-    const port = (server.server.address() as AddressInfo).port;
+    const { port } = await server.listen(this.options.host, this.options.port);
     this.listening = { port, endpointUrl: this.options.endpointUrlFor(port) };
     logger.info(
       `worker ${identity.workerId} (${identity.workerType}) listening on port ${port}, endpoint ${this.listening.endpointUrl}`,
     );
     this.phase = 'running';
     this.registration = this.registerInBackground();
+    // Built once the registration has its answer, so that the backend lists the worker without waiting for Fastify
+    // to load; a request that comes sooner builds it itself. A failure is the entry point's (whenServing()). A worker
+    // stopped before its registration had an answer has no use for it.
+    void this.registration.then(() => (this.isStopping ? null : server.app())).catch(() => {});
+    server.whenBuilt().then(
+      () => logger.debug(`worker ${identity.workerId} serves its API`),
+      () => {},
+    );
     this.heartbeat.start();
     return this.listening;
   }
@@ -136,7 +149,7 @@ export class WorkerRuntime {
     if (wasListening) {
       // A worker the backend never took (or already forgot) has nothing to deregister.
       if (link.isRegistered) await this.deregisterIfClean(stopped?.operationId ?? null, handedBack);
-      await server.close();
+      await server.close(); // the application too, if it was built
     }
     this.phase = 'stopped';
   }

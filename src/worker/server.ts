@@ -5,7 +5,7 @@
  * worker tokens are refused (403). Bad input gets a 4xx naming the field;
  * nothing reaches a 500 on bad input.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyServerFactory } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ErrorBody, MAX_ID_LENGTH, WorkerHealth, WorkerOperationStatus, WorkerStartBody } from '../api/worker-contract.js';
@@ -31,6 +31,8 @@ export interface WorkerServerOptions {
   readonly uploadLimitBytes: number;
   /** A span per request; the start request's span is the parent of the operation's. None by default. */
   readonly telemetry?: Telemetry;
+  /** The server that listens already (src/http/early-server.ts); Fastify makes its own without. */
+  readonly serverFactory?: FastifyServerFactory;
 }
 
 const OperationIdParams = z.object({ id: z.string().min(1).max(MAX_ID_LENGTH) });
@@ -47,6 +49,7 @@ export function buildWorkerServer(options: WorkerServerOptions): FastifyInstance
     processName: 'worker',
     tokens,
     uploadLimitBytes: options.uploadLimitBytes,
+    ...(options.serverFactory ? { serverFactory: options.serverFactory } : {}),
   });
 
   const routes = app.withTypeProvider<ZodTypeProvider>();

@@ -21,6 +21,9 @@ const SERVER_ONLY = ['@electric-sql/pglite', 'pg', '@fastify/swagger', '@fastify
 /** Fastify's default schema compilers: the zod ones replace them (src/http/create-server.ts). */
 const UNUSED_COMPILERS = ['ajv', '@fastify/ajv-compiler', '@fastify/fast-json-stringify-compiler'];
 
+/** Fastify and what it brings: a worker loads them after registering, not before. */
+const FASTIFY_APP = ['fastify', 'fastify-type-provider-zod', 'avvio', 'find-my-way', 'light-my-request', 'semver'];
+
 const processes: KtrdrProcess[] = [];
 const backends: FakeBackend[] = [];
 
@@ -88,6 +91,10 @@ describe('a worker loads only what its type runs', () => {
     expect(modules).not.toContain('dist/src/cli/program.js');
     expect(modules.filter((module) => module.startsWith('dist/src/cli/commands/'))).toEqual([]);
     expect(modules.filter((module) => /^dist\/src\/workloads\/(dummy|training|backtesting)\//.test(module))).toEqual([]);
+    // Nor the HTTP application: the worker listens on a plain node:http server, and Fastify and its routes load once
+    // the registration has its answer (src/http/early-server.ts).
+    for (const name of FASTIFY_APP) expect(packagesOf(modules)).not.toContain(name);
+    expect(modules.filter((module) => /^dist\/src\/(worker\/server|http\/create-server|http\/access-control)\.js$/.test(module))).toEqual([]);
   }
 
   /**
@@ -129,7 +136,7 @@ describe('a worker loads only what its type runs', () => {
     expect(child.output.indexOf('registered with the backend')).toBeGreaterThan(-1);
     expect(child.output.indexOf('registered with the backend')).toBeLessThan(child.output.indexOf('workloads loaded: '));
     const modules = readTrace(file, REPO_ROOT);
-    expect(modules).toEqual(expect.arrayContaining([BIN, 'dist/src/worker/main.js']));
+    expect(modules).toEqual(expect.arrayContaining([BIN, 'dist/src/worker/main.js', 'dist/src/worker/server.js']));
     for (const name of [...SERVER_ONLY, ...UNUSED_COMPILERS]) expect(packagesOf(modules)).not.toContain(name);
     return modules;
   }

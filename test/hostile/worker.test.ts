@@ -4,6 +4,7 @@
  * /health answers within a second during and after each request.
  */
 import fc from 'fast-check';
+import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeBackend } from '../worker/fake-backend.js';
 import { buildTestWorker, SECRET, tokens, type TestWorker } from '../worker/harness.js';
@@ -27,6 +28,7 @@ let fakeBackend: FakeBackend;
 let worker: TestWorker;
 let base: URL;
 let backendToken: string;
+let app: FastifyInstance;
 
 beforeAll(async () => {
   fakeBackend = new FakeBackend(tokens);
@@ -34,6 +36,7 @@ beforeAll(async () => {
   worker = buildTestWorker({ backendUrl: fakeBackend.baseUrl, workerType: 'backtesting', maxUploadMb: UPLOAD_MB });
   const { port } = await worker.runtime.start();
   base = new URL(`http://127.0.0.1:${port}`);
+  app = await worker.runtime.app();
   backendToken = `Bearer ${await tokens.issue('backend', 'backend')}`;
 }, 120_000);
 
@@ -42,7 +45,7 @@ afterAll(async () => {
   await fakeBackend?.stop();
 }, 120_000);
 
-const routes = () => routesOf(worker.runtime.http);
+const routes = () => routesOf(app);
 
 describe('hostile input on a worker', () => {
   it('covers every route', () => {

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { WorkerHealth, WorkerOperationStatus, type WorkerStartBody } from '../../src/api/contract.js';
 import { HttpClient, HttpError } from '../../src/client/http.js';
 import { TokenService } from '../../src/auth/tokens.js';
-import { PUBLIC } from '../../src/http/access-control.js';
+import { declaredRoutes, PUBLIC } from '../../src/http/access-control.js';
 import type { Workload } from '../../src/workloads/types.js';
 import { modelArtifact } from '../cli/helpers/stub-backend.js';
 import { freePort, waitFor } from '../support/processes.js';
@@ -127,6 +127,28 @@ describe('registration', () => {
     const record = await worker.runtime.whenRegistered();
     expect(record?.worker_id).toBe(worker.runtime.workerId);
     expect(backend.registrations).toHaveLength(1);
+  });
+
+  it('builds its HTTP application after registering; requests that come sooner wait for it and get their right answers', async () => {
+    const backend = await fakeBackend();
+    backend.failNext.register = 1_000_000; // no registration answer but 503 until the test says
+    const worker = await startWorker({ backendUrl: backend.baseUrl, maxRetries: 1_000, retryDelaySeconds: 0.05 });
+    let serving = false;
+    void worker.runtime.whenServing().then(() => (serving = true));
+    await waitFor('a refused registration attempt', () => worker.logs.some((line) => line.includes('registration attempt 1/')));
+    expect(serving).toBe(false); // listening, registering, and no application yet
+
+    // The backend may dispatch as soon as it lists the worker: these come before the application exists.
+    const [health, accepted] = await Promise.all([
+      worker.client().request('GET', '/health', WorkerHealth),
+      startOperation(worker, dummyStart('op-early', { steps: 1 })),
+    ]);
+    expect(health).toMatchObject({ healthy: true, worker_id: worker.runtime.workerId, worker_type: 'training' });
+    expect(accepted).toBe('op-early');
+    expect(serving).toBe(true);
+    await waitFor('the early operation to complete', async () => (await statusOf(worker, 'op-early')).status === 'completed');
+    backend.failNext.register = 0;
+    expect(await worker.runtime.whenRegistered()).not.toBeNull();
   });
 
   it('retries 503 answers with back-off, then registers', async () => {
@@ -504,7 +526,7 @@ describe('auth', () => {
 
   it('declares the roles of every route of its API', async () => {
     const { worker } = await registeredWorker();
-    const declared = Object.fromEntries(worker.runtime.routes.map((route) => [`${route.method} ${route.url}`, route.roles]));
+    const declared = Object.fromEntries(declaredRoutes(await worker.runtime.app()).map((route) => [`${route.method} ${route.url}`, route.roles]));
     expect(declared).toEqual({
       'GET /health': PUBLIC,
       'HEAD /health': PUBLIC,
