@@ -24,8 +24,9 @@
  * submissions took, CPU per operation of the backends, of every ktrdr process with the client, and of the PostgreSQL
  * server processes serving the database (from pg_stat_activity's pids, on this machine), and the share of the cores
  * used by those processes and by the whole machine (/proc/stat, other users included) over the run, with the load
- * average: on a small machine the 1-backend run may already use every core, and then no number of backends on it
- * can be faster.
+ * average, and the ceiling those CPU figures set (cores / CPU per operation of every process): on a small machine
+ * the 1-backend run may already use most of the cores, and then no number of backends on it can be much faster.
+ * On a machine shared with other jobs the ratio of the two runs follows their load; the CPU figures move less.
  *
  * Peers install on demand into .bench-peers/ (bench/peers.ts); a missing peer, Redis or PostgreSQL is reported and
  * skipped, never a failure of the run.
@@ -747,7 +748,7 @@ async function scaleOut(backendCount: number): Promise<ScaleRun | { error: strin
       `    (${backendCount} backend(s): ${SCALE_OPS} submitted in ${run.submitS.toFixed(2)} s, the last completed ${run.lastS.toFixed(2)} s after the first submit; ` +
         `CPU per operation: backends ${run.backendCpuPerOp.toFixed(2)} ms, client + backends + workers ${run.nodeCpuPerOp.toFixed(2)} ms, ` +
         `PostgreSQL ${run.serverCpuPerOp.toFixed(2)} ms; cores used: this run ${pct(run.runShare)} of ${CORES}, the whole machine ${pct(run.machineShare)}; ` +
-        `load ${run.loadAverage.toFixed(2)})`,
+        `at that CPU per operation the ${CORES} cores allow at most ${ceiling(run).toFixed(0)}/s; load ${run.loadAverage.toFixed(2)})`,
     );
     return run;
   } catch (error) {
@@ -761,6 +762,12 @@ async function scaleOut(backendCount: number): Promise<ScaleRun | { error: strin
 }
 
 const pct = (share: number) => `${(100 * share).toFixed(0)}%`;
+
+/**
+ * Operations a second the machine's cores could serve at the run's CPU per operation (every process counted), were
+ * nothing else running: the bound no number of backends on this machine can pass.
+ */
+const ceiling = (run: ScaleRun) => (CORES * 1000) / (run.nodeCpuPerOp + run.serverCpuPerOp);
 
 // ---------------------------------------------------------------- 2,000 workers
 
@@ -1115,7 +1122,7 @@ export async function dispatchBench(): Promise<void> {
         ? `FAILED: ${run.error}`
         : `${num(run.perSecond)}/s${run.failed ? `, ${run.failed} not completed` : ''}; submitted in ${run.submitS.toFixed(2)} s, done in ${run.lastS.toFixed(2)} s; ` +
           `CPU/op backends ${run.backendCpuPerOp.toFixed(2)} ms, all node ${run.nodeCpuPerOp.toFixed(2)} ms, PostgreSQL ${run.serverCpuPerOp.toFixed(2)} ms; ` +
-          `cores: run ${pct(run.runShare)}, machine ${pct(run.machineShare)} of ${CORES}; load ${run.loadAverage.toFixed(2)}`;
+          `cores: run ${pct(run.runShare)}, machine ${pct(run.machineShare)} of ${CORES}, at most ${ceiling(run).toFixed(0)}/s on them; load ${run.loadAverage.toFixed(2)}`;
     console.log(`    1 backend:  ${line(one)}`);
     console.log(`    3 backends: ${line(three)}`);
   } else target('3 backends vs 1 (4 workers, PostgreSQL)', '—', `≥ ${TARGET.scaleRatio}×`, null);
