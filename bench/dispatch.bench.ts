@@ -13,9 +13,21 @@
  *   `transport` option) and of the consumer / backend / worker processes over the
  *   throughput run, from /proc/<pid>/stat; the PostgreSQL and Redis servers' CPU is not counted. ktrdr's backend CPU
  *   per operation is printed on its own too.
- * Then ktrdr only: 3 backends on one PostgreSQL database with 4 workers against 1 backend with 4 workers; 2,000 light
+ * Then ktrdr only: 3 backends on one PostgreSQL database with 4 workers against 1 backend with 4 workers (below); 2,000 light
  * fake workers (bench/dispatch-fleet.ts) registering through the HTTP API, the claim delay while a health pass runs
  * over them, and how long they take to register again after the backend restarts on a fresh database.
+ *
+ * The scale part measures capacity, so both runs get the same offered load: 3 concurrent submitting loops (each submit
+ * awaited), as three users of a multi-backend deployment would be, each with a backend of its own when there are 3
+ * and all into the one backend otherwise; 1,000 operations after a warm-up of 90 through the same loops, 4 workers, a
+ * fresh database each. A single serial loop (the earlier form) cannot show scale-out: its round trip sets the pace
+ * whatever the number of backends. Printed per run: completed/s (first submit → last completion), how long the
+ * submissions took, CPU per operation of the backends, of every ktrdr process with the client, and of the PostgreSQL
+ * server processes serving the database (from pg_stat_activity's pids, on this machine), and the share of the cores
+ * used by those processes and by the whole machine (/proc/stat, other users included) over the run, with the load
+ * average, and the ceiling those CPU figures set (cores / CPU per operation of every process): on a small machine
+ * the 1-backend run may already use most of the cores, and then no number of backends on it can be much faster.
+ * On a machine shared with other jobs the ratio of the two runs follows their load; the CPU figures move less.
  *
  * Peers install on demand into .bench-peers/ (bench/peers.ts); a missing peer, Redis or PostgreSQL is reported and
  * skipped, never a failure of the run.
@@ -32,7 +44,7 @@
 import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import pg from 'pg';
@@ -54,7 +66,10 @@ const SECRET = 'local-dev-secret-do-not-use-in-production';
 const JOBS = 1000;
 const WARMUP = 20;
 const IDLE_SAMPLES = 50;
-const SCALE_OPS = 500;
+/** The scale part's operations, its warm-up's, and its concurrent submitting loops (header comment). */
+const SCALE_OPS = 1000;
+const SCALE_WARMUP = 90;
+const SCALE_CLIENTS = 3;
 const FLEET_SIZE = 2000;
 const FLEET_HEARTBEAT_MS = 2000;
 /** The first registration of the fleet may take this long before the bench goes on with the workers registered by then. */
@@ -609,8 +624,106 @@ async function ktrdrRow(system: string, store: Store): Promise<Row> {
   }
 }
 
-/** Throughput of 4 workers behind `backendCount` backends on one fresh PostgreSQL database; submits spread over the backends. */
-async function scaleOut(backendCount: number): Promise<{ perSecond: number; failed: number } | { error: string }> {
+/** Machine-wide busy and total CPU time so far (all cores, every process, other users' too), in ms, from /proc/stat. */
+function machineCpu(): { busy: number; total: number } {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    const total = fields.reduce((a, b) => a + b, 0);
+    // idle and iowait are the idle columns.
+    const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
+    return { busy: ((total - idle) * 1000) / CLOCK_TICKS, total: (total * 1000) / CLOCK_TICKS };
+  } catch {
+    return { busy: 0, total: 0 };
+  }
+}
+
+/**
+ * The PostgreSQL server processes serving `database` (one per connection, on this machine), with their CPU so far. A
+ * connection opened during the run counts from 0; one closed during it loses what it used (the pools keep theirs).
+ */
+async function serverCpu(database: string): Promise<Map<number, number>> {
+  const client = new pg.Client({ ...PG, database: 'postgres' });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1', [database]);
+    return new Map(rows.map((row) => [row.pid, cpuOf(row.pid)]));
+  } finally {
+    await client.end();
+  }
+}
+
+const CORES = availableParallelism();
+
+interface ScaleRun {
+  readonly perSecond: number;
+  readonly failed: number;
+  readonly submitS: number;
+  readonly lastS: number;
+  readonly backendCpuPerOp: number;
+  /** Client, backends and workers. */
+  readonly nodeCpuPerOp: number;
+  /** The PostgreSQL server processes of the bench's database. */
+  readonly serverCpuPerOp: number;
+  /** (node + server CPU) / wall / cores, and the machine's whole busy time / wall / cores (other users included). */
+  readonly runShare: number;
+  readonly machineShare: number;
+  readonly loadAverage: number;
+}
+
+/**
+ * `count` zero-delay dummy operations submitted by SCALE_CLIENTS concurrent loops (each submit awaited), loop `i`
+ * into `apis[i % apis.length]`: with one backend every loop goes to it, with three each has its own.
+ */
+async function scaleThroughput(apis: readonly BackendApi[], count: number, database: string, backends: readonly Child[], workers: readonly Child[]): Promise<ScaleRun> {
+  const all = [...backends, ...workers];
+  const pids = all.map((child) => child.pid);
+  const serverBefore = await serverCpu(database);
+  const machineBefore = machineCpu();
+  const before = cpuSnapshot(pids);
+  const ids = new Set<string>();
+  let next = 0;
+  const first = now();
+  await Promise.all(
+    Array.from({ length: SCALE_CLIENTS }, async (_, loop) => {
+      const api = apis[loop % apis.length] as BackendApi;
+      while (next < count) {
+        next++;
+        ids.add((await api.startDummy({ steps: 1, step_delay_ms: 0 })).operation_id);
+      }
+    }),
+  );
+  const submitted = now();
+  await waitUntilIdle(apis, ids, all);
+  // Read before listing the operations: serving that list is the bench's cost, not dispatch's.
+  const cpu = cpuSpent(before, pids);
+  const machine = machineCpu();
+  const wallMs = now() - first;
+  const serverAfter = await serverCpu(database);
+  const ops = await listOperations(apis, ids);
+  const last = Math.max(...ops.map((op) => Date.parse(op.completed_at ?? op.created_at)));
+  let serverMs = 0;
+  for (const [pid, after] of serverAfter) serverMs += Math.max(0, after - (serverBefore.get(pid) ?? 0));
+  const nodeMs = cpu.self + cpu.others.reduce((a, b) => a + b, 0);
+  const backendMs = cpu.others.slice(0, backends.length).reduce((a, b) => a + b, 0);
+  return {
+    perSecond: count / ((last - first) / 1000),
+    failed: ops.filter((op) => op.status !== 'completed').length,
+    submitS: (submitted - first) / 1000,
+    lastS: (last - first) / 1000,
+    backendCpuPerOp: backendMs / count,
+    nodeCpuPerOp: nodeMs / count,
+    serverCpuPerOp: serverMs / count,
+    runShare: (nodeMs + serverMs) / wallMs / CORES,
+    machineShare: (machine.busy - machineBefore.busy) / ((machine.total - machineBefore.total) || 1),
+    loadAverage: loadavg()[0] ?? 0,
+  };
+}
+
+/**
+ * Capacity of 4 workers behind `backendCount` backends on one fresh PostgreSQL database, under the same offered load
+ * whatever the number of backends (SCALE_CLIENTS concurrent submitting loops, header comment).
+ */
+async function scaleOut(backendCount: number): Promise<ScaleRun | { error: string }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'ktrdr-bench-dispatch-'));
   const database = await freshDatabase(`scale${backendCount}`);
   const store: Store = { driver: 'postgres', database };
@@ -629,10 +742,16 @@ async function scaleOut(backendCount: number): Promise<{ perSecond: number; fail
     const apis = ports.map(apiOf);
     workers = await startWorkers(4, ports, dataDir);
     await waitForTrainingWorkers(apis[0] as BackendApi, 4, [...backends, ...workers]);
-    await warmUp(apis[0] as BackendApi, [...backends, ...workers]);
-    const run = await ktrdrThroughput(apis, SCALE_OPS, backends, workers);
-    console.log(`    (${backendCount} backend(s): backend CPU ${run.backendCpuPerOp.toFixed(2)} ms per operation, all processes ${run.cpuPerOp.toFixed(2)} ms)`);
-    return { perSecond: run.perSecond, failed: run.failed };
+    // The same loops as the measured run, so every backend (and its JIT) has served submissions and outcomes before.
+    await scaleThroughput(apis, SCALE_WARMUP, database, backends, workers);
+    const run = await scaleThroughput(apis, SCALE_OPS, database, backends, workers);
+    console.log(
+      `    (${backendCount} backend(s): ${SCALE_OPS} submitted in ${run.submitS.toFixed(2)} s, the last completed ${run.lastS.toFixed(2)} s after the first submit; ` +
+        `CPU per operation: backends ${run.backendCpuPerOp.toFixed(2)} ms, client + backends + workers ${run.nodeCpuPerOp.toFixed(2)} ms, ` +
+        `PostgreSQL ${run.serverCpuPerOp.toFixed(2)} ms; cores used: this run ${pct(run.runShare)} of ${CORES}, the whole machine ${pct(run.machineShare)}; ` +
+        `at that CPU per operation the ${CORES} cores allow at most ${ceiling(run).toFixed(0)}/s; load ${run.loadAverage.toFixed(2)})`,
+    );
+    return run;
   } catch (error) {
     return { error: errorText(error) };
   } finally {
@@ -642,6 +761,14 @@ async function scaleOut(backendCount: number): Promise<{ perSecond: number; fail
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
+
+const pct = (share: number) => `${(100 * share).toFixed(0)}%`;
+
+/**
+ * Operations a second the machine's cores could serve at the run's CPU per operation (every process counted), were
+ * nothing else running: the bound no number of backends on this machine can pass.
+ */
+const ceiling = (run: ScaleRun) => (CORES * 1000) / (run.nodeCpuPerOp + run.serverCpuPerOp);
 
 // ---------------------------------------------------------------- 2,000 workers
 
@@ -993,8 +1120,14 @@ export async function dispatchBench(): Promise<void> {
   if (one && three) {
     const ratio = 'error' in one || 'error' in three ? null : three.perSecond / one.perSecond;
     target('3 backends vs 1 (4 workers, PostgreSQL)', ratio === null ? '—' : `${ratio.toFixed(2)}×`, `≥ ${TARGET.scaleRatio}×`, ratio === null ? false : ratio >= TARGET.scaleRatio);
-    console.log(`    1 backend: ${'error' in one ? `failed: ${one.error}` : `${num(one.perSecond)}/s${one.failed ? `, ${one.failed} not completed` : ''}`}`);
-    console.log(`    3 backends: ${'error' in three ? `FAILED: ${three.error}` : `${num(three.perSecond)}/s${three.failed ? `, ${three.failed} not completed` : ''}`}`);
+    const line = (run: ScaleRun | { error: string }) =>
+      'error' in run
+        ? `FAILED: ${run.error}`
+        : `${num(run.perSecond)}/s${run.failed ? `, ${run.failed} not completed` : ''}; submitted in ${run.submitS.toFixed(2)} s, done in ${run.lastS.toFixed(2)} s; ` +
+          `CPU/op backends ${run.backendCpuPerOp.toFixed(2)} ms, all node ${run.nodeCpuPerOp.toFixed(2)} ms, PostgreSQL ${run.serverCpuPerOp.toFixed(2)} ms; ` +
+          `cores: run ${pct(run.runShare)}, machine ${pct(run.machineShare)} of ${CORES}, at most ${ceiling(run).toFixed(0)}/s on them; load ${run.loadAverage.toFixed(2)}`;
+    console.log(`    1 backend:  ${line(one)}`);
+    console.log(`    3 backends: ${line(three)}`);
   } else target('3 backends vs 1 (4 workers, PostgreSQL)', '—', `≥ ${TARGET.scaleRatio}×`, null);
   printFleet(fleet, target);
   for (const database of [...createdDatabases]) await dropDatabase(database);

@@ -167,8 +167,18 @@ export class Backend {
         timers,
       },
     );
-    // Through the store's notifications: every backend sharing the database wakes its dispatcher (§5.4).
-    const wake = () => store.notifications.notify(DISPATCH_CHANNEL);
+    // This backend's claim covers every worker and operation in the database, so what an event here made claimable
+    // its own dispatcher takes; waking the others too only made each run a claim that found nothing (§5.4). They
+    // are told when this one may not take it: it is stopping (from then on it starts nothing new, as before when it
+    // stopped listening), or its pass failed.
+    const wakeOthers = () => store.notifications.notifyOthers(DISPATCH_CHANNEL);
+    const wake = () => {
+      if (this.stopping) return wakeOthers();
+      this.dispatcher.dispatchPending().catch((error: unknown) => {
+        logger.error({ err: error }, 'dispatch pass failed');
+        wakeOthers();
+      });
+    };
     this.operations = new OperationsService(
       {
         store,

@@ -13,6 +13,11 @@ export type Listener = () => void;
 export interface Notifications {
   /** Tells every subscriber to `channel`, in this process (at once) and in the others sharing the database. */
   notify(channel: string): void;
+  /**
+   * Tells the subscribers in the other processes sharing the database only: for a process that handles the event
+   * itself when it can, and needs the others only when it cannot (docs/architecture.md §5.4).
+   */
+  notifyOthers(channel: string): void;
   /** Calls `listener` on every notification of `channel`; returns the unsubscribe function. */
   subscribe(channel: string, listener: Listener): () => void;
   /**
@@ -61,6 +66,11 @@ export class LocalNotifications implements Notifications {
     this.local.emit(channel);
   }
 
+  /** Nobody else: one process is alone on its database. */
+  notifyOthers(channel: string): void {
+    checkChannel(channel);
+  }
+
   subscribe(channel: string, listener: Listener): () => void {
     return this.local.add(channel, listener);
   }
@@ -92,12 +102,11 @@ export const DEFAULT_FOLD_MS = 250;
  * through the ordinary pool. Each NOTIFY carries this process's id, so the process ignores its own (it already
  * told its subscribers directly, at once). The NOTIFYs of a channel are folded: one goes out at once, then none for
  * `foldMs`, and everything notified meanwhile goes out as a single NOTIFY when that time is up. The other
- * processes only need to hear that something changed, not each change: every change is dispatched by the process
- * where it happened, whose claim covers the whole database and looks again when concurrent statements held the rows
- * it could have paired (docs/architecture.md §5.4). What is left to the others (a start that failed here, a
- * backend stopping) waits at most the fold, and a burst of hundreds of events a second costs at most 1000 / foldMs
- * statements a second here and wakes each other process as often, instead of one each (the thundering herd of
- * every backend claiming on every event).
+ * processes only need to hear that something changed, not each change. The backend does not even send those on
+ * its dispatch events (notifyOthers, docs/architecture.md §5.4): every change is dispatched by the process where
+ * it happened, whose claim covers the whole database; the others are told only when that one may not take the
+ * work (it is stopping, its pass failed). What is left to them waits at most the fold, and a burst of failures
+ * costs at most 1000 / foldMs statements a second here and wakes each other process as often.
  */
 export class PostgresNotifications implements Notifications {
   private readonly local = new LocalListeners();
@@ -119,6 +128,11 @@ export class PostgresNotifications implements Notifications {
   notify(channel: string): void {
     checkChannel(channel);
     this.local.emit(channel);
+    this.notifyOthers(channel);
+  }
+
+  notifyOthers(channel: string): void {
+    checkChannel(channel);
     if (this.stopped) return;
     const folded = this.folding.get(channel);
     if (folded) folded.again = true;

@@ -688,6 +688,24 @@ export function registerDispatchSuite(label: string, harness: DispatchHarness): 
       }
     });
 
+    it('notifyOthers does not call this backend’s own subscribers; on PostgreSQL the other backend hears it', async () => {
+      let heard = 0;
+      const unsubscribe = stores[0].notifications.subscribe(DISPATCH_CHANNEL, () => heard++);
+      let off = () => {};
+      const otherSeen = new Promise<void>((resolve) => (off = stores[1].notifications.subscribe(DISPATCH_CHANNEL, resolve)));
+      await stores[1].notifications.ready();
+      try {
+        stores[0].notifications.notifyOthers(DISPATCH_CHANNEL);
+        expect(heard).toBe(0);
+        // One process (PGlite): there is nobody else to tell, and this process's subscribers were not called.
+        if (harness.separate) await otherSeen;
+        expect(heard).toBe(0);
+      } finally {
+        off();
+        unsubscribe();
+      }
+    });
+
     if (harness.separate) {
       it('a backend does not hear its own notifications back (it already told its own subscribers)', async () => {
         let heard = 0;
