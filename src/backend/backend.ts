@@ -170,7 +170,8 @@ export class Backend {
     // This backend's claim covers every worker and operation in the database, so what an event here made claimable
     // its own dispatcher takes; waking the others too only made each run a claim that found nothing (§5.4). They
     // are told when this one may not take it: it is stopping (from then on it starts nothing new, as before when it
-    // stopped listening), or its pass failed.
+    // stopped listening), or its pass failed; and of a submission left pending, which an outcome running meanwhile
+    // on one of them may have missed (an outcome that sees nothing pending does not wake its dispatcher).
     const wakeOthers = () => store.notifications.notifyOthers(DISPATCH_CHANNEL);
     const wake = () => {
       if (this.stopping) return wakeOthers();
@@ -178,6 +179,10 @@ export class Backend {
         logger.error({ err: error }, 'dispatch pass failed');
         wakeOthers();
       });
+    };
+    const wakeEverywhere = () => {
+      wake();
+      if (!this.stopping) wakeOthers();
     };
     this.operations = new OperationsService(
       {
@@ -188,6 +193,7 @@ export class Backend {
         clock,
         logger,
         wake,
+        wakeEverywhere,
         dispatched: (operation) => observeLatency(Math.max(0, clock.now() - queuedAt(operation)) / 1000),
         dispatchClaimed: (claim) => this.dispatcher.dispatchClaimed(claim),
         watchClaims: () => this.dispatcher.watchClaims(),

@@ -2,7 +2,7 @@
  * Wake-ups between two backends on one real PostgreSQL database (TEST_POSTGRES_URL, default
  * postgres://postgres@127.0.0.1:5432/test; docs/architecture.md §5.4): an event wakes the dispatcher of the backend
  * where it happened and nobody else, since that backend's claim covers the whole database; the others are told only
- * when that one may not take the work. Each backend has its own store (its own pool and LISTEN connection), as two
+ * when that one may not take the work, and of a submission left pending (an outcome there may have missed it). Each backend has its own store (its own pool and LISTEN connection), as two
  * processes would. The database is fresh and dropped at the end.
  */
 import pg from 'pg';
@@ -89,18 +89,18 @@ if (unreachable) {
   };
 
   describe('dispatch wake-ups across backends on PostgreSQL', () => {
-    it('a submission and a registration wake only the dispatcher of the backend they reached: no NOTIFY, no claim elsewhere', async () => {
+    it('a registration, an outcome and a submission its worker took wake nobody on the other backend: no NOTIFY, no claim there', async () => {
       const [a, b] = [await backend(), await backend()];
       const fake = await worker('w-1');
       // The backends' own first passes are behind them: only what follows counts.
       await Promise.all([a.test.backend.dispatcher.whenIdle(), b.test.backend.dispatcher.whenIdle()]);
       const claimsBefore = b.statements.filter(isClaim).length;
 
-      const first = await submit(a);
       expect((await a.test.register(fake)).status).toBe(200);
+      const first = await submit(a);
       await eventually('the first operation started on the worker', async () => fake.starts.length === 1);
       fake.finish();
-      // Its outcome frees the worker without a next one (none pending yet), which wakes the dispatcher again.
+      // Its outcome frees the worker without a next one (none pending).
       const outcome = await a.test.as('worker', 'w-1').call('POST', `/operations/${first}/outcome`, {
         worker_id: 'w-1',
         status: 'completed',
@@ -117,6 +117,23 @@ if (unreachable) {
       await b.test.backend.dispatcher.whenIdle();
       expect(b.statements.filter(isClaim).length).toBe(claimsBefore);
       expect(a.statements.filter(isNotify)).toEqual([]);
+    });
+
+    it('a submission left pending (every worker busy) tells the other backends too: an outcome there may have missed it', async () => {
+      const [a, b] = [await backend(), await backend()];
+      const fake = await worker('w-1');
+      await Promise.all([a.test.backend.dispatcher.whenIdle(), b.test.backend.dispatcher.whenIdle()]);
+      expect((await a.test.register(fake)).status).toBe(200);
+      await submit(a);
+      await eventually('the first operation started on the worker', async () => fake.starts.length === 1);
+      const claimsBefore = b.statements.filter(isClaim).length;
+      expect(a.statements.filter(isNotify)).toEqual([]);
+
+      await submit(a); // the only worker is busy: pending
+      await eventually('a NOTIFY sent by the backend the submission reached', async () => a.statements.some(isNotify));
+      await barrier(b);
+      await b.test.backend.dispatcher.whenIdle();
+      expect(b.statements.filter(isClaim).length).toBeGreaterThan(claimsBefore);
     });
 
     it('when the dispatcher of the backend an operation reached fails, the others are woken and one of them starts it', async () => {

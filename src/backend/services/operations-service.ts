@@ -42,6 +42,12 @@ export interface OperationsServiceDeps {
   readonly logger: Logger;
   /** Wakes the dispatcher (something became pending, or a worker became free). */
   readonly wake: () => void;
+  /**
+   * Wakes the dispatchers of every backend sharing the database, this one's included: for a submission left
+   * pending, which an outcome running meanwhile on another backend may have missed (docs/architecture.md §5.4).
+   * Defaults to `wake`.
+   */
+  readonly wakeEverywhere?: () => void;
   /** Told of each operation handed to a worker with its outcome's answer (the dispatch latency metric). */
   readonly dispatched?: (operation: OperationRow) => void;
   /**
@@ -115,7 +121,7 @@ export class OperationsService {
     // Claimed with its submission: its start request goes out once this answer is written; otherwise it is pending,
     // and every dispatcher sharing the database hears of it.
     if (claim && dispatchClaimed) dispatchClaimed(claim);
-    else this.deps.wake();
+    else (this.deps.wakeEverywhere ?? this.deps.wake)();
     return row;
   }
 
