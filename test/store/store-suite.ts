@@ -337,6 +337,35 @@ export function registerStoreSuite(label: string, harness: StoreHarness): void {
         expect(await store.operations.count()).toBe(10);
       });
 
+      it('createWithinLimit with a claim never exceeds the limit under concurrent submissions either (the count the triggers keep)', async () => {
+        for (const [i, status] of (['completed', 'failed', 'cancelled'] as const).entries()) {
+          await operationIn(`t${i}`, status, { createdAt: at(i) });
+        }
+        for (let i = 0; i < 5; i += 1) await operationIn(`a${i}`, i % 2 === 0 ? 'pending' : 'running', { createdAt: at(10 + i) });
+        const submissions = Array.from({ length: 24 }, (_, i) => store.operations.createWithinLimit(newOperation(`k${i}`, { createdAt: at(20) }), 10, at(21)));
+        const results = await Promise.all(submissions);
+        expect(results.filter((result) => result.row !== null)).toHaveLength(5);
+        expect(results.flatMap((result) => result.evicted).sort()).toEqual(['t0', 't1', 't2']);
+        expect(await store.operations.count()).toBe(10);
+      });
+
+      it('the operation count the triggers keep follows inserts, deletes and truncation exactly', async () => {
+        const kept = async () => {
+          const [row] = await store.client.query<{ n: unknown }>('SELECT n FROM operation_count');
+          return [Number(row?.n), await store.operations.count()];
+        };
+        for (let i = 0; i < 6; i += 1) await operationIn(`c${i}`, i < 4 ? 'completed' : 'pending', { createdAt: at(i) });
+        expect(await kept()).toEqual([6, 6]);
+        await store.operations.createWithinLimit(newOperation('c6', { createdAt: at(7) }), 100, at(8));
+        expect(await kept()).toEqual([7, 7]);
+        await store.operations.deleteOldestTerminal(3);
+        expect(await kept()).toEqual([4, 4]);
+        await store.operations.deleteTerminalBefore(at(100));
+        expect(await kept()).toEqual([3, 3]);
+        await store.client.query('TRUNCATE operations CASCADE');
+        expect(await kept()).toEqual([0, 0]);
+      });
+
       it('results round-trip, including large JSON, and are replaced when saved again', async () => {
         await store.operations.create(newOperation('op-1'));
         expect(await store.operations.getResults('op-1')).toBeNull();
