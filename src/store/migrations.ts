@@ -118,6 +118,8 @@ export const MIGRATIONS: readonly Migration[] = [
          n        bigint NOT NULL
        )`,
       `INSERT INTO operation_count (n) SELECT count(*) FROM operations`,
+      // A missing row (operation_count truncated, as emptying every table does) is counted again from the table:
+      // truncating both in one statement leaves it 0, since AFTER TRUNCATE triggers run once both are empty.
       `CREATE FUNCTION ktrdr_count_operations() RETURNS trigger LANGUAGE plpgsql AS $$
        BEGIN
          IF TG_OP = 'INSERT' THEN
@@ -126,6 +128,9 @@ export const MIGRATIONS: readonly Migration[] = [
            UPDATE operation_count SET n = n - (SELECT count(*) FROM changed);
          ELSE
            UPDATE operation_count SET n = 0;
+         END IF;
+         IF NOT FOUND THEN
+           INSERT INTO operation_count (n) SELECT count(*) FROM operations ON CONFLICT (only_row) DO NOTHING;
          END IF;
          RETURN NULL;
        END
@@ -153,7 +158,7 @@ export const MIGRATIONS: readonly Migration[] = [
          v_epoch bigint;
        BEGIN
          PERFORM pg_advisory_xact_lock(p_lock);
-         IF (SELECT c.n FROM operation_count AS c) >= p_max THEN
+         IF COALESCE((SELECT c.n FROM operation_count AS c), (SELECT count(*) FROM operations)) >= p_max THEN
            RETURN;
          END IF;
          IF NOT EXISTS (SELECT 1 FROM operations AS o WHERE o.status = 'pending' AND o.worker_type = p_worker_type) THEN

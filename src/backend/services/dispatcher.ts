@@ -258,9 +258,11 @@ export class Dispatcher {
     } catch (error) {
       if (!(await this.startedDespite(operation, worker, error))) return this.handleStartFailure(claim, error);
     }
-    const wanted = await registry.endReservation(worker.workerId, operationId, epoch);
+    // Told before the reservation's end, which waits for others to share its statement (up to 20 ms): by then a
+    // short operation may have finished, and its log line would come first.
     this.deps.observeLatency?.(Math.max(0, now - queuedAt(operation)) / 1000);
     logger.info({ operation_id: operationId, worker_id: worker.workerId, from_units: body.checkpoint?.units ?? null }, 'operation dispatched');
+    const wanted = await registry.endReservation(worker.workerId, operationId, epoch);
     if (wanted) return 'started';
     await this.unwanted(operationId, worker);
     return 'skipped';
