@@ -6,19 +6,13 @@
  * processes would. The database is fresh and dropped at the end.
  */
 import pg from 'pg';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/index.js';
-import { TEST_POSTGRES } from '../support/postgres.js';
+import { onFreshDatabase, TEST_POSTGRES } from '../support/postgres.js';
 import { fakeWorkers } from './support/fake-worker.js';
 import { eventually, startTestBackend, type TestBackend } from './support/harness.js';
 
 const server = TEST_POSTGRES;
-const database = `ktrdr_wake_test_${process.pid}_${Date.now().toString(36)}`;
-const admin = new pg.Client({ ...server, database: 'postgres', connectionTimeoutMillis: 5_000 });
-const unreachable = await admin.connect().then(
-  () => null,
-  (error: unknown) => new Error(`PostgreSQL is not reachable at ${server.host}:${server.port} as ${server.user}: ${String(error)}`),
-);
 
 /** A channel only this file uses: a NOTIFY on it, once heard, says every NOTIFY committed before it was heard too. */
 const BARRIER = 'ktrdr_wake_test_barrier';
@@ -31,21 +25,7 @@ interface Node {
   readonly statements: string[];
 }
 
-if (unreachable) {
-  // A failing test rather than a skipped suite, so a missing server cannot pass unnoticed.
-  it('PostgreSQL server is reachable', () => {
-    throw unreachable;
-  });
-} else {
-  beforeAll(async () => {
-    await admin.query(`CREATE DATABASE ${database}`);
-  });
-
-  afterAll(async () => {
-    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-    await admin.end();
-  });
-
+await onFreshDatabase('ktrdr_wake_test', (database, admin) => {
   const worker = fakeWorkers();
   const nodes: Node[] = [];
 
@@ -149,4 +129,4 @@ if (unreachable) {
       expect(a.statements.filter(isNotify).length).toBeGreaterThan(0);
     });
   });
-}
+});
