@@ -146,7 +146,9 @@ export const MIGRATIONS: readonly Migration[] = [
       // between them). Under the limit's lock (as ktrdr_submit_operation), it claims only when no operation of its
       // type is pending (those were first: FIFO, and the dispatcher's claim pairs them), taking the worker row FOR
       // UPDATE SKIP LOCKED, and inserts the operation already running there, the worker left busy and reserved with
-      // a fresh epoch: the state a claim leaves. At the limit it inserts nothing; the caller then evicts.
+      // a fresh epoch: the state a claim leaves. At the limit it inserts nothing; the caller then evicts. The
+      // worker condition and order are those of the claim (DISPATCHABLE_WORKER, the index workers_dispatchable)
+      // spelled out, since a migration's text never changes.
       `CREATE FUNCTION ktrdr_submit_and_claim(
          p_lock bigint, p_max bigint, p_id text, p_operation_type text, p_worker_type text,
          p_params jsonb, p_metadata jsonb, p_progress jsonb, p_created_at timestamptz, p_now timestamptz
