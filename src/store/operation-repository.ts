@@ -161,11 +161,21 @@ function newOperationValues(operation: NewOperation): SqlParam[] {
   ];
 }
 
+/** Runs an insert of `operation`: an id already taken is the caller's conflict (409), not a database failure. */
+async function insertingNew<T>(operation: NewOperation, insert: () => Promise<T>): Promise<T> {
+  try {
+    return await insert();
+  } catch (error) {
+    if (sqlState(error) === UNIQUE_VIOLATION) throw conflict(`operation '${operation.operationId}' already exists`);
+    throw error;
+  }
+}
+
 /** Inserts the operation; with `below`, only while fewer than that many operations are kept (else null). */
 async function insertOperation(sql: SqlExecutor, operation: NewOperation): Promise<OperationRow>;
 async function insertOperation(sql: SqlExecutor, operation: NewOperation, below: number): Promise<OperationRow | null>;
 async function insertOperation(sql: SqlExecutor, operation: NewOperation, below?: number): Promise<OperationRow | null> {
-  try {
+  return insertingNew(operation, async () => {
     const [record] = await sql.query<OperationRecord>(
       `INSERT INTO operations (operation_id, operation_type, worker_type, status, params, metadata, progress, created_at)
        SELECT $1, $2, $3, 'pending', $4::text::jsonb, $5::text::jsonb, $6::text::jsonb, $7::timestamptz
@@ -178,25 +188,19 @@ async function insertOperation(sql: SqlExecutor, operation: NewOperation, below?
       return null;
     }
     return toOperationRow(record);
-  } catch (error) {
-    if (sqlState(error) === UNIQUE_VIOLATION) throw conflict(`operation '${operation.operationId}' already exists`);
-    throw error;
-  }
+  });
 }
 
 /** ktrdr_submit_operation (PostgreSQL): the operation inserted under the limit's lock, or null when the table is full. */
 async function submitOperation(sql: SqlExecutor, operation: NewOperation, below: number): Promise<OperationRow | null> {
-  try {
+  return insertingNew(operation, async () => {
     const [record] = await sql.query<OperationRecord>(
       `SELECT ${OPERATION_COLUMNS} FROM ktrdr_submit_operation($1, $2, $3, $4, $5, $6::text::jsonb, $7::text::jsonb, $8::text::jsonb, $9::timestamptz)`,
       [OPERATION_LIMIT_LOCK_KEY, below, ...newOperationValues(operation)],
       'ktrdr_submit',
     );
     return record === undefined ? null : toOperationRow(record);
-  } catch (error) {
-    if (sqlState(error) === UNIQUE_VIOLATION) throw conflict(`operation '${operation.operationId}' already exists`);
-    throw error;
-  }
+  });
 }
 
 /**
@@ -204,7 +208,7 @@ async function submitOperation(sql: SqlExecutor, operation: NewOperation, below:
  * is idle and nothing older of its type waits, claimed by that worker; null when the table is full.
  */
 async function submitAndClaim(sql: SqlExecutor, operation: NewOperation, below: number, at: Date): Promise<{ row: OperationRow; claim: Claim | null } | null> {
-  try {
+  return insertingNew(operation, async () => {
     const [record] = await sql.query<{ operation: OperationRecord; worker: WorkerStateRecord | null; epoch: unknown }>(
       `SELECT operation, worker, epoch FROM ktrdr_submit_and_claim($1, $2, $3, $4, $5, $6::text::jsonb, $7::text::jsonb, $8::text::jsonb, $9::timestamptz, $10::timestamptz)`,
       [OPERATION_LIMIT_LOCK_KEY, below, ...newOperationValues(operation), timeParam(at)],
@@ -214,10 +218,7 @@ async function submitAndClaim(sql: SqlExecutor, operation: NewOperation, below: 
     const row = toOperationRow(record.operation);
     // A new operation has no checkpoint to resume from.
     return { row, claim: record.worker ? { operation: row, worker: toWorkerRow(record.worker), epoch: toNumber(record.epoch), hasCheckpoint: false } : null };
-  } catch (error) {
-    if (sqlState(error) === UNIQUE_VIOLATION) throw conflict(`operation '${operation.operationId}' already exists`);
-    throw error;
-  }
+  });
 }
 
 async function deleteOldestTerminal(sql: SqlExecutor, count: number): Promise<string[]> {

@@ -20,7 +20,6 @@ import type {
 const COLUMNS = `worker_id, worker_type, endpoint_url, status, current_operation_id, capabilities, metadata,
   registered_at, last_health_check, last_healthy_at, health_check_failures`;
 
-
 const STATE_COLUMNS = `${COLUMNS}, reserved, draining, assignment_epoch, last_dispatched_at`;
 
 const toState = (record: WorkerStateRecord): WorkerState => ({
