@@ -20,16 +20,6 @@ interface Prepared {
   readonly rowDescription: BackendMessage | undefined;
 }
 
-const concat = (parts: readonly Uint8Array[]): Uint8Array => {
-  const out = new Uint8Array(parts.reduce((length, part) => length + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-};
-
 /**
  * The named statements of one PGlite instance (a new instance, including one opened from an image, has none: the
  * statements live in its PostgreSQL session, not in the data directory).
@@ -113,7 +103,7 @@ export class PglitePreparedStatements {
   /** Sends the messages in one protocol call; a server error gets the fields `query` adds to it (query, params). */
   private async exchange(messages: readonly Uint8Array[], sql: string, params: readonly SqlParam[]): Promise<BackendMessage[]> {
     try {
-      return await this.db.execProtocolStream(concat(messages), { syncToFs: false });
+      return await this.db.execProtocolStream(Buffer.concat(messages), { syncToFs: false });
     } catch (error) {
       // The same DatabaseError object `query` throws (its `code` is the SQLSTATE that sqlState() reads).
       if (error instanceof pgMessages.DatabaseError) Object.assign(error, { query: sql, params: [...params], queryOptions: undefined });
