@@ -97,6 +97,8 @@ export class OperationsService {
   async submit(submission: Submission): Promise<OperationRow> {
     const max = this.options.maxOperations;
     const { dispatchClaimed } = this.deps;
+    // One reading of the clock: an operation claimed with its submission started when it was created.
+    const now = this.now();
     const { row, evicted, claim } = await this.operations.createWithinLimit(
       {
         operationId: `op_${submission.operationType}_${randomUUID().replace(/-/g, '').slice(0, 16)}`,
@@ -104,10 +106,10 @@ export class OperationsService {
         workerType: submission.workerType,
         params: submission.params,
         metadata: submission.metadata ?? {},
-        createdAt: this.now(),
+        createdAt: now,
       },
       max,
-      dispatchClaimed ? this.now() : undefined,
+      dispatchClaimed ? now : undefined,
     );
     for (const operationId of evicted) await this.forget(operationId);
     if (!row) {
