@@ -18,6 +18,7 @@ import { WorkerRegistry } from '../../src/backend/services/worker-registry.js';
 import { ManualClock } from '../../src/common/clock.js';
 import type { SqlStore } from '../../src/store/sql-store.js';
 import type { Claim, WorkerRepository } from '../../src/store/types.js';
+import { newOperation } from '../support/operations.js';
 
 export interface DispatchHarness {
   /**
@@ -89,14 +90,7 @@ export function registerDispatchSuite(label: string, harness: DispatchHarness): 
     const registryOf = (store: SqlStore, workers: WorkerRepository = store.workers) =>
       new WorkerRegistry(workers, clock, { failureThreshold: 3, retryAfterSeconds: 5, isLiveAt: async () => false });
 
-    const submission = (operationId: string) => ({
-      operationId,
-      operationType: 'dummy' as const,
-      workerType: 'training' as const,
-      params: {},
-      metadata: {},
-      createdAt: new Date(clock.now()),
-    });
+    const submission = (operationId: string) => newOperation(operationId, { createdAt: new Date(clock.now()) });
 
     const addOperationsFrom = async (first: number, count: number) => {
       for (let i = first; i < first + count; i++) await stores[0].operations.create(submission(`op-${String(i).padStart(3, '0')}`));

@@ -12,11 +12,14 @@ import { keepAliveTransport } from '../../src/client/keep-alive-transport.js';
 import { isConnectionRefused } from '../../src/backend/services/worker-client.js';
 
 let server: Server | null = null;
-afterEach(async () => {
+/** Stops the test server: its kept connections closed, its port refusing from then on. */
+async function stopServer(): Promise<void> {
   server?.closeAllConnections();
   await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
   server = null;
-});
+}
+
+afterEach(stopServer);
 
 async function serve(handler: Parameters<typeof createServer>[1]): Promise<{ url: string; connections: () => number }> {
   let connections = 0;
@@ -75,9 +78,7 @@ describe('keepAliveTransport', () => {
     expect((timedOut as Error).message).toMatch(/timed out/);
     expect(isConnectionRefused(timedOut)).toBe(false);
 
-    server?.closeAllConnections();
-    await new Promise<void>((resolve) => server?.close(() => resolve()));
-    server = null;
+    await stopServer();
     const refused = await client.send('GET', '/health').catch((caught: unknown) => caught);
     expect(refused).toBeInstanceOf(UnreachableError);
     expect(isConnectionRefused(refused)).toBe(true);
@@ -104,9 +105,7 @@ describe('keepAliveTransport on a connection the server closed', () => {
     expect(connections()).toBe(2);
 
     // A stopped server: its kept connections closed and its port refusing.
-    server?.closeAllConnections();
-    await new Promise<void>((resolve) => server?.close(() => resolve()));
-    server = null;
+    await stopServer();
     const refused = await client.send('GET', '/workers/w1').catch((caught: unknown) => caught);
     expect(refused).toBeInstanceOf(UnreachableError);
     expect(isConnectionRefused(refused)).toBe(true);

@@ -9,6 +9,7 @@ import { applyMigrations } from '../../src/store/migrations.js';
 import { openPgliteClient, type PgliteClient } from '../../src/store/pglite-client.js';
 import type { SqlClient, SqlExecutor } from '../../src/store/sql-client.js';
 import { memoryImageCache } from '../support/db-template.js';
+import { newOperation } from '../support/operations.js';
 
 let image: Blob;
 const clients: PgliteClient[] = [];
@@ -118,7 +119,7 @@ describe('named statements on PGlite', () => {
           await store.workers.register({ workerId, workerType: 'training', endpointUrl: `http://127.0.0.1:1/${workerId}`, currentOperationId: null, capabilities: {}, metadata: {}, now, movedFrom: null }),
         );
       }
-      const submission = (operationId: string) => ({ operationId, operationType: 'dummy' as const, workerType: 'training' as const, params: { steps: 3 }, metadata: { tag: 'x' }, createdAt: now });
+      const submission = (operationId: string) => newOperation(operationId, { params: { steps: 3 }, metadata: { tag: 'x' }, createdAt: now });
       for (let i = 0; i < 4; i++) results.push(await store.operations.createWithinLimit(submission(`op-${i}`), 100, now));
       results.push(await store.workers.claim(['training'], 5, now, []));
       results.push(await store.operations.get('op-0'));

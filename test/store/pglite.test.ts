@@ -7,6 +7,7 @@ import { DirectoryLockedError, MemoryStoreTemplate, openMemoryStore, openStore, 
 import type { StoreOptions } from '../../src/store/index.js';
 import { memoryImageCache, seedPgliteDir } from '../support/db-template.js';
 import { registerStoreSuite } from './store-suite.js';
+import { newOperation } from '../support/operations.js';
 
 const scratch = await mkdtemp(join(tmpdir(), 'ktrdr-store-'));
 afterAll(async () => {
@@ -42,14 +43,7 @@ describe('pglite driver', () => {
     const statements: string[] = [];
     const store = await openStore(pgliteOptions(await seeded('one-statement-submit'), { echo: true, log: (sql) => void statements.push(sql) }));
     try {
-      const submission = (operationId: string) => ({
-        operationId,
-        operationType: 'dummy' as const,
-        workerType: 'training' as const,
-        params: {},
-        metadata: {},
-        createdAt: new Date('2025-01-01T00:00:00Z'),
-      });
+      const submission = (operationId: string) => newOperation(operationId);
       statements.length = 0;
       expect((await store.operations.createWithinLimit(submission('first'), 2)).row?.operationId).toBe('first');
       expect(statements).toHaveLength(1);
@@ -151,14 +145,7 @@ describe('MemoryStoreTemplate', () => {
   it('opens migrated stores that share nothing: the first writes, the ones from its image start empty', async () => {
     const template = new MemoryStoreTemplate(memoryImageCache());
     const first = await template.open();
-    const operation = {
-      operationId: 'op-template',
-      operationType: 'dummy' as const,
-      workerType: 'training' as const,
-      params: {},
-      metadata: {},
-      createdAt: new Date('2026-01-01T00:00:00Z'),
-    };
+    const operation = newOperation('op-template', { createdAt: new Date('2026-01-01T00:00:00Z') });
     await first.operations.create(operation);
     // Two at once: the second waits for the image rather than starting a fresh cluster of its own.
     const [second, third] = await Promise.all([template.open(), template.open()]);
@@ -177,24 +164,17 @@ describe('MemoryStoreTemplate', () => {
 
   it('hands a closed store to the next open emptied, sequences restarted, and the closed handle refuses statements', async () => {
     const template = new MemoryStoreTemplate(memoryImageCache());
-    const newOperation = (operationId: string) => ({
-      operationId,
-      operationType: 'dummy' as const,
-      workerType: 'training' as const,
-      params: {},
-      metadata: {},
-      createdAt: new Date('2026-01-01T00:00:00Z'),
-    });
+    const created = new Date('2026-01-01T00:00:00Z');
     const first = await template.open();
-    await first.operations.create(newOperation('op-a'));
-    await first.operations.create(newOperation('op-b'));
+    await first.operations.create(newOperation('op-a', { createdAt: created }));
+    await first.operations.create(newOperation('op-b', { createdAt: created }));
     await first.close();
     await expect(first.operations.count()).rejects.toThrow(/closed/);
     const next = await template.open();
     try {
       expect(await next.operations.count()).toBe(0);
       expect(await applyMigrations(next.client)).toEqual([]);
-      expect((await next.operations.create(newOperation('op-c'))).seq).toBe(1);
+      expect((await next.operations.create(newOperation('op-c', { createdAt: created }))).seq).toBe(1);
     } finally {
       await next.close();
       await template.dispose();

@@ -13,6 +13,7 @@ import { openStore, StoreConnectionError } from '../../src/store/index.js';
 import type { StoreOptions } from '../../src/store/index.js';
 import { registerStoreSuite } from './store-suite.js';
 import { TEST_POSTGRES } from '../support/postgres.js';
+import { newOperation } from '../support/operations.js';
 
 const server = TEST_POSTGRES;
 const runId = `${process.pid}_${Date.now().toString(36)}`;
@@ -115,14 +116,7 @@ function registerDriverTests(): void {
       const statements: string[] = [];
       const store = await openStore(postgresOptions(submitDatabase, { echo: true, log: (sql) => void statements.push(sql) }));
       try {
-        const submission = (operationId: string) => ({
-          operationId,
-          operationType: 'dummy' as const,
-          workerType: 'training' as const,
-          params: { steps: 1 },
-          metadata: { origin: 'test' },
-          createdAt: new Date('2025-01-01T00:00:00Z'),
-        });
+        const submission = (operationId: string) => newOperation(operationId, { params: { steps: 1 }, metadata: { origin: 'test' } });
         statements.length = 0;
         expect((await store.operations.createWithinLimit(submission('first'), 2)).row).toMatchObject({
           operationId: 'first',

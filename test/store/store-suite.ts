@@ -9,6 +9,7 @@ import { KtrdrError } from '../../src/common/errors.js';
 import { applyMigrations, MIGRATIONS } from '../../src/store/migrations.js';
 import type { SqlStore } from '../../src/store/sql-store.js';
 import type { CheckpointRow, NewOperation, OperationRow, WorkerRow } from '../../src/store/types.js';
+import { newOperation as newDummyOperation } from '../support/operations.js';
 
 export interface StoreHarness {
   /** Opens a migrated store; the suite empties it before each test and closes it at the end. */
@@ -18,15 +19,13 @@ export interface StoreHarness {
 const T0 = new Date('2025-03-01T12:00:00.000Z');
 const at = (minutes: number): Date => new Date(T0.getTime() + minutes * 60_000);
 
-const newOperation = (operationId: string, overrides: Partial<NewOperation> = {}): NewOperation => ({
-  operationId,
-  operationType: 'dummy',
-  workerType: 'training',
-  params: { steps: 10, step_delay_ms: 5, fail_at_step: null, worker_type: 'training' },
-  metadata: { submitted_by: 'test' },
-  createdAt: T0,
-  ...overrides,
-});
+const newOperation = (operationId: string, overrides: Partial<NewOperation> = {}): NewOperation =>
+  newDummyOperation(operationId, {
+    params: { steps: 10, step_delay_ms: 5, fail_at_step: null, worker_type: 'training' },
+    metadata: { submitted_by: 'test' },
+    createdAt: T0,
+    ...overrides,
+  });
 
 const newWorker = (workerId: string, overrides: Partial<WorkerRow> = {}): WorkerRow => ({
   workerId,
