@@ -541,38 +541,6 @@ async function listOperations(apis: readonly BackendApi[], ids: ReadonlySet<stri
   return ops;
 }
 
-interface KtrdrRun {
-  readonly perSecond: number;
-  readonly failed: number;
-  readonly cpuPerOp: number;
-  readonly backendCpuPerOp: number;
-}
-
-/** `count` zero-delay dummy operations submitted back to back, round robin over `apis`. */
-async function ktrdrThroughput(apis: readonly BackendApi[], count: number, backends: readonly Child[], workers: readonly Child[]): Promise<KtrdrRun> {
-  const all = [...backends, ...workers];
-  const pids = all.map((child) => child.pid);
-  const before = cpuSnapshot(pids);
-  const ids = new Set<string>();
-  const first = now();
-  for (let i = 0; i < count; i++) ids.add((await (apis[i % apis.length] as BackendApi).startDummy({ steps: 1, step_delay_ms: 0 })).operation_id);
-  const submitted = now();
-  await waitUntilIdle(apis, ids, all);
-  // Read before listing the operations: serving that list is the bench's cost, not dispatch's.
-  const cpu = cpuSpent(before, pids);
-  const ops = await listOperations(apis, ids);
-  const last = Math.max(...ops.map((op) => Date.parse(op.completed_at ?? op.created_at)));
-  const backendCpu = cpu.others.slice(0, backends.length).reduce((a, b) => a + b, 0);
-  // Submissions are awaited one by one: when they take as long as the whole run, the client's round trip is the limit.
-  console.log(`    (${count} submitted in ${((submitted - first) / 1000).toFixed(2)} s, the last completed ${((last - first) / 1000).toFixed(2)} s after the first submit)`);
-  return {
-    perSecond: count / ((last - first) / 1000),
-    failed: ops.filter((op) => op.status !== 'completed').length,
-    cpuPerOp: (cpu.self + cpu.others.reduce((a, b) => a + b, 0)) / count,
-    backendCpuPerOp: backendCpu / count,
-  };
-}
-
 /** One operation at a time into an idle fleet: submit (client clock) → the worker finished it (`completed_at`). */
 async function ktrdrIdle(api: BackendApi, samples: number, children: readonly Child[]): Promise<number[]> {
   const delays: number[] = [];
@@ -605,13 +573,15 @@ async function ktrdrRow(system: string, store: Store): Promise<Row> {
     workers = await startWorkers(2, [port], dataDir);
     await waitForTrainingWorkers(api, 2, [backend, ...workers]);
     await warmUp(api, [backend, ...workers]);
-    const run = await ktrdrThroughput([api], JOBS, [backend], workers);
+    const run = await throughput([api], JOBS, 1, store.driver === 'postgres' ? store.database : null, [backend], workers);
+    // Submissions are awaited one by one: when they take as long as the whole run, the client's round trip is the limit.
+    console.log(`    (${JOBS} submitted in ${run.submitS.toFixed(2)} s, the last completed ${run.lastS.toFixed(2)} s after the first submit)`);
     const idle = await ktrdrIdle(api, IDLE_SAMPLES, [backend, ...workers]);
     return {
       system,
       perSecond: run.perSecond,
       idleP50: idle.length ? percentile(idle, 50) : null,
-      cpuPerJob: run.cpuPerOp,
+      cpuPerJob: run.nodeCpuPerOp,
       backendCpuPerOp: run.backendCpuPerOp,
       ...(run.failed ? { note: `${run.failed} of ${JOBS} did not complete` } : {}),
     };
@@ -641,7 +611,9 @@ function machineCpu(): { busy: number; total: number } {
  * The PostgreSQL server processes serving `database` (one per connection, on this machine), with their CPU so far. A
  * connection opened during the run counts from 0; one closed during it loses what it used (the pools keep theirs).
  */
-async function serverCpu(database: string): Promise<Map<number, number>> {
+async function serverCpu(database: string | null): Promise<Map<number, number>> {
+  // PGlite runs inside the backend: no server processes of its own.
+  if (database === null) return new Map();
   const client = new pg.Client({ ...PG, database: 'postgres' });
   await client.connect();
   try {
@@ -654,7 +626,7 @@ async function serverCpu(database: string): Promise<Map<number, number>> {
 
 const CORES = availableParallelism();
 
-interface ScaleRun {
+interface ThroughputRun {
   readonly perSecond: number;
   readonly failed: number;
   readonly submitS: number;
@@ -671,10 +643,19 @@ interface ScaleRun {
 }
 
 /**
- * `count` zero-delay dummy operations submitted by SCALE_CLIENTS concurrent loops (each submit awaited), loop `i`
- * into `apis[i % apis.length]`: with one backend every loop goes to it, with three each has its own.
+ * `count` zero-delay dummy operations submitted by `clients` concurrent loops (each submit awaited), loop `i` into
+ * `apis[i % apis.length]`: the ktrdr rows use one loop, the scale part SCALE_CLIENTS, with one backend every loop
+ * going to it and with three each having its own. `database`: the PostgreSQL database whose server processes'
+ * CPU is counted (null on PGlite).
  */
-async function scaleThroughput(apis: readonly BackendApi[], count: number, database: string, backends: readonly Child[], workers: readonly Child[]): Promise<ScaleRun> {
+async function throughput(
+  apis: readonly BackendApi[],
+  count: number,
+  clients: number,
+  database: string | null,
+  backends: readonly Child[],
+  workers: readonly Child[],
+): Promise<ThroughputRun> {
   const all = [...backends, ...workers];
   const pids = all.map((child) => child.pid);
   const serverBefore = await serverCpu(database);
@@ -684,7 +665,7 @@ async function scaleThroughput(apis: readonly BackendApi[], count: number, datab
   let next = 0;
   const first = now();
   await Promise.all(
-    Array.from({ length: SCALE_CLIENTS }, async (_, loop) => {
+    Array.from({ length: clients }, async (_, loop) => {
       const api = apis[loop % apis.length] as BackendApi;
       while (next < count) {
         next++;
@@ -723,7 +704,7 @@ async function scaleThroughput(apis: readonly BackendApi[], count: number, datab
  * Capacity of 4 workers behind `backendCount` backends on one fresh PostgreSQL database, under the same offered load
  * whatever the number of backends (SCALE_CLIENTS concurrent submitting loops, header comment).
  */
-async function scaleOut(backendCount: number): Promise<ScaleRun | { error: string }> {
+async function scaleOut(backendCount: number): Promise<ThroughputRun | { error: string }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'ktrdr-bench-dispatch-'));
   const database = await freshDatabase(`scale${backendCount}`);
   const store: Store = { driver: 'postgres', database };
@@ -743,8 +724,8 @@ async function scaleOut(backendCount: number): Promise<ScaleRun | { error: strin
     workers = await startWorkers(4, ports, dataDir);
     await waitForTrainingWorkers(apis[0] as BackendApi, 4, [...backends, ...workers]);
     // The same loops as the measured run, so every backend (and its JIT) has served submissions and outcomes before.
-    await scaleThroughput(apis, SCALE_WARMUP, database, backends, workers);
-    const run = await scaleThroughput(apis, SCALE_OPS, database, backends, workers);
+    await throughput(apis, SCALE_WARMUP, SCALE_CLIENTS, database, backends, workers);
+    const run = await throughput(apis, SCALE_OPS, SCALE_CLIENTS, database, backends, workers);
     console.log(
       `    (${backendCount} backend(s): ${SCALE_OPS} submitted in ${run.submitS.toFixed(2)} s, the last completed ${run.lastS.toFixed(2)} s after the first submit; ` +
         `CPU per operation: backends ${run.backendCpuPerOp.toFixed(2)} ms, client + backends + workers ${run.nodeCpuPerOp.toFixed(2)} ms, ` +
@@ -768,7 +749,7 @@ const pct = (share: number) => `${(100 * share).toFixed(0)}%`;
  * Operations a second the machine's cores could serve at the run's CPU per operation (every process counted), were
  * nothing else running: the bound no number of backends on this machine can pass.
  */
-const ceiling = (run: ScaleRun) => (CORES * 1000) / (run.nodeCpuPerOp + run.serverCpuPerOp);
+const ceiling = (run: ThroughputRun) => (CORES * 1000) / (run.nodeCpuPerOp + run.serverCpuPerOp);
 
 // ---------------------------------------------------------------- 2,000 workers
 
@@ -1122,7 +1103,7 @@ export async function dispatchBench(): Promise<void> {
   if (one && three) {
     const ratio = 'error' in one || 'error' in three ? null : three.perSecond / one.perSecond;
     target('3 backends vs 1 (4 workers, PostgreSQL)', ratio === null ? '—' : `${ratio.toFixed(2)}×`, `≥ ${TARGET.scaleRatio}×`, ratio === null ? false : ratio >= TARGET.scaleRatio);
-    const line = (run: ScaleRun | { error: string }) =>
+    const line = (run: ThroughputRun | { error: string }) =>
       'error' in run
         ? `FAILED: ${run.error}`
         : `${num(run.perSecond)}/s${run.failed ? `, ${run.failed} not completed` : ''}; submitted in ${run.submitS.toFixed(2)} s, done in ${run.lastS.toFixed(2)} s; ` +
